@@ -1,0 +1,40 @@
+/** Benchmark output: human lines as it goes, then one JSON line per figure at the end. */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  /** value / baseline (higher is better for rates). */
+  ratio?: number;
+}
+
+export function peakRssMb(): number {
+  // maxRSS is in kilobytes.
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function printFigures(bench: string, figures: Figure[]): void {
+  const rss = peakRssMb();
+  for (const f of figures) {
+    const line: Record<string, unknown> = { bench, name: f.name, value: round(f.value), unit: f.unit };
+    if (f.baseline !== undefined) {
+      line.baseline = round(f.baseline);
+      line.ratio = round(f.ratio ?? f.value / f.baseline, 3);
+    }
+    line.peak_rss_mb = rss;
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+}
+
+export function round(x: number, digits = 1): number {
+  const p = 10 ** digits;
+  return Math.round(x * p) / p;
+}
+
+export function seconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
+export function say(text: string): void {
+  process.stderr.write(`${text}\n`);
+}

@@ -1,0 +1,11 @@
+/** `npm run bench -- <name>`: runs one benchmark; `npm run bench` lists them. */
+const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  log: () => import('./log.bench.js'),
+};
+
+const name = process.argv[2];
+if (!name || !(name in benches)) {
+  process.stderr.write(`usage: npm run bench -- <name>\nbenchmarks: ${Object.keys(benches).join(', ')}\n`);
+  process.exit(name ? 1 : 0);
+}
+await (await benches[name]!()).run();

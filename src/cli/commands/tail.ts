@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import type { LogRecord } from '../../log/types.js';
+import { addDataDirOption, interruptSignal, openDataDirLog } from '../context.js';
+import { positiveInt } from '../options.js';
+import { UserError } from '../user-error.js';
+
+interface TailFlags {
+  dataDir?: string;
+  fromBeginning?: boolean;
+  max?: number;
+  meta?: boolean;
+}
+
+export function tailCommand(): Command {
+  const command = new Command('tail')
+    .description('print a topic’s events as JSON lines (new ones as they arrive)')
+    .argument('<topic>', 'the topic to read')
+    .option('--from-beginning', 'start at the oldest record instead of the end')
+    .option('--max <n>', 'exit after printing this many records', positiveInt)
+    .option('--meta', 'wrap each value with its partition, offset, key, timestamp and headers')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  streamrec tail ratings\n  streamrec tail metrics --from-beginning --max 5\n  streamrec tail ratings.dlq --from-beginning --meta',
+    )
+    .action(async (topic: string, flags: TailFlags) => {
+      const { log } = openDataDirLog(flags.dataDir);
+      try {
+        if (!(await log.topic(topic))) {
+          const names = (await log.topics()).map((t) => t.name);
+          throw new UserError(`unknown topic: ${topic}${names.length ? ` (topics: ${names.join(', ')})` : ' (the log has no topics yet)'}`);
+        }
+        // A throwaway group that never commits, like kafka-console-consumer's.
+        const consumer = log.consumer({ group: `tail-${process.pid}`, topics: [topic], from: flags.fromBeginning ? 'earliest' : 'latest' });
+        const signal = interruptSignal();
+        let printed = 0;
+        while (!signal.aborted && (flags.max === undefined || printed < flags.max)) {
+          const batch = await consumer.poll({ maxRecords: Math.min(1000, (flags.max ?? Infinity) - printed), timeoutMs: 200 });
+          if (batch.length > 0) {
+            process.stdout.write(batch.map((r) => formatRecord(r, flags.meta === true)).join('\n') + '\n');
+            printed += batch.length;
+          }
+        }
+      } finally {
+        await log.close();
+      }
+    });
+  return addDataDirOption(command);
+}
+
+/** The value itself when it is JSON text; otherwise a JSON string or base64 bytes. */
+export function formatRecord(r: LogRecord, meta: boolean): string {
+  let value: unknown;
+  if (typeof r.value === 'string') {
+    try {
+      value = JSON.parse(r.value);
+    } catch {
+      value = r.value;
+    }
+  } else {
+    value = { bytes_base64: Buffer.from(r.value).toString('base64') };
+  }
+  if (!meta) return JSON.stringify(value);
+  return JSON.stringify({ partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, headers: r.headers, value });
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { LogError } from '../log/types.js';
+import { generateCommand } from './commands/generate.js';
+import { tailCommand } from './commands/tail.js';
+import { topicsCommand } from './commands/topics.js';
+import { upCommand } from './commands/up.js';
+import { UserError } from './user-error.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('streamrec')
+    .description('Real-time event analytics and recommendations in one program: an embedded event log, stream processing, a live API and recommenders.')
+    .version(pkg.version)
+    .showSuggestionAfterError()
+    .showHelpAfterError('(add --help for usage)');
+  program.addCommand(upCommand());
+  program.addCommand(generateCommand());
+  program.addCommand(topicsCommand());
+  program.addCommand(tailCommand());
+  program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');
+  return program;
+}
+
+/** Errors a user can act on, shown as one line; anything else is a bug and shows its stack. */
+function isUserFacing(err: unknown): err is Error {
+  return err instanceof UserError || err instanceof LogError || (err instanceof Error && /^(movie catalogue|cannot read movie catalogue|unsupported movie catalogue)/.test(err.message));
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (isUserFacing(err)) {
+    process.stderr.write(`streamrec: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`streamrec: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(70);
+}

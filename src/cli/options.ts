@@ -1,0 +1,44 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../util/duration.js';
+
+/** commander argument parsers: each throws InvalidArgumentError, which commander shows as one line. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number.');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return n;
+}
+
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return n;
+}
+
+/** A rate in events per second, or "max" for as fast as the log takes (Infinity). */
+export function rate(value: string): number {
+  if (value === 'max') return Infinity;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected events per second (> 0) or "max".');
+  return n;
+}
+
+export function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
+
+/** An ISO-8601 time such as 2025-11-10T00:00:00Z, as epoch ms. */
+export function isoTime(value: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('expected an ISO-8601 time such as 2025-11-10T00:00:00Z.');
+  return ms;
+}

@@ -1,0 +1,90 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
+
+const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('streamrec CLI', () => {
+  it('lists its verbs, and each verb has help with examples', () => {
+    const help = run(['--help']);
+    assert.equal(help.code, 0);
+    for (const verb of ['up', 'generate', 'topics', 'tail']) assert.match(help.stdout, new RegExp(`\\n  ${verb}\\b`));
+    const gen = run(['generate', 'ratings', '--help']);
+    assert.equal(gen.code, 0);
+    assert.match(gen.stdout, /Examples:/);
+    assert.match(gen.stdout, /--late-fraction/);
+  });
+
+  it('answers a user mistake with one clear line and a non-zero exit, never a stack trace', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const cases: [string[], RegExp][] = [
+        [['generate', 'ratings', '--rate', 'fast'], /--rate <n>.*'fast' is invalid/],
+        [['generate', 'ratings', '--data-dir', dir, '--movies', '/no/such/movies.csv'], /movie catalogue not found: \/no\/such\/movies.csv/],
+        [['generate', 'ratings', '--data-dir', dir, '--span', '1h'], /--span goes with --from/],
+        [['tail', 'nosuchtopic', '--data-dir', dir], /unknown topic: nosuchtopic/],
+        [['topics', '--data-dir', '/etc/passwd/sub'], /cannot use data directory/],
+        [['frobnicate'], /unknown command 'frobnicate'/],
+      ];
+      for (const [args, message] of cases) {
+        const r = run(args);
+        assert.notEqual(r.code, 0, args.join(' '));
+        assert.match(r.stderr, message);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace for: ${args.join(' ')}`);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('generates ratings, then lists them with topics and prints them with tail', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const gen = run(['generate', 'ratings', '--rate', 'max', '--count', '3000', '--seed', '4'], { STREAMREC_DATA_DIR: dir });
+      assert.equal(gen.code, 0, gen.stderr);
+      assert.match(gen.stderr, /3,000 sent/);
+      const topics = run(['topics', '--json', '--data-dir', dir]);
+      const parsed = JSON.parse(topics.stdout) as { topics: { name: string; partitions: { endOffset: number }[] }[] };
+      const ratings = parsed.topics.find((t) => t.name === 'ratings')!;
+      assert.equal(ratings.partitions.reduce((s, p) => s + p.endOffset, 0), 3000);
+      const table = run(['topics', '--data-dir', dir]);
+      assert.match(table.stdout, /ratings\s+4\s+3000/);
+      const tail = run(['tail', 'ratings', '--from-beginning', '--max', '3', '--data-dir', dir]);
+      assert.equal(tail.code, 0);
+      const lines = tail.stdout.trim().split('\n');
+      assert.equal(lines.length, 3);
+      for (const line of lines) assert.deepEqual(Object.keys(JSON.parse(line)).sort(), ['movieId', 'rating', 'timestamp', 'userId']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('up writes ratings with a progress line until Ctrl-C, then exits cleanly', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const child = spawn(process.execPath, [BIN, 'up', '--rate', '500', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      while (!/ratings: [\d,]+ sent/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 600));
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+      const final = /ratings: ([\d,]+) sent in/.exec(stderr);
+      assert.ok(final, `final line in: ${stderr}`);
+      const topics = JSON.parse(run(['topics', '--json', '--data-dir', dir]).stdout) as { topics: { partitions: { endOffset: number }[] }[] };
+      const stored = topics.topics[0]!.partitions.reduce((s, p) => s + p.endOffset, 0);
+      assert.equal(stored, Number(final[1]!.replace(/,/g, '')), 'every acknowledged rating is in the log');
+      assert.ok(stored > 0);
+    } finally {
+      cleanup();
+    }
+  });
+});
