@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>`: runs one benchmark; `npm run bench` lists them. */
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   log: () => import('./log.bench.js'),
+  process: () => import('./process.bench.js'),
 };
 
 const name = process.argv[2];

@@ -6,6 +6,9 @@ import { generateCommand } from './commands/generate.js';
 import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
 import { upCommand } from './commands/up.js';
+import { processCommand } from './commands/process.js';
+import { resetCommand } from './commands/reset.js';
+import { sqlCommand } from './commands/sql.js';
 import { UserError } from './user-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(upCommand());
   program.addCommand(generateCommand());
+  program.addCommand(processCommand());
+  program.addCommand(resetCommand());
+  program.addCommand(sqlCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');

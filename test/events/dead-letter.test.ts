@@ -49,3 +49,22 @@ describe('malformed events', () => {
     }
   });
 });
+
+describe('the rating fast path', () => {
+  it('accepts exactly what the zod schema accepts', async () => {
+    const { isRating, RatingSchema } = await import('../../src/pipelines/ratings/rating-event.js');
+    const { Random } = await import('../../src/util/random.js');
+    const rng = new Random(3);
+    const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
+    const ids = [1, 7, 0, -3, 2.5, '4', null, 2 ** 53, undefined];
+    const ratings = [0.5, 3, 4.5, 5, 0, 5.5, 3.3, '4', null, NaN];
+    const times = [0, 1_700_000_000_000, -1, 1.5, '1', null];
+    for (let i = 0; i < 5000; i++) {
+      const v: Record<string, unknown> = { userId: pick(ids), movieId: pick(ids), rating: pick(ratings), timestamp: pick(times) };
+      for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
+      if (rng.chance(0.05)) v.extra = 1;
+      const zodOk = RatingSchema.safeParse(v).success && Object.keys(v).length === 4;
+      assert.equal(isRating(v), zodOk, JSON.stringify(v));
+    }
+  });
+});

@@ -20,4 +20,18 @@ export const RatingSchema = z.object({
 
 export type Rating = z.infer<typeof RatingSchema>;
 
-export const ratingCodec = jsonCodec('rating', RatingSchema);
+/** The schema's rules written out by hand: the per-event fast path (a test keeps them in step). */
+export function isRating(v: unknown): v is Rating {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  const { userId, movieId, rating, timestamp } = r;
+  return (
+    Number.isSafeInteger(userId) && (userId as number) > 0 &&
+    Number.isSafeInteger(movieId) && (movieId as number) > 0 &&
+    typeof rating === 'number' && rating >= 0.5 && rating <= 5 && Number.isInteger(rating * 2) &&
+    Number.isSafeInteger(timestamp) && (timestamp as number) >= 0 &&
+    Object.keys(r).length === 4
+  );
+}
+
+export const ratingCodec = jsonCodec('rating', RatingSchema, { fastCheck: isRating });

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { CHECKPOINT_NAMESPACE } from '../../engine/checkpoint.js';
+import { pipelineGroup } from '../../engine/pipeline-runner.js';
+import { pipelineNames } from '../../pipelines/registry.js';
+import { addDataDirOption, openDataDirLog } from '../context.js';
+import { UserError } from '../user-error.js';
+
+export function resetCommand(): Command {
+  const command = new Command('reset')
+    .description('drop a pipeline’s checkpoint, so its next run reprocesses the source topic from the earliest offset')
+    .argument('<pipeline>', `the pipeline (${pipelineNames().join(', ')})`)
+    .addHelpText('after', '\nExamples:\n  streamrec reset ratings\n\nResults already written to the output topic stay; the next run writes new ones after them.')
+    .action(async (name: string, flags: { dataDir?: string }) => {
+      if (!pipelineNames().includes(name)) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
+      const { log } = openDataDirLog(flags.dataDir);
+      try {
+        const had = (await log.getState(CHECKPOINT_NAMESPACE, name)) !== null;
+        const tx = log.transaction();
+        tx.putState(CHECKPOINT_NAMESPACE, name, null);
+        await tx.commit();
+        await log.deleteGroup(pipelineGroup(name));
+        process.stderr.write(had ? `streamrec: reset ${name}: its next run starts at the earliest offset\n` : `streamrec: ${name} had no checkpoint; nothing to reset\n`);
+      } finally {
+        await log.close();
+      }
+    });
+  return addDataDirOption(command);
+}

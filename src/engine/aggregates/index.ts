@@ -1,0 +1,20 @@
+/** The engine's aggregate library: generic, mergeable aggregates (see ../aggregate.ts). */
+export { count, sum, min, max } from './basic.js';
+export type { CountState, SumState, ExtremumState } from './basic.js';
+export { avg, variance, stddev } from './moments.js';
+export type { MeanState, MomentsState, DispersionOptions } from './moments.js';
+export { exactQuantiles } from './histogram-quantiles.js';
+export type { ExactQuantilesOptions, HistogramState, QuantilesResult } from './histogram-quantiles.js';
+export { sketchQuantiles } from './sketch-quantiles.js';
+export type { SketchQuantilesOptions, SketchState } from './sketch-quantiles.js';
+export { quantileKey, quantileDiscIndex } from './quantile-rank.js';
+export { distinctCount } from './distinct.js';
+export type { DistinctState } from './distinct.js';
+export { topN, topNEntries } from './top-n.js';
+export type { TopNBy, TopNOptions, TopNCell, TopNState, TopNEntry } from './top-n.js';
+export { groupBy, groupByEach, groupByEntries } from './group-by.js';
+export type { GroupByState } from './group-by.js';
+export { record } from './record.js';
+export type { AggregateFields, RecordInput, RecordResult, RecordState } from './record.js';
+export { compareKeys } from './keys.js';
+export { where } from './where.js';

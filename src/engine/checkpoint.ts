@@ -1,0 +1,48 @@
+import type { EventLog, LogValue } from '../log/types.js';
+import type { OperatorSnapshot } from './window-operator.js';
+
+/** Checkpoints live in the log's state store under this namespace, keyed by pipeline name. */
+export const CHECKPOINT_NAMESPACE = 'pipeline-checkpoint';
+
+export interface Checkpoint {
+  fingerprint: Record<string, unknown>;
+  /** Next offset to process, per source partition. */
+  positions: number[];
+  operator: OperatorSnapshot;
+  deadLettered: number;
+  writtenAt: string;
+}
+
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+}
+
+export async function loadCheckpoint(log: EventLog, pipeline: string): Promise<Checkpoint | null> {
+  const raw = await log.getState(CHECKPOINT_NAMESPACE, pipeline);
+  if (raw === null) return null;
+  return JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as Checkpoint;
+}
+
+export function encodeCheckpoint(checkpoint: Checkpoint): LogValue {
+  return JSON.stringify(checkpoint);
+}
+
+/**
+ * Refuses a checkpoint written by an incompatible definition, saying what changed and how to
+ * start over — never resumes from state it would misread.
+ */
+export function assertCompatible(pipeline: string, stored: Record<string, unknown>, current: Record<string, unknown>): void {
+  const keys = new Set([...Object.keys(stored), ...Object.keys(current)]);
+  const changes: string[] = [];
+  for (const k of keys) {
+    const a = JSON.stringify(stored[k]);
+    const b = JSON.stringify(current[k]);
+    if (a !== b) changes.push(`${k} was ${a ?? 'unset'}, is now ${b ?? 'unset'}`);
+  }
+  if (changes.length > 0) {
+    throw new CheckpointMismatchError(
+      `the checkpoint of pipeline ${pipeline} was written by a different definition (${changes.join('; ')}). ` +
+        `Run \`streamrec reset ${pipeline}\` to drop it and reprocess from the earliest offset.`,
+    );
+  }
+}

@@ -1,0 +1,221 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rejectionReason } from '../events/codec.js';
+import { deadLetterRecord, deadLetterTopic } from '../events/dead-letter.js';
+import type { Consumer, EventLog, LogRecord, ProducerRecord } from '../log/types.js';
+import { assertCompatible, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
+import { lateTopic, specFingerprint, type PipelineSpec } from './pipeline.js';
+import { SourceMerge } from './source-merge.js';
+import { WindowOperator, type WindowResult } from './window-operator.js';
+
+export interface RunnerOptions {
+  log: EventLog;
+  /** Where to start when there is no checkpoint; given explicitly, it replaces the checkpoint. */
+  from?: 'earliest' | 'latest';
+  fromExplicit?: boolean;
+  /** Process what the log holds, close the windows after the idle timeout, checkpoint, return. */
+  exitWhenIdle?: boolean;
+  signal?: AbortSignal;
+  checkpointIntervalMs?: number;
+  /** Records read per partition per read. */
+  readBatch?: number;
+  onStatus?: (status: RunnerStatus) => void;
+  now?: () => number;
+}
+
+export interface RunnerStatus {
+  pipeline: string;
+  processed: number;
+  late: number;
+  deadLettered: number;
+  /** Events per second over the last status interval. */
+  rate: number;
+  lag: number;
+  watermark: number | null;
+  /** Processing time minus the watermark, ms (null before the first event). */
+  watermarkDelayMs: number | null;
+  openPanes: number;
+  finals: number;
+  checkpoints: number;
+}
+
+type Item<E> = { record: LogRecord; time: number; value: E | null; reason?: string };
+
+/** The consumer group a pipeline's source offsets are committed under (for `streamrec topics`). */
+export function pipelineGroup(name: string): string {
+  return `pipeline.${name}`;
+}
+
+/**
+ * Runs a pipeline over an event log: reads every source partition, merges them by event time,
+ * feeds the window operator, and commits outputs, late events, dead letters, operator state and
+ * source positions in one transaction per checkpoint — so a crash at any moment followed by a
+ * restart gives the same final results as an uninterrupted run.
+ */
+export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, options: RunnerOptions): Promise<RunnerStatus> {
+  const { log } = options;
+  const now = options.now ?? Date.now;
+  const checkpointEvery = options.checkpointIntervalMs ?? 1000;
+  const readBatch = options.readBatch ?? 5000;
+  const group = pipelineGroup(spec.name);
+  const fingerprint = specFingerprint(spec as PipelineSpec<unknown, unknown, unknown, unknown>);
+
+  const topic = await waitForTopic(log, spec.source.topic, options);
+  if (!topic) return emptyStatus(spec.name);
+  const partitions = topic.partitions.length;
+
+  const operator = new WindowOperator({
+    windows: spec.windows,
+    aggregate: spec.aggregate,
+    allowedLatenessMs: spec.allowedLatenessMs,
+    emitIntervalMs: spec.emitIntervalMs,
+  });
+  let deadLettered = 0;
+  let positions: number[];
+  const stored = options.fromExplicit ? null : await loadCheckpoint(log, spec.name);
+  if (stored) {
+    assertCompatible(spec.name, stored.fingerprint, fingerprint);
+    if (stored.positions.length !== partitions) {
+      assertCompatible(spec.name, { partitions: stored.positions.length }, { partitions });
+    }
+    operator.restore(stored.operator);
+    positions = stored.positions;
+    deadLettered = stored.deadLettered;
+  } else {
+    const from = options.from ?? 'earliest';
+    positions = topic.partitions.map((p) => (from === 'earliest' ? p.startOffset : p.endOffset));
+  }
+
+  const consumers: Consumer[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const c = log.consumer({ group, topics: [spec.source.topic], partitions: [{ topic: spec.source.topic, partition: p }], from: 'earliest' });
+    c.seek(spec.source.topic, p, positions[p]!);
+    consumers.push(c);
+  }
+
+  const merge = new SourceMerge<E | null>(partitions);
+  const outputs: ProducerRecord[] = [];
+  const lates: ProducerRecord[] = [];
+  const deadLetters: ProducerRecord[] = [];
+  const status: RunnerStatus = { ...emptyStatus(spec.name), deadLettered, late: operator.late, processed: operator.events + operator.late };
+  let lastCheckpoint = now();
+  let lastStatus = now();
+  let processedAtLastStatus = status.processed;
+  let idleSince: number | null = null;
+  let closedForIdle = false;
+
+  const emit = (results: WindowResult<R>[]) => {
+    const emittedAt = now();
+    for (const r of results) {
+      const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt });
+      outputs.push({ key: r.window.spec.name, value: JSON.stringify(value), timestamp: r.window.end });
+      if (r.final) status.finals++;
+    }
+  };
+
+  const checkpoint = async () => {
+    emit(operator.takeFinals());
+    const tx = log.transaction();
+    if (outputs.length) tx.send(spec.output.topic, outputs.splice(0));
+    if (lates.length) tx.send(lateTopic(spec), lates.splice(0));
+    if (deadLetters.length) tx.send(deadLetterTopic(spec.source.topic), deadLetters.splice(0));
+    const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered, writtenAt: new Date(now()).toISOString() };
+    tx.putState(CHECKPOINT_NAMESPACE, spec.name, encodeCheckpoint(state));
+    tx.commitOffsets(group, positions.map((offset, partition) => ({ topic: spec.source.topic, partition, offset })));
+    await tx.commit();
+    status.checkpoints++;
+    lastCheckpoint = now();
+  };
+
+  const report = async () => {
+    const t = now();
+    const info = await log.topic(spec.source.topic);
+    status.lag = info ? info.partitions.reduce((s, p, i) => s + Math.max(0, p.endOffset - (positions[i] ?? 0)), 0) : 0;
+    status.processed = operator.events + operator.late + deadLettered;
+    status.rate = t > lastStatus ? ((status.processed - processedAtLastStatus) * 1000) / (t - lastStatus) : 0;
+    status.late = operator.late;
+    status.deadLettered = deadLettered;
+    const wm = operator.currentWatermark();
+    status.watermark = Number.isFinite(wm) ? wm : null;
+    status.watermarkDelayMs = Number.isFinite(wm) ? t - wm : null;
+    status.openPanes = operator.openPanes();
+    processedAtLastStatus = status.processed;
+    lastStatus = t;
+    options.onStatus?.({ ...status });
+  };
+
+  for (;;) {
+    // Read every partition the merge is waiting on.
+    for (const p of merge.needsRead()) {
+      const records = await consumers[p]!.poll({ maxRecords: readBatch });
+      const items: Item<E>[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        try {
+          const value = spec.source.codec.decode(record.value);
+          items[i] = { record, time: spec.eventTime(value), value };
+        } catch (err) {
+          // Rejected records stay in partition order (time -Infinity: taken as soon as they are the head).
+          items[i] = { record, time: -Infinity, value: null, reason: rejectionReason(spec.source.codec.name, err) };
+        }
+      }
+      merge.push(p, items);
+    }
+
+    let took = 0;
+    for (let item = merge.take(); item; item = merge.take()) {
+      const it = item as Item<E>;
+      positions[it.record.partition] = it.record.offset + 1;
+      took++;
+      if (it.value === null) {
+        deadLetters.push(deadLetterRecord(it.record, it.reason ?? 'malformed'));
+        deadLettered++;
+      } else if (!operator.add(spec.enrich(it.value), it.time)) {
+        lates.push({ key: it.record.key, value: it.record.value, timestamp: it.record.timestamp, headers: { source_partition: String(it.record.partition), source_offset: String(it.record.offset) } });
+      }
+      if (took % 1024 === 0) emit(operator.takeFinals());
+    }
+    emit(operator.takeFinals());
+
+    const t = now();
+    if (took > 0) {
+      idleSince = null;
+      closedForIdle = false;
+    } else if (merge.buffered() === 0 && merge.needsRead().length === 0) {
+      // Every partition came back empty: input is idle.
+      idleSince ??= t;
+      if (!closedForIdle && t - idleSince >= spec.idleTimeoutMs) {
+        operator.closeAll();
+        closedForIdle = true;
+        await checkpoint();
+        if (options.exitWhenIdle) break;
+      }
+    }
+    emit(operator.updates(t));
+    if (t - lastCheckpoint >= checkpointEvery && (outputs.length || took > 0 || lates.length || deadLetters.length)) await checkpoint();
+    if (t - lastStatus >= 1000) await report();
+    if (options.signal?.aborted) break;
+    if (took === 0) {
+      await sleep(20);
+      merge.resetExhausted();
+    } else if (merge.needsRead().length === 0 && merge.buffered() === 0) {
+      merge.resetExhausted();
+    }
+  }
+  await checkpoint();
+  await report();
+  for (const c of consumers) await c.close();
+  return status;
+}
+
+async function waitForTopic(log: EventLog, name: string, options: RunnerOptions) {
+  for (;;) {
+    const topic = await log.topic(name);
+    if (topic) return topic;
+    if (options.exitWhenIdle || options.signal?.aborted) return null;
+    await sleep(100);
+  }
+}
+
+function emptyStatus(pipeline: string): RunnerStatus {
+  return { pipeline, processed: 0, late: 0, deadLettered: 0, rate: 0, lag: 0, watermark: null, watermarkDelayMs: null, openPanes: 0, finals: 0, checkpoints: 0 };
+}

@@ -1,0 +1,217 @@
+import type { Aggregate } from './aggregate.js';
+import { Watermark } from './watermark.js';
+import { floorTo, paneSize, windowStartsContaining, type Window, type WindowSpec } from './windows.js';
+
+export interface WindowOperatorConfig<In, S, Out> {
+  windows: readonly WindowSpec[];
+  aggregate: Aggregate<In, S, Out>;
+  allowedLatenessMs: number;
+  /** Updated (non-final) results of an open window at most this often; default 1000 ms. */
+  emitIntervalMs?: number;
+}
+
+export interface WindowResult<Out> {
+  window: Window;
+  result: Out;
+  final: boolean;
+  /**
+   * On a final result: the events of this window type that arrived behind the watermark since the
+   * previous final result of the type (they could not be counted in their own, already closed
+   * window). Summed over a window type's final results, it is every late event exactly once.
+   */
+  lateEvents: number;
+}
+
+export interface OperatorSnapshot {
+  panes: [number, unknown][];
+  watermark: ReturnType<Watermark['toJSON']>;
+  finalizedUpTo: number | null;
+  pendingLate: Record<string, number>;
+  events: number;
+  late: number;
+}
+
+/**
+ * Keeps one aggregate state per pane (see `paneSize`) and turns them into window results as the
+ * watermark moves: an updated result for open windows at most once per emit interval, and one
+ * final result per window when the watermark passes its end. Pure: time comes in as arguments.
+ */
+export class WindowOperator<In, S, Out> {
+  readonly paneMs: number;
+  private panes = new Map<number, S>();
+  private dirty = new Set<number>();
+  private watermark: Watermark;
+  /** Every window ending at or before this has had its final result. */
+  private finalizedUpTo = -Infinity;
+  private pendingLate = new Map<string, number>();
+  private lastUpdateAt = -Infinity;
+  /** Final results computed but not yet taken by `takeFinals`. */
+  private ready: WindowResult<Out>[] = [];
+  /** The watermark at which the next window end is passed. */
+  private nextFinalAt = -Infinity;
+  /** Events added to windows, and events found late, since the pipeline started. */
+  events = 0;
+  late = 0;
+
+  constructor(private readonly config: WindowOperatorConfig<In, S, Out>) {
+    if (config.windows.length === 0) throw new Error('a window operator needs at least one window');
+    const names = new Set(config.windows.map((w) => w.name));
+    if (names.size !== config.windows.length) throw new Error('window names must be unique');
+    this.paneMs = paneSize(config.windows);
+    this.watermark = new Watermark(config.allowedLatenessMs);
+  }
+
+  /** Adds an event at its event time; returns false (and counts it) when it is late. */
+  add(input: In, eventTime: number): boolean {
+    if (this.watermark.observe(eventTime)) {
+      this.late++;
+      for (const w of this.config.windows) this.pendingLate.set(w.name, (this.pendingLate.get(w.name) ?? 0) + 1);
+      return false;
+    }
+    const pane = floorTo(eventTime, this.paneMs);
+    let state = this.panes.get(pane);
+    if (state === undefined) {
+      state = this.config.aggregate.create();
+      this.panes.set(pane, state);
+    }
+    this.config.aggregate.add(state, input);
+    this.dirty.add(pane);
+    this.events++;
+    // Close windows the moment the watermark passes their end, not when the caller next asks:
+    // which final result a late event is attributed to must not depend on how input was batched.
+    if (this.watermark.current() >= this.nextFinalAt) this.closeDue();
+    return true;
+  }
+
+  /** Final results that became due since the last call, oldest end first. */
+  takeFinals(): WindowResult<Out>[] {
+    const out = this.ready;
+    this.ready = [];
+    return out;
+  }
+
+  currentWatermark(): number {
+    return this.watermark.current();
+  }
+
+  maxEventTime(): number {
+    return this.watermark.maxEventTime();
+  }
+
+  openPanes(): number {
+    return this.panes.size;
+  }
+
+  /**
+   * Computes the final results of every window the watermark has passed, oldest end first, then
+   * drops the panes no open window needs.
+   */
+  private closeDue(): void {
+    const wm = this.watermark.current();
+    if (wm <= this.finalizedUpTo) return;
+    const due: Window[] = [];
+    const seen = new Set<string>();
+    for (const pane of this.panes.keys()) {
+      for (const spec of this.config.windows) {
+        for (const start of windowStartsContaining(spec, pane)) {
+          const end = start + spec.sizeMs;
+          if (end > wm || end <= this.finalizedUpTo) continue;
+          const id = `${spec.name}@${start}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          due.push({ spec, start, end });
+        }
+      }
+    }
+    const order = new Map(this.config.windows.map((w, i) => [w.name, i]));
+    due.sort((a, b) => a.end - b.end || order.get(a.spec.name)! - order.get(b.spec.name)!);
+    for (const window of due) {
+      const late = this.pendingLate.get(window.spec.name) ?? 0;
+      this.pendingLate.set(window.spec.name, 0);
+      this.ready.push({ window, result: this.resultOf(window), final: true, lateEvents: late });
+    }
+    this.finalizedUpTo = wm;
+    this.nextFinalAt = floorTo(wm, this.paneMs) + this.paneMs;
+    for (const pane of [...this.panes.keys()]) {
+      if (this.config.windows.every((spec) => floorTo(pane, spec.slideMs) + spec.sizeMs <= wm)) {
+        this.panes.delete(pane);
+        this.dirty.delete(pane);
+      }
+    }
+  }
+
+  /** Updated results of open windows that changed, at most once per emit interval of `now`. */
+  updates(now: number): WindowResult<Out>[] {
+    if (this.dirty.size === 0 || now - this.lastUpdateAt < (this.config.emitIntervalMs ?? 1000)) return [];
+    this.lastUpdateAt = now;
+    const wm = this.watermark.current();
+    const windows = new Map<string, Window>();
+    for (const pane of this.dirty) {
+      for (const spec of this.config.windows) {
+        for (const start of windowStartsContaining(spec, pane)) {
+          const end = start + spec.sizeMs;
+          if (end > wm) windows.set(`${spec.name}@${start}`, { spec, start, end });
+        }
+      }
+    }
+    this.dirty.clear();
+    return [...windows.values()]
+      .sort((a, b) => a.end - b.end || a.spec.name.localeCompare(b.spec.name))
+      .map((window) => ({
+        window,
+        result: this.resultOf(window),
+        final: false,
+        lateEvents: this.pendingLate.get(window.spec.name) ?? 0,
+      }));
+  }
+
+  /**
+   * Input has stopped: move the watermark past every window holding the newest event, so they all
+   * close now. Events that arrive later for those windows count as late.
+   */
+  closeAll(): void {
+    const max = this.watermark.maxEventTime();
+    if (!Number.isFinite(max)) return;
+    let to = -Infinity;
+    for (const spec of this.config.windows) to = Math.max(to, floorTo(max, spec.slideMs) + spec.sizeMs);
+    this.watermark.flushTo(to);
+    this.closeDue();
+  }
+
+  private resultOf(window: Window): Out {
+    const agg = this.config.aggregate;
+    if (window.end - window.start === this.paneMs) {
+      const pane = this.panes.get(window.start);
+      if (pane !== undefined) return agg.result(pane);
+    }
+    const acc = agg.create();
+    for (let p = window.start; p < window.end; p += this.paneMs) {
+      const pane = this.panes.get(p);
+      if (pane !== undefined) agg.mergeInto(acc, pane);
+    }
+    return agg.result(acc);
+  }
+
+  snapshot(): OperatorSnapshot {
+    return {
+      panes: [...this.panes].map(([start, state]) => [start, this.config.aggregate.toJSON(state)]),
+      watermark: this.watermark.toJSON(),
+      finalizedUpTo: Number.isFinite(this.finalizedUpTo) ? this.finalizedUpTo : null,
+      pendingLate: Object.fromEntries(this.pendingLate),
+      events: this.events,
+      late: this.late,
+    };
+  }
+
+  restore(snapshot: OperatorSnapshot): void {
+    this.panes = new Map(snapshot.panes.map(([start, json]) => [start, this.config.aggregate.fromJSON(json)]));
+    this.dirty = new Set();
+    this.watermark = Watermark.fromJSON(this.config.allowedLatenessMs, snapshot.watermark);
+    this.finalizedUpTo = snapshot.finalizedUpTo ?? -Infinity;
+    this.nextFinalAt = Number.isFinite(this.finalizedUpTo) ? floorTo(this.finalizedUpTo, this.paneMs) + this.paneMs : -Infinity;
+    this.ready = [];
+    this.pendingLate = new Map(Object.entries(snapshot.pendingLate));
+    this.events = snapshot.events;
+    this.late = snapshot.late;
+  }
+}

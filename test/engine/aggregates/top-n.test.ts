@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareKeys, topN, topNEntries, type TopNEntry } from '../../../src/engine/aggregates/index.js';
+import { checkContract, events, Random, SEEDS, sizes, type Ev } from './helpers.js';
+
+/** Brute force: full table, full sort. */
+function bruteTopN<K extends string | number>(
+  pairs: readonly [K, number][],
+  n: number,
+  by: 'count' | 'score',
+): TopNEntry<K>[] {
+  const table = new Map<K, { count: number; sum: number }>();
+  for (const [k, v] of pairs) {
+    const c = table.get(k) ?? { count: 0, sum: 0 };
+    c.count++;
+    c.sum += v;
+    table.set(k, c);
+  }
+  return [...table]
+    .map(([key, c]) => ({ key, count: c.count, avg: c.sum / c.count, score: c.sum }))
+    .sort((a, b) => (by === 'count' ? b.count - a.count : b.score - a.score) || compareKeys(a.key, b.key))
+    .slice(0, n);
+}
+
+describe('topN', () => {
+  for (const seed of SEEDS) {
+    it(`matches brute force exactly, merges and round-trips (seed ${seed})`, () => {
+      const rng = new Random(seed);
+      for (const n of sizes(rng)) {
+        const data = events(rng, n);
+        for (const by of ['count', 'score'] as const) {
+          for (const top of [0, 1, 5, 40, 100]) {
+            // Ratings are multiples of 0.5, so sums are exact whatever the merge order and ties are real.
+            checkContract(topN((e: Ev) => e.movie, (e: Ev) => e.rating, { n: top, by }), data, rng, {
+              expected: (l) => bruteTopN(l.map((e) => [e.movie, e.rating]), top, by),
+            });
+            checkContract(topN((e: Ev) => e.tag, (e: Ev) => e.rating, { n: top, by }), data, rng, {
+              expected: (l) => bruteTopN(l.map((e) => [e.tag, e.rating]), top, by),
+            });
+          }
+        }
+      }
+    });
+  }
+
+  it('breaks ties by key ascending: numbers numerically, strings lexicographically', () => {
+    const nums = topN((k: number) => k, () => 1, { n: 4, by: 'count' });
+    const s = nums.create();
+    for (const k of [10, 9, 100, 2, 2, 10, 9, 100, 3]) nums.add(s, k);
+    assert.deepStrictEqual(
+      nums.result(s).map((e) => e.key),
+      [2, 9, 10, 100],
+    );
+    const strs = topN((k: string) => k, () => 2, { n: 5, by: 'score' });
+    const t = strs.create();
+    for (const k of ['b', 'B', 'a', '10', '9', 'a']) strs.add(t, k);
+    assert.deepStrictEqual(strs.result(t), [
+      { key: 'a', count: 2, avg: 2, score: 4 },
+      { key: '10', count: 1, avg: 2, score: 2 },
+      { key: '9', count: 1, avg: 2, score: 2 },
+      { key: 'B', count: 1, avg: 2, score: 2 },
+      { key: 'b', count: 1, avg: 2, score: 2 },
+    ]);
+  });
+
+  it('ranks by count or by score = count × avg', () => {
+    const byCount = topN((p: [string, number]) => p[0], (p) => p[1], { n: 2, by: 'count' });
+    const byScore = topN((p: [string, number]) => p[0], (p) => p[1], { n: 2, by: 'score' });
+    const input: [string, number][] = [['x', 1], ['x', 1], ['x', 1], ['y', 5], ['y', 5], ['z', 0.5]];
+    const a = byCount.create();
+    const b = byScore.create();
+    for (const p of input) {
+      byCount.add(a, p);
+      byScore.add(b, p);
+    }
+    assert.deepStrictEqual(byCount.result(a), [
+      { key: 'x', count: 3, avg: 1, score: 3 },
+      { key: 'y', count: 2, avg: 5, score: 10 },
+    ]);
+    assert.deepStrictEqual(byScore.result(b).map((e) => e.key), ['y', 'x']);
+  });
+
+  it('topNEntries ranks a state with another n (large n sorts all; same order as bounded insertion)', () => {
+    const rng = new Random(3);
+    const agg = topN((e: Ev) => e.user, (e: Ev) => e.rating, { n: 3, by: 'score' });
+    const s = agg.create();
+    for (const e of events(rng, 2000)) agg.add(s, e);
+    const all = topNEntries(s, 1000, 'score');
+    assert.equal(all.length, s.size);
+    assert.deepStrictEqual(agg.result(s), all.slice(0, 3));
+    assert.deepStrictEqual(topNEntries(s, 30, 'count'), topNEntries(s, 1000, 'count').slice(0, 30));
+    const titled = agg.result(s).map((e) => ({ ...e, title: `User ${e.key}` }));
+    assert.equal(titled[0]!.title, `User ${all[0]!.key}`);
+    assert.deepStrictEqual(agg.result(agg.create()), []);
+    assert.throws(() => topN((e: Ev) => e.user, (e: Ev) => e.rating, { n: -1, by: 'count' }), /n must/);
+  });
+});
