@@ -19,6 +19,8 @@ export interface RunnerOptions {
   /** Records read per partition per read. */
   readBatch?: number;
   onStatus?: (status: RunnerStatus) => void;
+  /** Called once the start position is settled (after the checkpoint, if any, was accepted). */
+  onStart?: (start: { from: 'checkpoint' | 'earliest' | 'latest'; events: number }) => void;
   now?: () => number;
 }
 
@@ -80,9 +82,11 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     operator.restore(stored.operator);
     positions = stored.positions;
     deadLettered = stored.deadLettered;
+    options.onStart?.({ from: 'checkpoint', events: operator.events + operator.late + deadLettered });
   } else {
     const from = options.from ?? 'earliest';
     positions = topic.partitions.map((p) => (from === 'earliest' ? p.startOffset : p.endOffset));
+    options.onStart?.({ from, events: 0 });
   }
 
   const consumers: Consumer[] = [];

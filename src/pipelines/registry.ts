@@ -8,6 +8,7 @@ export interface PipelineContext {
   dataDir: string;
   log: EventLog;
   idleTimeoutMs?: number;
+  allowedLatenessMs?: number;
 }
 
 /** Background writers of a pipeline's lake tables, run beside the pipeline. */
@@ -26,7 +27,7 @@ const pipelines: Record<string, (ctx: PipelineContext) => Promise<OpenedPipeline
   ratings: async (ctx) => {
     const catalogue = await ensureCatalogue({ dataDir: ctx.dataDir });
     return {
-      spec: ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs }),
+      spec: ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs, allowedLatenessMs: ctx.allowedLatenessMs }),
       startLake: (signal) => startSinks([ratingsRawSink({ log: ctx.log, dataDir: ctx.dataDir }), ratingsAggSink({ log: ctx.log, dataDir: ctx.dataDir })], signal),
     };
   },

@@ -14,6 +14,7 @@ interface ProcessFlags {
   exitWhenIdle?: boolean;
   lake: boolean;
   idleTimeout?: number;
+  lateness?: number;
 }
 
 export function processCommand(): Command {
@@ -24,6 +25,7 @@ export function processCommand(): Command {
     .option('--exit-when-idle', 'process what the log holds, close the windows after the idle timeout, write the results and exit')
     .option('--no-lake', 'do not write the Parquet lake')
     .option('--idle-timeout <d>', 'close open windows when input has been silent this long (default 10s)', duration)
+    .option('--lateness <d>', 'allowed lateness: how far behind the newest event time an event may be (ratings default 10m)', duration)
     .addHelpText(
       'after',
       `
@@ -38,12 +40,11 @@ Examples:
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       try {
         if (!pipelineNames().includes(name)) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
-        const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout });
+        const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, allowedLatenessMs: flags.lateness });
         const signal = interruptSignal();
         const line = progress();
         const started = Date.now();
         if (flags.from) process.stderr.write(`streamrec: --from ${flags.from}: ignoring the checkpoint of ${name}\n`);
-        process.stderr.write(`streamrec: processing ${name} from ${log.description}. Ctrl-C stops after a final checkpoint.\n`);
         const lake = flags.lake ? pipeline.startLake(signal) : null;
         let status: RunnerStatus;
         try {
@@ -54,6 +55,12 @@ Examples:
             exitWhenIdle: flags.exitWhenIdle,
             signal,
             onStatus: (s) => line.update(statusLine(s)),
+            onStart: (start) =>
+              process.stderr.write(
+                `streamrec: processing ${name} from ${log.description}, ` +
+                  (start.from === 'checkpoint' ? `resuming from its checkpoint (${formatCount(start.events)} events done)` : `starting at the ${start.from} offset`) +
+                  '. Ctrl-C stops after a final checkpoint.\n',
+              ),
           });
         } catch (err) {
           if (err instanceof CheckpointMismatchError) throw new UserError(err.message);

@@ -592,7 +592,7 @@ function openDatabase(path: string, durability: 'normal' | 'full'): Database.Dat
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     // Several processes may share the file: wait for the write lock instead of failing.
     db.pragma('busy_timeout = 15000');
-    db.pragma('cache_size = -65536');
+    db.pragma('cache_size = -16384');
     migrate(db, path);
   } catch (err) {
     if (err instanceof LogError) throw err;
