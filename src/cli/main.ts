@@ -9,6 +9,7 @@ import { upCommand } from './commands/up.js';
 import { processCommand } from './commands/process.js';
 import { resetCommand } from './commands/reset.js';
 import { sqlCommand } from './commands/sql.js';
+import { serveCommand } from './commands/serve.js';
 import { UserError } from './user-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(upCommand());
   program.addCommand(generateCommand());
+  program.addCommand(serveCommand());
   program.addCommand(processCommand());
   program.addCommand(resetCommand());
   program.addCommand(sqlCommand());

@@ -108,9 +108,14 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   let closedForIdle = false;
 
   const emit = (results: WindowResult<R>[]) => {
+    if (results.length === 0) return;
     const emittedAt = now();
+    const wm = operator.currentWatermark();
+    const max = operator.maxEventTime();
+    const watermark = Number.isFinite(wm) ? wm : null;
+    const maxEventTime = Number.isFinite(max) ? max : null;
     for (const r of results) {
-      const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt });
+      const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt, watermark, maxEventTime });
       outputs.push({ key: r.window.spec.name, value: JSON.stringify(value), timestamp: r.window.end });
       if (r.final) status.finals++;
     }

@@ -9,6 +9,9 @@ export interface ResultContext {
   lateEvents: number;
   /** Processing time of the emission, epoch ms. */
   emittedAt: number;
+  /** The watermark and the newest event time at emission, epoch ms (null before any event). */
+  watermark: number | null;
+  maxEventTime: number | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/sse-client.js';
 
 const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 
@@ -66,23 +67,32 @@ describe('streamrec CLI', () => {
     }
   });
 
-  it('up writes ratings with a progress line until Ctrl-C, then exits cleanly', async () => {
+  it('up runs generator, processor and server until Ctrl-C, then exits cleanly with everything acknowledged kept', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const child = spawn(process.execPath, [BIN, 'up', '--rate', '500', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'up', '--rate', '500', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-      while (!/ratings: [\d,]+ sent/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 600));
+      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 20_000, 'the dashboard URL');
+      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
+      await waitFor(() => /processed [1-9][\d,]*/.test(stderr), 20_000, 'processing');
+      const health = (await (await fetch(`${url}/metrics/health`)).json()) as { status: string };
+      assert.ok(['ok', 'idle', 'no_data'].includes(health.status));
       child.kill('SIGINT');
-      assert.equal(await exited, 0);
-      const final = /ratings: ([\d,]+) sent in/.exec(stderr);
-      assert.ok(final, `final line in: ${stderr}`);
-      const topics = JSON.parse(run(['topics', '--json', '--data-dir', dir]).stdout) as { topics: { partitions: { endOffset: number }[] }[] };
-      const stored = topics.topics[0]!.partitions.reduce((s, p) => s + p.endOffset, 0);
-      assert.equal(stored, Number(final[1]!.replace(/,/g, '')), 'every acknowledged rating is in the log');
-      assert.ok(stored > 0);
+      assert.equal(await exited, 0, stderr);
+      assert.match(stderr, /stopped cleanly/);
+      const topics = JSON.parse(run(['topics', '--json', '--data-dir', dir]).stdout) as {
+        topics: { name: string; partitions: { endOffset: number }[] }[];
+        groups: { group: string; committed: number }[];
+      };
+      const ratings = topics.topics.find((t) => t.name === 'ratings')!.partitions.reduce((s, p) => s + p.endOffset, 0);
+      const final = /generated ([\d,]+)/g;
+      let last = '0';
+      for (let m = final.exec(stderr); m; m = final.exec(stderr)) last = m[1]!;
+      assert.equal(ratings, Number(last.replace(/,/g, '')), 'every acknowledged rating is in the log');
+      const processed = topics.groups.filter((g) => g.group === 'pipeline.ratings').reduce((s, g) => s + g.committed, 0);
+      assert.ok(processed > 0, 'the processor checkpointed on the way out');
     } finally {
       cleanup();
     }

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { defaultPort, listen } from '../../server/listen.js';
+import { addDataDirOption, interruptSignal, openDataDirLog } from '../context.js';
+import { port } from '../options.js';
+
+export function addServerOptions(command: Command): Command {
+  return command
+    .option('--port <n>', 'HTTP port (env STREAMREC_PORT; default 8000; 0 for any free port)', port)
+    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1');
+}
+
+export function serveCommand(): Command {
+  const command = addServerOptions(new Command('serve'))
+    .description('run the API and dashboard alone, against a data dir other processes feed')
+    .addHelpText('after', '\nExamples:\n  streamrec serve\n  streamrec serve --port 9000 --host 0.0.0.0 --data-dir /srv/streamrec')
+    .action(async (flags: { dataDir?: string; port?: number; host: string }) => {
+      const { log } = openDataDirLog(flags.dataDir);
+      const server = await listen({ log, port: defaultPort(flags.port), host: flags.host, logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info' } });
+      process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
+      const signal = interruptSignal();
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await server.close();
+      await log.close();
+    });
+  return addDataDirOption(command);
+}

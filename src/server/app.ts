@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { EventLog } from '../log/types.js';
+import { MetricsView } from './metrics-view.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
+import { SseHub } from './sse-hub.js';
+
+export interface ServerOptions {
+  log: EventLog;
+  /** pino options for request logs (Fastify's logger); false for none. */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the built dashboard is; default dist/web beside this package. */
+  webDir?: string;
+  heartbeatMs?: number;
+  healthEveryMs?: number;
+  maxQueuedBytes?: number;
+}
+
+export interface StreamrecServer {
+  app: FastifyInstance;
+  view: MetricsView;
+  hub: SseHub;
+  close(): Promise<void>;
+}
+
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+
+/**
+ * The HTTP server: JSON routes with request schemas, the OpenAPI document (/openapi.json) and
+ * docs (/docs), Server-Sent Events, and the dashboard at /. Plugins register the parts.
+ */
+export async function buildServer(options: ServerOptions): Promise<StreamrecServer> {
+  const app = Fastify({ logger: options.logger ?? false });
+  const hub = new SseHub({
+    heartbeatMs: options.heartbeatMs,
+    maxQueuedBytes: options.maxQueuedBytes,
+    onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
+  });
+  const view = new MetricsView({
+    log: options.log,
+    healthEveryMs: options.healthEveryMs,
+    onMetrics: (record) => hub.publish('metrics', record),
+    onHealth: (health) => hub.publish('health', health),
+  });
+  view.sseClients = () => hub.size;
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline (and, later, recommendations).' },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(metricsRoutes, { view, hub });
+
+  const webDir = options.webDir ?? DEFAULT_WEB_DIR;
+  if (existsSync(webDir)) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', index: ['index.html'], wildcard: false });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/plain').send('The dashboard is not built: run `npm run build`.\n'),
+    );
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: err.message });
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+  });
+
+  view.start();
+  return {
+    app,
+    view,
+    hub,
+    close: async () => {
+      hub.close();
+      await app.close();
+      await view.stop();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { EventLog } from '../log/types.js';
+import { UserError } from '../cli/user-error.js';
+import { buildServer, type ServerOptions, type StreamrecServer } from './app.js';
+
+export interface ListenOptions extends Omit<ServerOptions, 'log'> {
+  log: EventLog;
+  port: number;
+  host: string;
+}
+
+/** Builds the server and listens; a port in use is a user error that says what to do. */
+export async function listen(options: ListenOptions): Promise<StreamrecServer & { url: string }> {
+  const server = await buildServer(options);
+  try {
+    await server.app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    await server.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${options.port} is in use: pass another with --port (or STREAMREC_PORT)`);
+    if (code === 'EACCES') throw new UserError(`no permission to listen on port ${options.port}: use a port above 1024`);
+    throw err;
+  }
+  const shownHost = options.host === '0.0.0.0' || options.host === '127.0.0.1' ? 'localhost' : options.host;
+  // With --port 0 the system picks a free port: show the one it picked.
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { ...server, url: `http://${shownHost}:${port}` };
+}
+
+export function defaultPort(flag?: number): number {
+  if (flag !== undefined) return flag;
+  const env = process.env.STREAMREC_PORT;
+  if (env === undefined) return 8000;
+  const port = Number(env);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`STREAMREC_PORT must be a port number, got ${JSON.stringify(env)}`);
+  return port;
+}

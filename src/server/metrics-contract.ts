@@ -1,0 +1,100 @@
+/**
+ * The shapes the metrics API and its Server-Sent Events carry: shared by the server and the
+ * dashboard (which imports these types only).
+ */
+
+/** One record of the `metrics` topic: a window result of the ratings pipeline. */
+export interface MetricsRecord {
+  window_start: string;
+  window_end: string;
+  window_type: 'tumbling_1min' | 'sliding_5min' | string;
+  count: number;
+  avg_rating: number | null;
+  p50_rating: number | null;
+  p95_rating: number | null;
+  p99_rating: number | null;
+  top_movies: TopMovie[];
+  genres: Record<string, { count: number; avg_rating: number | null }>;
+  late_events: number;
+  final: boolean;
+  processing_time: string;
+  /** The pipeline's watermark and newest event time when the result was emitted (ISO), if known. */
+  watermark?: string | null;
+  max_event_time?: string | null;
+}
+
+export interface TopMovie {
+  movieId: number;
+  title: string;
+  genres?: string[];
+  count: number;
+  avg_rating: number;
+  score: number;
+}
+
+export interface SummaryResponse {
+  tumbling: MetricsRecord | null;
+  sliding: MetricsRecord | null;
+  /** Ratings counted in final tumbling windows since the server started following the topic. */
+  total_ratings: number;
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'idle' | 'no_data';
+  last_event_time: string | null;
+  watermark: string | null;
+  /** Processing time minus the watermark, seconds. */
+  watermark_delay_seconds: number | null;
+  /** Ratings not yet processed by the ratings pipeline. */
+  consumer_lag: number;
+  /** Ratings processed per second (last few seconds). */
+  events_per_second: number;
+  late_events_total: number;
+  dead_letters_total: number;
+  metrics_received: number;
+  sse_clients: number;
+  uptime_seconds: number;
+}
+
+export interface TopnResponse {
+  window_type: string;
+  window_start: string;
+  window_end: string;
+  final: boolean;
+  movies: (TopMovie & { rank: number })[];
+}
+
+export interface GenreRow {
+  genre: string;
+  count: number;
+  avg_rating: number | null;
+  /** Share of this window's ratings (a rating of a movie with two genres counts in both). */
+  share: number;
+}
+
+export interface GenresResponse {
+  window_type: string;
+  window_start: string;
+  window_end: string;
+  genres: GenreRow[];
+}
+
+export interface HistoryResponse {
+  window_type: string;
+  /** Final results, oldest first. */
+  items: MetricsRecord[];
+}
+
+/** What `GET /metrics/stream` sends at once on connect (event `snapshot`). */
+export interface StreamSnapshot {
+  summary: SummaryResponse | null;
+  health: HealthResponse;
+  /**
+   * The newest result of each recent tumbling window, oldest first: final ones and the still open
+   * ones (`final: false`), so a chart over time is live from the first minute.
+   */
+  history: MetricsRecord[];
+}
+
+/** SSE event names: `snapshot` (StreamSnapshot), `metrics` (MetricsRecord), `health` (HealthResponse). */
+export type StreamEventName = 'snapshot' | 'metrics' | 'health';

@@ -1,0 +1,78 @@
+/**
+ * The dashboard in a real browser: Debian's Chromium, driven by playwright-core, against a real
+ * `streamrec up`. Saves a screenshot to test-artifacts/.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { waitFor } from '../helpers/sse-client.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
+const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
+const CHARTS = ['chart-top', 'chart-genre-share', 'chart-genre-avg', 'chart-throughput', 'chart-quality'];
+
+describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
+  it('shows live numbers from a running `streamrec up`, renders every chart, and has no page errors', async () => {
+    const data = tempDir();
+    const profile = tempDir('chromium-profile-');
+    const up = spawn(process.execPath, [BIN, 'up', '--rate', '300', '--port', '0', '--data-dir', data.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
+    const context = await chromium.launchPersistentContext(profile.dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
+      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(url);
+
+      await page.waitForSelector('[data-testid="connection-status"]:has-text("live")', { timeout: 15_000 });
+      const kpi = page.getByTestId('kpi-window-count');
+      // Page-side code is passed as expressions: this file is compiled without the DOM's types.
+      const kpiText = `(document.querySelector('[data-testid="kpi-window-count"]')?.textContent ?? '').trim()`;
+      await page.waitForFunction(`/\\d/.test(${kpiText})`, undefined, { timeout: 15_000 });
+      const first = (await kpi.textContent())!.trim();
+      // Numbers move live: the current window's count changes as ratings arrive.
+      await page.waitForFunction(`${kpiText} !== ${JSON.stringify(first)}`, undefined, { timeout: 15_000 });
+      for (const id of ['kpi-total', 'kpi-avg', 'kpi-p50', 'kpi-p95', 'kpi-rate']) assert.match((await page.getByTestId(id).textContent())!, /\d/, id);
+
+      // Every chart drew on its canvas (some non-transparent pixels).
+      for (const id of CHARTS) {
+        const drawn = (await page.evaluate(`(() => {
+          const canvas = document.querySelector('[data-testid="${id}"] canvas');
+          if (!canvas || canvas.width === 0) return 0;
+          const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let painted = 0;
+          for (let i = 3; i < pixels.length; i += 4 * 16) if (pixels[i] > 0) painted++;
+          return painted;
+        })()`)) as number;
+        assert.ok(drawn > 50, `${id} rendered (${drawn} painted samples)`);
+      }
+      assert.ok((await page.locator('[data-testid="table-top"] tbody tr').count()) >= 5, 'top table has rows');
+      assert.ok((await page.locator('[data-testid="table-genres"] tbody tr').count()) >= 3, 'genre table has rows');
+      assert.match((await page.getByTestId('health').textContent())!, /lag/i);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: resolve(ARTIFACTS, 'dashboard-e2e.png'), fullPage: true });
+      assert.deepEqual(pageErrors, [], 'no errors in the page');
+    } finally {
+      await context.close();
+      up.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+      data.cleanup();
+      profile.cleanup();
+    }
+  });
+});

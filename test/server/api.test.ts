@@ -1,0 +1,209 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { buildServer, type StreamrecServer } from '../../src/server/app.js';
+import { openEmbeddedLog } from '../../src/log/open-log.js';
+import type { EventLog } from '../../src/log/types.js';
+import type { MetricsRecord } from '../../src/server/metrics-contract.js';
+import { sseConnect, waitFor } from '../helpers/sse-client.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function record(windowType: 'tumbling_1min' | 'sliding_5min', minute: number, final: boolean, count = 100): MetricsRecord {
+  const start = Date.UTC(2025, 10, 10, 7, minute);
+  const size = windowType === 'tumbling_1min' ? 60_000 : 300_000;
+  return {
+    window_start: new Date(start).toISOString(),
+    window_end: new Date(start + size).toISOString(),
+    window_type: windowType,
+    count,
+    avg_rating: 3.5,
+    p50_rating: 3.5,
+    p95_rating: 5,
+    p99_rating: 5,
+    top_movies: Array.from({ length: 20 }, (_, i) => ({ movieId: i + 1, title: `Movie ${i + 1} (1999)`, genres: ['Drama'], count: 20 - i, avg_rating: 4, score: (20 - i) * 4 })),
+    genres: { Drama: { count: 60, avg_rating: 3.6 }, Comedy: { count: 30, avg_rating: 3.4 }, Horror: { count: 10, avg_rating: 2.9 } },
+    late_events: 1,
+    final,
+    processing_time: new Date().toISOString(),
+    watermark: new Date(start).toISOString(),
+    max_event_time: new Date(start + 59_000).toISOString(),
+  };
+}
+
+describe('metrics API', () => {
+  let log: EventLog;
+  let server: StreamrecServer;
+  let base: string;
+  let cleanup: () => void;
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { message?: string } };
+  };
+  const publish = (records: MetricsRecord[]) => log.producer().send('metrics', records.map((r) => ({ key: r.window_type, value: JSON.stringify(r) })));
+
+  before(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    log = openEmbeddedLog({ dataDir: t.dir });
+    server = await buildServer({ log, heartbeatMs: 200, healthEveryMs: 100, maxQueuedBytes: 256 * 1024 });
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(server.app.server.address() as net.AddressInfo).port}`;
+  });
+  after(async () => {
+    await server.close();
+    await log.close();
+    cleanup();
+  });
+
+  it('says clearly that there is no data before the first result', async () => {
+    for (const path of ['/metrics/summary', '/metrics/topn', '/metrics/genres']) {
+      const r = await get(path);
+      assert.equal(r.status, 404, path);
+      assert.match(r.body.message!, /no metrics yet: start the pipeline with `streamrec up`/);
+    }
+    assert.deepEqual((await get('/metrics/history')).body, { window_type: 'tumbling_1min', items: [] });
+    assert.equal((await get('/metrics/health')).body.status, 'no_data');
+  });
+
+  it('serves the latest results, top-N, genres and history from the metrics topic', async () => {
+    await publish([record('tumbling_1min', 0, true, 100), record('tumbling_1min', 1, true, 120), record('tumbling_1min', 2, true, 140),
+      record('sliding_5min', 0, false, 300), record('tumbling_1min', 3, false, 50)]);
+    await waitFor(() => server.view.summary()?.tumbling?.window_start === '2025-11-10T07:03:00.000Z', 5000, 'records applied');
+
+    const summary = await get('/metrics/summary');
+    assert.equal(summary.status, 200);
+    assert.equal((summary.body.tumbling as MetricsRecord).count, 50, 'the latest (open) tumbling window');
+    assert.equal((summary.body.sliding as MetricsRecord).count, 300);
+    assert.equal(summary.body.total_ratings, 360, 'final tumbling counts summed');
+
+    const top = await get('/metrics/topn?limit=3');
+    assert.equal(top.status, 200);
+    assert.equal(top.body.window_type, 'sliding_5min');
+    assert.deepEqual((top.body.movies as { rank: number; movieId: number }[]).map((m) => [m.rank, m.movieId]), [[1, 1], [2, 2], [3, 3]]);
+    assert.equal(((await get('/metrics/topn')).body.movies as unknown[]).length, 10, 'default limit 10');
+    assert.equal(((await get('/metrics/topn?window_type=tumbling_1min&limit=100')).body.movies as unknown[]).length, 20, 'all the pipeline keeps');
+
+    const genres = await get('/metrics/genres');
+    const rows = genres.body.genres as { genre: string; count: number; share: number }[];
+    assert.deepEqual(rows.map((g) => g.genre), ['Drama', 'Comedy', 'Horror']);
+    assert.ok(Math.abs(rows.reduce((s, g) => s + g.share, 0) - 1) < 1e-9);
+
+    const history = await get('/metrics/history?limit=2');
+    assert.deepEqual((history.body.items as MetricsRecord[]).map((r) => r.window_start), ['2025-11-10T07:01:00.000Z', '2025-11-10T07:02:00.000Z'], 'finals only, oldest first');
+
+    await waitFor(() => server.view.currentHealth().metrics_received === 5);
+    const health = (await get('/metrics/health')).body;
+    assert.equal(health.metrics_received, 5);
+    assert.equal(health.last_event_time, '2025-11-10T07:03:59.000Z');
+    assert.equal(health.late_events_total, 3);
+    for (const k of ['consumer_lag', 'events_per_second', 'watermark_delay_seconds', 'dead_letters_total']) assert.equal(typeof health[k], 'number', k);
+  });
+
+  it('answers bad parameters with a 400 naming them, and unknown routes with a 404', async () => {
+    const cases: [string, RegExp][] = [
+      ['/metrics/topn?limit=0', /querystring\/limit must be >= 1/],
+      ['/metrics/topn?limit=101', /querystring\/limit must be <= 100/],
+      ['/metrics/topn?limit=ten', /querystring\/limit must be integer/],
+      ['/metrics/topn?window_type=hourly', /querystring\/window_type must be equal to one of the allowed values/],
+      ['/metrics/history?limit=1001', /querystring\/limit must be <= 1000/],
+      ['/metrics/history?limit=-5', /querystring\/limit must be >= 1/],
+      ['/metrics/genres?window_type=x', /querystring\/window_type/],
+    ];
+    for (const [path, message] of cases) {
+      const r = await get(path);
+      assert.equal(r.status, 400, path);
+      assert.match(r.body.message!, message, path);
+    }
+    const missing = await get('/metrics/nothing');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.message, 'no route GET /metrics/nothing');
+  });
+
+  it('publishes the OpenAPI document and interactive docs', async () => {
+    const doc = (await get('/openapi.json')).body as { openapi: string; paths: Record<string, unknown> };
+    assert.match(doc.openapi, /^3\./);
+    for (const p of ['/metrics/health', '/metrics/summary', '/metrics/topn', '/metrics/genres', '/metrics/history', '/metrics/stream']) assert.ok(doc.paths[p], p);
+    const docs = await fetch(`${base}/docs`);
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger/i);
+  });
+
+  it('streams the current state at once, then each new result with increasing ids, heartbeats and retry', async () => {
+    const client = sseConnect(`${base}/metrics/stream`);
+    try {
+      await waitFor(() => client.events.length > 0, 5000, 'snapshot');
+      assert.match(String(client.headers['content-type']), /^text\/event-stream/);
+      assert.equal(client.headers['x-accel-buffering'], 'no');
+      assert.equal(client.retry, 3000);
+      const snapshot = client.events[0]!;
+      assert.equal(snapshot.event, 'snapshot');
+      const state = JSON.parse(snapshot.data) as { summary: { total_ratings: number }; history: MetricsRecord[] };
+      assert.equal(state.summary.total_ratings, 360);
+      assert.deepEqual(state.history.map((r) => [r.window_start.slice(11, 16), r.final]), [['07:00', true], ['07:01', true], ['07:02', true], ['07:03', false]]);
+
+      await publish([record('tumbling_1min', 3, true, 55), record('tumbling_1min', 4, false, 10)]);
+      await waitFor(() => client.events.filter((e) => e.event === 'metrics').length >= 2, 5000, 'two metrics events');
+      const ids = client.events.map((e) => Number(e.id));
+      assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), `ids increase: ${ids.join(',')}`);
+      const metrics = client.events.filter((e) => e.event === 'metrics').map((e) => JSON.parse(e.data) as MetricsRecord);
+      assert.deepEqual(metrics.map((m) => [m.window_start.slice(11, 16), m.final]), [['07:03', true], ['07:04', false]]);
+      await waitFor(() => client.events.some((e) => e.event === 'health'), 5000, 'health event');
+      await waitFor(() => client.comments.includes('heartbeat'), 5000, 'heartbeat comment');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('replays what a client missed after its Last-Event-ID', async () => {
+    const first = sseConnect(`${base}/metrics/stream`);
+    await waitFor(() => first.events.length > 0);
+    const lastSeen = first.events[first.events.length - 1]!.id!;
+    first.close();
+    const missed = [server.hub.publish('metrics', { n: 1 }), server.hub.publish('metrics', { n: 2 })];
+    const again = sseConnect(`${base}/metrics/stream`, { 'Last-Event-ID': lastSeen });
+    try {
+      await waitFor(() => again.events.filter((e) => e.event === 'metrics' && e.data.startsWith('{"n"')).length === 2, 5000, 'replay');
+      assert.ok(!again.events.some((e) => e.event === 'snapshot'), 'a resumed client gets no snapshot');
+      const replayed = again.events.filter((e) => e.data.startsWith('{"n"'));
+      assert.deepEqual(replayed.map((e) => Number(e.id)), missed);
+      assert.ok(again.events.every((e) => Number(e.id) > Number(lastSeen)));
+    } finally {
+      again.close();
+    }
+    const stale = sseConnect(`${base}/metrics/stream`, { 'Last-Event-ID': '999999999' });
+    try {
+      await waitFor(() => stale.events.length > 0);
+      assert.equal(stale.events[0]!.event, 'snapshot', 'an id from another server run gets a fresh snapshot');
+    } finally {
+      stale.close();
+    }
+  });
+
+  it('keeps serving a fast client while a stalled one falls behind, then drops the stalled one', async () => {
+    // A client that connects and never reads: its socket buffers fill, then its queue grows.
+    const stalled = net.connect((server.app.server.address() as net.AddressInfo).port, '127.0.0.1');
+    stalled.on('error', () => {});
+    stalled.write('GET /metrics/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    stalled.pause();
+    const fast = sseConnect(`${base}/metrics/stream`);
+    try {
+      await waitFor(() => fast.events.length > 0 && server.hub.size >= 2, 5000, 'both connected');
+      const payload = { blob: 'x'.repeat(8 * 1024) };
+      const before = fast.events.length;
+      const n = 1500; // ~12 MB: far more than the socket buffers and the 256 KiB queue limit
+      for (let i = 0; i < n; i++) {
+        server.hub.publish('metrics', { ...payload, i });
+        // Results arrive one by one in a running server: let sockets drain between them.
+        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+      }
+      const blobs = () => fast.events.slice(before).filter((e) => e.data.startsWith('{"blob"'));
+      await waitFor(() => blobs().length >= n, 10_000, 'the fast client receives every event');
+      await waitFor(() => server.hub.size === 1, 5000, 'the stalled client dropped');
+      const received = blobs().map((e) => (JSON.parse(e.data) as { i: number }).i);
+      assert.deepEqual(received, Array.from({ length: n }, (_, i) => i));
+    } finally {
+      fast.close();
+      stalled.destroy();
+    }
+  });
+});
