@@ -45,6 +45,10 @@ export interface HealthResponse {
   watermark: string | null;
   /** Processing time minus the watermark, seconds. */
   watermark_delay_seconds: number | null;
+  /** The pipeline's allowed lateness (newest event time − watermark), seconds: the delay to expect. */
+  allowed_lateness_seconds: number | null;
+  /** Ratings the ratings pipeline has processed (its committed offsets). */
+  ratings_processed: number;
   /** Ratings not yet processed by the ratings pipeline. */
   consumer_lag: number;
   /** Ratings processed per second (last few seconds). */

@@ -196,12 +196,16 @@ export class MetricsView {
       }, null);
     const watermark = maxOf((r) => r.watermark);
     const lastEventTime = maxOf((r) => r.max_event_time);
+    // Watermark = newest event time − allowed lateness, so their distance is the lateness.
+    const lateness = watermark && lastEventTime ? Math.max(0, (Date.parse(lastEventTime) - Date.parse(watermark)) / 1000) : null;
     const eventsPerSecond = this.recentRates.length ? this.recentRates.reduce((s, r) => s + r, 0) / this.recentRates.length : 0;
     return {
       status: this.latest.size === 0 ? 'no_data' : eventsPerSecond > 0 ? 'ok' : 'idle',
       last_event_time: lastEventTime,
       watermark,
       watermark_delay_seconds: watermark ? Math.round((now - Date.parse(watermark)) / 100) / 10 : null,
+      allowed_lateness_seconds: lateness,
+      ratings_processed: done,
       consumer_lag: Math.max(0, end - done),
       events_per_second: Math.round(eventsPerSecond * 10) / 10,
       late_events_total: this.lateTotal,
@@ -214,7 +218,8 @@ export class MetricsView {
 
   private emptyHealth(): HealthResponse {
     return {
-      status: 'no_data', last_event_time: null, watermark: null, watermark_delay_seconds: null, consumer_lag: 0,
+      status: 'no_data', last_event_time: null, watermark: null, watermark_delay_seconds: null, allowed_lateness_seconds: null,
+      ratings_processed: 0, consumer_lag: 0,
       events_per_second: 0, late_events_total: 0, dead_letters_total: 0, metrics_received: 0, sse_clients: 0, uptime_seconds: 0,
     };
   }

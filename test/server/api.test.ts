@@ -96,7 +96,8 @@ describe('metrics API', () => {
     assert.equal(health.metrics_received, 5);
     assert.equal(health.last_event_time, '2025-11-10T07:03:59.000Z');
     assert.equal(health.late_events_total, 3);
-    for (const k of ['consumer_lag', 'events_per_second', 'watermark_delay_seconds', 'dead_letters_total']) assert.equal(typeof health[k], 'number', k);
+    for (const k of ['consumer_lag', 'events_per_second', 'watermark_delay_seconds', 'dead_letters_total', 'ratings_processed']) assert.equal(typeof health[k], 'number', k);
+    assert.equal(health.allowed_lateness_seconds, 59, 'newest event time − watermark');
   });
 
   it('answers bad parameters with a 400 naming them, and unknown routes with a 404', async () => {

@@ -41,8 +41,12 @@ export function createHealth(): (s: DashboardState, now: number) => void {
     put(f.status, PIPELINE_LABEL[h.status] ?? h.status, `up ${fmtDuration(h.uptime_seconds)}`, h.status === 'ok' ? 'ok' : h.status === 'idle' ? 'warn' : 'muted');
     put(f.lag, fmtInt(h.consumer_lag), 'ratings not yet processed', h.consumer_lag > 10_000 ? 'bad' : h.consumer_lag > 1_000 ? 'warn' : 'ok');
     const d = h.watermark_delay_seconds;
-    put(f.delay, fmtDuration(d), h.watermark ? `watermark ${fmtTime(h.watermark)}` : 'no watermark yet',
-      d === null ? 'muted' : d > 300 ? 'bad' : d > 60 ? 'warn' : 'ok');
+    // The watermark trails by the allowed lateness on purpose: judge the delay beyond it.
+    const beyond = d === null ? null : d - (h.allowed_lateness_seconds ?? 0);
+    const foot = !h.watermark ? 'no watermark yet'
+      : h.allowed_lateness_seconds === null ? `watermark ${fmtTime(h.watermark)}` : `allowed lateness ${fmtDuration(h.allowed_lateness_seconds)}`;
+    put(f.delay, fmtDuration(d), foot,
+      beyond === null ? 'muted' : beyond > 300 ? 'bad' : beyond > 60 ? 'warn' : 'ok');
     put(f.late, fmtInt(h.late_events_total), 'after the allowed lateness', h.late_events_total > 0 ? 'warn' : 'ok');
     put(f.dlq, fmtInt(h.dead_letters_total), 'malformed records', h.dead_letters_total > 0 ? 'bad' : 'ok');
     put(f.sse, s.connection, `${fmtInt(h.sse_clients)} client${h.sse_clients === 1 ? '' : 's'} · ${fmtInt(h.metrics_received)} results`,

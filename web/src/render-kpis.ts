@@ -57,7 +57,7 @@ export function createKpis(): (s: DashboardState) => void {
       : 'waiting for the first window');
 
     setText(total.value, s.hasData ? fmtInt(totalRatings(s)) : DASH);
-    setFoot(total.foot, 'in closed 1-min windows');
+    setFoot(total.foot, 'processed by the pipeline');
 
     setText(avg.value, fmtRating(cur?.avg_rating));
     deltaFoot(avg.foot, cur?.avg_rating ?? null, prev, prev?.avg_rating ?? null, 2, 'window');

@@ -199,9 +199,13 @@ export function setConnection(s: DashboardState, c: ConnectionStatus): void {
   s.version++;
 }
 
-/** Total ratings: the snapshot's total plus finals since. */
+/**
+ * Total ratings: what the pipeline has processed (from health); before the first health report,
+ * the snapshot's total of closed windows plus finals since.
+ */
 export function totalRatings(s: DashboardState): number {
-  return s.totalBase + s.totalExtra;
+  const processed = s.health?.ratings_processed;
+  return typeof processed === 'number' && processed > 0 ? processed : s.totalBase + s.totalExtra;
 }
 
 /**
