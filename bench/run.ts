@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   log: () => import('./log.bench.js'),
   process: () => import('./process.bench.js'),
   api: () => import('./api.bench.js'),
+  analytics: () => import('./analytics.bench.js'),
 };
 
 const name = process.argv[2];

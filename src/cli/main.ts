@@ -10,6 +10,7 @@ import { processCommand } from './commands/process.js';
 import { resetCommand } from './commands/reset.js';
 import { sqlCommand } from './commands/sql.js';
 import { serveCommand } from './commands/serve.js';
+import { analyticsCommand } from './commands/analytics.js';
 import { UserError } from './user-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(processCommand());
   program.addCommand(resetCommand());
   program.addCommand(sqlCommand());
+  program.addCommand(analyticsCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');

@@ -1,16 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DuckDBInstance,
-  DuckDBTypeId,
-  JsonDuckDBValueConverter,
-  doubleFromDecimalValue,
-  quotedIdentifier,
-  quotedString,
-  type DuckDBConnection,
-  type DuckDBValueConverter,
-  type Json,
-} from '@duckdb/node-api';
+import { DuckDBInstance, quotedIdentifier, quotedString, type DuckDBConnection } from '@duckdb/node-api';
+import { hasParquet, jsonSafe } from './duckdb-values.js';
 import { lakeTableDir, type LakeTable } from './lake-table.js';
 import { RATINGS_LAKE_VIEWS } from './ratings-tables.js';
 
@@ -96,38 +86,3 @@ function viewSql(table: LakeTable<never>, dir: string | null): string {
 }
 
 /** Whether dir holds a Parquet file at any depth. */
-function hasParquet(dir: string): boolean {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  for (const e of entries) {
-    if (e.isFile() && e.name.endsWith('.parquet')) return true;
-    if (e.isDirectory() && hasParquet(join(dir, e.name))) return true;
-  }
-  return false;
-}
-
-/**
- * DuckDB's JSON converter, except that integers (BIGINT, HUGEINT, …) become numbers when they are
- * safe integers (strings otherwise) and DECIMALs become numbers.
- */
-const jsonSafe: DuckDBValueConverter<Json> = (value, type, converter) => {
-  if (value === null) return null;
-  switch (type.typeId) {
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT:
-    case DuckDBTypeId.BIGNUM: {
-      const n = value as bigint;
-      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
-    }
-    case DuckDBTypeId.DECIMAL:
-      return doubleFromDecimalValue(value);
-    default:
-      return JsonDuckDBValueConverter(value, type, converter);
-  }
-};

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   BIGINT,
@@ -18,6 +18,7 @@ import {
 } from '@duckdb/node-api';
 import type { Consumer, EventLog, LogRecord, TopicPartitionOffset } from '../log/types.js';
 import { LAKE_FILE_RE, LAKE_TEMP_SUFFIX, lakeFileName, lakeTableDir, type LakeColumn, type LakeColumnType, type LakeTable, type LakeValue } from './lake-table.js';
+import { fsyncPath } from '../util/fsync.js';
 
 export interface LakeSinkOptions<T> {
   log: EventLog;
@@ -335,12 +336,3 @@ function walkFiles(dir: string): string[] {
   return out;
 }
 
-/** fsync a file or directory, so a rename or a commit after it cannot outlive it in a power cut. */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

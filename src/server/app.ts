@@ -6,11 +6,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { EventLog } from '../log/types.js';
 import { MetricsView } from './metrics-view.js';
+import { analyticsRoutes } from './routes/analytics-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { SseHub } from './sse-hub.js';
 
 export interface ServerOptions {
   log: EventLog;
+  /** The data dir, for routes that read files (the analytics outputs); without it they are absent. */
+  dataDir?: string;
   /** pino options for request logs (Fastify's logger); false for none. */
   logger?: FastifyServerOptions['logger'];
   /** Where the built dashboard is; default dist/web beside this package. */
@@ -57,6 +60,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(metricsRoutes, { view, hub });
+  if (options.dataDir) await app.register(analyticsRoutes, { dataDir: options.dataDir });
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(webDir)) {

@@ -14,8 +14,8 @@ export function serveCommand(): Command {
     .description('run the API and dashboard alone, against a data dir other processes feed')
     .addHelpText('after', '\nExamples:\n  streamrec serve\n  streamrec serve --port 9000 --host 0.0.0.0 --data-dir /srv/streamrec')
     .action(async (flags: { dataDir?: string; port?: number; host: string }) => {
-      const { log } = openDataDirLog(flags.dataDir);
-      const server = await listen({ log, port: defaultPort(flags.port), host: flags.host, logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info' } });
+      const { dataDir, log } = openDataDirLog(flags.dataDir);
+      const server = await listen({ log, dataDir, port: defaultPort(flags.port), host: flags.host, logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info' } });
       process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
       const signal = interruptSignal();
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));

@@ -39,7 +39,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   const catalogue = await ensureCatalogue(catalogueChoice(dataDir, flags.movies));
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const server = await listen({
-    log, port: defaultPort(flags.port), host: flags.host,
+    log, dataDir, port: defaultPort(flags.port), host: flags.host,
     logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info', file: join(dataDir, 'logs', 'server.log') },
   });
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
