@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
 import { jsonSafe, sqlInt } from './analytics-db.js';
 import { analyticsDir, readManifest } from './outputs.js';
-import type { AnalyticsManifest, DistributionRow, TopNPeriod, TopNRow, TrendingRow } from './types.js';
+import type { AnalyticsManifest, DistributionRow, TopNPeriod, TrendingRow } from './types.js';
 import { ALL_GENRES } from './types.js';
 
 export class NoAnalyticsError extends Error {
@@ -26,24 +26,8 @@ export class AnalyticsQueryError extends RangeError {
   readonly statusCode = 400;
 }
 
-export interface TopNResult {
-  period: TopNPeriod;
-  /** The period asked for (null when the outputs hold no rating at all). */
-  period_start: string | null;
-  period_end: string | null;
-  /** The run's range and when it ran, for the caller to show how fresh this is. */
-  generated_at: string;
-  /** Best first; empty for a period without ratings. */
-  rows: Omit<TopNRow, 'period' | 'period_start' | 'period_end'>[];
-}
-
-export interface TrendingResult {
-  window_start: string | null;
-  window_end: string | null;
-  previous_window_start: string | null;
-  generated_at: string;
-  rows: TrendingRow[];
-}
+export type { TopNResult, TrendingResult } from './analytics-contract.js';
+import type { TopNResult, TrendingResult } from './analytics-contract.js';
 
 export interface AnalyticsReader {
   /** The published run's manifest, or null before the first run. */

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -70,6 +70,56 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
     } finally {
       await context.close();
       up.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+      data.cleanup();
+      profile.cleanup();
+    }
+  });
+
+  it('shows the batch analytics page over real pipeline output', async () => {
+    const data = tempDir();
+    const profile = tempDir('chromium-profile-');
+    const cli = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', data.dir], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+    };
+    cli('generate', 'ratings', '--rate', 'max', '--count', '30000', '--from', '2025-11-01T00:00:00Z', '--span', '2d', '--seed', '4');
+    cli('process', '--exit-when-idle', '--idle-timeout', '200ms');
+    cli('analytics');
+    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', data.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    serve.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((res) => serve.on('exit', (code) => res(code)));
+    const context = await chromium.launchPersistentContext(profile.dir, {
+      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      await waitFor(() => /at (http:\/\/localhost:\d+)/.test(stderr), 30_000, 'the server URL');
+      const url = /at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${url}/analytics.html`);
+      await page.waitForSelector('[data-testid="analytics-topn-table"] tbody tr', { timeout: 15_000 });
+      const painted = (await page.evaluate(`(() => {
+        const canvas = document.querySelector('[data-testid="analytics-histogram"] canvas');
+        if (!canvas || canvas.width === 0) return 0;
+        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
+        return n;
+      })()`)) as number;
+      assert.ok(painted > 50, `histogram rendered (${painted})`);
+      assert.match((await page.getByTestId('analytics-stats').textContent())!, /30,000/);
+      assert.ok((await page.locator('[data-testid="analytics-topn-table"] tbody tr').count()) >= 10);
+      assert.ok(await page.getByTestId('analytics-trending-table').isVisible());
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: resolve(ARTIFACTS, 'analytics-e2e.png'), fullPage: true });
+      assert.deepEqual(pageErrors, [], 'no errors in the page');
+    } finally {
+      await context.close();
+      serve.kill('SIGINT');
       assert.equal(await exited, 0, stderr);
       data.cleanup();
       profile.cleanup();

@@ -23,14 +23,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
 /** The element with this id; throws a clear error if index.html lacks it. */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
-  if (!el) throw new Error(`dashboard: #${id} is missing from index.html`);
+  if (!el) throw new Error(`streamrec: #${id} is missing from the page`);
   return el as T;
 }
 
 /** The element with this data-testid inside `root`. */
 export function byTestId<T extends HTMLElement = HTMLElement>(testId: string, root: ParentNode = document): T {
   const el = root.querySelector(`[data-testid="${testId}"]`);
-  if (!el) throw new Error(`dashboard: [data-testid=${testId}] is missing from index.html`);
+  if (!el) throw new Error(`streamrec: [data-testid=${testId}] is missing from the page`);
   return el as T;
 }
 

@@ -16,6 +16,15 @@ export function fmtInt(n: number | null | undefined): string {
   return isNum(n) ? intFmt.format(Math.round(n)) : DASH;
 }
 
+/** Axis labels: 950 → "950", 12,000 → "12k", 2,500,000 → "2.5M" (below 10,000 as fmtInt). */
+export function fmtCompact(n: number | null | undefined): string {
+  if (!isNum(n)) return DASH;
+  const a = Math.abs(n);
+  if (a >= 1_000_000) return `${fmtFixed(n / 1_000_000, a % 1_000_000 === 0 ? 0 : 1)}M`;
+  if (a >= 10_000) return `${fmtFixed(n / 1_000, a % 1_000 === 0 ? 0 : 1)}k`;
+  return fmtInt(n);
+}
+
 /** Fixed decimals with grouping: fmtFixed(1234.5, 1) → "1,234.5". */
 export function fmtFixed(n: number | null | undefined, digits: number): string {
   if (!isNum(n)) return DASH;
@@ -105,4 +114,37 @@ export function splitTitle(title: string): { name: string; year: string | null }
 /** Shortens text to `max` characters with an ellipsis. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1)).trimEnd()}…`;
+}
+
+// ---- calendar times (the analytics view) ----
+
+const utcDayFmt = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const utcDayShortFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const utcHmFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+const localDateTimeFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** "Mon 3 Nov 2025" (UTC). */
+export function fmtUtcDay(t: string | number | Date | null | undefined): string {
+  const d = t === null || t === undefined ? null : toDate(t);
+  return d ? utcDayFmt.format(d) : DASH;
+}
+
+/** "3 Nov 23:59" (UTC, no zone suffix). */
+export function fmtUtcShort(t: string | number | Date | null | undefined): string {
+  const d = t === null || t === undefined ? null : toDate(t);
+  return d ? `${utcDayShortFmt.format(d)} ${utcHmFmt.format(d)}` : DASH;
+}
+
+/** "23:00" (UTC); an end at midnight reads "24:00". */
+export function fmtUtcHm(t: string | number | Date, isEnd = false): string {
+  const d = toDate(t);
+  if (!d) return DASH;
+  const s = utcHmFmt.format(d);
+  return isEnd && s === '00:00' ? '24:00' : s;
+}
+
+/** Local "22 Nov 2026, 08:11". */
+export function fmtLocalDateTime(t: string | number | Date | null | undefined): string {
+  const d = t === null || t === undefined ? null : toDate(t);
+  return d ? localDateTimeFmt.format(d) : DASH;
 }
