@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, type Json } from '@duckdb/node-api';
-import { hasParquet, jsonSafe } from '../lake/duckdb-values.js';
+import { LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, type Json } from '@duckdb/node-api';
+import { hasParquet, jsonSafe, openMemoryDuckDB } from '../lake/duckdb-common.js';
 import { lakeTableDir, type LakeTable } from '../lake/lake-table.js';
 import { ratingsAggTable, ratingsRawTable } from '../lake/ratings-tables.js';
 import { loadCatalogue } from '../pipelines/ratings/catalogue.js';
@@ -46,14 +46,7 @@ export interface OpenAnalyticsDbOptions {
 }
 
 export async function openAnalyticsDb(dataDir: string, range: TimeRange, options: OpenAnalyticsDbOptions = {}): Promise<AnalyticsDb> {
-  const instance = await DuckDBInstance.create(':memory:');
-  let connection: DuckDBConnection;
-  try {
-    connection = await instance.connect();
-  } catch (err) {
-    instance.closeSync();
-    throw err;
-  }
+  const { instance, connection } = await openMemoryDuckDB();
   const close = () => {
     connection.closeSync();
     instance.closeSync();

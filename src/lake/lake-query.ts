@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { DuckDBInstance, quotedIdentifier, quotedString, type DuckDBConnection } from '@duckdb/node-api';
-import { hasParquet, jsonSafe } from './duckdb-values.js';
+import { quotedIdentifier, quotedString } from '@duckdb/node-api';
+import { hasParquet, jsonSafe, openMemoryDuckDB } from './duckdb-common.js';
 import { lakeTableDir, type LakeTable } from './lake-table.js';
 import { RATINGS_LAKE_VIEWS } from './ratings-tables.js';
 
@@ -26,14 +26,7 @@ export interface LakeQuery {
  * same columns; it switches to the files as soon as there are some.
  */
 export async function openLakeQuery(dataDir: string, views: Record<string, LakeTable<never>> = RATINGS_LAKE_VIEWS): Promise<LakeQuery> {
-  const instance = await DuckDBInstance.create(':memory:');
-  let connection: DuckDBConnection;
-  try {
-    connection = await instance.connect();
-  } catch (err) {
-    instance.closeSync();
-    throw err;
-  }
+  const { instance, connection } = await openMemoryDuckDB();
   /** Views still empty, by name: looked at again before every query. */
   const empty = new Map<string, LakeTable<never>>();
   const defineView = async (name: string, table: LakeTable<never>) => {

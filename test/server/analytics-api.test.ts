@@ -1,6 +1,5 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
@@ -9,19 +8,16 @@ import type { EventLog } from '../../src/log/types.js';
 import { ensureCatalogue } from '../../src/pipelines/ratings/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { ratingsPipeline } from '../../src/pipelines/ratings/ratings-pipeline.js';
-import { buildServer, type StreamrecServer } from '../../src/server/app.js';
+import type { StreamrecServer } from '../../src/server/app.js';
+import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('analytics API', () => {
   let log: EventLog;
   let server: StreamrecServer;
-  let base: string;
   let cleanup: () => void;
   let dataDir: string;
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { message?: string } };
-  };
+  let get: Awaited<ReturnType<typeof startTestServer>>['get'];
 
   before(async () => {
     const t = tempDir();
@@ -32,9 +28,7 @@ describe('analytics API', () => {
     await generateRatings({ log, catalogue, users: 300, seed: 5, rate: Infinity, count: 20_000, backfill: { fromMs: Date.UTC(2025, 10, 8), spanMs: 3 * 86_400_000 } });
     await runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: 50 }), { log, exitWhenIdle: true });
     await ratingsRawSink({ log, dataDir }).runOnce();
-    server = await buildServer({ log, dataDir });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(server.app.server.address() as net.AddressInfo).port}`;
+    ({ server, get } = await startTestServer({ log, dataDir }));
   });
   after(async () => {
     await server.close();

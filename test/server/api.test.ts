@@ -1,7 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { buildServer, type StreamrecServer } from '../../src/server/app.js';
+import type { StreamrecServer } from '../../src/server/app.js';
+import { startTestServer } from '../helpers/test-server.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import type { MetricsRecord } from '../../src/server/metrics-contract.js';
@@ -35,19 +36,14 @@ describe('metrics API', () => {
   let server: StreamrecServer;
   let base: string;
   let cleanup: () => void;
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { message?: string } };
-  };
+  let get: Awaited<ReturnType<typeof startTestServer>>['get'];
   const publish = (records: MetricsRecord[]) => log.producer().send('metrics', records.map((r) => ({ key: r.window_type, value: JSON.stringify(r) })));
 
   before(async () => {
     const t = tempDir();
     cleanup = t.cleanup;
     log = openEmbeddedLog({ dataDir: t.dir });
-    server = await buildServer({ log, heartbeatMs: 200, healthEveryMs: 100, maxQueuedBytes: 256 * 1024 });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(server.app.server.address() as net.AddressInfo).port}`;
+    ({ server, base, get } = await startTestServer({ log, heartbeatMs: 200, healthEveryMs: 100, maxQueuedBytes: 256 * 1024 }));
   });
   after(async () => {
     await server.close();

@@ -1,14 +1,27 @@
-/** Helpers every DuckDB reader of the lake shares: is there anything to read, and JSON-safe values. */
+/** What every DuckDB user of the lake shares: an in-memory database, is there anything to read, JSON-safe values. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  DuckDBInstance,
   DuckDBTypeId,
+  type DuckDBConnection,
   JsonDuckDBValueConverter,
   doubleFromDecimalValue,
   type DuckDBTimestampValue,
   type DuckDBValueConverter,
   type Json,
 } from '@duckdb/node-api';
+
+/** An in-memory DuckDB and a connection to it (the instance is closed again if connecting fails). */
+export async function openMemoryDuckDB(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    return { instance, connection: await instance.connect() };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+}
 
 /** Whether a directory holds a Parquet file at any depth (read_parquet fails on an empty glob). */
 export function hasParquet(dir: string): boolean {
