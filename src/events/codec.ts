@@ -16,15 +16,22 @@ export interface JsonCodecOptions<T> {
    * passes, the parsed value is used as is; when it fails, the schema decides and words the error.
    */
   fastCheck?: (value: unknown) => value is T;
+  /**
+   * A parser for the one exact text form producers write, tried before JSON.parse: it returns the
+   * event only when the text is that form and valid, otherwise null (then the general path runs).
+   */
+  fastParse?: (text: string) => T | null;
 }
 
 /** An EventCodec for JSON events validated by a zod schema. */
 export function jsonCodec<S extends z.ZodType>(name: string, schema: S, options: JsonCodecOptions<z.infer<S>> = {}): EventCodec<z.infer<S>> {
-  const fastCheck = options.fastCheck;
+  const { fastCheck, fastParse } = options;
   return {
     name,
     decode(value) {
       const text = typeof value === 'string' ? value : decoder.decode(value);
+      const fast = fastParse?.(text);
+      if (fast) return fast;
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -68,3 +68,45 @@ describe('the rating fast path', () => {
     }
   });
 });
+
+describe('the rating text fast path', () => {
+  it('reads exactly what JSON.parse and the schema read, and declines everything else', async () => {
+    const { parseRatingFast, RatingSchema } = await import('../../src/pipelines/ratings/rating-event.js');
+    const { Random } = await import('../../src/util/random.js');
+    const rng = new Random(11);
+    const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
+    let fastHits = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const valid = { userId: rng.int(1, 10 ** rng.int(1, 9)), movieId: rng.int(1, 200_000), rating: rng.int(1, 10) / 2, timestamp: rng.int(0, 2 ** 42) };
+      let text = JSON.stringify(valid);
+      if (rng.chance(0.5)) {
+        // Mutate: a character changed, dropped or inserted, or another valid-looking form.
+        const at = rng.int(0, text.length - 1);
+        const mutation = pick(['swap', 'drop', 'insert', 'space', 'exp', 'zero', 'neg', 'dot0', 'order']);
+        if (mutation === 'swap') text = text.slice(0, at) + pick(['0', '9', '.', '"', ',', '}', 'x', '-']) + text.slice(at + 1);
+        else if (mutation === 'drop') text = text.slice(0, at) + text.slice(at + 1);
+        else if (mutation === 'insert') text = text.slice(0, at) + pick(['0', '5', '.', ' ', ',']) + text.slice(at);
+        else if (mutation === 'space') text = text.replace(':', ': ');
+        else if (mutation === 'exp') text = text.replace(/"timestamp":\d+/, '"timestamp":1e3');
+        else if (mutation === 'zero') text = text.replace('"userId":', '"userId":0');
+        else if (mutation === 'neg') text = text.replace('"movieId":', '"movieId":-');
+        else if (mutation === 'dot0') text = text.replace(/"rating":(\d)(,|\.5,)/, '"rating":$1.0,');
+        else text = JSON.stringify({ movieId: valid.movieId, userId: valid.userId, rating: valid.rating, timestamp: valid.timestamp });
+      }
+      const fast = parseRatingFast(text);
+      let general: unknown = null;
+      try {
+        const parsed = RatingSchema.safeParse(JSON.parse(text));
+        general = parsed.success ? parsed.data : null;
+      } catch {
+        general = null;
+      }
+      if (fast !== null) {
+        fastHits++;
+        assert.deepEqual(fast, general, `fast path agrees on ${text}`);
+      }
+      if (text === JSON.stringify(valid)) assert.notEqual(fast, null, `the canonical form takes the fast path: ${text}`);
+    }
+    assert.ok(fastHits > 10_000);
+  });
+});
