@@ -11,6 +11,7 @@ import { resetCommand } from './commands/reset.js';
 import { sqlCommand } from './commands/sql.js';
 import { serveCommand } from './commands/serve.js';
 import { analyticsCommand } from './commands/analytics.js';
+import { datasetCommand } from './commands/dataset.js';
 import { UserError } from './user-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(resetCommand());
   program.addCommand(sqlCommand());
   program.addCommand(analyticsCommand());
+  program.addCommand(datasetCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');

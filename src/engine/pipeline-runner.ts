@@ -153,7 +153,9 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   };
 
   for (;;) {
-    // Read every partition the merge is waiting on.
+    // Read every partition the merge is waiting on — and then every empty one again: a partition
+    // found empty earlier may have data by now, and must not wait behind another's backlog.
+    if (merge.needsRead().length > 0) merge.resetExhausted();
     for (const p of merge.needsRead()) {
       const records = await consumers[p]!.poll({ maxRecords: readBatch });
       const items: Item<E>[] = new Array(records.length);

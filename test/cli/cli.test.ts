@@ -97,4 +97,19 @@ describe('streamrec CLI', () => {
       cleanup();
     }
   });
+
+  it('imports a MovieLens directory into the data dir, and names what is missing', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const ok = run(['dataset', 'import', resolve(process.cwd(), 'test/fixtures/movielens/ml-1m'), '--data-dir', dir]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /ratings/);
+      const missing = run(['dataset', 'import', resolve(process.cwd(), 'test/fixtures/movielens/no-ratings'), '--data-dir', dir]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no ratings file in .*: expected one of ratings\.csv, rating\.csv, ratings\.dat, u\.data/);
+      assert.doesNotMatch(missing.stderr, /\n\s+at /);
+    } finally {
+      cleanup();
+    }
+  });
 });

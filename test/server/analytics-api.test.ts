@@ -80,6 +80,7 @@ describe('analytics API', () => {
       ['/analytics/topn?period=day&at=yesterday', /querystring\/at must match format "date-time"/],
       ['/analytics/trending?limit=0', /querystring\/limit must be >= 1/],
       ['/analytics/trending?limit=201', /querystring\/limit must be <= 200/],
+      ['/analytics/distributions?genre=%00', /querystring\/genre must match pattern/],
     ];
     for (const [path, message] of cases) {
       const r = await get(path);

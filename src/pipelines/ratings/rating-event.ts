@@ -6,9 +6,12 @@ export const RATINGS_TOPIC = 'ratings';
 /** Partitions of the ratings topic, keyed by user so one user's ratings stay in order. */
 export const RATINGS_PARTITIONS = 4;
 
+/** Ids are 32-bit, as in MovieLens and in the lake's INTEGER columns. */
+export const MAX_ID = 2_147_483_647;
+
 export const RatingSchema = z.object({
-  userId: z.number().int().positive(),
-  movieId: z.number().int().positive(),
+  userId: z.number().int().positive().max(MAX_ID),
+  movieId: z.number().int().positive().max(MAX_ID),
   rating: z
     .number()
     .min(0.5)
@@ -26,8 +29,8 @@ export function isRating(v: unknown): v is Rating {
   const r = v as Record<string, unknown>;
   const { userId, movieId, rating, timestamp } = r;
   return (
-    Number.isSafeInteger(userId) && (userId as number) > 0 &&
-    Number.isSafeInteger(movieId) && (movieId as number) > 0 &&
+    Number.isSafeInteger(userId) && (userId as number) > 0 && (userId as number) <= MAX_ID &&
+    Number.isSafeInteger(movieId) && (movieId as number) > 0 && (movieId as number) <= MAX_ID &&
     typeof rating === 'number' && rating >= 0.5 && rating <= 5 && Number.isInteger(rating * 2) &&
     Number.isSafeInteger(timestamp) && (timestamp as number) >= 0 &&
     Object.keys(r).length === 4
@@ -67,7 +70,7 @@ export function parseRatingFast(text: string): Rating | null {
   }
   if (i !== text.length - 1 || text.charCodeAt(i) !== 125 /* } */) return null;
   const [userId, movieId, rating, timestamp] = values as [number, number, number, number];
-  if (userId < 1 || movieId < 1 || rating < 0.5 || rating > 5) return null;
+  if (userId < 1 || movieId < 1 || userId > MAX_ID || movieId > MAX_ID || rating < 0.5 || rating > 5) return null;
   return { userId, movieId, rating, timestamp };
 }
 

@@ -22,7 +22,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     schema: {
       summary: 'Rating distribution (count and share of each value) and summary statistics, overall and per genre',
       tags: ['analytics'],
-      querystring: { type: 'object', properties: { genre: { type: 'string', minLength: 1, maxLength: 100 } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { genre: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]*$' } }, additionalProperties: false },
     },
   }, async (req, reply) => {
     const r = await open();
