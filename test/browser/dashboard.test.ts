@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -15,6 +15,28 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
 const CHARTS = ['chart-top', 'chart-genre-share', 'chart-genre-avg', 'chart-throughput', 'chart-quality'];
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
+function launchChromium(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Sampled non-transparent pixels of the canvas inside a data-testid element (0 without one).
+ * Page-side code is passed as an expression: this file is compiled without the DOM's types.
+ */
+async function paintedSamples(page: Page, testId: string): Promise<number> {
+  return (await page.evaluate(`(() => {
+    const canvas = document.querySelector('[data-testid="${testId}"] canvas');
+    if (!canvas || canvas.width === 0) return 0;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
+    return n;
+  })()`)) as number;
+}
 
 describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
   it('shows live numbers from a running `streamrec up`, renders every chart, and has no page errors', async () => {
@@ -24,12 +46,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
     let stderr = '';
     up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
-    const context = await chromium.launchPersistentContext(profile.dir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const context = await launchChromium(profile.dir);
     try {
       await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
       const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
@@ -50,14 +67,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
 
       // Every chart drew on its canvas (some non-transparent pixels).
       for (const id of CHARTS) {
-        const drawn = (await page.evaluate(`(() => {
-          const canvas = document.querySelector('[data-testid="${id}"] canvas');
-          if (!canvas || canvas.width === 0) return 0;
-          const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-          let painted = 0;
-          for (let i = 3; i < pixels.length; i += 4 * 16) if (pixels[i] > 0) painted++;
-          return painted;
-        })()`)) as number;
+        const drawn = await paintedSamples(page, id);
         assert.ok(drawn > 50, `${id} rendered (${drawn} painted samples)`);
       }
       assert.ok((await page.locator('[data-testid="table-top"] tbody tr').count()) >= 5, 'top table has rows');
@@ -90,10 +100,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
     let stderr = '';
     serve.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((res) => serve.on('exit', (code) => res(code)));
-    const context = await chromium.launchPersistentContext(profile.dir, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const context = await launchChromium(profile.dir);
     try {
       await waitFor(() => /at (http:\/\/localhost:\d+)/.test(stderr), 30_000, 'the server URL');
       const url = /at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
@@ -102,14 +109,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
       page.on('pageerror', (err) => pageErrors.push(err.message));
       await page.goto(`${url}/analytics.html`);
       await page.waitForSelector('[data-testid="analytics-topn-table"] tbody tr', { timeout: 15_000 });
-      const painted = (await page.evaluate(`(() => {
-        const canvas = document.querySelector('[data-testid="analytics-histogram"] canvas');
-        if (!canvas || canvas.width === 0) return 0;
-        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let n = 0;
-        for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
-        return n;
-      })()`)) as number;
+      const painted = await paintedSamples(page, 'analytics-histogram');
       assert.ok(painted > 50, `histogram rendered (${painted})`);
       assert.match((await page.getByTestId('analytics-stats').textContent())!, /30,000/);
       assert.ok((await page.locator('[data-testid="analytics-topn-table"] tbody tr').count()) >= 10);
