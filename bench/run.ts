@@ -4,6 +4,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   process: () => import('./process.bench.js'),
   api: () => import('./api.bench.js'),
   analytics: () => import('./analytics.bench.js'),
+  train: () => import('./train.bench.js'),
+  serve: () => import('./serve.bench.js'),
 };
 
 const name = process.argv[2];

@@ -12,6 +12,10 @@ import { sqlCommand } from './commands/sql.js';
 import { serveCommand } from './commands/serve.js';
 import { analyticsCommand } from './commands/analytics.js';
 import { datasetCommand } from './commands/dataset.js';
+import { trainCommand } from './commands/train.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { simulateCommand } from './commands/simulate.js';
+import { modelsCommand } from './commands/models.js';
 import { UserError } from './user-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   program.addCommand(sqlCommand());
   program.addCommand(analyticsCommand());
   program.addCommand(datasetCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evaluateCommand());
+  program.addCommand(simulateCommand());
+  program.addCommand(modelsCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');

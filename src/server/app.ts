@@ -6,8 +6,11 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { EventLog } from '../log/types.js';
 import { MetricsView } from './metrics-view.js';
+import { RecommendationService, type RecommendationServiceOptions } from '../recommend/serving/recommendation-service.js';
+import { cacheOptionsFromEnv } from '../recommend/serving/recommendation-cache.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { recommendRoutes } from './routes/recommend-routes.js';
 import { SseHub } from './sse-hub.js';
 
 export interface ServerOptions {
@@ -21,12 +24,20 @@ export interface ServerOptions {
   heartbeatMs?: number;
   healthEveryMs?: number;
   maxQueuedBytes?: number;
+  /**
+   * The recommendation routes (with a data dir): service options (cache size and TTL default to
+   * env STREAMREC_CACHE_SIZE / STREAMREC_CACHE_TTL), the reload token (default env
+   * STREAMREC_ADMIN_TOKEN); false leaves them out.
+   */
+  recommend?: (Partial<Omit<RecommendationServiceOptions, 'dataDir' | 'log'>> & { adminToken?: string }) | false;
 }
 
 export interface StreamrecServer {
   app: FastifyInstance;
   view: MetricsView;
   hub: SseHub;
+  /** The recommendation service, when the server has a data dir. */
+  recommend: RecommendationService | null;
   close(): Promise<void>;
 }
 
@@ -53,7 +64,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline (and, later, recommendations).' },
+      info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline, and recommendations from the trained models.' },
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
@@ -61,6 +72,18 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 
   await app.register(metricsRoutes, { view, hub });
   if (options.dataDir) await app.register(analyticsRoutes, { dataDir: options.dataDir });
+  let recommend: RecommendationService | null = null;
+  if (options.dataDir && options.recommend !== false) {
+    const { adminToken, ...serviceOptions } = options.recommend ?? {};
+    recommend = new RecommendationService({
+      cache: cacheOptionsFromEnv(),
+      logger: app.log,
+      ...serviceOptions,
+      dataDir: options.dataDir,
+      log: options.log,
+    });
+    await app.register(recommendRoutes, { service: recommend, adminToken });
+  }
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(webDir)) {
@@ -82,13 +105,17 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   });
 
   view.start();
+  // Models load before the server listens: the first request finds them (or a clear 503).
+  await recommend?.start();
   return {
     app,
     view,
     hub,
+    recommend,
     close: async () => {
       hub.close();
       await app.close();
+      await recommend?.close();
       await view.stop();
     },
   };

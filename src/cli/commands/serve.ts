@@ -17,6 +17,7 @@ export function serveCommand(): Command {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       const server = await listen({ log, dataDir, port: defaultPort(flags.port), host: flags.host, logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info' } });
       process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
+      if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
       const signal = interruptSignal();
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       await server.close();

@@ -43,6 +43,7 @@ async function runUp(flags: UpFlags): Promise<void> {
     logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info', file: join(dataDir, 'logs', 'server.log') },
   });
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
+  if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
 
   const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: 'ratings', lake: true } });

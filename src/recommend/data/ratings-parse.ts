@@ -1,5 +1,6 @@
 // Pure parsers for the MovieLens ratings files: text in, columns (growable typed arrays) out.
 // No I/O and no per-row objects, so a 25M-rating file costs four arrays, not 25M objects.
+import { isDigit, parseId, parseUnixSeconds, parseUtcDateTime } from './text-fields.js';
 
 export type RatingsLayout = 'ratings.csv' | 'rating.csv' | 'ratings.dat' | 'u.data';
 
@@ -30,7 +31,6 @@ export interface ParseResult {
 }
 
 const CSV_HEADER = 'userId,movieId,rating,timestamp';
-const MAX_ID = 2 ** 31 - 1;
 const MIN_RATING = 0.5;
 const MAX_RATING = 5;
 
@@ -216,54 +216,9 @@ export function parseRatings(text: string, layout: RatingsLayout, options: Parse
   return parser.end();
 }
 
-/** A non-negative 31-bit integer from s[start, end), or -1. */
-function parseId(s: string, start: number, end: number): number {
-  if (end <= start || end - start > 10) return -1;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n > MAX_ID ? -1 : n;
-}
-
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
-}
-
 function parseRating(text: string): number | undefined {
   if (text.length === 0 || text.length > 8) return undefined;
   if (!isDigit(text.charCodeAt(0)) || !isDigit(text.charCodeAt(text.length - 1))) return undefined;
   const r = Number(text);
   return r >= MIN_RATING && r <= MAX_RATING ? r : undefined;
-}
-
-function parseUnixSeconds(text: string): number | undefined {
-  const s = parseId(text, 0, text.length);
-  if (s >= 0) return s * 1000;
-  // Beyond 2^31 s (year 2038) or long digit strings: still whole non-negative seconds.
-  if (text.length === 0 || text.length > 15) return undefined;
-  for (let i = 0; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return undefined;
-  return Number(text) * 1000;
-}
-
-/** "YYYY-MM-DD HH:MM:SS" read as UTC (the Kaggle ml-20m export), as epoch ms. */
-function parseUtcDateTime(text: string): number | undefined {
-  if (text.length !== 19) return undefined;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return undefined;
-  const num = (from: number, len: number) => parseId(text, from, from + len);
-  const year = num(0, 4);
-  const month = num(5, 2);
-  const day = num(8, 2);
-  const hour = num(11, 2);
-  const minute = num(14, 2);
-  const second = num(17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-    return undefined;
-  }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Rejects days past the month's end (Date.UTC would roll them over).
-  if (new Date(ms).getUTCDate() !== day) return undefined;
-  return ms;
 }

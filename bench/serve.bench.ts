@@ -1,0 +1,183 @@
+/**
+ * `npm run bench -- serve`: recommendation serving at MovieLens-20M size. Not timed: a synthetic
+ * dataset (138,493 users, 26,744 movies, 20,000,263 ratings; BENCH_RATINGS shrinks it) is stored
+ * in a data dir and ALS (rank 20, 10 iterations) and popularity are trained into the registry.
+ * Timed: the server, in a child process, answers GET /recommendations/recommend/{user} for a
+ * rotating list of users, driven by autocannon from a second child — with the response cache off
+ * (every answer scores all movies), then on (a hot set of users as large as the cache) — beside
+ * /recommendations/health as the baseline; the server's peak RSS last. BENCH_DATA_DIR serves a data
+ * dir a previous preparation left (e.g. to rerun the timed part alone).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Catalogue } from '../src/pipelines/ratings/catalogue.js';
+import { loadDataset } from '../src/recommend/data/dataset.js';
+import { datasetDir, storeDataset, writeManifest } from '../src/recommend/data/import.js';
+import { buildInteractions } from '../src/recommend/data/interactions.js';
+import { synthesize } from '../src/recommend/data/synth.js';
+import { DEFAULT_ALS_PARAMS, trainAls } from '../src/recommend/models/als-train.js';
+import { PopularityModel } from '../src/recommend/models/popularity.js';
+import { ModelRegistry } from '../src/recommend/registry/registry.js';
+import { Random } from '../src/util/random.js';
+import { commitModel, stageModel } from '../test/recommend/serving/fixtures.js';
+import { tempDir } from '../test/helpers/tmp.js';
+import type { LoadJob } from './serve-load-child.js';
+import { printFigures, say, seconds, type Figure } from './report.js';
+
+const FULL = { users: 138_493, movies: 26_744, ratings: 20_000_263 };
+const RATINGS = Number(process.env.BENCH_RATINGS ?? FULL.ratings);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ITERATIONS = Number(process.env.BENCH_ALS_ITERATIONS ?? DEFAULT_ALS_PARAMS.iterations);
+/** A data dir a previous run prepared (models trained into it): skips the preparation. */
+const REUSE_DIR = process.env.BENCH_DATA_DIR;
+/** The hot users of the cache-on run: as many as the cache holds (default 1,000 entries). */
+const HOT_USERS = 1000;
+
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function load(base: string, paths: string[], durationS = DURATION_S): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./serve-load-child.js', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.on('message', (m) => resolve(m as LoadResult));
+    child.on('error', reject);
+    child.on('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
+    const job: LoadJob = { base, seconds: durationS, connections: CONNECTIONS, paths };
+    child.send(job);
+  });
+}
+
+function ask<T>(child: ChildProcess, question: string, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+    child.send(question);
+  });
+}
+
+function shuffled(ids: Int32Array, seed: number): number[] {
+  const out = Array.from(ids);
+  const random = new Random(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export async function run(): Promise<void> {
+  const f = Math.min(1, RATINGS / FULL.ratings);
+  const size = {
+    users: Math.max(1000, Math.round(FULL.users * f)),
+    movies: Math.max(500, Math.round(FULL.movies * Math.sqrt(f))),
+    ratings: Math.round(RATINGS),
+  };
+  const temp = REUSE_DIR === undefined ? tempDir('bench-serve-') : { dir: REUSE_DIR, cleanup: () => {} };
+  const dataDir = temp.dir;
+  let server: ChildProcess | undefined;
+  try {
+    let userIds: Int32Array;
+    const t = process.hrtime.bigint();
+    if (REUSE_DIR === undefined) {
+      say(`serve bench: synthesizing ${size.ratings.toLocaleString('en-US')} ratings (${size.users.toLocaleString('en-US')} users, ${size.movies.toLocaleString('en-US')} movies) and training ALS rank ${DEFAULT_ALS_PARAMS.rank} × ${ITERATIONS} iterations + popularity (not timed)`);
+      userIds = await prepare(dataDir, size);
+      say(`  prepared in ${seconds(t).toFixed(1)} s`);
+    } else {
+      say(`serve bench: serving the models already in ${dataDir}`);
+      userIds = await servedUsers(dataDir);
+    }
+
+    server = fork(new URL('./serve-server-child.js', import.meta.url), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ready = await new Promise<{ port: number; loadSeconds: number; rssMb: number; maxRssMb: number; summary: string }>((resolve, reject) => {
+      server!.once('message', (m) => resolve(m as never));
+      server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const base = `http://127.0.0.1:${ready.port}`;
+    say(`server up in ${ready.loadSeconds.toFixed(1)} s (models and dataset loaded; RSS ${ready.rssMb} MB, peak ${ready.maxRssMb} MB): ${ready.summary}`);
+
+    const figures: Figure[] = [];
+    const report = (name: string, what: string, r: LoadResult, baseline?: number) => {
+      if (r.errors || r.timeouts || r.non2xx) throw new Error(`${what}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+      say(`${what}: ${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (${r.requests.toLocaleString('en-US')} requests)`);
+      figures.push({ name: `${name}_rps`, value: r.rps, unit: 'req/s', ...(baseline !== undefined ? { baseline } : {}) });
+      figures.push({ name: `${name}_p50`, value: r.p50, unit: 'ms' });
+      figures.push({ name: `${name}_p99`, value: r.p99, unit: 'ms' });
+    };
+
+    const baseline = await load(base, ['/recommendations/health']);
+    report('health', 'GET /recommendations/health (baseline)', baseline);
+
+    // Cache off: every request scores every movie for a user, users in a shuffled rotation.
+    const users = shuffled(userIds, 1);
+    await load(base, users.slice(0, 2000).map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false`), 2); // warm-up
+    const off = await load(base, users.map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false`));
+    report('recommend_cache_off', 'GET /recommendations/recommend/{user}?n=10&use_cache=false', off, baseline.rps);
+
+    // Cache on: a hot set of users the size of the cache, filled by a warm-up pass.
+    const hot = users.slice(0, HOT_USERS).map((u) => `/recommendations/recommend/${u}?n=10`);
+    await load(base, hot, 2);
+    const before = await ask<{ health: { cache_stats: { hits: number; misses: number } } }>(server, 'stats', 'stats');
+    const on = await load(base, hot);
+    const after = await ask<{ maxRssMb: number; rssMb: number; health: { cache_stats: { hits: number; misses: number } } }>(server, 'stats', 'stats');
+    const hits = after.health.cache_stats.hits - before.health.cache_stats.hits;
+    const misses = after.health.cache_stats.misses - before.health.cache_stats.misses;
+    report('recommend_cache_on', `GET /recommendations/recommend/{user}?n=10 (${HOT_USERS} hot users, hit rate ${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)} %)`, on, baseline.rps);
+
+    say(`server peak RSS ${after.maxRssMb} MB (now ${after.rssMb} MB)`);
+    figures.push({ name: 'server_peak_rss', value: after.maxRssMb, unit: 'MB' });
+    printFigures('serve', figures);
+  } finally {
+    if (server && server.exitCode === null) {
+      server.send('stop');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    temp.cleanup();
+  }
+}
+
+/** The users of the dataset the registry's ALS model was trained on. */
+async function servedUsers(dataDir: string): Promise<Int32Array> {
+  const meta = new ModelRegistry(dataDir).latest('als');
+  if (!meta) throw new Error(`BENCH_DATA_DIR=${dataDir}: no ALS model in its registry`);
+  const dataset = await loadDataset(datasetDir(dataDir, meta.dataset.name));
+  return Int32Array.from(new Set(dataset.ratings.columns.users)).sort();
+}
+
+/** Writes the dataset and trains the models into the data dir; returns the users' ids. */
+async function prepare(dataDir: string, size: { users: number; movies: number; ratings: number }): Promise<Int32Array> {
+  const s = synthesize({ ...size, rank: 20, noise: 0.5, seed: 2026 });
+  const name = 'synth-20m';
+  const dir = datasetDir(dataDir, name);
+  const catalogue = Catalogue.fromMovies(s.movies);
+  const fingerprint = storeDataset(dir, { columns: s.columns, catalogue, genome: s.genome, tags: s.tags, ratingsMeta: { source: 'synth' } });
+  const userIds = Int32Array.from(new Set(s.columns.users)).sort();
+  writeManifest(dir, {
+    name, dir, layout: 'ratings.csv', ratingsFile: 'synth', moviesFile: 'synth',
+    ratings: s.columns.users.length, users: userIds.length, movies: new Set(s.columns.movies).size,
+    catalogueMovies: catalogue.size, badLines: 0, badLinesByFile: {}, fingerprint, sourceFiles: [], durationMs: 0,
+  });
+  const dataset = await loadDataset(dir);
+  const data = buildInteractions(dataset.ratings.columns);
+  const registry = new ModelRegistry(dataDir);
+  const params = { ...DEFAULT_ALS_PARAMS, iterations: ITERATIONS };
+  let last = 0;
+  const als = await trainAls(data, params, {
+    onProgress: (p) => {
+      if (p.iteration !== last && p.phase === 'users') say(`  ALS iteration ${(last = p.iteration)}/${p.iterations}`);
+    },
+  });
+  commitModel(registry, stageModel(registry, als), dataset, { ...params });
+  commitModel(registry, stageModel(registry, PopularityModel.train(data, dataset.catalogue)), dataset);
+  return userIds;
+}

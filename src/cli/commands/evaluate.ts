@@ -1,0 +1,128 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { resolveDataDir } from '../../config.js';
+import { averageResults, evaluateModels, evaluationReport, formatComparisonTable, type EvaluationResult } from '../../recommend/evaluate/evaluate.js';
+import { kFold, randomSplit, stratifiedSplit, temporalLeaveLastOut, type Split } from '../../recommend/evaluate/splits.js';
+import type { RatingColumns } from '../../recommend/data/ratings-parse.js';
+import type { ModelName } from '../../recommend/models/recommender.js';
+import { ModelRegistry } from '../../recommend/registry/registry.js';
+import { fitModels } from '../../recommend/train/fit-models.js';
+import { peakRssMb, phaseClock } from '../../util/progress-bar.js';
+import { progress } from '../../util/progress.js';
+import { addDataDirOption, interruptSignal } from '../context.js';
+import { positiveInt } from '../options.js';
+import { addDataSourceOptions, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
+
+type SplitKind = 'random' | 'stratified' | 'temporal';
+
+interface EvaluateFlags extends DataFlags, ParamFlags {
+  models: ModelName[];
+  split: SplitKind;
+  cv?: number;
+  k: number;
+  users: number;
+  json: boolean;
+  store: boolean;
+}
+
+function splitKind(value: string): SplitKind {
+  if (value !== 'random' && value !== 'stratified' && value !== 'temporal') throw new InvalidArgumentError('expected random, stratified or temporal.');
+  return value;
+}
+
+export function evaluateCommand(): Command {
+  const command = new Command('evaluate')
+    .description('train every model on a split and compare them: RMSE, MAE, MSE, R² and top-K precision, recall, NDCG, MAP, hit rate, coverage')
+    .option('--models <list>', 'comma-separated models to compare (a popularity baseline is always added)', modelList, ['als', 'itemcf', 'content', 'hybrid'] as ModelName[])
+    .option('--split <kind>', 'random 80/20, stratified (per user 75/25) or temporal (per user, leave the last out)', splitKind, 'random' as SplitKind)
+    .option('--cv <k>', 'k-fold cross-validation instead of one split (random folds)', positiveInt)
+    .option('--k <n>', 'the list length for the top-K metrics', positiveInt, 10)
+    .option('--users <n>', 'test users sampled for the top-K metrics (every test rating is predicted)', positiveInt, 5000)
+    .option('--json', 'print the comparison as JSON', false)
+    .option('--no-store', 'do not record the results in the registry models\' metadata');
+  addDataSourceOptions(command);
+  addModelParamOptions(command);
+  command
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  streamrec evaluate --data ./ml-latest-small',
+        '  streamrec evaluate --split stratified --k 10        # the protocol of the Microsoft Recommenders benchmark',
+        '  streamrec evaluate --cv 5 --models als --json',
+        '',
+        'Splits are deterministic for a --seed. Models are trained on the training side only; the results are',
+        'stored in the metadata of each registry model trained on the same data (unless --no-store).',
+      ].join('\n'),
+    )
+    .action(async (flags: EvaluateFlags) => runEvaluate(flags));
+  return addDataDirOption(command);
+}
+
+function protocolOf(flags: EvaluateFlags, seed: number): string {
+  if (flags.cv !== undefined) return `${flags.cv}-fold cross-validation (random folds, seed ${seed}), top-${flags.k}`;
+  if (flags.split === 'stratified') return `per-user stratified 75/25 split (seed ${seed}), top-${flags.k}`;
+  if (flags.split === 'temporal') return `per-user temporal leave-last-out, top-${flags.k}`;
+  return `random 80/20 split (seed ${seed}), top-${flags.k}`;
+}
+
+function splitsOf(columns: RatingColumns, flags: EvaluateFlags, seed: number): Split[] {
+  if (flags.cv !== undefined) {
+    if (flags.cv < 2) throw new InvalidArgumentError('--cv needs at least 2 folds.');
+    return kFold(columns, { k: flags.cv, seed });
+  }
+  if (flags.split === 'stratified') return [stratifiedSplit(columns, { testFraction: 0.25, seed })];
+  if (flags.split === 'temporal') return [temporalLeaveLastOut(columns)];
+  return [randomSplit(columns, { testFraction: 0.2, seed })];
+}
+
+async function runEvaluate(flags: EvaluateFlags): Promise<void> {
+  const dataDir = resolveDataDir(flags.dataDir);
+  const dataset = await openDataFromFlags(dataDir, flags);
+  const params = trainParams(flags);
+  const seed = params.als.seed;
+  const protocol = protocolOf(flags, seed);
+  const names: ModelName[] = [...flags.models.filter((m) => m !== 'popularity'), 'popularity'];
+  const columns = dataset.ratings.columns;
+  const splits = splitsOf(columns, flags, seed);
+  process.stderr.write(`streamrec: evaluating ${names.join(', ')} on ${dataset.name} (${columns.users.length.toLocaleString('en-US')} ratings), ${protocol}\n`);
+
+  const line = progress(process.stderr);
+  const clock = phaseClock();
+  const signal = interruptSignal();
+  const perFold: EvaluationResult[][] = [];
+  for (const [f, split] of splits.entries()) {
+    const fold = splits.length > 1 ? `fold ${f + 1}/${splits.length} ` : '';
+    const trained = await fitModels({ columns, rows: split.train, catalogue: dataset.catalogue, genome: dataset.genome, tags: dataset.tags }, names, params, {
+      threads: flags.threads,
+      signal,
+      onProgress: (model, phase, done, total) => line.update(clock.line(`${fold}training ${model}: ${phase}`, done, total)),
+    });
+    const models = names.map((n) => trained.get(n)).filter((m) => m !== undefined);
+    perFold.push(
+      evaluateModels({
+        columns, split, models, k: flags.k, maxUsers: flags.users, seed,
+        onProgress: (model, done, total) => line.update(clock.line(`${fold}evaluating ${model}`, done, total)),
+      }),
+    );
+  }
+  line.done('');
+  const results = perFold.length > 1 ? averageResults(perFold) : perFold[0];
+
+  if (flags.store) storeResults(new ModelRegistry(dataDir), dataset.ratings.fingerprint, protocol, results);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ dataset: dataset.name, ...evaluationReport(results, protocol) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
+  } else {
+    process.stdout.write(`${formatComparisonTable(results, protocol)}\n`);
+    process.stdout.write(`peak memory: ${peakRssMb()} MB\n`);
+  }
+}
+
+/** Records each result in the latest registry version of that model when it was trained on the same data. */
+function storeResults(registry: ModelRegistry, fingerprint: string, protocol: string, results: EvaluationResult[]): void {
+  for (const result of results) {
+    const latest = registry.latest(result.model as ModelName);
+    if (latest === undefined || latest.dataFingerprint !== fingerprint) continue;
+    registry.updateMetrics(result.model as ModelName, latest.version, protocol, { ...result, evaluatedAt: new Date().toISOString() });
+  }
+}

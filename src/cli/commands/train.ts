@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { resolveDataDir } from '../../config.js';
+import { CorruptArtefactError } from '../../recommend/models/array-file.js';
+import type { ModelName } from '../../recommend/models/recommender.js';
+import { ModelRegistry } from '../../recommend/registry/registry.js';
+import { trainIntoRegistry, type TrainOutcome } from '../../recommend/train/train-registry.js';
+import { formatDuration } from '../../util/duration.js';
+import { peakRssMb, phaseClock } from '../../util/progress-bar.js';
+import { progress } from '../../util/progress.js';
+import { formatTable } from '../../util/table.js';
+import { addDataDirOption, interruptSignal } from '../context.js';
+import { addDataSourceOptions, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
+import { UserError } from '../user-error.js';
+
+interface TrainFlags extends DataFlags, ParamFlags {
+  models: ModelName[];
+  force: boolean;
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('train recommenders (ALS, item-CF, content-based, hybrid) into the model registry')
+    .option('--models <list>', 'comma-separated: als, itemcf, content, hybrid, popularity', modelList, ['als', 'itemcf', 'content', 'hybrid'] as ModelName[])
+    .option('--force', 'train again even when a model for the same data and parameters exists', false);
+  addDataSourceOptions(command);
+  addModelParamOptions(command);
+  command
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  streamrec dataset synth ./synth && streamrec train --data ./synth',
+        '  streamrec train                          # the dataset imported into the data dir',
+        '  streamrec train --models als --rank 32 --iterations 15',
+        '  streamrec train --from-lake --models als,itemcf --force',
+        '',
+        'Each model becomes <data-dir>/models/<model>/<version>/ (artefacts + metadata.json) and',
+        '<model>/latest points at it; a running `streamrec serve` picks it up by itself.',
+        'A model already trained on the same data with the same parameters is skipped unless --force.',
+      ].join('\n'),
+    )
+    .action(async (flags: TrainFlags) => runTrain(flags));
+  return addDataDirOption(command);
+}
+
+async function runTrain(flags: TrainFlags): Promise<void> {
+  const dataDir = resolveDataDir(flags.dataDir);
+  const dataset = await openDataFromFlags(dataDir, flags);
+  const count = dataset.ratings.columns.users.length;
+  process.stderr.write(`streamrec: training ${flags.models.join(', ')} on ${dataset.name} (${count.toLocaleString('en-US')} ratings)\n`);
+  const registry = new ModelRegistry(dataDir);
+  const line = progress(process.stderr);
+  const clock = phaseClock();
+  const signal = interruptSignal();
+  let outcomes: TrainOutcome[];
+  try {
+    outcomes = await trainIntoRegistry({
+      dataset,
+      models: flags.models,
+      params: trainParams(flags),
+      registry,
+      force: flags.force,
+      hooks: { threads: flags.threads, signal, onProgress: (model, phase, done, total) => line.update(clock.line(`${model}: ${phase}`, done, total)) },
+      onModel: (o) => {
+        line.done('');
+        process.stderr.write(`streamrec: ${o.model} ${o.status === 'skipped' ? `skipped: ${o.metadata.version} was trained on the same data and parameters (--force to train again)` : `trained in ${formatDuration(o.seconds * 1000)} → ${o.metadata.version}`}\n`);
+      },
+    });
+  } catch (err) {
+    line.done('');
+    if (signal.aborted) throw new UserError('training interrupted: nothing was committed for the model in progress');
+    if (err instanceof CorruptArtefactError) throw new UserError(`${err.message} — remove it with \`streamrec models rm\` or train with --force`);
+    throw err;
+  }
+  const rows = outcomes.map((o) => [o.model, o.metadata.version, o.status, o.status === 'trained' ? formatDuration(o.seconds * 1000) : '-', registry.dir(o.model, o.metadata.version)]);
+  process.stdout.write(`${formatTable(['model', 'version', 'status', 'time', 'where'], rows)}\n`);
+  process.stdout.write(`peak memory: ${peakRssMb()} MB\n`);
+}

@@ -1,0 +1,123 @@
+// One row of ALS: a user's factors and bias against fixed movie factors and biases, or a movie's
+// against fixed users. Shared by the training workers and the model's fold-in, so a fold-in is
+// exactly the solve training would make.
+//
+// Biases are solved inside ALS by augmentation: the unknowns are x = [p, b] and each rating
+// contributes the feature z = [q, 1] and target t = r − μ − b_other, so the per-row system is
+//   (Σ z zᵀ + n·diag(λ, …, λ, λ_b)) x = Σ t z
+// with n the row's rating count (weighted-λ regularisation, Zhou et al. 2008, as in Spark). μ is
+// the training mean and stays fixed. A model without biases (Spark's) solves p alone: withBias
+// false drops the bias unknown and the row's bias is written as 0.
+import { addGramUpper, cholesky, choleskySolve } from './linalg.js';
+
+/** Ratings per Gram tile: the tile (~24 columns × 128 rows of doubles) stays in L1/L2. */
+const TILE = 128;
+
+export class RowSolver {
+  /** Tile columns: the rank factor columns, then 1 (bias), then t (target), padded to even. */
+  private readonly width: number;
+  private readonly tile: Float64Array;
+  private readonly gram: Float64Array;
+  private readonly system: Float64Array;
+  private readonly rhs: Float64Array;
+  private readonly x: Float64Array;
+  /** Unknowns: rank, plus one for the bias. */
+  private readonly unknowns: number;
+
+  constructor(
+    readonly rank: number,
+    readonly lambda: number,
+    readonly biasLambda: number,
+    readonly globalMean: number,
+    readonly withBias = true,
+  ) {
+    this.unknowns = withBias ? rank + 1 : rank;
+    this.width = (rank + 2) % 2 === 0 ? rank + 2 : rank + 3;
+    this.tile = new Float64Array(this.width * TILE);
+    // The bias column is all ones and the padding column all zeros, for good.
+    this.tile.fill(1, rank * TILE, (rank + 1) * TILE);
+    this.gram = new Float64Array(this.width * this.width);
+    this.system = new Float64Array((rank + 1) * (rank + 1));
+    this.rhs = new Float64Array(rank + 1);
+    this.x = new Float64Array(rank + 1);
+  }
+
+  /**
+   * Solves the row whose ratings are `ratings[start..end)` of the other side's rows `cols[…]`,
+   * writing its factors to `outFactors[row·rank …]` and its bias to `outBias[row]` (zeros for a
+   * row with no ratings). Returns the row's squared training error with the new values.
+   */
+  solve(
+    cols: Int32Array,
+    ratings: Float32Array,
+    start: number,
+    end: number,
+    fixedFactors: Float32Array,
+    fixedBias: Float32Array,
+    outFactors: Float32Array,
+    outBias: Float32Array,
+    row: number,
+  ): number {
+    const k = this.rank;
+    const d = this.unknowns;
+    const w = this.width;
+    const n = end - start;
+    const out = row * k;
+    if (n <= 0) {
+      outFactors.fill(0, out, out + k);
+      outBias[row] = 0;
+      return 0;
+    }
+    const { tile, gram, system, rhs, x } = this;
+    gram.fill(0);
+    const mu = this.globalMean;
+    const tCol = (k + 1) * TILE;
+    for (let s = start; s < end; s += TILE) {
+      const m = Math.min(TILE, end - s);
+      for (let p = 0; p < m; p++) {
+        const j = cols[s + p];
+        const off = j * k;
+        for (let c = 0; c < k; c++) tile[c * TILE + p] = fixedFactors[off + c];
+        tile[tCol + p] = ratings[s + p] - mu - fixedBias[j];
+      }
+      addGramUpper(tile, TILE, m, w, gram);
+    }
+
+    // The system from the upper triangle of the Gram matrix, regularised on the diagonal.
+    const regFactor = this.lambda * n;
+    const regBias = this.biasLambda * n;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const v = gram[i * w + j];
+        system[i * d + j] = v;
+        system[j * d + i] = v;
+      }
+      system[i * d + i] += i < k ? regFactor : regBias;
+      rhs[i] = gram[i * w + k + 1];
+      x[i] = rhs[i];
+    }
+    if (!cholesky(system, d)) {
+      // Only possible with λ = 0 and too few ratings, or non-finite inputs: keep the row at zero.
+      outFactors.fill(0, out, out + k);
+      outBias[row] = 0;
+      return gram[(k + 1) * w + k + 1];
+    }
+    choleskySolve(system, d, x);
+    for (let c = 0; c < k; c++) outFactors[out + c] = x[c];
+    outBias[row] = this.withBias ? x[k] : 0;
+
+    // Σ(t − zᵀx)² = Σt² − 2xᵀΣtz + xᵀ(Σzzᵀ)x, from the Gram matrix (no second pass over the
+    // ratings), with x as stored (rounded to float32).
+    for (let c = 0; c < k; c++) x[c] = outFactors[out + c];
+    if (this.withBias) x[k] = outBias[row];
+    let quad = 0;
+    let lin = 0;
+    for (let i = 0; i < d; i++) {
+      lin += x[i] * rhs[i];
+      let s = gram[i * w + i] * x[i];
+      for (let j = i + 1; j < d; j++) s += 2 * gram[i * w + j] * x[j];
+      quad += x[i] * s;
+    }
+    return Math.max(0, gram[(k + 1) * w + k + 1] - 2 * lin + quad);
+  }
+}

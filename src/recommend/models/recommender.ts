@@ -1,0 +1,125 @@
+// The contract every model serves and is evaluated through. Ids here are raw MovieLens ids; each
+// model maps them to its own dense indices. A model never throws on an unknown user or movie: it
+// answers with its documented fallback (see each model's `predict`).
+
+export type ModelName = 'als' | 'itemcf' | 'content' | 'hybrid' | 'popularity';
+export const MODEL_NAMES: readonly ModelName[] = ['als', 'itemcf', 'content', 'hybrid', 'popularity'];
+
+/**
+ * What a model knows of a user at question time: their id and the ratings they have made (from
+ * training, plus any that arrived later on the stream). `movies` and `ratings` are parallel.
+ * ALS uses its trained factors for a known user unless `fresh` is true (new ratings since
+ * training), in which case it folds the history in; the neighbourhood and content models always
+ * score from the history.
+ */
+export interface UserHistory {
+  userId: number;
+  movies: Int32Array;
+  ratings: Float32Array;
+  fresh?: boolean;
+}
+
+export interface Scored {
+  movieId: number;
+  score: number;
+}
+
+export interface RecommendOptions {
+  /** Movies that must not be returned (the user's history is always excluded). */
+  exclude?: (movieId: number) => boolean;
+  /** Score only these movies (raw ids), e.g. a candidate list from another model. */
+  candidates?: Int32Array;
+}
+
+export interface Recommender {
+  readonly name: ModelName;
+  /** The rating scale seen in training, for clamping predictions. */
+  readonly scale: { min: number; max: number };
+  /** A predicted rating on the training scale, clamped to it. Never throws for unknown ids. */
+  predict(user: UserHistory, movieId: number): number;
+  /**
+   * The n best movies for a user by the model's ranking score, best first, ties by movie id
+   * ascending; the user's history and `exclude` are never returned. `score` is the model's
+   * ranking score (a predicted rating for ALS, a similarity-weighted score for neighbourhoods).
+   */
+  recommend(user: UserHistory, n: number, options?: RecommendOptions): Scored[];
+  /** The n movies most similar to a movie, best first (score = similarity); [] for an unknown movie. */
+  similar(movieId: number, n: number): Scored[];
+  knowsUser(userId: number): boolean;
+  knowsMovie(movieId: number): boolean;
+}
+
+/** An empty history, for a user nobody has seen. */
+export function emptyHistory(userId: number): UserHistory {
+  return { userId, movies: new Int32Array(0), ratings: new Float32Array(0) };
+}
+
+/**
+ * Keeps the n best (score desc, movieId asc) of a stream of candidates in a small binary heap:
+ * O(m log n) for m candidates, no full sort of the catalogue.
+ */
+export class TopN {
+  private readonly ids: Int32Array;
+  private readonly scores: Float64Array;
+  size = 0;
+
+  constructor(readonly n: number) {
+    this.ids = new Int32Array(Math.max(n, 1));
+    this.scores = new Float64Array(Math.max(n, 1));
+  }
+
+  /** The score a candidate must beat to enter (−Infinity until the heap is full). */
+  get threshold(): number {
+    return this.size < this.n ? -Infinity : this.scores[0];
+  }
+
+  offer(movieId: number, score: number): void {
+    if (this.n <= 0 || Number.isNaN(score)) return;
+    if (this.size < this.n) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(score, movieId, this.scores[parent], this.ids[parent])) break;
+        this.scores[i] = this.scores[parent];
+        this.ids[i] = this.ids[parent];
+        i = parent;
+      }
+      this.scores[i] = score;
+      this.ids[i] = movieId;
+      return;
+    }
+    // The root is the worst kept; replace it when the candidate is better.
+    if (!worse(this.scores[0], this.ids[0], score, movieId)) return;
+    let i = 0;
+    const size = this.size;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      let w = l;
+      if (r < size && worse(this.scores[r], this.ids[r], this.scores[l], this.ids[l])) w = r;
+      if (!worse(this.scores[w], this.ids[w], score, movieId)) break;
+      this.scores[i] = this.scores[w];
+      this.ids[i] = this.ids[w];
+      i = w;
+    }
+    this.scores[i] = score;
+    this.ids[i] = movieId;
+  }
+
+  /** The kept candidates, best first. */
+  result(): Scored[] {
+    const out: Scored[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ movieId: this.ids[i], score: this.scores[i] });
+    return out.sort((a, b) => b.score - a.score || a.movieId - b.movieId);
+  }
+}
+
+/** a is worse than b: lower score, or equal score and larger id. */
+function worse(sa: number, ia: number, sb: number, ib: number): boolean {
+  return sa < sb || (sa === sb && ia > ib);
+}
+
+export function clamp(value: number, scale: { min: number; max: number }): number {
+  return value < scale.min ? scale.min : value > scale.max ? scale.max : value;
+}

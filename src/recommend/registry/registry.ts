@@ -1,0 +1,448 @@
+// The versioned model registry: `<data-dir>/models/<model>/<version>/` holds a model's artefacts
+// and `metadata.json`; `<model>/latest` is a symlink to the version in service.
+//
+// Atomicity: a version is written in `<model>/.staging-<version>/`, fsynced, and renamed into
+// place in one step, so a version directory is complete whenever it exists under its name. The
+// `latest` symlink is replaced by renaming a new link over it, so a reader sees the old or the
+// new version, never none. A watcher can poll `latestVersion(model)` (one readlink) or watch
+// `latestPointer(model)`.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { fsyncPath } from '../../util/fsync.js';
+import { CorruptArtefactError } from '../models/array-file.js';
+import { MODEL_NAMES, type ModelName } from '../models/recommender.js';
+
+export const METADATA_FILE = 'metadata.json';
+const LATEST = 'latest';
+const STAGING_PREFIX = '.staging-';
+const TRASH_PREFIX = '.trash-';
+
+export interface ArtefactInfo {
+  /** Path relative to the version directory, '/'-separated. */
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface DatasetInfo {
+  name: string;
+  ratings: number;
+  users: number;
+  movies: number;
+}
+
+export interface ModelMetadata {
+  model: ModelName;
+  version: string;
+  /** ISO-8601 time of the commit. */
+  createdAt: string;
+  params: Record<string, unknown>;
+  dataFingerprint: string;
+  dataset: DatasetInfo;
+  /** Evaluation results by protocol key (e.g. "random-0.2-seed42"), or training-time figures. */
+  metrics: Record<string, unknown>;
+  trainingSeconds: number;
+  library: { name: 'streamrec'; version: string };
+  artefacts: ArtefactInfo[];
+  /** Who trained it: 'streamrec' or 'spark'. */
+  source?: string;
+  /** A hybrid's components: model → version. */
+  components?: Record<string, string>;
+}
+
+/** What the trainer supplies at commit; the registry adds the rest. */
+export interface NewModelMetadata {
+  params: Record<string, unknown>;
+  dataFingerprint: string;
+  dataset: DatasetInfo;
+  trainingSeconds: number;
+  metrics?: Record<string, unknown>;
+  source?: string;
+  components?: Record<string, string>;
+}
+
+export interface StagedVersion {
+  model: ModelName;
+  version: string;
+  /** Write the artefacts here, then `commit`. */
+  dir: string;
+}
+
+/** One version in `list()`: its metadata, or why it could not be read (a broken entry). */
+export interface RegistryEntry {
+  model: ModelName;
+  version: string;
+  dir: string;
+  latest: boolean;
+  metadata?: ModelMetadata;
+  error?: string;
+}
+
+/** A request the registry refuses (unknown model or version, removing the latest …): the CLI shows it as one line. */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+}
+
+export class ModelRegistry {
+  /** `<dataDir>/models` */
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(resolve(dataDir), 'models');
+  }
+
+  /** Every version (of one model, or of all), newest first; unreadable metadata gives an entry with `error`. */
+  list(model?: ModelName): RegistryEntry[] {
+    const models = model === undefined ? MODEL_NAMES : [checkModel(model)];
+    const out: RegistryEntry[] = [];
+    for (const m of models) {
+      const latest = this.latestVersion(m);
+      for (const version of this.versions(m)) {
+        const dir = this.dir(m, version);
+        const entry: RegistryEntry = { model: m, version, dir, latest: version === latest };
+        try {
+          entry.metadata = this.metadata(m, version);
+        } catch (err) {
+          entry.error = (err as Error).message;
+        }
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** The metadata of the latest version, or undefined when there is no pointer. */
+  latest(model: ModelName): ModelMetadata | undefined {
+    const version = this.latestVersion(model);
+    return version === undefined ? undefined : this.metadata(model, version);
+  }
+
+  /** The version `latest` points to (one readlink), or undefined. */
+  latestVersion(model: ModelName): string | undefined {
+    const pointer = this.latestPointer(model);
+    try {
+      return basename(readlinkSync(pointer));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      // A plain file holding the version name: the fallback where symlinks are not allowed.
+      if (code === 'EINVAL') return readFileSync(pointer, 'utf8').trim() || undefined;
+      throw err;
+    }
+  }
+
+  /** The path of the `latest` pointer, for a file watcher. */
+  latestPointer(model: ModelName): string {
+    return join(this.root, checkModel(model), LATEST);
+  }
+
+  dir(model: ModelName, version: string): string {
+    return join(this.root, checkModel(model), checkVersion(version));
+  }
+
+  /** A version's metadata.json, checked for shape; throws naming the file when unreadable. */
+  metadata(model: ModelName, version: string): ModelMetadata {
+    const path = join(this.dir(model, version), METADATA_FILE);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (!existsSync(this.dir(model, version))) throw new RegistryError(`no version ${version} of model ${model}`);
+        throw new CorruptArtefactError(`${path}: missing`);
+      }
+      throw err;
+    }
+    let meta: ModelMetadata;
+    try {
+      meta = JSON.parse(text) as ModelMetadata;
+    } catch {
+      throw new CorruptArtefactError(`${path}: not valid JSON`);
+    }
+    if (typeof meta !== 'object' || meta === null || !Array.isArray(meta.artefacts) || typeof meta.params !== 'object') {
+      throw new CorruptArtefactError(`${path}: not a model metadata file`);
+    }
+    if (meta.model !== model || meta.version !== version) {
+      throw new CorruptArtefactError(`${path}: describes ${String(meta.model)} ${String(meta.version)}, not ${model} ${version}`);
+    }
+    return meta;
+  }
+
+  /**
+   * The newest version trained on the same data with the same parameters whose artefacts are all
+   * present at their recorded sizes (a cheap check; `verify` re-hashes). Parameters compare as
+   * JSON with sorted keys.
+   */
+  find(model: ModelName, dataFingerprint: string, params: Record<string, unknown>): ModelMetadata | undefined {
+    const wanted = canonicalJson(params);
+    for (const entry of this.list(model)) {
+      const meta = entry.metadata;
+      if (meta === undefined || meta.dataFingerprint !== dataFingerprint || canonicalJson(meta.params) !== wanted) continue;
+      if (meta.artefacts.every((a) => sizeOf(join(entry.dir, a.file)) === a.bytes)) return meta;
+    }
+    return undefined;
+  }
+
+  /** A fresh staging directory for a new version of `model`. */
+  stage(model: ModelName): StagedVersion {
+    checkModel(model);
+    const version = newVersionId();
+    const dir = join(this.root, model, `${STAGING_PREFIX}${version}`);
+    mkdirSync(dir, { recursive: true });
+    return { model, version, dir };
+  }
+
+  /**
+   * Records every file in the staged directory (size, SHA-256; fsynced), writes metadata.json,
+   * renames the directory into place and, unless `setLatest: false`, points `latest` at it.
+   */
+  commit(staged: StagedVersion, meta: NewModelMetadata, options: { setLatest?: boolean } = {}): ModelMetadata {
+    const { model, version, dir } = staged;
+    checkModel(model);
+    if (dir !== join(this.root, model, `${STAGING_PREFIX}${checkVersion(version)}`) || !existsSync(dir)) {
+      throw new RegistryError(`not a staged version of this registry: ${dir}`);
+    }
+    const files = listFiles(dir);
+    if (files.includes(METADATA_FILE)) throw new RegistryError(`${join(dir, METADATA_FILE)}: the name is reserved for the registry`);
+    if (files.length === 0) throw new RegistryError(`nothing to commit: ${dir} is empty`);
+    const artefacts = files.map((file) => hashFile(dir, file));
+    const metadata: ModelMetadata = {
+      model,
+      version,
+      createdAt: new Date().toISOString(),
+      params: meta.params,
+      dataFingerprint: meta.dataFingerprint,
+      dataset: meta.dataset,
+      metrics: meta.metrics ?? {},
+      trainingSeconds: meta.trainingSeconds,
+      library: { name: 'streamrec', version: libraryVersion() },
+      artefacts,
+      source: meta.source ?? 'streamrec',
+    };
+    if (meta.components !== undefined) metadata.components = meta.components;
+    writeFileDurably(join(dir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
+    fsyncPath(dir);
+    renameSync(dir, this.dir(model, version));
+    fsyncPath(join(this.root, model));
+    if (options.setLatest !== false) this.switchLatest(model, version);
+    return metadata;
+  }
+
+  /** Points `latest` at an existing, readable version. */
+  setLatest(model: ModelName, version: string): void {
+    this.metadata(model, version);
+    this.switchLatest(model, version);
+  }
+
+  /**
+   * Removes a version. The latest one only with `force`: `latest` then moves to the newest other
+   * readable version, or is removed when none is left. The directory is renamed away before it is
+   * deleted, so no reader finds a half-deleted version under its name.
+   */
+  remove(model: ModelName, version: string, options: { force?: boolean } = {}): void {
+    const dir = this.dir(model, version);
+    if (!existsSync(dir)) throw new RegistryError(`no version ${version} of model ${model}`);
+    if (this.latestVersion(model) === version) {
+      if (options.force !== true) throw new RegistryError(`${model} ${version} is the latest version; pass --force to remove it anyway`);
+      const next = this.list(model).find((e) => e.version !== version && e.metadata !== undefined);
+      if (next !== undefined) this.switchLatest(model, next.version);
+      else unlinkSync(this.latestPointer(model));
+    }
+    const trash = join(this.root, model, `${TRASH_PREFIX}${version}-${randomBytes(3).toString('hex')}`);
+    renameSync(dir, trash);
+    fsyncPath(join(this.root, model));
+    rmSync(trash, { recursive: true, force: true });
+  }
+
+  /** Re-hashes a version's artefacts: a CorruptArtefactError names the first missing, resized or altered file. */
+  verify(model: ModelName, version: string): ModelMetadata {
+    const meta = this.metadata(model, version);
+    const dir = this.dir(model, version);
+    for (const a of meta.artefacts) {
+      const path = resolve(dir, a.file);
+      if (!path.startsWith(dir + sep)) throw new CorruptArtefactError(`${join(dir, METADATA_FILE)}: artefact path "${a.file}" leaves the version directory`);
+      const bytes = sizeOf(path);
+      if (bytes < 0) throw new CorruptArtefactError(`${path}: missing`);
+      if (bytes !== a.bytes) throw new CorruptArtefactError(`${path}: ${bytes} bytes, expected ${a.bytes}`);
+      if (hashFile(dir, a.file).sha256 !== a.sha256) throw new CorruptArtefactError(`${path}: checksum mismatch (the file was altered or damaged)`);
+    }
+    return meta;
+  }
+
+  /** Sets `metrics[key]` in a version's metadata.json (rewritten atomically, the key moved last); returns the new metadata. */
+  updateMetrics(model: ModelName, version: string, key: string, metrics: unknown): ModelMetadata {
+    const meta = this.metadata(model, version);
+    // Re-inserted last, so the key order of `metrics` is the order of the latest updates.
+    const rest = Object.fromEntries(Object.entries(meta.metrics ?? {}).filter(([k]) => k !== key));
+    meta.metrics = { ...rest, [key]: metrics };
+    const path = join(this.dir(model, version), METADATA_FILE);
+    const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+    writeFileDurably(tmp, `${JSON.stringify(meta, null, 2)}\n`);
+    renameSync(tmp, path);
+    fsyncPath(this.dir(model, version));
+    return meta;
+  }
+
+  /** Committed version names of a model, newest first (ids sort by creation time). */
+  private versions(model: ModelName): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(join(this.root, model));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names
+      .filter((n) => n !== LATEST && !n.startsWith('.') && isVersionName(n) && lstatSync(join(this.root, model, n)).isDirectory())
+      .sort()
+      .reverse();
+  }
+
+  /** A new symlink under a temporary name renamed over `latest`: atomic on POSIX file systems. */
+  private switchLatest(model: ModelName, version: string): void {
+    const modelDir = join(this.root, model);
+    const tmp = join(modelDir, `.latest-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+      symlinkSync(version, tmp);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      writeFileDurably(tmp, `${version}\n`); // no symlinks allowed here (Windows without the privilege)
+    }
+    renameSync(tmp, join(modelDir, LATEST));
+    fsyncPath(modelDir);
+  }
+}
+
+/**
+ * The RMSE and NDCG to show for a version: from the most recently updated metrics entry shaped
+ * like an evaluation result ({ rating: { rmse }, ranking: { ndcg } }), else flat `rmse` / `ndcg`.
+ */
+export function headlineMetrics(meta: ModelMetadata): { rmse?: number; ndcg?: number } {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  for (const value of Object.values(meta.metrics ?? {}).reverse()) {
+    if (value === null || typeof value !== 'object') continue;
+    const v = value as { rating?: { rmse?: unknown }; ranking?: { ndcg?: unknown } };
+    const rmse = num(v.rating?.rmse);
+    const ndcg = num(v.ranking?.ndcg);
+    if (rmse !== undefined || ndcg !== undefined) return { rmse, ndcg };
+  }
+  return { rmse: num(meta.metrics?.rmse), ndcg: num(meta.metrics?.ndcg) };
+}
+
+/** The same JSON for equal values whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+export function checkModel(model: string): ModelName {
+  if (!(MODEL_NAMES as readonly string[]).includes(model)) throw new RegistryError(`unknown model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
+  return model as ModelName;
+}
+
+function isVersionName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) && name !== LATEST;
+}
+
+function checkVersion(version: string): string {
+  if (!isVersionName(version)) throw new RegistryError(`bad version "${version}"`);
+  return version;
+}
+
+let lastStamp = 0;
+
+/** `v20261201T203015123Z-3fa2`: UTC time to the millisecond (strictly increasing within a process) and 4 random hex digits. */
+function newVersionId(): string {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  const stamp = new Date(lastStamp).toISOString().replace(/[-:.]/g, '');
+  return `v${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Regular files under dir, recursively, as sorted '/'-separated relative paths. */
+function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) out.push(...listFiles(dir, rel));
+    else if (e.isFile()) out.push(rel);
+    else throw new RegistryError(`${join(dir, rel)}: only regular files can be model artefacts`);
+  }
+  return out.sort();
+}
+
+/** Size and SHA-256 of a file (streamed in 1 MiB reads), fsynced on the way. */
+function hashFile(dir: string, file: string): ArtefactInfo {
+  const path = join(dir, file);
+  const fd = openSync(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let bytes = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      bytes += n;
+    }
+    fsyncSync(fd);
+    return { file: relative(dir, path).split(sep).join('/'), bytes, sha256: hash.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+function writeFileDurably(path: string, text: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const bytes = Buffer.from(text);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let cachedVersion: string | undefined;
+
+function libraryVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      // dist/src/recommend/registry/registry.js → the package root, four levels up.
+      const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      cachedVersion = pkg.version ?? 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}

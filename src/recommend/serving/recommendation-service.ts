@@ -1,0 +1,391 @@
+// The recommendation service behind /recommendations/*: answers from the current model set,
+// caches answers, falls back to popular movies, reloads when training switches `latest`
+// (load beside, then swap one reference), and applies streamed ratings as they arrive.
+import type { EventLog } from '../../log/types.js';
+import type { Rating } from '../../pipelines/ratings/rating-event.js';
+import type { Movie } from '../../pipelines/ratings/movie.js';
+import { clamp, type ModelName, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
+import { ModelRegistry } from '../registry/registry.js';
+import {
+  SERVING_MODELS,
+  type PredictResponse,
+  type RecommendationItem,
+  type RecommendationSource,
+  type RecommendHealthResponse,
+  type ServiceInfoResponse,
+  type ServingModelName,
+  type SimilarItem,
+  type SimilarResponse,
+} from './contract.js';
+import { latestVersions, loadModelSet, NoModelError, sameVersions, type ModelSet } from './model-set.js';
+import { RatingsFollower } from './ratings-follower.js';
+import { RecommendationCache, type CacheOptions } from './recommendation-cache.js';
+import { RatingsOverlay, UserHistories } from './user-histories.js';
+
+export const NO_MODEL_MESSAGE = 'no recommendation model loaded: run `streamrec train` (the server picks a new model up within a second)';
+
+/** A request the service refuses: the HTTP status and a message naming what was wrong. */
+export class RecommendError extends Error {
+  override name = 'RecommendError';
+  constructor(
+    readonly statusCode: 400 | 404 | 503,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServiceLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RecommendationServiceOptions {
+  dataDir: string;
+  /** The log to follow `ratings` on; without it there are no online updates. */
+  log?: EventLog;
+  cache?: CacheOptions;
+  /** How often the registry's `latest` pointers are checked (default 1000 ms; 0: never, reload by hand). */
+  pollEveryMs?: number;
+  /** Streamed ratings kept in memory (default 1,000,000). */
+  maxOverlayRatings?: number;
+  logger?: ServiceLogger;
+}
+
+export interface RecommendRequest {
+  n: number;
+  model?: string;
+  genre?: string;
+  /** Movie ids never to return. */
+  exclude?: readonly number[];
+  /** Default true. */
+  useCache?: boolean;
+}
+
+/** An answer before its timestamp: what the cache holds and the route serialises. */
+export interface RecommendOutcome {
+  userId: number;
+  items: RecommendationItem[];
+  /** `items` as JSON, serialised once per computed answer. */
+  itemsJson: string;
+  modelVersion: string;
+  source: RecommendationSource;
+}
+
+interface CachedAnswer {
+  items: RecommendationItem[];
+  itemsJson: string;
+  modelVersion: string;
+}
+
+/** A model set with the histories view over it: swapped together, as one reference. */
+interface Serving {
+  set: ModelSet;
+  histories: UserHistories;
+}
+
+export interface ReloadResult {
+  loaded: boolean;
+  /** Whether the served set changed. */
+  swapped: boolean;
+  versions: Partial<Record<ModelName, string>>;
+  error?: string;
+  notes: string[];
+}
+
+export class RecommendationService {
+  readonly registry: ModelRegistry;
+  readonly cache: RecommendationCache<CachedAnswer>;
+  readonly overlay: RatingsOverlay;
+  private serving: Serving | null = null;
+  private follower: RatingsFollower | null = null;
+  private poller: NodeJS.Timeout | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private reloading = false;
+  /** The `latest` versions seen when the last reload started: the poller reloads when they move. */
+  private attempted: Partial<Record<ModelName, string>> | null = null;
+  private lastReload: { at: string | null; error: string | null; notes: string[] } = { at: null, error: null, notes: [] };
+  private closed = false;
+
+  constructor(private readonly options: RecommendationServiceOptions) {
+    this.registry = new ModelRegistry(options.dataDir);
+    this.cache = new RecommendationCache(options.cache);
+    this.overlay = new RatingsOverlay(options.maxOverlayRatings);
+  }
+
+  /** Loads the models there are (none is fine: routes answer 503 until one is trained), then watches for new ones. */
+  async start(): Promise<void> {
+    await this.reload();
+    const every = this.options.pollEveryMs ?? 1000;
+    if (every > 0) {
+      this.poller = setInterval(() => this.poll(), every);
+      this.poller.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.queue.catch(() => {});
+    await this.follower?.stop();
+  }
+
+  get modelSet(): ModelSet | null {
+    return this.serving?.set ?? null;
+  }
+
+  /**
+   * Loads the latest version of every model beside the served set, then swaps it in. A failure
+   * keeps the served set and is reported (here and in health). Reloads run one at a time.
+   */
+  reload(): Promise<ReloadResult> {
+    const next = this.queue.then(() => this.reloadNow());
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private poll(): void {
+    if (this.reloading || this.closed) return;
+    let current: Partial<Record<ModelName, string>>;
+    try {
+      current = latestVersions(this.registry);
+    } catch {
+      return; // a pointer being replaced or an unreadable dir: the next poll will see
+    }
+    if (this.attempted && sameVersions(current, this.attempted)) return;
+    void this.reload();
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
+    this.reloading = true;
+    const previous = this.serving;
+    try {
+      this.attempted = latestVersions(this.registry);
+      const set = await loadModelSet(this.registry, this.options.dataDir, previous?.set ?? null);
+      if (this.closed) return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, notes: [] };
+      if (previous && set.data === previous.set.data && sameVersions(set.versions, previous.set.versions)) {
+        // Nothing changed (e.g. a reload by hand): keep the set and its cached answers.
+        this.lastReload = { at: new Date().toISOString(), error: null, notes: set.notes };
+        return { loaded: true, swapped: false, versions: set.versions, notes: set.notes };
+      }
+      if (previous && set.popularity !== previous.set.popularity) {
+        // A fresh popularity model has not seen what streamed in since its dataset was taken.
+        for (const r of this.overlay.since(set.data.histories.maxTimestamp)) set.popularity.add(r.movieId, r.rating);
+      }
+      this.serving = { set, histories: new UserHistories(set.data.histories, this.overlay) };
+      this.cache.clear();
+      this.lastReload = { at: set.loadedAt, error: null, notes: set.notes };
+      this.options.logger?.info({ versions: set.versions, notes: set.notes }, 'recommendation models loaded');
+      this.startFollowing();
+      return { loaded: true, swapped: true, versions: set.versions, notes: set.notes };
+    } catch (err) {
+      const message = err instanceof NoModelError ? (previous ? 'no recommendation model in the registry any more: still serving the models loaded before' : NO_MODEL_MESSAGE) : `loading the models failed: ${(err as Error).message}`;
+      this.lastReload = { at: new Date().toISOString(), error: message, notes: [] };
+      if (!(err instanceof NoModelError)) this.options.logger?.error({ err }, previous ? 'model reload failed: still serving the previous models' : 'model load failed');
+      return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, error: message, notes: [] };
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  /** Online updates start with the first model set: before it there is nothing to update. */
+  private startFollowing(): void {
+    if (this.follower || !this.options.log || this.closed) return;
+    this.follower = new RatingsFollower({
+      log: this.options.log,
+      onRatings: (ratings) => this.applyRatings(ratings),
+      onError: (err) => this.options.logger?.warn({ err }, 'reading the ratings topic failed; retrying'),
+    });
+    this.follower.start();
+  }
+
+  /** Applies new ratings: the users' histories, the popularity fallback, and their cached answers. */
+  applyRatings(ratings: readonly Rating[]): void {
+    const popularity = this.serving?.set.popularity;
+    for (const r of ratings) {
+      this.overlay.add(r);
+      popularity?.add(r.movieId, r.rating);
+      this.cache.invalidateUser(r.userId);
+    }
+  }
+
+  recommend(userId: number, request: RecommendRequest): RecommendOutcome {
+    const { set, histories } = this.requireServing();
+    const modelName = this.modelFor(set, request.model);
+    const model = set.models.get(modelName)!;
+    const version = set.versions[modelName]!;
+    const n = request.n;
+    const genre = request.genre === undefined ? undefined : this.genreOf(set, request.genre);
+    const exclude = request.exclude && request.exclude.length > 0 ? [...new Set(request.exclude)].sort((a, b) => a - b) : [];
+    const useCache = request.useCache !== false;
+    const key = useCache ? RecommendationCache.key({ model: modelName, version, userId, n, genre: genre?.name, exclude }) : '';
+    if (useCache) {
+      const hit = this.cache.get(key);
+      if (hit) return { userId, ...hit, source: 'cache' };
+    }
+
+    const history = histories.get(userId);
+    const excluded = exclude.length > 0 ? new Set(exclude) : null;
+    const options: RecommendOptions = {};
+    if (excluded) options.exclude = (m) => excluded.has(m);
+    if (genre) options.candidates = genre.movies;
+    let source: RecommendationSource = 'model';
+    let items: RecommendationItem[] = [];
+    if (history.movies.length > 0 || model.knowsUser(userId)) {
+      const scored = model.recommend(history, n, options);
+      items = this.items(set, scored, (s) => (model.name === 'als' ? clamp(s.score, model.scale) : model.predict(history, s.movieId)));
+    }
+    if (items.length === 0) {
+      source = 'fallback_popular';
+      const seen = history.movies.length > 0 ? new Set(history.movies) : null;
+      const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
+      items = this.items(set, set.popularity.top(n, genre?.name, skip), (s) => s.score);
+    }
+    const answer: CachedAnswer = { items, itemsJson: JSON.stringify(items), modelVersion: version };
+    if (useCache) this.cache.set(key, userId, answer);
+    return { userId, ...answer, source };
+  }
+
+  predict(userId: number, movieId: number, modelName?: string): PredictResponse {
+    const { set, histories } = this.requireServing();
+    const name = this.modelFor(set, modelName);
+    const model = set.models.get(name)!;
+    const movie = this.movieOf(set, model, movieId);
+    return {
+      user_id: userId,
+      movie_id: movieId,
+      title: movie?.title ?? null,
+      genres: movie?.genres ?? [],
+      predicted_rating: round(model.predict(histories.get(userId), movieId), 4),
+      timestamp: new Date().toISOString(),
+      model_version: set.versions[name]!,
+    };
+  }
+
+  similar(movieId: number, n: number, modelName?: string): SimilarResponse {
+    const { set } = this.requireServing();
+    const name = this.modelFor(set, modelName);
+    const model = set.models.get(name)!;
+    this.movieOf(set, model, movieId);
+    const similar: SimilarItem[] = model.similar(movieId, n).map((s, i) => {
+      const m = set.data.catalogue.get(s.movieId);
+      return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], similarity: round(s.score, 4), rank: i + 1 };
+    });
+    return { movie_id: movieId, similar_movies: similar, timestamp: new Date().toISOString(), model_version: set.versions[name]! };
+  }
+
+  health(): RecommendHealthResponse {
+    const set = this.serving?.set ?? null;
+    const cache = this.cache.stats();
+    const lookups = cache.hits + cache.misses;
+    return {
+      status: set ? 'healthy' : 'no_model',
+      model_loaded: set !== null,
+      model_version: set ? set.versions[set.defaultModel]! : null,
+      default_model: set?.defaultModel ?? null,
+      models: { ...(set?.versions ?? {}) } as Record<string, string>,
+      cache_stats: {
+        size: cache.size,
+        max_size: cache.max,
+        hits: cache.hits,
+        misses: cache.misses,
+        hit_rate: lookups > 0 ? round(cache.hits / lookups, 4) : null,
+        ttl_seconds: cache.ttlMs / 1000,
+        ttl_hours: round(cache.ttlMs / 3_600_000, 4),
+      },
+      online: {
+        following: this.follower !== null,
+        ratings_applied: this.overlay.applied,
+        users_with_new_ratings: this.overlay.userCount,
+        consumer_lag: this.follower?.stats.lag ?? null,
+      },
+      last_reload: { ...this.lastReload },
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  info(): ServiceInfoResponse {
+    const set = this.serving?.set ?? null;
+    const users = set?.data.histories.users;
+    return {
+      service: 'streamrec recommendations',
+      description: 'Top-N recommendations, rating predictions and similar movies from the models in the registry, with a popularity fallback for unknown users and online updates from the ratings stream.',
+      models_available: set ? SERVING_MODELS.filter((m) => set.models.has(m)) : [],
+      default_model: set?.defaultModel ?? null,
+      model_versions: { ...(set?.versions ?? {}) } as Record<string, string>,
+      dataset: set
+        ? { name: set.data.name, ratings: set.data.histories.ratingCount, users: set.data.histories.size, movies: set.data.ratedMovies }
+        : null,
+      users: users && users.size > 0 ? { min: users.ids[0], max: users.ids[users.size - 1], count: users.size } : null,
+      genres: set ? [...set.data.genres.values()].map((g) => g.name).sort() : [],
+      endpoints: [
+        { method: 'GET', path: '/recommendations/recommend/{user_id}', description: 'top-N movies for a user (n, use_cache, model, genre, exclude)' },
+        { method: 'POST', path: '/recommendations/predict', description: 'predicted rating of a movie for a user ({user_id, movie_id})' },
+        { method: 'GET', path: '/recommendations/similar/{movie_id}', description: 'movies similar to a movie (n, model)' },
+        { method: 'GET', path: '/recommendations/health', description: 'models loaded, cache and online-update state' },
+        { method: 'POST', path: '/recommendations/reload', description: 'load the latest models now (bearer token when STREAMREC_ADMIN_TOKEN is set)' },
+      ],
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  /** One line for a status message: what is served, or how to get a model. */
+  summary(): string {
+    const set = this.serving?.set;
+    if (!set) return `recommendations: ${this.lastReload.error ?? NO_MODEL_MESSAGE}`;
+    const models = Object.entries(set.versions).map(([m, v]) => `${m} ${v}${m === set.defaultModel ? ' (default)' : ''}`);
+    return `recommendations: ${models.join(', ')} on dataset "${set.data.name}"`;
+  }
+
+  /** The history the service would score for a user now (training + streamed ratings). */
+  historyOf(userId: number): UserHistory | null {
+    return this.serving?.histories.get(userId) ?? null;
+  }
+
+  private requireServing(): Serving {
+    const serving = this.serving;
+    if (serving) return serving;
+    const error = this.lastReload.error;
+    throw new RecommendError(503, error && error !== NO_MODEL_MESSAGE ? `${NO_MODEL_MESSAGE}; the last load failed: ${error}` : NO_MODEL_MESSAGE);
+  }
+
+  private modelFor(set: ModelSet, name: string | undefined): ServingModelName {
+    if (name === undefined) return set.defaultModel;
+    if (set.models.has(name as ServingModelName)) return name as ServingModelName;
+    const loaded = SERVING_MODELS.filter((m) => set.models.has(m));
+    const what = (SERVING_MODELS as readonly string[]).includes(name) ? `model "${name}" is not loaded` : `unknown model "${name}"`;
+    throw new RecommendError(400, `querystring/model: ${what}; loaded: ${loaded.join(', ')}`);
+  }
+
+  private genreOf(set: ModelSet, genre: string): { name: string; movies: Int32Array } {
+    const g = set.data.genres.get(genre.toLowerCase());
+    if (g) return g;
+    const known = [...set.data.genres.values()].map((x) => x.name).sort();
+    throw new RecommendError(400, `querystring/genre: unknown genre ${JSON.stringify(genre)}; known: ${known.join(', ')}`);
+  }
+
+  /** The catalogue's movie; 404 when neither the catalogue nor the model knows the id. */
+  private movieOf(set: ModelSet, model: Recommender, movieId: number): Movie | undefined {
+    const movie = set.data.catalogue.get(movieId);
+    if (!movie && !model.knowsMovie(movieId)) throw new RecommendError(404, `unknown movie ${movieId}: not in the catalogue of dataset "${set.data.name}"`);
+    return movie;
+  }
+
+  private items(set: ModelSet, scored: Scored[], ratingOf: (s: Scored) => number): RecommendationItem[] {
+    return scored.map((s, i) => {
+      const m = set.data.catalogue.get(s.movieId);
+      return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], predicted_rating: round(ratingOf(s), 4), rank: i + 1 };
+    });
+  }
+}
+
+/** The JSON body of a recommend answer: the items are serialised already, so a cache hit costs a concatenation. */
+export function recommendBody(outcome: RecommendOutcome, timestamp: string): string {
+  return `{"user_id":${outcome.userId},"recommendations":${outcome.itemsJson},"timestamp":"${timestamp}","model_version":${JSON.stringify(outcome.modelVersion)},"source":"${outcome.source}"}`;
+}
+
+function round(x: number, digits: number): number {
+  const p = 10 ** digits;
+  return Math.round(x * p) / p;
+}

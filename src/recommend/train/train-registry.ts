@@ -1,0 +1,121 @@
+// `streamrec train`: fits the requested models on a dataset and commits each as a new registry
+// version, unless a version trained on the same data with the same parameters exists (then it is
+// skipped, as the old train_all_models.sh did, unless `force`).
+import type { Dataset } from '../data/dataset.js';
+import { buildInteractions } from '../data/interactions.js';
+import { HybridModel } from '../models/hybrid.js';
+import { loadRegisteredModel } from '../models/load-model.js';
+import type { ModelName, Recommender } from '../models/recommender.js';
+import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
+import { fitHybridWeights, fitModel, HYBRID_COMPONENTS, type FitHooks, type SavableModel, type TrainParams } from './fit-models.js';
+
+export interface TrainOutcome {
+  model: ModelName;
+  status: 'trained' | 'skipped';
+  metadata: ModelMetadata;
+  seconds: number;
+}
+
+export interface TrainRequest {
+  dataset: Dataset;
+  models: readonly ModelName[];
+  params: TrainParams;
+  registry: ModelRegistry;
+  force?: boolean;
+  hooks?: FitHooks;
+  /** Called when a model is done (trained or skipped), for a line per model. */
+  onModel?: (outcome: TrainOutcome) => void;
+}
+
+/** The parameters a model's version is identified by (with the data fingerprint). */
+export function paramsOf(model: ModelName, params: TrainParams, components?: Record<string, string>): Record<string, unknown> {
+  switch (model) {
+    case 'als':
+      return { ...params.als };
+    case 'itemcf':
+      return { ...params.itemcf };
+    case 'content':
+      return { ...params.content };
+    case 'popularity':
+      return {};
+    case 'hybrid':
+      return { ...params.hybrid, components: components ?? {} };
+  }
+}
+
+export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOutcome[]> {
+  const { dataset, registry, params } = request;
+  const hooks = request.hooks ?? {};
+  const fingerprint = dataset.ratings.fingerprint;
+  const columns = dataset.ratings.columns;
+  const wanted = new Set(request.models);
+  // A hybrid needs every component in the registry: train the missing ones too.
+  const order: ModelName[] = HYBRID_COMPONENTS.filter((m) => wanted.has(m) || wanted.has('hybrid'));
+  if (wanted.has('hybrid')) order.push('hybrid');
+
+  const outcomes: TrainOutcome[] = [];
+  let data: ReturnType<typeof buildInteractions> | undefined;
+  const matrix = () => (data ??= buildInteractions(columns));
+  const source = { columns, catalogue: dataset.catalogue, genome: dataset.genome, tags: dataset.tags };
+  const fresh = new Map<ModelName, Recommender>();
+
+  for (const model of order) {
+    const started = performance.now();
+    const components = model === 'hybrid' ? componentVersions(outcomes) : undefined;
+    const modelParams = paramsOf(model, params, components);
+    const existing = request.force === true ? undefined : registry.find(model, fingerprint, modelParams);
+    if (existing !== undefined) {
+      if (registry.latestVersion(model) !== existing.version) registry.setLatest(model, existing.version);
+      const outcome: TrainOutcome = { model, status: 'skipped', metadata: existing, seconds: (performance.now() - started) / 1000 };
+      outcomes.push(outcome);
+      request.onModel?.(outcome);
+      continue;
+    }
+    let fitted: SavableModel;
+    let extra: Record<string, unknown> = {};
+    if (model === 'hybrid') {
+      const names = HYBRID_COMPONENTS.filter((m) => m !== 'hybrid') as Exclude<ModelName, 'hybrid'>[];
+      const weights = await fitHybridWeights(source, names, params, hooks);
+      const loaded = new Map<ModelName, Recommender>();
+      for (const name of names) {
+        const version = components?.[name] as string;
+        loaded.set(name, fresh.get(name) ?? (await loadRegisteredModel(registry, name, version)));
+      }
+      fitted = new HybridModel(loaded, weights);
+      extra = { validation: weights.validation };
+    } else {
+      fitted = await fitModel(model, matrix(), source, params, hooks);
+      fresh.set(model, fitted);
+    }
+    const staged = registry.stage(model);
+    fitted.save(staged.dir);
+    const metadata = registry.commit(staged, {
+      params: modelParams,
+      dataFingerprint: fingerprint,
+      dataset: datasetSummary(dataset),
+      trainingSeconds: round2((performance.now() - started) / 1000),
+      source: 'streamrec',
+      ...(components !== undefined ? { components } : {}),
+      ...(Object.keys(extra).length > 0 ? { metrics: { training: extra } } : {}),
+    });
+    const outcome: TrainOutcome = { model, status: 'trained', metadata, seconds: (performance.now() - started) / 1000 };
+    outcomes.push(outcome);
+    request.onModel?.(outcome);
+  }
+  return outcomes.filter((o) => wanted.has(o.model));
+}
+
+function componentVersions(outcomes: TrainOutcome[]): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const o of outcomes) versions[o.model] = o.metadata.version;
+  return versions;
+}
+
+export function datasetSummary(dataset: Dataset): { name: string; ratings: number; users: number; movies: number } {
+  const m = dataset.manifest as { users?: number; movies?: number };
+  return { name: dataset.name, ratings: dataset.ratings.columns.users.length, users: m.users ?? 0, movies: m.movies ?? 0 };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

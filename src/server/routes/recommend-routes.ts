@@ -1,0 +1,157 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { RecommendError, recommendBody, type RecommendationService } from '../../recommend/serving/recommendation-service.js';
+
+export interface RecommendRoutesOptions {
+  service: RecommendationService;
+  /** Required as a bearer token by POST /recommendations/reload when set (default: env STREAMREC_ADMIN_TOKEN). */
+  adminToken?: string;
+}
+
+const MAX_ID = 2_147_483_647;
+const id = { type: 'integer', minimum: 1, maximum: MAX_ID } as const;
+const modelParam = { type: 'string', enum: ['hybrid', 'als', 'itemcf', 'content'] } as const;
+const text = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]*$' } as const;
+
+const movieItem = {
+  type: 'object',
+  properties: {
+    movie_id: { type: 'integer' },
+    title: { type: ['string', 'null'] },
+    genres: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+function fail(reply: FastifyReply, err: unknown): FastifyReply {
+  if (!(err instanceof RecommendError)) throw err;
+  const error = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }[err.statusCode];
+  return reply.code(err.statusCode).send({ statusCode: err.statusCode, error, message: err.message });
+}
+
+/** `exclude=1,2,3` → movie ids; a 400 naming the parameter and the bad item otherwise. */
+function parseExclude(value: string | undefined): number[] {
+  if (value === undefined || value === '') return [];
+  return value.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ID || part.trim() === '') {
+      throw new RecommendError(400, `querystring/exclude must be a comma-separated list of movie ids, got ${JSON.stringify(part)}`);
+    }
+    return n;
+  });
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!.trim());
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** The recommendation API of the old Python service (same paths and fields), plus reload. */
+export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async (app, { service, adminToken }) => {
+  const token = adminToken ?? (process.env.STREAMREC_ADMIN_TOKEN || undefined);
+
+  app.get<{ Params: { user_id: number }; Querystring: { n: number; use_cache: boolean; model?: string; genre?: string; exclude?: string } }>('/recommendations/recommend/:user_id', {
+    schema: {
+      summary: 'Top-N movies for a user (a popular fallback for users no model knows)',
+      tags: ['recommendations'],
+      params: { type: 'object', properties: { user_id: id }, required: ['user_id'] },
+      querystring: {
+        type: 'object',
+        properties: {
+          n: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+          use_cache: { type: 'boolean', default: true },
+          model: modelParam,
+          genre: text,
+          exclude: { type: 'string', maxLength: 10_000, description: 'comma-separated movie ids never to return' },
+        },
+        additionalProperties: false,
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            user_id: { type: 'integer' },
+            recommendations: { type: 'array', items: { ...movieItem, properties: { ...movieItem.properties, predicted_rating: { type: 'number' }, rank: { type: 'integer' } } } },
+            timestamp: { type: 'string' },
+            model_version: { type: 'string' },
+            source: { type: 'string', enum: ['model', 'cache', 'fallback_popular'] },
+          },
+        },
+      },
+    },
+  }, async (req, reply) => {
+    try {
+      const q = req.query;
+      const outcome = service.recommend(req.params.user_id, { n: q.n, model: q.model, genre: q.genre, exclude: parseExclude(q.exclude), useCache: q.use_cache });
+      // Serialised by hand: the items are JSON already (cached answers cost a concatenation).
+      return reply.type('application/json; charset=utf-8').send(recommendBody(outcome, new Date().toISOString()));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post<{ Body: { user_id: number; movie_id: number; model?: string } }>('/recommendations/predict', {
+    schema: {
+      summary: 'The predicted rating of a movie for a user',
+      tags: ['recommendations'],
+      body: {
+        type: 'object',
+        properties: { user_id: id, movie_id: id, model: modelParam },
+        required: ['user_id', 'movie_id'],
+        additionalProperties: false,
+      },
+    },
+  }, async (req, reply) => {
+    try {
+      return service.predict(req.body.user_id, req.body.movie_id, req.body.model);
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.get<{ Params: { movie_id: number }; Querystring: { n: number; model?: string } }>('/recommendations/similar/:movie_id', {
+    schema: {
+      summary: 'Movies similar to a movie',
+      tags: ['recommendations'],
+      params: { type: 'object', properties: { movie_id: id }, required: ['movie_id'] },
+      querystring: {
+        type: 'object',
+        properties: { n: { type: 'integer', minimum: 1, maximum: 50, default: 10 }, model: modelParam },
+        additionalProperties: false,
+      },
+    },
+  }, async (req, reply) => {
+    try {
+      return service.similar(req.params.movie_id, req.query.n, req.query.model);
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.get('/recommendations/health', {
+    schema: { summary: 'Models loaded and their versions, cache statistics, online updates', tags: ['recommendations'] },
+  }, async () => service.health());
+
+  for (const path of ['/recommendations/', '/recommendations']) {
+    app.get(path, {
+      schema: { summary: 'Service information: the models available, the dataset served, its users and genres', tags: ['recommendations'], hide: path === '/recommendations' },
+    }, async () => service.info());
+  }
+
+  app.post('/recommendations/reload', {
+    schema: {
+      summary: 'Load the latest model versions now and swap them in (bearer token when STREAMREC_ADMIN_TOKEN is set)',
+      tags: ['recommendations'],
+    },
+  }, async (req, reply) => {
+    if (token !== undefined && !tokenMatches(req.headers.authorization, token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'reload needs the admin token: send "Authorization: Bearer <STREAMREC_ADMIN_TOKEN>"' });
+    }
+    const result = await service.reload();
+    const body = { ...result, model_version: service.health().model_version, timestamp: new Date().toISOString() };
+    // Failed: 503 when nothing is served, 500 when the models loaded before are still served.
+    return reply.code(result.loaded ? 200 : service.modelSet ? 500 : 503).send(body);
+  });
+};

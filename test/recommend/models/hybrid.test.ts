@@ -1,0 +1,104 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitRankingWeights, fitRatingWeights, solveDense } from '../../../src/recommend/models/hybrid-fit.js';
+import { HybridModel, type HybridWeights } from '../../../src/recommend/models/hybrid.js';
+import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
+import { emptyHistory, type ModelName, type Recommender, type Scored, type UserHistory } from '../../../src/recommend/models/recommender.js';
+import { Random } from '../../../src/util/random.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A component with fixed answers, standing in for a trained model inside the blend under test. */
+function fixed(name: ModelName, predictions: Record<number, number>, list: number[]): Recommender {
+  return {
+    name,
+    scale: { min: 0.5, max: 5 },
+    predict: (_u: UserHistory, movieId: number) => predictions[movieId] ?? 3,
+    recommend: (_u: UserHistory, n: number) => list.slice(0, n).map((movieId, r): Scored => ({ movieId, score: 1 / (r + 1) })),
+    similar: (_m: number, n: number) => list.slice(0, n).map((movieId, r): Scored => ({ movieId, score: 1 / (r + 1) })),
+    knowsUser: () => true,
+    knowsMovie: (m: number) => m in predictions,
+  };
+}
+
+describe('hybrid fitting', () => {
+  it('solves a small dense system like a brute-force check', () => {
+    const a = Float64Array.from([2, 1, 1, 1, 3, 2, 1, 0, 0]);
+    const x = solveDense(Float64Array.from(a), Float64Array.from([4, 5, 6]), 3);
+    for (let r = 0; r < 3; r++) {
+      const lhs = a[r * 3] * x[0] + a[r * 3 + 1] * x[1] + a[r * 3 + 2] * x[2];
+      assert.ok(Math.abs(lhs - [4, 5, 6][r]) < 1e-9);
+    }
+  });
+
+  it('recovers the weights of a known linear blend of component predictions', () => {
+    const random = new Random(3);
+    const m = 5000;
+    const a = new Float32Array(m);
+    const b = new Float32Array(m);
+    const y = new Float32Array(m);
+    for (let i = 0; i < m; i++) {
+      a[i] = 1 + 4 * random.next();
+      b[i] = 1 + 4 * random.next();
+      y[i] = 0.3 + 0.6 * a[i] + 0.25 * b[i] + random.normal(0, 0.05);
+    }
+    const blend = fitRatingWeights(['als', 'itemcf'], [a, b], y, 0);
+    assert.ok(Math.abs(blend.intercept - 0.3) < 0.02, `intercept ${blend.intercept}`);
+    assert.ok(Math.abs((blend.weights.als ?? 0) - 0.6) < 0.01);
+    assert.ok(Math.abs((blend.weights.itemcf ?? 0) - 0.25) < 0.01);
+  });
+
+  it('puts the ranking weight on the component whose lists hold the held-out movies', () => {
+    // Component A ranks the relevant movies first; B ranks them last.
+    const cases = Array.from({ length: 20 }, (_, u) => {
+      const relevant = new Set([u * 10 + 1, u * 10 + 2]);
+      const good = Int32Array.from([u * 10 + 1, u * 10 + 2, u * 10 + 3, u * 10 + 4]);
+      const bad = Int32Array.from([u * 10 + 5, u * 10 + 6, u * 10 + 3, u * 10 + 4]);
+      return { lists: [bad, good], relevant };
+    });
+    const fit = fitRankingWeights(['itemcf', 'als'], cases, { k: 2, rrfK: 60, step: 0.1 });
+    assert.equal(fit.ndcg, 1);
+    assert.ok((fit.weights.als ?? 0) > (fit.weights.itemcf ?? 0));
+  });
+});
+
+describe('HybridModel', () => {
+  const weights: HybridWeights = {
+    rating: { intercept: 0.5, weights: { als: 0.5, itemcf: 0.5 } },
+    ranking: { weights: { als: 0.75, itemcf: 0.25 }, rrfK: 1, depth: 1 },
+  };
+  const components = new Map<ModelName, Recommender>([
+    ['als', fixed('als', { 1: 4, 2: 2 }, [1, 2, 3])],
+    ['itemcf', fixed('itemcf', { 1: 3, 2: 5 }, [3, 2, 1])],
+  ]);
+
+  it('predicts the fitted linear blend, clamped to the scale', () => {
+    const hybrid = new HybridModel(components, weights);
+    const user = emptyHistory(1);
+    assert.equal(hybrid.predict(user, 1), 0.5 + 0.5 * 4 + 0.5 * 3);
+    const high = new HybridModel(components, { ...weights, rating: { intercept: 3, weights: { als: 1 } } });
+    assert.equal(high.predict(user, 1), 5);
+  });
+
+  it('fuses the components\' ranks: Σ w / (rrfK + rank)', () => {
+    const hybrid = new HybridModel(components, weights);
+    const top = hybrid.recommend(emptyHistory(1), 3);
+    // movie 1: 0.75/2 + 0.25/4 = 0.4375; movie 2: 0.75/3 + 0.25/3 = 0.3333; movie 3: 0.75/4 + 0.25/2 = 0.3125
+    assert.deepEqual(top.map((s) => s.movieId), [1, 2, 3]);
+    assert.ok(Math.abs(top[0].score - 0.4375) < 1e-12);
+  });
+
+  it('saves its weights and refuses a damaged weights file', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const hybrid = new HybridModel(components, weights);
+      assert.deepEqual(hybrid.save(dir), ['hybrid.json']);
+      assert.deepEqual(HybridModel.loadWeights(dir), weights);
+      writeFileSync(join(dir, 'hybrid.json'), '{"format":1}');
+      assert.throws(() => HybridModel.loadWeights(dir), CorruptArtefactError);
+    } finally {
+      cleanup();
+    }
+  });
+});

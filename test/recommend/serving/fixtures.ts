@@ -1,0 +1,60 @@
+// Small synthetic datasets and trained models in a data dir, as `dataset synth` + `train` leave them.
+import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { loadDataset, type Dataset } from '../../../src/recommend/data/dataset.js';
+import { datasetDir, storeDataset, writeManifest } from '../../../src/recommend/data/import.js';
+import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
+import { synthesize, type SynthOptions } from '../../../src/recommend/data/synth.js';
+import type { AlsModel } from '../../../src/recommend/models/als.js';
+import { trainAls, type AlsParams } from '../../../src/recommend/models/als-train.js';
+import { PopularityModel } from '../../../src/recommend/models/popularity.js';
+import type { Recommender } from '../../../src/recommend/models/recommender.js';
+import { ModelRegistry, type ModelMetadata, type StagedVersion } from '../../../src/recommend/registry/registry.js';
+
+export const SMALL_SYNTH: SynthOptions = { users: 300, movies: 150, ratings: 15_000, rank: 4, noise: 0.4, seed: 11, genomeTags: 8 };
+export const SMALL_ALS: AlsParams = { rank: 4, iterations: 6, lambda: 0.1, seed: 42 };
+
+/** Writes a synthetic dataset into `<dataDir>/datasets/<name>/` the way an import does, and loads it. */
+export async function storeSynthDataset(dataDir: string, options: SynthOptions = SMALL_SYNTH, name = 'synth'): Promise<Dataset> {
+  const s = synthesize(options);
+  const dir = datasetDir(dataDir, name);
+  const catalogue = Catalogue.fromMovies(s.movies);
+  const fingerprint = storeDataset(dir, { columns: s.columns, catalogue, genome: s.genome, tags: s.tags, ratingsMeta: { source: 'synth' } });
+  writeManifest(dir, {
+    name, dir, layout: 'ratings.csv', ratingsFile: 'synth', moviesFile: 'synth',
+    ratings: s.columns.users.length, users: new Set(s.columns.users).size, movies: new Set(s.columns.movies).size,
+    catalogueMovies: catalogue.size, badLines: 0, badLinesByFile: {}, fingerprint, sourceFiles: [], durationMs: 0,
+  });
+  return loadDataset(dir);
+}
+
+/** Trains ALS on the whole dataset (one thread: tests share the machine). */
+export async function fitAls(dataset: Dataset, params: AlsParams = SMALL_ALS, data: Interactions = buildInteractions(dataset.ratings.columns)): Promise<AlsModel> {
+  return trainAls(data, params, { threads: 1 });
+}
+
+/** Saves a model into a staged registry version; `commit` it to publish (and switch `latest`). */
+export function stageModel(registry: ModelRegistry, model: Recommender & { save(dir: string): string[] }): StagedVersion {
+  const staged = registry.stage(model.name);
+  model.save(staged.dir);
+  return staged;
+}
+
+export function commitModel(registry: ModelRegistry, staged: StagedVersion, dataset: Dataset, params: Record<string, unknown> = {}): ModelMetadata {
+  return registry.commit(staged, {
+    params,
+    dataFingerprint: dataset.ratings.fingerprint,
+    dataset: { name: dataset.name, ratings: dataset.ratings.columns.users.length, users: Number(dataset.manifest.users ?? 0), movies: Number(dataset.manifest.movies ?? 0) },
+    trainingSeconds: 0,
+  });
+}
+
+/** ALS and popularity trained and committed, as `streamrec train --models als,popularity` leaves them. */
+export async function trainIntoDataDir(dataDir: string, dataset: Dataset, als: AlsParams = SMALL_ALS): Promise<{ als: AlsModel; popularity: PopularityModel; versions: { als: string; popularity: string } }> {
+  const registry = new ModelRegistry(dataDir);
+  const data = buildInteractions(dataset.ratings.columns);
+  const alsModel = await fitAls(dataset, als, data);
+  const popularity = PopularityModel.train(data, dataset.catalogue);
+  const a = commitModel(registry, stageModel(registry, alsModel), dataset, { ...als });
+  const p = commitModel(registry, stageModel(registry, popularity), dataset);
+  return { als: alsModel, popularity, versions: { als: a.version, popularity: p.version } };
+}

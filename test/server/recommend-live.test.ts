@@ -1,0 +1,219 @@
+// The recommendation service while things change under it: a model trained while it runs, a new
+// version swapped in under load, a broken version refused, and ratings arriving on the log.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openEmbeddedLog } from '../../src/log/open-log.js';
+import type { EventLog } from '../../src/log/types.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/pipelines/ratings/rating-event.js';
+import type { Dataset } from '../../src/recommend/data/dataset.js';
+import type { AlsModel } from '../../src/recommend/models/als.js';
+import { ModelRegistry } from '../../src/recommend/registry/registry.js';
+import type { RecommendResponse } from '../../src/recommend/serving/contract.js';
+import type { StreamrecServer } from '../../src/server/app.js';
+import { waitFor } from '../helpers/sse-client.js';
+import { startTestServer } from '../helpers/test-server.js';
+import { tempDir } from '../helpers/tmp.js';
+import { commitModel, fitAls, SMALL_ALS, stageModel, storeSynthDataset, trainIntoDataDir } from '../recommend/serving/fixtures.js';
+
+type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
+const body = (r: { body: unknown }) => r.body as RecommendResponse;
+const ids = (r: { body: unknown }) => body(r).recommendations.map((x) => x.movie_id);
+
+describe('hot reload', () => {
+  let log: EventLog;
+  let server: StreamrecServer;
+  let base: string;
+  let get: Get;
+  let cleanup: () => void;
+  let dataDir: string;
+  let dataset: Dataset;
+
+  before(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dataDir = t.dir;
+    dataset = await storeSynthDataset(dataDir);
+    log = openEmbeddedLog({ dataDir });
+    ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 100 } }));
+  });
+  after(async () => {
+    await server.close();
+    await log.close();
+    cleanup();
+  });
+
+  it('answers 503 until a model is trained, then serves it without a restart', async () => {
+    const r = await get('/recommendations/recommend/1');
+    assert.equal(r.status, 503);
+    assert.match(r.body.message!, /run `streamrec train`/);
+    const { versions } = await trainIntoDataDir(dataDir, dataset);
+    await waitFor(() => server.recommend!.modelSet?.versions.als === versions.als, 10_000, 'the new model loaded');
+    const ok = await get('/recommendations/recommend/1');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.model_version, versions.als);
+  });
+
+  it('swaps in a new version under load with no failed request, and drops the cached answers', async () => {
+    const registry = new ModelRegistry(dataDir);
+    const old = registry.latestVersion('als')!;
+    const cached = await get('/recommendations/recommend/5?n=5');
+    assert.equal((await get('/recommendations/recommend/5?n=5')).body.source, 'cache');
+    // The next version is trained beforehand; committing it is what switches `latest`.
+    const staged = stageModel(registry, await fitAls(dataset, { ...SMALL_ALS, seed: 99 }));
+
+    const statuses = new Map<number, number>();
+    const versionsSeen = new Set<string>();
+    let stop = false;
+    let requests = 0;
+    const client = async (worker: number) => {
+      for (let i = 0; !stop; i++) {
+        const userId = 1 + ((worker * 97 + i * 13) % 320); // known users and a few unknown
+        const res = await fetch(`${base}/recommendations/recommend/${userId}?n=10&use_cache=${i % 2 === 0}`);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const b = (await res.json()) as RecommendResponse;
+        if (res.status === 200) versionsSeen.add(b.model_version);
+        requests++;
+      }
+    };
+    const clients = Array.from({ length: 6 }, (_, w) => client(w));
+    try {
+      await waitFor(() => requests >= 100, 10_000, 'load running');
+      const next = commitModel(registry, staged, dataset, { ...SMALL_ALS, seed: 99 }).version;
+      await waitFor(() => server.recommend!.modelSet?.versions.als === next, 10_000, 'the new version swapped in');
+      const after = requests;
+      await waitFor(() => requests >= after + 100, 10_000, 'load after the swap');
+      stop = true;
+      await Promise.all(clients);
+      assert.deepEqual([...statuses.keys()], [200], `every response a 200: ${JSON.stringify([...statuses])}`);
+      assert.deepEqual([...versionsSeen].sort(), [old, next].sort(), 'answers from the old, then the new version');
+
+      const fresh = await get('/recommendations/recommend/5?n=5');
+      assert.equal(fresh.body.source, 'model', 'the swap emptied the cache');
+      assert.equal(fresh.body.model_version, next);
+      assert.notEqual(cached.body.model_version, fresh.body.model_version);
+    } finally {
+      stop = true;
+      await Promise.all(clients);
+    }
+  });
+
+  it('keeps serving the loaded version when a new one fails to load, and reports why', async () => {
+    const registry = new ModelRegistry(dataDir);
+    const serving = registry.latestVersion('als')!;
+    const staged = stageModel(registry, await fitAls(dataset, { ...SMALL_ALS, seed: 7 }));
+    // Damage the artefact before the commit: the registry records it as is, the model's own checksum refuses it.
+    const file = join(staged.dir, 'als.bin');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 9] ^= 0xff;
+    writeFileSync(file, bytes);
+    const broken = commitModel(registry, staged, dataset).version;
+    await waitFor(() => (server.recommend!.health().last_reload.error ?? '').includes('loading the models failed'), 10_000, 'the failed reload reported');
+    const health = (await get('/recommendations/health')).body as { model_version: string; last_reload: { error: string } };
+    assert.equal(health.model_version, serving);
+    assert.match(health.last_reload.error, /als\.bin/);
+    const r = await get('/recommendations/recommend/3?n=3');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.model_version, serving);
+    assert.notEqual(broken, serving);
+  });
+});
+
+describe('online updates from the ratings topic', () => {
+  let log: EventLog;
+  let server: StreamrecServer;
+  let get: Get;
+  let cleanup: () => void;
+  let dataset: Dataset;
+  let als: AlsModel;
+
+  const send = (ratings: Rating[]) => log.producer().send(RATINGS_TOPIC, ratings.map((r) => ({ key: String(r.userId), value: ratingCodec.encode(r), timestamp: r.timestamp })));
+
+  before(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dataset = await storeSynthDataset(t.dir);
+    ({ als } = await trainIntoDataDir(t.dir, dataset));
+    log = openEmbeddedLog({ dataDir: t.dir });
+    await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
+    // Ratings already on the log before the server's first run: the training data holds the past.
+    await send([{ userId: 777_001, movieId: 1, rating: 5, timestamp: Date.now() }]);
+    ({ server, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0, cache: { ttlMs: 400 } } }));
+  });
+  after(async () => {
+    await server.close();
+    await log.close();
+    cleanup();
+  });
+
+  it('starts at the end of the topic on its first run', async () => {
+    const r = await get('/recommendations/recommend/777001?n=5');
+    assert.equal(r.body.source, 'fallback_popular', 'the rating written before the server started is not applied');
+  });
+
+  it('gives a new user personal recommendations once their ratings arrive, folding them in', async () => {
+    const newUser = 500_000;
+    const before = await get(`/recommendations/recommend/${newUser}?n=10`);
+    assert.equal(before.body.source, 'fallback_popular');
+    assert.equal((await get(`/recommendations/recommend/${newUser}?n=10`)).body.source, 'cache');
+
+    // They love the movies of one known user's favourites and dislike that user's worst.
+    const { users, movies, ratings } = dataset.ratings.columns;
+    const model = 42;
+    const theirs: [number, number][] = [];
+    for (let i = 0; i < users.length; i++) if (users[i] === model) theirs.push([movies[i]!, ratings[i]!]);
+    theirs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const picks = [...theirs.slice(0, 5).map(([m]) => [m, 5] as const), ...theirs.slice(-3).map(([m]) => [m, 1] as const)];
+    const now = Date.now();
+    await send(picks.map(([movieId, rating], i) => ({ userId: newUser, movieId, rating, timestamp: now + i })));
+
+    await waitFor(() => (server.recommend!.historyOf(newUser)?.movies.length ?? 0) === picks.length, 5000, 'ratings applied');
+    const after = await get(`/recommendations/recommend/${newUser}?n=10`);
+    assert.equal(after.status, 200);
+    assert.equal(after.body.source, 'model', 'their cached fallback was dropped and the model now knows them');
+    assert.notDeepEqual(ids(after), ids(before));
+    const rated = new Set(picks.map(([m]) => m));
+    assert.ok(ids(after).every((m) => !rated.has(m)), 'what they rated is not recommended');
+    // The answer is ALS folded in over their streamed ratings.
+    const history = { userId: newUser, movies: Int32Array.from(picks, ([m]) => m), ratings: Float32Array.from(picks, ([, r]) => r), fresh: true };
+    assert.deepEqual(ids(after), als.recommend(history, 10).map((s) => s.movieId));
+    const health = (await get('/recommendations/health')).body as { online: { following: boolean; ratings_applied: number; users_with_new_ratings: number } };
+    assert.equal(health.online.following, true);
+    assert.equal(health.online.ratings_applied, picks.length);
+    assert.equal(health.online.users_with_new_ratings, 1);
+  });
+
+  it('refreshes a known user\'s recommendations when they rate something new', async () => {
+    const user = 42;
+    const first = await get(`/recommendations/recommend/${user}?n=5`);
+    assert.equal(first.body.source, 'model');
+    assert.equal((await get(`/recommendations/recommend/${user}?n=5`)).body.source, 'cache');
+    const top = ids(first)[0]!;
+    await send([{ userId: user, movieId: top, rating: 0.5, timestamp: Date.now() }]);
+    await waitFor(() => Array.from(server.recommend!.historyOf(user)!.movies).includes(top), 5000, 'rating applied');
+    const next = await get(`/recommendations/recommend/${user}?n=5`);
+    assert.equal(next.body.source, 'model', 'the new rating dropped their cached answer');
+    assert.ok(!ids(next).includes(top), 'the movie they just rated is no longer recommended');
+  });
+
+  it('lets popularity follow the stream', async () => {
+    const stranger = 600_000;
+    const before = ids(await get(`/recommendations/recommend/${stranger}?n=10&use_cache=false`));
+    const target = dataset.catalogue.all().map((m) => m.movieId).find((m) => !before.includes(m))!;
+    const now = Date.now();
+    await send(Array.from({ length: 3000 }, (_, i) => ({ userId: 700_000 + i, movieId: target, rating: 5, timestamp: now })));
+    await waitFor(() => server.recommend!.health().online.ratings_applied >= 3000, 10_000, 'ratings applied');
+    const after = ids(await get(`/recommendations/recommend/${stranger}?n=10&use_cache=false`));
+    assert.equal(after[0], target, '3,000 five-star ratings put the movie first');
+  });
+
+  it('forgets cached answers after the TTL', async () => {
+    const user = 43;
+    await get(`/recommendations/recommend/${user}?n=4`);
+    assert.equal((await get(`/recommendations/recommend/${user}?n=4`)).body.source, 'cache');
+    await sleep(500); // the TTL of this server is 400 ms
+    assert.equal((await get(`/recommendations/recommend/${user}?n=4`)).body.source, 'model');
+  });
+});
