@@ -16,9 +16,10 @@ export function peakRssMb(): number {
 export function printFigures(bench: string, figures: Figure[]): void {
   const rss = peakRssMb();
   for (const f of figures) {
-    const line: Record<string, unknown> = { bench, name: f.name, value: round(f.value), unit: f.unit };
+    // Small figures (seconds, RMSE) keep three decimals; rates keep one.
+    const line: Record<string, unknown> = { bench, name: f.name, value: round(f.value, Math.abs(f.value) < 100 ? 3 : 1), unit: f.unit };
     if (f.baseline !== undefined) {
-      line.baseline = round(f.baseline);
+      line.baseline = round(f.baseline, Math.abs(f.baseline) < 100 ? 3 : 1);
       line.ratio = round(f.ratio ?? f.value / f.baseline, 3);
     }
     line.peak_rss_mb = rss;

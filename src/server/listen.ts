@@ -1,3 +1,4 @@
+import { configuredPort } from '../config.js';
 import type { EventLog } from '../log/types.js';
 import { UserError } from '../cli/user-error.js';
 import { buildServer, type ServerOptions, type StreamrecServer } from './app.js';
@@ -28,10 +29,9 @@ export async function listen(options: ListenOptions): Promise<StreamrecServer & 
 }
 
 export function defaultPort(flag?: number): number {
-  if (flag !== undefined) return flag;
-  const env = process.env.STREAMREC_PORT;
-  if (env === undefined) return 8000;
-  const port = Number(env);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`STREAMREC_PORT must be a port number, got ${JSON.stringify(env)}`);
-  return port;
+  try {
+    return configuredPort(flag);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }

@@ -134,8 +134,8 @@ function synthCommand(): Command {
         '  streamrec dataset synth ./synth-20m --users 138493 --movies 26744 --ratings 20000263 --rank 20   # MovieLens-20M sized',
         '  streamrec dataset synth ./exact --noise 0 --seed 7 --no-import',
         '',
-        'synth.json holds the truth: the options, the global mean and the noise floor (the best RMSE any model',
-        'can reach on these ratings).',
+        'synth.json holds the truth: the options, the global mean and the noise floor (the RMSE of the',
+        'generating model\'s own expected ratings against the ratings written).',
       ].join('\n'),
     )
     .action(async (outDir: string, flags: SynthOptions & { genomeTags: number; name?: string; import: boolean; dataDir?: string }) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { configuredPort, resolveDataDir } from '../../config.js';
 import { ARRIVAL_KINDS, expectedRequests, type ArrivalKind } from '../../recommend/simulate/arrivals.js';
 import { JsonHttpClient } from '../../recommend/simulate/http-client.js';
 import { SimulationLog } from '../../recommend/simulate/log-files.js';
@@ -36,16 +36,13 @@ interface SimulateFlags {
 /** Longest the pre-flight health check waits, whatever --timeout says. */
 const PREFLIGHT_TIMEOUT_MS = 10_000;
 
-/**
- * http://localhost:<STREAMREC_PORT or 8000>, where `streamrec serve` listens by default. Read here
- * rather than from server/listen.ts so the client does not load the whole server.
- */
+/** http://localhost:<STREAMREC_PORT or 8000>, where `streamrec serve` listens by default. */
 function defaultApiUrl(): string {
-  const env = process.env.STREAMREC_PORT;
-  if (env === undefined) return 'http://localhost:8000';
-  const port = Number(env);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`STREAMREC_PORT must be a port number, got ${JSON.stringify(env)}`);
-  return `http://localhost:${port}`;
+  try {
+    return `http://localhost:${configuredPort()}`;
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 function requestRate(value: string): number {

@@ -1,6 +1,6 @@
 // Pure parsers for the MovieLens ratings files: text in, columns (growable typed arrays) out.
 // No I/O and no per-row objects, so a 25M-rating file costs four arrays, not 25M objects.
-import { isDigit, parseId, parseUnixSeconds, parseUtcDateTime } from './text-fields.js';
+import { BadLines, isDigit, LineSplitter, parseId, parseUnixSeconds, parseUtcDateTime } from './text-fields.js';
 
 export type RatingsLayout = 'ratings.csv' | 'rating.csv' | 'ratings.dat' | 'u.data';
 
@@ -102,26 +102,23 @@ export class RatingsBuilder {
  */
 export class RatingsParser {
   private readonly builder: RatingsBuilder;
-  private readonly fileName: string;
   private readonly separator: string;
   private readonly kaggleTime: boolean;
   private readonly hasHeader: boolean;
-  private carry = '';
-  private lineNo = 0;
-  private started = false;
+  private readonly lines: LineSplitter;
+  private readonly bad: BadLines;
   private ended = false;
-  badLines = 0;
-  firstBad: string | undefined;
 
   constructor(
     readonly layout: RatingsLayout,
-    private readonly options: ParseOptions = {},
+    options: ParseOptions = {},
   ) {
     this.builder = new RatingsBuilder(options.capacity);
-    this.fileName = options.fileName ?? layout;
     this.separator = layout === 'ratings.dat' ? '::' : layout === 'u.data' ? '\t' : ',';
     this.kaggleTime = layout === 'rating.csv';
     this.hasHeader = layout === 'ratings.csv' || layout === 'rating.csv';
+    this.bad = new BadLines(options.fileName ?? layout, options.skipBadLines === true);
+    this.lines = new LineSplitter((line, lineNo) => this.line(line, lineNo));
   }
 
   /** Rows parsed so far. */
@@ -129,47 +126,38 @@ export class RatingsParser {
     return this.builder.length;
   }
 
+  get badLines(): number {
+    return this.bad.count;
+  }
+
+  get firstBad(): string | undefined {
+    return this.bad.first;
+  }
+
   push(chunk: string): void {
     if (this.ended) throw new Error('RatingsParser: push after end');
-    let text = this.carry + chunk;
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(text, start, nl);
-      start = nl + 1;
-    }
-    this.carry = start === 0 ? text : text.slice(start);
+    this.lines.push(chunk);
   }
 
   end(): ParseResult {
     if (!this.ended) {
-      if (this.carry.length > 0) this.line(this.carry, 0, this.carry.length);
-      this.carry = '';
+      this.lines.end();
       this.ended = true;
-      if (this.hasHeader && this.lineNo === 0) this.bad(1, `missing header (expected "${CSV_HEADER}")`, '', true);
+      if (this.hasHeader && this.lines.lines === 0) this.bad.report(1, `missing header (expected "${CSV_HEADER}")`, '', true);
     }
-    const result: ParseResult = { columns: this.builder.finish(), badLines: this.badLines };
-    if (this.firstBad !== undefined) result.firstBad = this.firstBad;
+    const result: ParseResult = { columns: this.builder.finish(), badLines: this.bad.count };
+    if (this.bad.first !== undefined) result.firstBad = this.bad.first;
     return result;
   }
 
-  private line(text: string, start: number, endExclusive: number): void {
-    const lineNo = ++this.lineNo;
-    let end = endExclusive;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    const line = text.slice(start, end);
+  private line(line: string, lineNo: number): void {
     if (lineNo === 1 && this.hasHeader) {
-      if (line.trim() !== CSV_HEADER) this.bad(1, `missing header (expected "${CSV_HEADER}")`, line, true);
+      if (line.trim() !== CSV_HEADER) this.bad.report(1, `missing header (expected "${CSV_HEADER}")`, line, true);
       return;
     }
     if (line.length === 0 || line.trim().length === 0) return;
     const reason = this.parseRow(line);
-    if (reason !== undefined) this.bad(lineNo, reason, line, false);
+    if (reason !== undefined) this.bad.report(lineNo, reason, line);
   }
 
   /** Parses one row into the builder; returns the reason when the row is malformed. */
@@ -198,14 +186,6 @@ export class RatingsParser {
     }
     this.builder.push(user, movie, rating, ts);
     return undefined;
-  }
-
-  private bad(lineNo: number, reason: string, line: string, fatal: boolean): void {
-    const shown = line.length > 80 ? `${line.slice(0, 77)}...` : line;
-    const message = `${this.fileName}, line ${lineNo}: ${reason}${line ? `: ${JSON.stringify(shown)}` : ''}`;
-    if (fatal || !this.options.skipBadLines) throw new Error(message);
-    this.badLines++;
-    this.firstBad ??= message;
   }
 }
 

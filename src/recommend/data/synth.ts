@@ -1,5 +1,5 @@
 // A synthetic MovieLens from a known latent-factor model, so tests and benchmarks need no download
-// and know the best RMSE any model can reach. Ratings are μ + user bias + movie bias + p_u·q_m +
+// and know the error of the generating model itself (the noise floor). Ratings are μ + user bias + movie bias + p_u·q_m +
 // Gaussian noise, rounded to half stars and clipped to 0.5..5; who rates what follows Zipf-like
 // movie popularity and heavy-tailed user activity; genres, the tag genome and users' tags are
 // noisy functions of the movie factors, so content similarity tracks collaborative similarity.
@@ -29,7 +29,7 @@ export interface SynthTruth {
   options: SynthOptions;
   /** The model's μ (the emitted ratings' mean differs a little: rounding and clipping). */
   globalMean: number;
-  /** RMSE between the model's expected rating (before noise, rounding to 0.5 steps and clipping to 0.5..5) and the rating emitted, over all ratings: the best RMSE any model can reach */
+  /** RMSE between the model's expected rating (before noise, rounding to 0.5 steps and clipping to 0.5..5) and the rating emitted, over all ratings: the error of the true model, the floor a learned model is judged against (a predictor that knew the rounding and clipping could go slightly below it) */
   noiseFloorRmse: number;
 }
 
