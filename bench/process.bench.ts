@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- process`: replays 1M prefilled ratings (a day of event time, 2% late) through
  * the ratings pipeline — both window types, percentiles, top-N, genres, checkpoints — beside a
- * bare scan + JSON.parse of the same log file in the same run.
+ * bare scan + JSON.parse of the same log file in the same run (best of three rounds each).
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { printFigures, say, seconds } from './report.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const IDLE_MS = 100;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /**
  * Every partition table of the ratings topic, scanned with a raw prepared SELECT of the columns a
@@ -55,15 +56,24 @@ export async function run(): Promise<void> {
       '--min-delay', '1m', '--max-delay', '20m', '--seed', '3',
     ], { stdio: ['ignore', 'ignore', 'inherit'] });
     const catalogue = await ensureCatalogue({ dataDir: dir });
-    const bare = Math.max(bareScan(dir), bareScan(dir));
-    const log = openEmbeddedLog({ dataDir: dir });
-    const t = process.hrtime.bigint();
-    const status = await runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: IDLE_MS }), { log, exitWhenIdle: true });
-    const elapsed = seconds(t) - IDLE_MS / 1000;
-    await log.close();
-    if (status.processed !== N) throw new Error(`processed ${status.processed} of ${N}`);
-    const rate = N / elapsed;
-    say(`pipeline: ${Math.round(rate).toLocaleString('en-US')} events/s (${elapsed.toFixed(2)} s; ${status.finals} final results, ${status.late} late, ${status.checkpoints} checkpoints)`);
+    // Three rounds, each a bare scan then a full replay from the earliest offset; the best of each
+    // side is kept, so one noisy moment on a shared machine does not decide the ratio.
+    let bare = 0;
+    let rate = 0;
+    let status: Awaited<ReturnType<typeof runPipeline>> | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      bare = Math.max(bare, bareScan(dir));
+      const log = openEmbeddedLog({ dataDir: dir });
+      const t = process.hrtime.bigint();
+      const run = await runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: IDLE_MS }), { log, exitWhenIdle: true, from: 'earliest' });
+      const elapsed = seconds(t) - IDLE_MS / 1000;
+      await log.close();
+      if (run.processed !== N) throw new Error(`processed ${run.processed} of ${N}`);
+      say(`  round ${round + 1}: pipeline ${Math.round(N / elapsed).toLocaleString('en-US')} events/s`);
+      if (N / elapsed > rate) [rate, status] = [N / elapsed, run];
+    }
+    const elapsed = N / rate;
+    say(`pipeline: ${Math.round(rate).toLocaleString('en-US')} events/s (${elapsed.toFixed(2)} s; ${status!.finals} final results, ${status!.late} late, ${status!.checkpoints} checkpoints)`);
     say(`bare scan + JSON.parse: ${Math.round(bare).toLocaleString('en-US')} events/s; ratio ${(rate / bare).toFixed(2)}`);
     printFigures('process', [{ name: 'ratings_pipeline', value: rate, unit: 'events/s', baseline: bare }]);
   } finally {

@@ -11,6 +11,12 @@ export interface Aggregate<In, State, Out> {
   /** target ⊕= source; source is left unchanged. */
   mergeInto(target: State, source: State): void;
   result(state: State): Out;
+  /**
+   * Optional: result(create() ⊕ states[0] ⊕ states[1] …) without building the merged state, for
+   * aggregates that can do it more cheaply (top-N ranks only candidate keys). Must give exactly
+   * what the merge would; the window operator uses it for windows of several panes.
+   */
+  resultOfMerged?(states: readonly State[]): Out;
   /** A JSON-safe snapshot of the state (for checkpoints); fromJSON(toJSON(s)) ≡ s. */
   toJSON(state: State): unknown;
   fromJSON(json: unknown): State;
@@ -21,3 +27,11 @@ export interface Aggregate<In, State, Out> {
 export type AnyAggregate<In = any> = Aggregate<In, any, any>;
 
 export type ResultOf<A> = A extends Aggregate<unknown, unknown, infer O> ? O : never;
+
+/** The result of merging `states` in order: the aggregate's resultOfMerged, or a fresh state merged into. */
+export function mergedResult<In, S, O>(agg: Aggregate<In, S, O>, states: readonly S[]): O {
+  if (agg.resultOfMerged) return agg.resultOfMerged(states);
+  const acc = agg.create();
+  for (const s of states) agg.mergeInto(acc, s);
+  return agg.result(acc);
+}

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rejectionReason } from '../events/codec.js';
-import { deadLetterRecord, deadLetterTopic } from '../events/dead-letter.js';
-import type { Consumer, EventLog, LogRecord, ProducerRecord } from '../log/types.js';
+import { deadLetterTopic } from '../events/dead-letter.js';
+import { pollBatch } from '../log/record-batch.js';
+import type { Consumer, EventLog, ProducerRecord } from '../log/types.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
 import { lateTopic, specFingerprint, type PipelineSpec } from './pipeline.js';
-import { SourceMerge } from './source-merge.js';
+import { Intake } from './intake.js';
 import { WindowOperator, type WindowResult } from './window-operator.js';
 
 export interface RunnerOptions {
@@ -16,7 +16,7 @@ export interface RunnerOptions {
   exitWhenIdle?: boolean;
   signal?: AbortSignal;
   checkpointIntervalMs?: number;
-  /** Records read per partition per read. */
+  /** Records read per partition per read (default 1000). */
   readBatch?: number;
   onStatus?: (status: RunnerStatus) => void;
   /** Called once the start position is settled (after the checkpoint, if any, was accepted). */
@@ -40,8 +40,6 @@ export interface RunnerStatus {
   checkpoints: number;
 }
 
-type Item<E> = { record: LogRecord; time: number; value: E | null; reason?: string };
-
 /** The consumer group a pipeline's source offsets are committed under (for `streamrec topics`). */
 export function pipelineGroup(name: string): string {
   return `pipeline.${name}`;
@@ -57,7 +55,9 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const { log } = options;
   const now = options.now ?? Date.now;
   const checkpointEvery = options.checkpointIntervalMs ?? 1000;
-  const readBatch = options.readBatch ?? 5000;
+  // Small reads keep little buffered: what is buffered survives garbage collections (the merge
+  // holds a read of every partition), and copying it is most of the collector's cost.
+  const readBatch = options.readBatch ?? 1000;
   const group = pipelineGroup(spec.name);
   const fingerprint = specFingerprint(spec as PipelineSpec<unknown, unknown, unknown, unknown>);
 
@@ -96,10 +96,9 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     consumers.push(c);
   }
 
-  const merge = new SourceMerge<E | null>(partitions);
+  const intake = new Intake(spec, operator, positions, deadLettered);
+  const { merge, lates, deadLetters } = intake;
   const outputs: ProducerRecord[] = [];
-  const lates: ProducerRecord[] = [];
-  const deadLetters: ProducerRecord[] = [];
   const status: RunnerStatus = { ...emptyStatus(spec.name), deadLettered, late: operator.late, processed: operator.events + operator.late };
   let lastCheckpoint = now();
   let lastStatus = now();
@@ -110,11 +109,9 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const emit = (results: WindowResult<R>[]) => {
     if (results.length === 0) return;
     const emittedAt = now();
-    const wm = operator.currentWatermark();
-    const max = operator.maxEventTime();
-    const watermark = Number.isFinite(wm) ? wm : null;
-    const maxEventTime = Number.isFinite(max) ? max : null;
     for (const r of results) {
+      const watermark = Number.isFinite(r.watermark) ? r.watermark : null;
+      const maxEventTime = Number.isFinite(r.maxEventTime) ? r.maxEventTime : null;
       const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt, watermark, maxEventTime });
       outputs.push({ key: r.window.spec.name, value: JSON.stringify(value), timestamp: r.window.end });
       if (r.final) status.finals++;
@@ -127,7 +124,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     if (outputs.length) tx.send(spec.output.topic, outputs.splice(0));
     if (lates.length) tx.send(lateTopic(spec), lates.splice(0));
     if (deadLetters.length) tx.send(deadLetterTopic(spec.source.topic), deadLetters.splice(0));
-    const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered, writtenAt: new Date(now()).toISOString() };
+    const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered: intake.deadLettered, writtenAt: new Date(now()).toISOString() };
     tx.putState(CHECKPOINT_NAMESPACE, spec.name, encodeCheckpoint(state));
     tx.commitOffsets(group, positions.map((offset, partition) => ({ topic: spec.source.topic, partition, offset })));
     await tx.commit();
@@ -139,10 +136,10 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     const t = now();
     const info = await log.topic(spec.source.topic);
     status.lag = info ? info.partitions.reduce((s, p, i) => s + Math.max(0, p.endOffset - (positions[i] ?? 0)), 0) : 0;
-    status.processed = operator.events + operator.late + deadLettered;
+    status.processed = operator.events + operator.late + intake.deadLettered;
     status.rate = t > lastStatus ? ((status.processed - processedAtLastStatus) * 1000) / (t - lastStatus) : 0;
     status.late = operator.late;
-    status.deadLettered = deadLettered;
+    status.deadLettered = intake.deadLettered;
     const wm = operator.currentWatermark();
     status.watermark = Number.isFinite(wm) ? wm : null;
     status.watermarkDelayMs = Number.isFinite(wm) ? t - wm : null;
@@ -156,36 +153,8 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     // Read every partition the merge is waiting on — and then every empty one again: a partition
     // found empty earlier may have data by now, and must not wait behind another's backlog.
     if (merge.needsRead().length > 0) merge.resetExhausted();
-    for (const p of merge.needsRead()) {
-      const records = await consumers[p]!.poll({ maxRecords: readBatch });
-      const items: Item<E>[] = new Array(records.length);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
-        try {
-          const value = spec.source.codec.decode(record.value);
-          items[i] = { record, time: spec.eventTime(value), value };
-        } catch (err) {
-          // Rejected records stay in partition order (time -Infinity: taken as soon as they are the head).
-          items[i] = { record, time: -Infinity, value: null, reason: rejectionReason(spec.source.codec.name, err) };
-        }
-      }
-      merge.push(p, items);
-    }
-
-    let took = 0;
-    for (let item = merge.take(); item; item = merge.take()) {
-      const it = item as Item<E>;
-      positions[it.record.partition] = it.record.offset + 1;
-      took++;
-      if (it.value === null) {
-        deadLetters.push(deadLetterRecord(it.record, it.reason ?? 'malformed'));
-        deadLettered++;
-      } else if (!operator.add(spec.enrich(it.value), it.time)) {
-        lates.push({ key: it.record.key, value: it.record.value, timestamp: it.record.timestamp, headers: { source_partition: String(it.record.partition), source_offset: String(it.record.offset) } });
-      }
-      if (took % 1024 === 0) emit(operator.takeFinals());
-    }
-    emit(operator.takeFinals());
+    for (const p of merge.needsRead()) intake.push(p, await pollBatch(consumers[p]!, { maxRecords: readBatch }));
+    const took = intake.drain(emit);
 
     const t = now();
     if (took > 0) {

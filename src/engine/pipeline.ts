@@ -9,7 +9,10 @@ export interface ResultContext {
   lateEvents: number;
   /** Processing time of the emission, epoch ms. */
   emittedAt: number;
-  /** The watermark and the newest event time at emission, epoch ms (null before any event). */
+  /**
+   * The watermark and the newest event time when the result was computed, epoch ms (null before
+   * any event); for a final result, when its window closed.
+   */
   watermark: number | null;
   maxEventTime: number | null;
 }

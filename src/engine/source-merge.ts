@@ -1,4 +1,20 @@
-import type { LogRecord } from '../log/types.js';
+import type { RecordBatch } from '../log/types.js';
+
+/** One partition's read-ahead as parallel arrays: no object per buffered record. */
+interface PartitionBuffer<T> {
+  records: RecordBatch;
+  times: ArrayLike<number>;
+  values: T[];
+  head: number;
+  exhausted: boolean;
+}
+
+/** What a partition holds before its first read. */
+const EMPTY: RecordBatch = { length: 0, partition: noRecord, offset: noRecord, value: noRecord, record: noRecord };
+
+function noRecord(i: number): never {
+  throw new RangeError(`record ${i} of an empty batch`);
+}
 
 /**
  * Merges the records of several partitions into one stream ordered by event time (ties by
@@ -8,34 +24,52 @@ import type { LogRecord } from '../log/types.js';
  *
  * A record can be taken only while every partition either has a buffered head or is known to be
  * exhausted (its last read came back empty); otherwise the caller must read more first.
+ *
+ * `take()` moves a cursor instead of returning an object, because it runs once per event.
  */
 export class SourceMerge<T> {
-  private readonly buffers: { items: { record: LogRecord; time: number; value: T }[]; head: number; exhausted: boolean }[];
+  private readonly buffers: PartitionBuffer<T>[];
+  /** Where `take()` moved to: the partition, its batch and the record's index in it. */
+  partition = -1;
+  batch: RecordBatch = EMPTY;
+  index = -1;
+  /** The event time and decoded value of that record. */
+  time = NaN;
+  value: T | undefined = undefined;
 
   constructor(partitions: number) {
-    this.buffers = Array.from({ length: partitions }, () => ({ items: [], head: 0, exhausted: false }));
+    this.buffers = Array.from({ length: partitions }, () => ({ records: EMPTY, times: [], values: [], head: 0, exhausted: false }));
   }
 
-  /** Appends what a read of partition `p` returned (empty → that partition is exhausted for now). */
-  push(p: number, items: { record: LogRecord; time: number; value: T }[]): void {
+  /**
+   * Adds what a read of partition `p` returned: records with their event times and decoded
+   * values, index for index (no records → that partition is exhausted for now). The partition's
+   * buffer must have been taken to its end: a read is due only then.
+   */
+  push(p: number, records: RecordBatch, times: ArrayLike<number>, values: T[]): void {
+    if (times.length !== records.length || values.length !== records.length) {
+      throw new Error(`SourceMerge.push: ${records.length} records, ${times.length} times and ${values.length} values`);
+    }
     const b = this.buffers[p]!;
-    if (b.head > 0) {
-      b.items = b.items.slice(b.head);
-      b.head = 0;
+    if (b.head < b.records.length) throw new Error(`SourceMerge.push: partition ${p} still has ${b.records.length - b.head} records`);
+    if (records.length === 0) {
+      b.exhausted = true;
+      return;
     }
-    if (items.length === 0) b.exhausted = true;
-    else {
-      for (const item of items) b.items.push(item);
-      b.exhausted = false;
-    }
+    b.exhausted = false;
+    b.records = records;
+    b.times = times;
+    b.values = values;
+    b.head = 0;
   }
 
   /** Partitions whose buffer is empty and that are not known to be exhausted: read these next. */
   needsRead(): number[] {
     const out: number[] = [];
-    this.buffers.forEach((b, p) => {
-      if (b.head >= b.items.length && !b.exhausted) out.push(p);
-    });
+    for (let p = 0; p < this.buffers.length; p++) {
+      const b = this.buffers[p]!;
+      if (b.head >= b.records.length && !b.exhausted) out.push(p);
+    }
     return out;
   }
 
@@ -44,28 +78,39 @@ export class SourceMerge<T> {
     for (const b of this.buffers) b.exhausted = false;
   }
 
-  /** The next record in event-time order, or null when a partition must be read first or all are empty. */
-  take(): { record: LogRecord; time: number; value: T } | null {
+  /**
+   * Moves `record`, `time` and `value` to the next record in event-time order; false (cursor
+   * unchanged) when a partition must be read first or all are empty.
+   */
+  take(): boolean {
     let best = -1;
     let bestTime = Infinity;
     for (let p = 0; p < this.buffers.length; p++) {
       const b = this.buffers[p]!;
-      if (b.head >= b.items.length) {
-        if (!b.exhausted) return null;
+      if (b.head >= b.records.length) {
+        if (!b.exhausted) return false;
         continue;
       }
-      const t = b.items[b.head]!.time;
-      if (t < bestTime) {
+      const t = b.times[b.head]!;
+      if (best < 0 || t < bestTime) {
         bestTime = t;
         best = p;
       }
     }
-    if (best < 0) return null;
+    if (best < 0) return false;
     const b = this.buffers[best]!;
-    return b.items[b.head++]!;
+    const i = b.head++;
+    this.partition = best;
+    this.batch = b.records;
+    this.index = i;
+    this.time = bestTime;
+    this.value = b.values[i];
+    return true;
   }
 
   buffered(): number {
-    return this.buffers.reduce((s, b) => s + b.items.length - b.head, 0);
+    let n = 0;
+    for (const b of this.buffers) n += b.records.length - b.head;
+    return n;
   }
 }

@@ -1,4 +1,4 @@
-import type { Aggregate } from './aggregate.js';
+import { mergedResult, type Aggregate } from './aggregate.js';
 import { Watermark } from './watermark.js';
 import { floorTo, paneSize, windowStartsContaining, type Window, type WindowSpec } from './windows.js';
 
@@ -20,6 +20,13 @@ export interface WindowResult<Out> {
    * window). Summed over a window type's final results, it is every late event exactly once.
    */
   lateEvents: number;
+  /**
+   * The watermark and the newest event time when the result was computed (-Infinity before any
+   * event). For a final result that is when its window closed — decided by the events alone, so a
+   * replay after a crash gives the same figures.
+   */
+  watermark: number;
+  maxEventTime: number;
 }
 
 export interface OperatorSnapshot {
@@ -49,6 +56,12 @@ export class WindowOperator<In, S, Out> {
   private ready: WindowResult<Out>[] = [];
   /** The watermark at which the next window end is passed. */
   private nextFinalAt = -Infinity;
+  /**
+   * The pane the previous event went to: consecutive events mostly share one, which then needs no
+   * lookup and is already marked dirty. Forgotten whenever panes or the dirty set change.
+   */
+  private lastPane = NaN;
+  private lastState: S | undefined = undefined;
   /** Events added to windows, and events found late, since the pipeline started. */
   events = 0;
   late = 0;
@@ -69,13 +82,18 @@ export class WindowOperator<In, S, Out> {
       return false;
     }
     const pane = floorTo(eventTime, this.paneMs);
-    let state = this.panes.get(pane);
-    if (state === undefined) {
-      state = this.config.aggregate.create();
-      this.panes.set(pane, state);
+    let state = this.lastState;
+    if (pane !== this.lastPane || state === undefined) {
+      state = this.panes.get(pane);
+      if (state === undefined) {
+        state = this.config.aggregate.create();
+        this.panes.set(pane, state);
+      }
+      this.dirty.add(pane);
+      this.lastPane = pane;
+      this.lastState = state;
     }
     this.config.aggregate.add(state, input);
-    this.dirty.add(pane);
     this.events++;
     // Close windows the moment the watermark passes their end, not when the caller next asks:
     // which final result a late event is attributed to must not depend on how input was batched.
@@ -109,6 +127,7 @@ export class WindowOperator<In, S, Out> {
   private closeDue(): void {
     const wm = this.watermark.current();
     if (wm <= this.finalizedUpTo) return;
+    const maxEventTime = this.watermark.maxEventTime();
     const due: Window[] = [];
     const seen = new Set<string>();
     for (const pane of this.panes.keys()) {
@@ -128,10 +147,11 @@ export class WindowOperator<In, S, Out> {
     for (const window of due) {
       const late = this.pendingLate.get(window.spec.name) ?? 0;
       this.pendingLate.set(window.spec.name, 0);
-      this.ready.push({ window, result: this.resultOf(window), final: true, lateEvents: late });
+      this.ready.push({ window, result: this.resultOf(window), final: true, lateEvents: late, watermark: wm, maxEventTime });
     }
     this.finalizedUpTo = wm;
     this.nextFinalAt = floorTo(wm, this.paneMs) + this.paneMs;
+    this.forgetLastPane();
     for (const pane of [...this.panes.keys()]) {
       if (this.config.windows.every((spec) => floorTo(pane, spec.slideMs) + spec.sizeMs <= wm)) {
         this.panes.delete(pane);
@@ -145,6 +165,7 @@ export class WindowOperator<In, S, Out> {
     if (this.dirty.size === 0 || now - this.lastUpdateAt < (this.config.emitIntervalMs ?? 1000)) return [];
     this.lastUpdateAt = now;
     const wm = this.watermark.current();
+    const maxEventTime = this.watermark.maxEventTime();
     const windows = new Map<string, Window>();
     for (const pane of this.dirty) {
       for (const spec of this.config.windows) {
@@ -155,6 +176,7 @@ export class WindowOperator<In, S, Out> {
       }
     }
     this.dirty.clear();
+    this.forgetLastPane();
     return [...windows.values()]
       .sort((a, b) => a.end - b.end || a.spec.name.localeCompare(b.spec.name))
       .map((window) => ({
@@ -162,6 +184,8 @@ export class WindowOperator<In, S, Out> {
         result: this.resultOf(window),
         final: false,
         lateEvents: this.pendingLate.get(window.spec.name) ?? 0,
+        watermark: wm,
+        maxEventTime,
       }));
   }
 
@@ -178,18 +202,23 @@ export class WindowOperator<In, S, Out> {
     this.closeDue();
   }
 
+  private forgetLastPane(): void {
+    this.lastPane = NaN;
+    this.lastState = undefined;
+  }
+
   private resultOf(window: Window): Out {
     const agg = this.config.aggregate;
     if (window.end - window.start === this.paneMs) {
       const pane = this.panes.get(window.start);
       if (pane !== undefined) return agg.result(pane);
     }
-    const acc = agg.create();
+    const states: S[] = [];
     for (let p = window.start; p < window.end; p += this.paneMs) {
       const pane = this.panes.get(p);
-      if (pane !== undefined) agg.mergeInto(acc, pane);
+      if (pane !== undefined) states.push(pane);
     }
-    return agg.result(acc);
+    return mergedResult(agg, states);
   }
 
   snapshot(): OperatorSnapshot {
@@ -206,6 +235,7 @@ export class WindowOperator<In, S, Out> {
   restore(snapshot: OperatorSnapshot): void {
     this.panes = new Map(snapshot.panes.map(([start, json]) => [start, this.config.aggregate.fromJSON(json)]));
     this.dirty = new Set();
+    this.forgetLastPane();
     this.watermark = Watermark.fromJSON(this.config.allowedLatenessMs, snapshot.watermark);
     this.finalizedUpTo = snapshot.finalizedUpTo ?? -Infinity;
     this.nextFinalAt = Number.isFinite(this.finalizedUpTo) ? floorTo(this.finalizedUpTo, this.paneMs) + this.paneMs : -Infinity;

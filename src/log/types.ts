@@ -28,6 +28,19 @@ export interface LogRecord {
   headers: Record<string, string> | null;
 }
 
+/**
+ * Polled records that are built only when asked for: a consumer on a hot path (the pipeline
+ * runner) reads the offset and value of every record but whole records — key, timestamp,
+ * headers — of few (late events, dead letters). Index i is the i-th record poll would return.
+ */
+export interface RecordBatch {
+  readonly length: number;
+  partition(i: number): number;
+  offset(i: number): number;
+  value(i: number): LogValue;
+  record(i: number): LogRecord;
+}
+
 export interface RecordMetadata {
   topic: string;
   partition: number;
@@ -106,6 +119,11 @@ export interface Consumer {
   readonly group: string;
   /** Up to maxRecords records in offset order within each partition. */
   poll(options?: PollOptions): Promise<LogRecord[]>;
+  /**
+   * What poll would return, as a RecordBatch. Optional: an adapter that reads whole records anyway
+   * can leave it out, and callers use `pollBatch` from `record-batch.ts`.
+   */
+  pollBatch?(options?: PollOptions): Promise<RecordBatch>;
   /** Commit the given offsets (the next offset to read), or the current positions. */
   commit(offsets?: TopicPartitionOffset[]): Promise<void>;
   /** The next offset this consumer will read on each assigned partition. */

@@ -45,14 +45,17 @@ describe('window operator', () => {
     assert.deepEqual(finals.map(key), ['tumbling_1min@0', 'sliding_5min@-240000']);
     assert.deepEqual(finals[0]!.result, { n: 2, sum: 3 });
     assert.equal(finals[0]!.final, true);
+    op.add(5, MIN + 9_000);
+    // A final carries the watermark that closed its window, however late it is taken.
+    assert.deepEqual(finals.map((f) => [f.watermark, f.maxEventTime]), [[MIN + 5_000, MIN + 5_000], [MIN + 5_000, MIN + 5_000]]);
     op.add(8, 5 * MIN); // passes 2m..5m: tumbling [1m,2m) and sliding [-4m, 1m) … [0, 5m)
     const more = op.takeFinals().map((r) => [key(r), r.result.sum]);
     assert.deepEqual(more, [
-      ['tumbling_1min@60000', 4],
-      ['sliding_5min@-180000', 7],
-      ['sliding_5min@-120000', 7],
-      ['sliding_5min@-60000', 7],
-      ['sliding_5min@0', 7],
+      ['tumbling_1min@60000', 9],
+      ['sliding_5min@-180000', 12],
+      ['sliding_5min@-120000', 12],
+      ['sliding_5min@-60000', 12],
+      ['sliding_5min@0', 12],
     ]);
   });
 

@@ -10,10 +10,10 @@ export type { SketchQuantilesOptions, SketchState } from './sketch-quantiles.js'
 export { quantileKey, quantileDiscIndex } from './quantile-rank.js';
 export { distinctCount } from './distinct.js';
 export type { DistinctState } from './distinct.js';
-export { topN, topNEntries } from './top-n.js';
-export type { TopNBy, TopNOptions, TopNCell, TopNState, TopNEntry } from './top-n.js';
-export { groupBy, groupByEach, groupByEntries } from './group-by.js';
-export type { GroupByState } from './group-by.js';
+export { topN, topNEntries, topNOfMerged, TopNState } from './top-n.js';
+export type { TopNBy, TopNOptions, TopNEntry } from './top-n.js';
+export { groupBy, groupByEach, groupByEntries, groupByFlags, groupByIndex, LabelIndex } from './group-by.js';
+export type { GroupByState, IndexGroupState } from './group-by.js';
 export { record } from './record.js';
 export type { AggregateFields, RecordInput, RecordResult, RecordState } from './record.js';
 export { compareKeys } from './keys.js';

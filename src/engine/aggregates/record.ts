@@ -8,7 +8,7 @@
  * The state is an array of the fields' states in declaration order (no per-add lookups by name);
  * toJSON gives an object keyed by field name, so a checkpoint survives reordering fields.
  */
-import type { Aggregate, AnyAggregate, ResultOf } from '../aggregate.js';
+import { mergedResult, type Aggregate, type AnyAggregate, type ResultOf } from '../aggregate.js';
 import { jsonObject } from './json.js';
 
 export type AggregateFields = { readonly [name: string]: AnyAggregate };
@@ -51,6 +51,11 @@ export function record<F extends AggregateFields>(fields: F): Aggregate<RecordIn
     result(state) {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < size; i++) out[names[i]!] = aggs[i]!.result(state[i]);
+      return out as RecordResult<F>;
+    },
+    resultOfMerged(states) {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < size; i++) out[names[i]!] = mergedResult(aggs[i]!, states.map((s) => s[i]));
       return out as RecordResult<F>;
     },
     toJSON(state) {

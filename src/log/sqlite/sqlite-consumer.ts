@@ -5,8 +5,10 @@ import {
   type ConsumerOptions,
   type LogRecord,
   type PollOptions,
+  type RecordBatch,
   type TopicPartitionOffset,
 } from '../types.js';
+import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
 import type { SqliteLog } from './sqlite-log.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
@@ -66,14 +68,36 @@ export class SqliteConsumer implements Consumer {
   }
 
   async poll(options: PollOptions = {}): Promise<LogRecord[]> {
+    const segments = await this.pollSegments(options);
+    const out: LogRecord[] = [];
+    for (const { topic, partition, rows } of segments) {
+      for (const row of rows) out.push(toRecord(topic, partition, row));
+    }
+    return out;
+  }
+
+  async pollBatch(options: PollOptions = {}): Promise<RecordBatch> {
+    return new RowBatch(await this.pollSegments(options));
+  }
+
+  private async pollSegments(options: PollOptions): Promise<RowSegment[]> {
     const maxRecords = options.maxRecords ?? 5000;
     const deadline = Date.now() + (options.timeoutMs ?? 0);
     for (;;) {
       this.assertOpen();
-      const token = this.log.changeToken();
-      if (token !== this.lastEmptyToken) {
-        const records = this.readOnce(maxRecords);
-        if (records.length > 0) return records;
+      // After a read that found records, read again at once; after an empty one, only once the
+      // log has changed.
+      if (this.lastEmptyToken === '' || this.log.changeToken() !== this.lastEmptyToken) {
+        const segments = this.readOnce(maxRecords);
+        if (segments.length > 0) {
+          this.lastEmptyToken = '';
+          return segments;
+        }
+        // Take the token, then look once more: a commit between the empty read and the token
+        // would otherwise go unseen until the next one.
+        const token = this.log.changeToken();
+        const again = this.readOnce(maxRecords);
+        if (again.length > 0) return again;
         this.lastEmptyToken = token;
       }
       const left = deadline - Date.now();
@@ -82,33 +106,30 @@ export class SqliteConsumer implements Consumer {
     }
   }
 
-  private readOnce(maxRecords: number): LogRecord[] {
+  /** Rows of the assigned partitions, at most maxRecords in all; no empty segments. */
+  private readOnce(maxRecords: number): RowSegment[] {
     if (this.assigned.size < this.expectedPartitions()) this.refreshAssignment();
     const parts = [...this.assigned.values()];
-    const out: LogRecord[] = [];
+    const out: RowSegment[] = [];
     if (parts.length === 0) return out;
+    let n = 0;
     // Start at a rotating partition so one busy partition cannot starve the others.
-    for (let i = 0; i < parts.length && out.length < maxRecords; i++) {
+    for (let i = 0; i < parts.length && n < maxRecords; i++) {
       const a = parts[(this.cursor + i) % parts.length]!;
       const meta = this.log.topicMeta(a.topic);
       if (!meta) continue;
-      const [start, end] = this.log.offsets(meta)[a.partition]!;
-      // Retention may have deleted what this consumer had not read yet: go on from the oldest kept.
-      if (a.position < start) a.position = start;
-      if (a.position >= end) continue;
-      const rows = this.log.readRaw(meta, a.partition, a.position, maxRecords - out.length);
-      for (const [offset, ts, k, value, headers] of rows) {
-        out.push({
-          topic: a.topic,
-          partition: a.partition,
-          offset,
-          timestamp: ts,
-          key: k,
-          value,
-          headers: headers === null ? null : (JSON.parse(headers) as Record<string, string>),
-        });
+      // Reads from the first offset at or after the position: if retention deleted what this
+      // consumer had not read yet, it goes on from the oldest kept.
+      const rows = this.log.readRaw(meta, a.partition, a.position, maxRecords - n);
+      if (rows.length === 0) {
+        // Nothing to read; a position retention has overtaken moves up to the oldest offset kept.
+        const [start] = this.log.offsets(meta)[a.partition]!;
+        if (a.position < start) a.position = start;
+        continue;
       }
-      if (rows.length > 0) a.position = rows[rows.length - 1]![0] + 1;
+      out.push({ topic: a.topic, partition: a.partition, rows });
+      n += rows.length;
+      a.position = rows[rows.length - 1]![0] + 1;
     }
     this.cursor = (this.cursor + 1) % parts.length;
     return out;

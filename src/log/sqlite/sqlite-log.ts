@@ -95,6 +95,7 @@ export class SqliteLog implements EventLog {
     getState: Database.Statement;
     putState: Database.Statement;
     deleteState: Database.Statement;
+    dataVersion: Database.Statement;
   };
 
   constructor(options: SqliteLogOptions) {
@@ -105,6 +106,8 @@ export class SqliteLog implements EventLog {
     const db = this.db;
     this.stmt = {
       topicByName: db.prepare('SELECT id, name, partitions, retention_ms, retention_bytes FROM topics WHERE name = ?'),
+      // Prepared once: db.pragma() would compile the statement on every poll.
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       insertTopic: db.prepare(
         'INSERT INTO topics (name, partitions, retention_ms, retention_bytes, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -391,7 +394,7 @@ export class SqliteLog implements EventLog {
 
   /** Changes whenever any connection (this one included) commits. */
   changeToken(): string {
-    return `${this.db.pragma('data_version', { simple: true })}:${this.localWrites}`;
+    return `${this.stmt.dataVersion.get() as number}:${this.localWrites}`;
   }
 
   // ---------------------------------------------------------------- consumers and groups

@@ -1,7 +1,9 @@
-import { avg, count, exactQuantiles, groupBy, record, topN } from '../../engine/aggregates/index.js';
+import type { Aggregate } from '../../engine/aggregate.js';
+import { avg, count, exactQuantiles, groupByFlags, groupByIndex, LabelIndex, record, topN } from '../../engine/aggregates/index.js';
 import type { PipelineSpec, ResultContext } from '../../engine/pipeline.js';
 import { sliding, tumbling } from '../../engine/windows.js';
 import type { Catalogue } from './catalogue.js';
+import type { Movie } from './movie.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from './rating-event.js';
 
 export const METRICS_TOPIC = 'metrics';
@@ -11,23 +13,56 @@ const MIN = 60_000;
 /** Movies listed in each result's top_movies, best score first. */
 export const TOP_MOVIES = 20;
 
-/** A rating joined with its movie's genres (titles are looked up only for the top movies). */
-export interface EnrichedRating {
-  movieId: number;
-  rating: number;
-  genres: readonly string[];
+/**
+ * What each window computes. Genres are numbered once, alphabetically (the order every result
+ * lists them in), and each movie's genres looked up per rating as a bit mask: no per-event object,
+ * no genre string hashed, one load per rating.
+ */
+function windowAggregate(catalogue: Catalogue) {
+  const rating = (r: Rating) => r.rating;
+  return record({
+    count: count(),
+    avg: avg(rating),
+    quantiles: exactQuantiles(rating, { values: RATING_VALUES, quantiles: [0.5, 0.95, 0.99] }),
+    // 20: the dashboard's table shows 20; its bar chart the first 10.
+    top: topN((r: Rating) => r.movieId, rating, { n: TOP_MOVIES, by: 'score' }),
+    genres: genreGroups(catalogue, record({ count: count(), avg: avg(rating) })),
+  });
 }
 
-const windowAggregate = record({
-  count: count(),
-  avg: avg((r: EnrichedRating) => r.rating),
-  quantiles: exactQuantiles((r: EnrichedRating) => r.rating, { values: RATING_VALUES, quantiles: [0.5, 0.95, 0.99] }),
-  // 20: the dashboard's table shows 20; its bar chart the first 10.
-  top: topN((r: EnrichedRating) => r.movieId, (r: EnrichedRating) => r.rating, { n: TOP_MOVIES, by: 'score' }),
-  genres: groupBy((r: EnrichedRating) => r.genres, record({ count: count(), avg: avg((r: EnrichedRating) => r.rating) })),
-});
+/**
+ * Groups by the rating's movie's genres; a movie the catalogue lacks counts under "(unknown)".
+ * MovieLens has 20 genres, so a movie's genres fit a 32-bit mask; a catalogue with more than 32
+ * falls back to lists of genre ids.
+ */
+function genreGroups<S, O>(catalogue: Catalogue, inner: Aggregate<Rating, S, O>) {
+  const genres = new LabelIndex([...new Set([UNKNOWN_GENRE, ...catalogue.all().flatMap((m) => m.genres)])].sort());
+  const unknown = genres.idOf(UNKNOWN_GENRE);
+  if (genres.labels.length <= 32) {
+    const flagsOf = movieLookup(catalogue, (m) => m.genres.reduce((flags, g) => flags | (1 << genres.idOf(g)), 0), 1 << unknown);
+    return groupByFlags(genres, (r: Rating) => flagsOf(r.movieId), inner);
+  }
+  const idsOf = movieLookup(catalogue, (m) => m.genres.map((g) => genres.idOf(g)), [unknown]);
+  return groupByIndex(genres, (r: Rating) => idsOf(r.movieId), inner);
+}
 
-export type RatingsWindowResult = ReturnType<typeof windowAggregate.result>;
+/**
+ * movieId → valueOf(movie), or `missing` for a movie the catalogue lacks. An array indexed by id
+ * when ids are dense enough (as in MovieLens and synthetic catalogues), else a Map.
+ */
+function movieLookup<T>(catalogue: Catalogue, valueOf: (movie: Movie) => T, missing: T): (movieId: number) => T {
+  const movies = catalogue.all();
+  const maxId = movies.length > 0 ? movies[movies.length - 1]!.movieId : 0;
+  if (maxId <= 16 * movies.length + 1024) {
+    const byId = new Array<T>(maxId + 1).fill(missing);
+    for (const m of movies) byId[m.movieId] = valueOf(m);
+    return (movieId) => byId[movieId] ?? missing;
+  }
+  const byId = new Map(movies.map((m) => [m.movieId, valueOf(m)]));
+  return (movieId) => byId.get(movieId) ?? missing;
+}
+
+export type RatingsWindowResult = ReturnType<ReturnType<typeof windowAggregate>['result']>;
 
 export interface RatingsPipelineOptions {
   catalogue: Catalogue;
@@ -40,18 +75,16 @@ export interface RatingsPipelineOptions {
  * count, average, p50/p95/p99, top-20 movies by score (count × average, ties by movie id) and
  * per-genre count and average, written to the `metrics` topic.
  */
-export function ratingsPipeline(options: RatingsPipelineOptions): PipelineSpec<Rating, EnrichedRating, unknown, RatingsWindowResult> {
+export function ratingsPipeline(options: RatingsPipelineOptions): PipelineSpec<Rating, Rating, unknown, RatingsWindowResult> {
   const { catalogue } = options;
-  const unknown = [UNKNOWN_GENRE] as const;
-  const genresOf = new Map<number, readonly string[]>(catalogue.all().map((m) => [m.movieId, m.genres]));
   return {
     name: 'ratings',
     source: { topic: RATINGS_TOPIC, codec: ratingCodec },
     eventTime: (e) => e.timestamp,
-    // A rating for a movie the catalogue lacks is kept, under the genre "(unknown)".
-    enrich: (e) => ({ movieId: e.movieId, rating: e.rating, genres: genresOf.get(e.movieId) ?? unknown }),
+    // The catalogue join happens where it is used: genre ids in the aggregate, titles in format.
+    enrich: (e) => e,
     windows: [tumbling('tumbling_1min', MIN), sliding('sliding_5min', 5 * MIN, MIN)],
-    aggregate: windowAggregate,
+    aggregate: windowAggregate(catalogue),
     allowedLatenessMs: options.allowedLatenessMs ?? 10 * MIN,
     idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
     emitIntervalMs: 1000,
@@ -74,19 +107,33 @@ export function formatRatingsMetrics(r: RatingsWindowResult, ctx: ResultContext,
     p50_rating: r.quantiles.p50 ?? null,
     p95_rating: r.quantiles.p95 ?? null,
     p99_rating: r.quantiles.p99 ?? null,
-    top_movies: r.top.map((t) => ({
-      movieId: t.key,
-      title: catalogue.get(t.key)?.title ?? `movie ${t.key}`,
-      genres: catalogue.get(t.key)?.genres ?? [UNKNOWN_GENRE],
-      count: t.count,
-      avg_rating: t.avg,
-      score: t.score,
-    })),
-    genres: Object.fromEntries(Object.entries(r.genres).map(([g, v]) => [g, { count: v.count, avg_rating: v.avg }])),
+    top_movies: r.top.map((t) => {
+      const movie = catalogue.get(t.key);
+      return {
+        movieId: t.key,
+        title: movie?.title ?? `movie ${t.key}`,
+        genres: movie?.genres ?? [UNKNOWN_GENRE],
+        count: t.count,
+        avg_rating: t.avg,
+        score: t.score,
+      };
+    }),
+    genres: mapValues(r.genres, (v) => ({ count: v.count, avg_rating: v.avg })),
     late_events: ctx.lateEvents,
     final: ctx.final,
     processing_time: new Date(ctx.emittedAt).toISOString(),
     watermark: ctx.watermark === null ? null : new Date(ctx.watermark).toISOString(),
     max_event_time: ctx.maxEventTime === null ? null : new Date(ctx.maxEventTime).toISOString(),
   };
+}
+
+/** { k: f(v) } for each own key of o, in o's key order ("__proto__" stays an own key). */
+function mapValues<V, W>(o: Record<string, V>, f: (v: V) => W): Record<string, W> {
+  const out: Record<string, W> = {};
+  for (const k of Object.keys(o)) {
+    const value = f(o[k]!);
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { avg, count, exactQuantiles, groupBy, groupByEntries, record } from '../../../src/engine/aggregates/index.js';
+import { avg, count, exactQuantiles, groupBy, groupByEntries, groupByFlags, groupByIndex, LabelIndex, record } from '../../../src/engine/aggregates/index.js';
 import { checkContract, events, Random, RATINGS, SEEDS, sizes, type Ev } from './helpers.js';
 
 function bruteGroups<T>(list: readonly Ev[], keysOf: (e: Ev) => readonly (string | number)[], inner: (l: Ev[]) => T) {
@@ -69,5 +69,92 @@ describe('groupBy', () => {
       [2, 3],
     ]);
     assert.deepStrictEqual(agg.result(agg.create()), {});
+  });
+});
+
+describe('groupByIndex', () => {
+  for (const seed of SEEDS) {
+    it(`matches brute force, merges and round-trips, reads groupBy's snapshots (seed ${seed})`, () => {
+      const rng = new Random(seed);
+      for (const n of sizes(rng)) {
+        const data = events(rng, n);
+        const labels = new LabelIndex();
+        const ids = new Map(data.map((e) => [e, e.genres.map((g) => labels.idOf(g))]));
+        const inner = () => record({ n: count(), mean: avg((e: Ev) => e.rating) });
+        const byIndex = groupByIndex(labels, (e: Ev) => ids.get(e)!, inner());
+        checkContract(byIndex, data, rng, {
+          expected: (l) => bruteGroups(l, (e) => e.genres, (g) => ({ n: g.length, mean: g.reduce((s, e) => s + e.rating, 0) / g.length })),
+          equal: (actual, expected, message) => {
+            assert.deepStrictEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), message);
+            for (const k of Object.keys(expected)) {
+              assert.equal(actual[k]!.n, expected[k]!.n, message);
+              assert.ok(Math.abs(actual[k]!.mean! - expected[k]!.mean!) < 1e-9, message);
+            }
+          },
+        });
+        // The groups and snapshot rows of groupBy over the label strings, listed in id order; snapshots cross over.
+        const byLabel = groupBy((e: Ev) => e.genres, inner());
+        const a = byIndex.create();
+        const b = byLabel.create();
+        for (const e of data) {
+          byIndex.add(a, e);
+          byLabel.add(b, e);
+        }
+        const idOrder = (keys: string[]) => [...keys].sort((x, y) => labels.idOf(x) - labels.idOf(y));
+        assert.deepStrictEqual(Object.keys(byIndex.result(a)), idOrder(Object.keys(byLabel.result(b))));
+        assert.deepStrictEqual(byIndex.result(a), byLabel.result(b));
+        const rows = (json: unknown) => new Map(json as [string, unknown][]);
+        assert.deepStrictEqual(rows(byIndex.toJSON(a)), rows(byLabel.toJSON(b)));
+        assert.deepStrictEqual(byIndex.result(byIndex.fromJSON(byLabel.toJSON(b))), byLabel.result(b));
+        assert.deepStrictEqual(byLabel.result(byLabel.fromJSON(byIndex.toJSON(a))), byIndex.result(a));
+      }
+    });
+  }
+
+  it('takes one id or several (a repeated id counts once), lists results by label in id order, and refuses bad ids and snapshots', () => {
+    const labels = new LabelIndex(['Drama', '__proto__']);
+    assert.deepStrictEqual(labels.labels, ['Drama', '__proto__']);
+    assert.equal(labels.idOf('Comedy'), 2);
+    assert.equal(labels.idOf('Drama'), 0);
+    const agg = groupByIndex(labels, (x: number | number[]) => x, count());
+    const s = agg.create();
+    agg.add(s, 2);
+    agg.add(s, [1, 0, 1]);
+    agg.add(s, []);
+    const r = agg.result(s);
+    assert.deepStrictEqual(Object.keys(r), ['Drama', '__proto__', 'Comedy']);
+    assert.deepStrictEqual([r.Comedy, r.__proto__, r.Drama], [1, 1, 1]);
+    assert.equal(Object.getPrototypeOf(r), Object.prototype);
+    assert.throws(() => agg.add(s, 3), /3 is not a label id/);
+    assert.throws(() => agg.add(s, -1), /-1 is not a label id/);
+    assert.throws(() => agg.fromJSON([[7, { n: 1 }]]), /expected a string label, got 7/);
+    assert.throws(() => agg.fromJSON([['Drama', { n: 1 }], ['Drama', { n: 2 }]]), /"Drama" is listed twice/);
+    // A label the index did not have yet (a snapshot from another catalogue) is numbered, not refused.
+    const restored = agg.fromJSON([['Horror', { n: 4 }]]);
+    assert.deepStrictEqual(agg.result(restored), { Horror: 4 });
+    assert.equal(labels.idOf('Horror'), 3);
+  });
+
+  it('groupByFlags: the groups of groupByIndex from a bit mask, labels 0 to 31', () => {
+    const rng = new Random(8);
+    const labels = new LabelIndex(Array.from({ length: 32 }, (_, i) => `L${i}`));
+    const inputs = Array.from({ length: 3000 }, () => {
+      const ids = Array.from({ length: rng.int(0, 4) }, () => (rng.chance(0.2) ? rng.pick([0, 31]) : rng.int(0, 31)));
+      return { ids, flags: ids.reduce((f, id) => f | (1 << id), 0), rating: rng.pick(RATINGS) };
+    });
+    type In = (typeof inputs)[number];
+    const inner = () => record({ n: count(), mean: avg((e: In) => e.rating) });
+    const byFlags = groupByFlags(labels, (e: In) => e.flags, inner());
+    const byIds = groupByIndex(labels, (e: In) => e.ids, inner());
+    const a = byFlags.create();
+    const b = byIds.create();
+    for (const e of inputs) {
+      byFlags.add(a, e);
+      byIds.add(b, e);
+    }
+    assert.deepStrictEqual(byFlags.toJSON(a), byIds.toJSON(b));
+    assert.deepStrictEqual(Object.keys(byFlags.result(a)), Object.keys(byIds.result(b)));
+    assert.ok(byFlags.result(a).L31 && byFlags.result(a).L0, 'the lowest and the sign bit are labels too');
+    assert.throws(() => groupByFlags(new LabelIndex(['a']), () => 0b10, count()).add([], 0), /1 is not a label id/);
   });
 });

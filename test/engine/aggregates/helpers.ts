@@ -112,6 +112,17 @@ export function checkContract<In, S, O>(
     equal(agg.result(merged), check.expected(inputs), `merge of ${k} parts vs brute force`);
   }
 
+  // resultOfMerged, where an aggregate has it: the merged result without merging, sources unchanged.
+  if (agg.resultOfMerged) {
+    for (const k of [1, 2, 5, 16]) {
+      const states = splitRandom(inputs, k, rng).map((part) => aggregateAll(agg, part));
+      const before = states.map((st) => JSON.stringify(agg.toJSON(st)));
+      equal(agg.resultOfMerged(states), check.expected(inputs), `resultOfMerged of ${k} parts vs brute force`);
+      assert.deepStrictEqual(states.map((st) => JSON.stringify(agg.toJSON(st))), before, 'resultOfMerged changed a state');
+    }
+    equal(agg.resultOfMerged([]), check.expected([]), 'resultOfMerged of no states');
+  }
+
   // JSON round trip, then keep using the restored state.
   const half = Math.floor(inputs.length / 2);
   const first = inputs.slice(0, half);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareKeys, topN, topNEntries, type TopNEntry } from '../../../src/engine/aggregates/index.js';
+import { compareKeys, topN, topNEntries, topNOfMerged, type TopNEntry } from '../../../src/engine/aggregates/index.js';
 import { checkContract, events, Random, SEEDS, sizes, type Ev } from './helpers.js';
 
 /** Brute force: full table, full sort. */
@@ -93,5 +93,59 @@ describe('topN', () => {
     assert.equal(titled[0]!.title, `User ${all[0]!.key}`);
     assert.deepStrictEqual(agg.result(agg.create()), []);
     assert.throws(() => topN((e: Ev) => e.user, (e: Ev) => e.rating, { n: -1, by: 'count' }), /n must/);
+  });
+
+  it('topNOfMerged equals ranking the full merge: skewed and flat keys, negative values, ties, many states', () => {
+    const rng = new Random(17);
+    for (let round = 0; round < 60; round++) {
+      const keys = rng.int(5, 3000);
+      const states = rng.int(2, 8);
+      const n = rng.pick([1, 3, 10, 20, 50]);
+      const skew = rng.pick([0, 1, 1.5]); // 0: every key equally likely; larger: a few popular keys
+      const values = rng.pick([[0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5], [-2, -1, 0, 1], [1]]);
+      const parts: [number, number][][] = [];
+      for (let s = 0; s < states; s++) {
+        const part: [number, number][] = [];
+        for (let i = rng.int(0, 2000); i > 0; i--) {
+          const key = Math.min(keys, Math.floor(Math.pow(rng.next(), 1 + skew * 2) * keys) + 1);
+          part.push([key, rng.pick(values)]);
+        }
+        parts.push(part);
+      }
+      for (const by of ['count', 'score'] as const) {
+        const agg = topN((p: [number, number]) => p[0], (p) => p[1], { n, by });
+        const built = parts.map((part) => {
+          const st = agg.create();
+          for (const p of part) agg.add(st, p);
+          return st;
+        });
+        const merged = agg.create();
+        for (const st of built) agg.mergeInto(merged, st);
+        const expected = bruteTopN(parts.flat(), n, by);
+        assert.deepStrictEqual(topNOfMerged(built, n, by), expected, `round ${round} by ${by}`);
+        assert.deepStrictEqual(agg.resultOfMerged!(built), agg.result(merged), `round ${round} by ${by}: same as a merge`);
+      }
+    }
+  });
+
+  it('ranks a state again after it changed (the cached ranking is dropped)', () => {
+    const agg = topN((p: [number, number]) => p[0], (p) => p[1], { n: 2, by: 'score' });
+    const s = agg.create();
+    const seen: [number, number][] = [];
+    const add = (p: [number, number]) => {
+      agg.add(s, p);
+      seen.push(p);
+    };
+    for (const k of [1, 2, 3, 4, 5]) add([k, k]);
+    assert.deepStrictEqual(agg.result(s).map((e) => e.key), [5, 4]);
+    add([1, 10]);
+    assert.deepStrictEqual(agg.result(s), bruteTopN(seen, 2, 'score'));
+    assert.deepStrictEqual(topNEntries(s, 5, 'count'), bruteTopN(seen, 5, 'count'));
+    const other = agg.create();
+    agg.add(other, [2, 20]);
+    agg.mergeInto(s, other);
+    seen.push([2, 20]);
+    assert.deepStrictEqual(agg.result(s), bruteTopN(seen, 2, 'score'));
+    assert.deepStrictEqual(topNOfMerged([s, other], 3, 'score'), bruteTopN([...seen, [2, 20]], 3, 'score'));
   });
 });
