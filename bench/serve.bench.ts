@@ -1,24 +1,24 @@
 /**
  * `npm run bench -- serve`: recommendation serving at MovieLens-20M size. Not timed: a synthetic
  * dataset (138,493 users, 26,744 movies, 20,000,263 ratings; BENCH_RATINGS shrinks it) is stored
- * in a data dir and ALS (rank 20, 10 iterations) and popularity are trained into the registry.
+ * in a data dir and every model is trained into the registry as `streamrec train` does (ALS rank
+ * 20 × 10 iterations, item-CF, content, popularity and the hybrid, the default served model).
  * Timed: the server, in a child process, answers GET /recommendations/recommend/{user} for a
- * rotating list of users, driven by autocannon from a second child — with the response cache off
- * (every answer scores all movies), then on (a hot set of users as large as the cache) — beside
- * /recommendations/health as the baseline; the server's peak RSS last. BENCH_DATA_DIR serves a data
- * dir a previous preparation left (e.g. to rerun the timed part alone).
+ * rotating list of users, driven by autocannon from a second child — with the default model (the
+ * hybrid) and with model=als, each with the response cache off (every answer computed), then on
+ * (a hot set of users as large as the cache) — beside /recommendations/health as the baseline;
+ * the server's peak RSS last. BENCH_DATA_DIR names a data dir to keep: prepared there when it
+ * holds no hybrid yet, served as it is otherwise (e.g. to rerun the timed part alone).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Catalogue } from '../src/pipelines/ratings/catalogue.js';
 import { loadDataset } from '../src/recommend/data/dataset.js';
 import { datasetDir, storeDataset, writeManifest } from '../src/recommend/data/import.js';
-import { buildInteractions } from '../src/recommend/data/interactions.js';
 import { synthesize } from '../src/recommend/data/synth.js';
-import { DEFAULT_ALS_PARAMS, trainAls } from '../src/recommend/models/als-train.js';
-import { PopularityModel } from '../src/recommend/models/popularity.js';
 import { ModelRegistry } from '../src/recommend/registry/registry.js';
+import { DEFAULT_TRAIN_PARAMS } from '../src/recommend/train/fit-models.js';
+import { trainIntoRegistry } from '../src/recommend/train/train-registry.js';
 import { Random } from '../src/util/random.js';
-import { commitModel, stageModel } from '../test/recommend/serving/fixtures.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import type { LoadJob } from './serve-load-child.js';
 import { printFigures, say, seconds, type Figure } from './report.js';
@@ -27,9 +27,9 @@ const FULL = { users: 138_493, movies: 26_744, ratings: 20_000_263 };
 const RATINGS = Number(process.env.BENCH_RATINGS ?? FULL.ratings);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ITERATIONS = Number(process.env.BENCH_ALS_ITERATIONS ?? DEFAULT_ALS_PARAMS.iterations);
-/** A data dir a previous run prepared (models trained into it): skips the preparation. */
-const REUSE_DIR = process.env.BENCH_DATA_DIR;
+const ITERATIONS = Number(process.env.BENCH_ALS_ITERATIONS ?? DEFAULT_TRAIN_PARAMS.als.iterations);
+/** A data dir to keep: prepared when it holds no hybrid, reused as it is otherwise. */
+const KEEP_DIR = process.env.BENCH_DATA_DIR;
 /** The hot users of the cache-on run: as many as the cache holds (default 1,000 entries). */
 const HOT_USERS = 1000;
 
@@ -83,14 +83,14 @@ export async function run(): Promise<void> {
     movies: Math.max(500, Math.round(FULL.movies * Math.sqrt(f))),
     ratings: Math.round(RATINGS),
   };
-  const temp = REUSE_DIR === undefined ? tempDir('bench-serve-') : { dir: REUSE_DIR, cleanup: () => {} };
+  const temp = KEEP_DIR === undefined ? tempDir('bench-serve-') : { dir: KEEP_DIR, cleanup: () => {} };
   const dataDir = temp.dir;
   let server: ChildProcess | undefined;
   try {
     let userIds: Int32Array;
     const t = process.hrtime.bigint();
-    if (REUSE_DIR === undefined) {
-      say(`serve bench: synthesizing ${size.ratings.toLocaleString('en-US')} ratings (${size.users.toLocaleString('en-US')} users, ${size.movies.toLocaleString('en-US')} movies) and training ALS rank ${DEFAULT_ALS_PARAMS.rank} × ${ITERATIONS} iterations + popularity (not timed)`);
+    if (new ModelRegistry(dataDir).latestVersion('hybrid') === undefined) {
+      say(`serve bench: synthesizing ${size.ratings.toLocaleString('en-US')} ratings (${size.users.toLocaleString('en-US')} users, ${size.movies.toLocaleString('en-US')} movies) and training every model: ALS rank ${DEFAULT_TRAIN_PARAMS.als.rank} × ${ITERATIONS} iterations, item-CF, content, popularity, hybrid (not timed)`);
       userIds = await prepare(dataDir, size);
       say(`  prepared in ${seconds(t).toFixed(1)} s`);
     } else {
@@ -118,24 +118,30 @@ export async function run(): Promise<void> {
     const baseline = await load(base, ['/recommendations/health']);
     report('health', 'GET /recommendations/health (baseline)', baseline);
 
-    // Cache off: every request scores every movie for a user, users in a shuffled rotation.
     const users = shuffled(userIds, 1);
-    await load(base, users.slice(0, 2000).map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false`), 2); // warm-up
-    const off = await load(base, users.map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false`));
-    report('recommend_cache_off', 'GET /recommendations/recommend/{user}?n=10&use_cache=false', off, baseline.rps);
+    type Stats = { maxRssMb: number; rssMb: number; health: { default_model: string; cache_stats: { hits: number; misses: number } } };
+    let after: Stats | undefined;
+    // The default model (the hybrid), then ALS alone: `model` is the query parameter, '' the default.
+    for (const [name, model] of [['hybrid', ''], ['als', '&model=als']] as const) {
+      const what = model === '' ? `the default model (${(await ask<Stats>(server, 'stats', 'stats')).health.default_model})` : name;
+      // Cache off: every request computes an answer, users in a shuffled rotation.
+      await load(base, users.slice(0, 2000).map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false${model}`), 2); // warm-up
+      const off = await load(base, users.map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false${model}`));
+      report(`recommend_${name}_cache_off`, `GET /recommendations/recommend/{user}?n=10&use_cache=false${model}, ${what}`, off, baseline.rps);
 
-    // Cache on: a hot set of users the size of the cache, filled by a warm-up pass.
-    const hot = users.slice(0, HOT_USERS).map((u) => `/recommendations/recommend/${u}?n=10`);
-    await load(base, hot, 2);
-    const before = await ask<{ health: { cache_stats: { hits: number; misses: number } } }>(server, 'stats', 'stats');
-    const on = await load(base, hot);
-    const after = await ask<{ maxRssMb: number; rssMb: number; health: { cache_stats: { hits: number; misses: number } } }>(server, 'stats', 'stats');
-    const hits = after.health.cache_stats.hits - before.health.cache_stats.hits;
-    const misses = after.health.cache_stats.misses - before.health.cache_stats.misses;
-    report('recommend_cache_on', `GET /recommendations/recommend/{user}?n=10 (${HOT_USERS} hot users, hit rate ${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)} %)`, on, baseline.rps);
+      // Cache on: a hot set of users the size of the cache, filled by a warm-up pass.
+      const hot = users.slice(0, HOT_USERS).map((u) => `/recommendations/recommend/${u}?n=10${model}`);
+      await load(base, hot, 2);
+      const before = await ask<Stats>(server, 'stats', 'stats');
+      const on = await load(base, hot);
+      after = await ask<Stats>(server, 'stats', 'stats');
+      const hits = after.health.cache_stats.hits - before.health.cache_stats.hits;
+      const misses = after.health.cache_stats.misses - before.health.cache_stats.misses;
+      report(`recommend_${name}_cache_on`, `GET /recommendations/recommend/{user}?n=10${model} (${HOT_USERS} hot users, hit rate ${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)} %), ${what}`, on, baseline.rps);
+    }
 
-    say(`server peak RSS ${after.maxRssMb} MB (now ${after.rssMb} MB)`);
-    figures.push({ name: 'server_peak_rss', value: after.maxRssMb, unit: 'MB' });
+    say(`server peak RSS ${after!.maxRssMb} MB (now ${after!.rssMb} MB)`);
+    figures.push({ name: 'server_peak_rss', value: after!.maxRssMb, unit: 'MB' });
     printFigures('serve', figures);
   } finally {
     if (server && server.exitCode === null) {
@@ -146,10 +152,10 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The users of the dataset the registry's ALS model was trained on. */
+/** The users of the dataset the registry's hybrid was trained on. */
 async function servedUsers(dataDir: string): Promise<Int32Array> {
-  const meta = new ModelRegistry(dataDir).latest('als');
-  if (!meta) throw new Error(`BENCH_DATA_DIR=${dataDir}: no ALS model in its registry`);
+  const meta = new ModelRegistry(dataDir).latest('hybrid');
+  if (!meta) throw new Error(`BENCH_DATA_DIR=${dataDir}: no hybrid in its registry`);
   const dataset = await loadDataset(datasetDir(dataDir, meta.dataset.name));
   return Int32Array.from(new Set(dataset.ratings.columns.users)).sort();
 }
@@ -168,16 +174,20 @@ async function prepare(dataDir: string, size: { users: number; movies: number; r
     catalogueMovies: catalogue.size, badLines: 0, badLinesByFile: {}, fingerprint, sourceFiles: [], durationMs: 0,
   });
   const dataset = await loadDataset(dir);
-  const data = buildInteractions(dataset.ratings.columns);
-  const registry = new ModelRegistry(dataDir);
-  const params = { ...DEFAULT_ALS_PARAMS, iterations: ITERATIONS };
-  let last = 0;
-  const als = await trainAls(data, params, {
-    onProgress: (p) => {
-      if (p.iteration !== last && p.phase === 'users') say(`  ALS iteration ${(last = p.iteration)}/${p.iterations}`);
+  let last = '';
+  await trainIntoRegistry({
+    dataset,
+    models: ['als', 'itemcf', 'content', 'popularity', 'hybrid'],
+    params: { ...DEFAULT_TRAIN_PARAMS, als: { ...DEFAULT_TRAIN_PARAMS.als, iterations: ITERATIONS } },
+    registry: new ModelRegistry(dataDir),
+    hooks: {
+      onProgress: (model, phase) => {
+        // One line per phase (ALS: per iteration), not per progress tick.
+        const line = `  ${model}: ${phase.replace(/ (users|movies)$/, '')}`;
+        if (line !== last) say((last = line));
+      },
     },
+    onModel: (o) => say(`  ${o.model} ${o.status} in ${o.seconds.toFixed(1)} s`),
   });
-  commitModel(registry, stageModel(registry, als), dataset, { ...params });
-  commitModel(registry, stageModel(registry, PopularityModel.train(data, dataset.catalogue)), dataset);
   return userIds;
 }

@@ -45,6 +45,16 @@ export function pipelineGroup(name: string): string {
   return `pipeline.${name}`;
 }
 
+/** Drops a pipeline's checkpoint and group offsets: its next run starts at the earliest offset with empty state. Returns whether it had a checkpoint. */
+export async function resetPipeline(log: EventLog, name: string): Promise<boolean> {
+  const had = (await log.getState(CHECKPOINT_NAMESPACE, name)) !== null;
+  const tx = log.transaction();
+  tx.putState(CHECKPOINT_NAMESPACE, name, null);
+  await tx.commit();
+  await log.deleteGroup(pipelineGroup(name));
+  return had;
+}
+
 /**
  * Runs a pipeline over an event log: reads every source partition, merges them by event time,
  * feeds the window operator, and commits outputs, late events, dead letters, operator state and

@@ -238,6 +238,10 @@ describe('recommendations API', () => {
     assert.equal(badUser.status, 400);
     assert.match(badUser.body.message!, /body\/user_id must be integer/);
 
+    const notLoaded = await post(base, '/recommendations/predict', { user_id: user, movie_id: 1, model: 'itemcf' });
+    assert.equal(notLoaded.status, 400);
+    assert.match(notLoaded.body.message!, /^body\/model: model "itemcf" is not loaded; loaded: als$/, 'the model is a body field');
+
     const unknownMovie = await post(base, '/recommendations/predict', { user_id: user, movie_id: 987654 });
     assert.equal(unknownMovie.status, 404);
     assert.match(unknownMovie.body.message!, /unknown movie 987654/);

@@ -118,6 +118,13 @@ describe('hot reload', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.model_version, serving);
     assert.notEqual(broken, serving);
+    // A reload by hand says so too: 500, the version still served, and which model failed.
+    const res = await fetch(`${base}/recommendations/reload`, { method: 'POST' });
+    const reload = (await res.json()) as { swapped: boolean; model_version: string; failures: { model: string; version: string; serving: string }[] };
+    assert.equal(res.status, 500);
+    assert.equal(reload.swapped, false);
+    assert.equal(reload.model_version, serving);
+    assert.deepEqual(reload.failures.map((f) => [f.model, f.version, f.serving]), [['als', broken, serving]]);
   });
 });
 
@@ -138,8 +145,13 @@ describe('online updates from the ratings topic', () => {
     ({ als } = await trainIntoDataDir(t.dir, dataset));
     log = openEmbeddedLog({ dataDir: t.dir });
     await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
-    // Ratings already on the log before the server's first run: the training data holds the past.
-    await send([{ userId: 777_001, movieId: 1, rating: 5, timestamp: Date.now() }]);
+    // Ratings produced between the import and the server's first run: one newer than the
+    // dataset's newest rating, one older (the training data holds those).
+    const newest = dataset.ratings.columns.timestamps.reduce((a, b) => Math.max(a, b), -Infinity);
+    await send([
+      { userId: 777_001, movieId: dataset.catalogue.all()[0]!.movieId, rating: 5, timestamp: newest + 1000 },
+      { userId: 777_002, movieId: dataset.catalogue.all()[1]!.movieId, rating: 5, timestamp: newest },
+    ]);
     ({ server, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0, cache: { ttlMs: 400 } } }));
   });
   after(async () => {
@@ -148,9 +160,16 @@ describe('online updates from the ratings topic', () => {
     cleanup();
   });
 
-  it('starts at the end of the topic on its first run', async () => {
-    const r = await get('/recommendations/recommend/777001?n=5');
-    assert.equal(r.body.source, 'fallback_popular', 'the rating written before the server started is not applied');
+  it('reads the topic from its start, applying only the ratings newer than the dataset', async () => {
+    await waitFor(() => server.recommend!.health().online.catching_up === false && server.recommend!.health().online.following, 5000, 'caught up');
+    const health = (await get('/recommendations/health')).body as { online: { ratings_applied: number; ratings_already_in_dataset: number; consumer_lag: number } };
+    assert.equal(health.online.ratings_applied, 1);
+    assert.equal(health.online.ratings_already_in_dataset, 1);
+    assert.equal(health.online.consumer_lag, 0);
+    assert.equal(server.recommend!.historyOf(777_001)!.movies.length, 1, 'written before the server started, newer than the dataset: applied');
+    assert.equal((await get('/recommendations/recommend/777001?n=5')).body.source, 'model');
+    assert.equal(server.recommend!.historyOf(777_002)!.movies.length, 0, 'not newer than the dataset: left to the training data');
+    assert.equal((await get('/recommendations/recommend/777002?n=5')).body.source, 'fallback_popular');
   });
 
   it('gives a new user personal recommendations once their ratings arrive, folding them in', async () => {
@@ -181,8 +200,8 @@ describe('online updates from the ratings topic', () => {
     assert.deepEqual(ids(after), als.recommend(history, 10).map((s) => s.movieId));
     const health = (await get('/recommendations/health')).body as { online: { following: boolean; ratings_applied: number; users_with_new_ratings: number } };
     assert.equal(health.online.following, true);
-    assert.equal(health.online.ratings_applied, picks.length);
-    assert.equal(health.online.users_with_new_ratings, 1);
+    assert.equal(health.online.ratings_applied, picks.length + 1);
+    assert.equal(health.online.users_with_new_ratings, 2);
   });
 
   it('refreshes a known user\'s recommendations when they rate something new', async () => {
@@ -215,5 +234,45 @@ describe('online updates from the ratings topic', () => {
     assert.equal((await get(`/recommendations/recommend/${user}?n=4`)).body.source, 'cache');
     await sleep(500); // the TTL of this server is 400 ms
     assert.equal((await get(`/recommendations/recommend/${user}?n=4`)).body.source, 'model');
+  });
+});
+
+describe('a restart', () => {
+  it('keeps the ratings that arrived on the stream: a new user is still served personally', async () => {
+    const t = tempDir();
+    let log = openEmbeddedLog({ dataDir: t.dir });
+    let server: StreamrecServer | undefined;
+    try {
+      const dataset = await storeSynthDataset(t.dir);
+      const { als } = await trainIntoDataDir(t.dir, dataset);
+      let get: Get;
+      ({ server, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0 } }));
+      const newUser = 800_000;
+      const movies = dataset.catalogue.all().slice(10, 16).map((m) => m.movieId);
+      const now = Date.now();
+      const ratings = movies.map((movieId, i) => ({ userId: newUser, movieId, rating: i < 3 ? 5 : 1, timestamp: now + i }));
+      await log.producer().send(RATINGS_TOPIC, ratings.map((r) => ({ key: String(r.userId), value: ratingCodec.encode(r), timestamp: r.timestamp })));
+      await waitFor(() => server!.recommend!.historyOf(newUser)!.movies.length === movies.length, 5000, 'ratings applied');
+      const before = await get(`/recommendations/recommend/${newUser}?n=10`);
+      assert.equal(before.body.source, 'model');
+
+      await server.close();
+      server = undefined;
+      await log.close();
+      log = openEmbeddedLog({ dataDir: t.dir });
+      ({ server, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0 } }));
+      await waitFor(() => server!.recommend!.health().online.catching_up === false && server!.recommend!.health().online.following, 5000, 'caught up');
+      assert.equal(server.recommend!.historyOf(newUser)!.movies.length, movies.length, 'the history survived the restart');
+      const after = await get(`/recommendations/recommend/${newUser}?n=10`);
+      assert.equal(after.body.source, 'model');
+      assert.deepEqual(ids(after), ids(before));
+      const history = { userId: newUser, movies: Int32Array.from(movies), ratings: Float32Array.from(ratings, (r) => r.rating), fresh: true };
+      assert.deepEqual(ids(after), als.recommend(history, 10).map((s) => s.movieId), 'ALS folded in over the same ratings');
+      assert.equal(server.recommend!.health().online.ratings_applied, movies.length, 'each rating applied once');
+    } finally {
+      await server?.close();
+      await log.close();
+      t.cleanup();
+    }
   });
 });

@@ -83,10 +83,10 @@ function showCommand(): Command {
 
 function rmCommand(): Command {
   const command = new Command('rm')
-    .description('remove a version; the latest only with --force (latest then moves to the next newest)')
+    .description('remove a version; the latest, or a component of the latest hybrid, only with --force (latest then moves to the next newest)')
     .argument('<model>', `the model: ${MODEL_NAMES.join(', ')}`)
     .argument('<version>', 'the version id (see models list)')
-    .option('--force', 'also remove the latest version', false)
+    .option('--force', 'also remove the latest version, or a version the latest hybrid blends', false)
     .addHelpText('after', ['', 'Examples:', '  streamrec models rm als v20261201T203015123Z-3fa2', '  streamrec models rm als v20261201T203015123Z-3fa2 --force'].join('\n'))
     .action((modelArg: string, version: string, flags: { force?: boolean; dataDir?: string }) =>
       userErrors(() => {
@@ -104,16 +104,21 @@ function importSparkCommand(): Command {
   const command = new Command('import-spark')
     .description('import a Spark MLlib ALS model directory (metadata/, userFactors/, itemFactors/ Parquet) as a new latest version of als')
     .argument('<dir>', 'the directory ALSModel.save wrote (or one holding it as spark_model/)')
-    .option('--name <dataset>', 'the dataset it was trained on, for the metadata (default: the directory name)')
+    .option('--name <dataset>', 'the imported dataset it was trained on (default: the latest imported dataset; it must exist)')
     .addHelpText(
       'after',
       [
         '',
         'Examples:',
+        '  streamrec dataset import ~/Downloads/ml-latest-small      # first: the data the Spark model was trained on',
         '  streamrec models import-spark ./trained_models/als/model_latest',
         '  streamrec models import-spark /mnt/spark/als_model_v1 --name ml-25m',
         '',
         "Predictions are Spark's: the dot product of the user's and the movie's factors, clamped to 0.5-5.",
+        'The server serves the model with its dataset (titles, genres, users\' ratings), so import that',
+        'dataset first. When a hybrid is trained on the same dataset it stays the default model (it',
+        'blends the ALS version it was trained with): ask for model=als to be served the imported one,',
+        'or remove the hybrid versions (streamrec models rm hybrid <version> --force) to make it the default.',
       ].join('\n'),
     )
     .action((dir: string, flags: { name?: string; dataDir?: string }) =>
@@ -122,8 +127,20 @@ function importSparkCommand(): Command {
         const meta = await importSparkAls(dir, registry, { datasetName: flags.name });
         process.stdout.write(
           `imported Spark ALS (rank ${String(meta.params.rank)}, ${meta.dataset.users.toLocaleString('en-US')} users, ` +
-            `${meta.dataset.movies.toLocaleString('en-US')} movies) as als ${meta.version} (latest) → ${registry.dir('als', meta.version)}\n`,
+            `${meta.dataset.movies.toLocaleString('en-US')} movies, dataset "${meta.dataset.name}") as als ${meta.version} (latest) → ${registry.dir('als', meta.version)}\n`,
         );
+        const hybrid = registry.list('hybrid').find((e) => e.latest)?.metadata;
+        if (hybrid !== undefined && hybrid.dataset.name === meta.dataset.name) {
+          process.stdout.write(
+            `note: hybrid ${hybrid.version} (same dataset) stays the default model; /recommendations/recommend/<user>?model=als serves the imported one ` +
+              `(or remove the hybrid versions, streamrec models rm hybrid <version> --force, to make it the default)\n`,
+          );
+        } else if (hybrid !== undefined) {
+          process.stdout.write(
+            `note: hybrid ${hybrid.version} stays the default model and was trained on dataset "${hybrid.dataset.name}": the server serves that dataset ` +
+              `and skips this model until the hybrid versions are removed (streamrec models rm hybrid <version> --force)\n`,
+          );
+        }
       }),
     );
   return addDataDirOption(command);

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { CHECKPOINT_NAMESPACE } from '../../engine/checkpoint.js';
-import { pipelineGroup } from '../../engine/pipeline-runner.js';
+import { resetPipeline } from '../../engine/pipeline-runner.js';
 import { pipelineNames } from '../../pipelines/registry.js';
 import { addDataDirOption, openDataDirLog } from '../context.js';
 import { UserError } from '../user-error.js';
@@ -14,11 +13,7 @@ export function resetCommand(): Command {
       if (!pipelineNames().includes(name)) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
       const { log } = openDataDirLog(flags.dataDir);
       try {
-        const had = (await log.getState(CHECKPOINT_NAMESPACE, name)) !== null;
-        const tx = log.transaction();
-        tx.putState(CHECKPOINT_NAMESPACE, name, null);
-        await tx.commit();
-        await log.deleteGroup(pipelineGroup(name));
+        const had = await resetPipeline(log, name);
         process.stderr.write(had ? `streamrec: reset ${name}: its next run starts at the earliest offset\n` : `streamrec: ${name} had no checkpoint; nothing to reset\n`);
       } finally {
         await log.close();

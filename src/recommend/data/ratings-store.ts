@@ -117,15 +117,7 @@ export function loadRatings(dir: string): LoadedRatings {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no ratings stored: ${path} not found`, { cause: err });
     throw err;
   }
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${path} is not a streamrec ratings file`);
-  const jsonLength = buf.readUInt32LE(8);
-  let header: RatingsHeader;
-  try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + jsonLength)) as RatingsHeader;
-  } catch (err) {
-    throw new Error(`${path}: unreadable header`, { cause: err });
-  }
-  if (header.version !== FORMAT_VERSION) throw new Error(`${path}: unsupported format version ${header.version}`);
+  const header = parseRatingsHeader(buf, path);
   const { count, offsets } = header;
   if (buf.length < offsets.timestamps + count * 8) throw new Error(`${path} is truncated`);
   // Typed-array views need aligned offsets: the file's are, the Buffer's start may not be.
@@ -139,6 +131,29 @@ export function loadRatings(dir: string): LoadedRatings {
     timestamps: new Float64Array(ab, base + offsets.timestamps, count),
   };
   return { columns, header, fingerprint: header.fingerprint };
+}
+
+/**
+ * The header at the start of a ratings file. `head` holds at least the first 12 bytes; when it is
+ * shorter than the whole header, the returned `need` says how many bytes to read and pass again.
+ */
+export function parseRatingsHeader(head: Buffer, path: string): RatingsHeader;
+export function parseRatingsHeader(head: Buffer, path: string, partial: true): RatingsHeader | { need: number };
+export function parseRatingsHeader(head: Buffer, path: string, partial = false): RatingsHeader | { need: number } {
+  if (head.length < 12 || head.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${path} is not a streamrec ratings file`);
+  const end = 12 + head.readUInt32LE(8);
+  if (head.length < end) {
+    if (partial) return { need: end };
+    throw new Error(`${path} is truncated`);
+  }
+  let header: RatingsHeader;
+  try {
+    header = JSON.parse(head.toString('utf8', 12, end)) as RatingsHeader;
+  } catch (err) {
+    throw new Error(`${path}: unreadable header`, { cause: err });
+  }
+  if (header.version !== FORMAT_VERSION) throw new Error(`${path}: unsupported format version ${header.version}`);
+  return header;
 }
 
 function writeAll(fd: number, bytes: Uint8Array, position: number): number {

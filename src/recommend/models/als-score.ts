@@ -2,13 +2,16 @@
 // 2 multiply-adds per nanosecond here (~0.25 ms for 27k movies × rank 20); WebAssembly SIMD does
 // four lanes at a time, ~5× faster. The module is tiny, so it is assembled below from readable
 // opcodes rather than shipped as an opaque binary; where SIMD is missing the JS kernel is used.
+// Reading 27k scores back in JS to pick the top n cost twice the SIMD sweep itself, so the kernel
+// also writes the best score of each group of 16 movies: a top-n scan skips every group whose best
+// cannot enter, and reads ~1/16 of the scores once its threshold has risen.
 import { addMatVec } from './linalg.js';
 
 /** Movies per SIMD step: four f32x4 accumulators, and one 64-byte cache line per factor. */
 const GROUP = 16;
 const PAGE = 65536;
 
-type ScoreFn = (factors: number, lanes: number, out: number, groups: number, rank: number) => void;
+type ScoreFn = (factors: number, lanes: number, out: number, groups: number, rank: number, bias: number, laneMax: number) => void;
 
 /** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
 interface WasmApi {
@@ -20,41 +23,79 @@ interface WasmApi {
 type WasmModule = { readonly wasmModule: unique symbol };
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** Dot products of a vector with every row of a row-major factor matrix, in single precision. */
+/**
+ * Dot products of a vector with every row of a row-major factor matrix, in single precision, plus
+ * optionally a per-row bias; and the largest result of each group of `MovieScorer.GROUP` rows.
+ */
 export class MovieScorer {
-  /** The dot products of the last `dots` call, one per row (a view, overwritten by the next call). */
+  /** Rows per group of `groupMax`: row r is in group r >> 4. */
+  static readonly GROUP = GROUP;
+  /** The results of the last call, one per row (a view, overwritten by the next call). */
   private readonly out: Float32Array;
-  private readonly wasm: { score: ScoreFn; lanes: Float32Array; lanesAt: number; outAt: number; groups: number } | null;
+  /**
+   * Four values per group of 16 rows, the largest of which is the group's best result in the last
+   * call (a view): group g's are laneMax[4g…4g+3]. A scan skips a group whose four are below its bar.
+   */
+  readonly laneMax: Float32Array;
+  private readonly wasm: { score: ScoreFn; lanes: Float32Array; lanesAt: number; outAt: number; biasAt: number; zerosAt: number; maxAt: number; groups: number } | null;
   private readonly scratch: Float64Array | null;
+  private readonly bias: Float32Array | null;
 
+  /** `bias` (one per row), when given, is added to each row's dot product by `scores`. */
   constructor(
     private readonly factors: Float32Array,
     readonly rows: number,
     readonly rank: number,
+    bias?: Float32Array,
   ) {
+    const groups = Math.ceil(rows / GROUP);
     const module = simdModule();
     if (module === null || wasmApi === undefined || rank < 1) {
       this.wasm = null;
       this.out = new Float32Array(rows);
+      this.laneMax = new Float32Array(groups * 4);
       this.scratch = new Float64Array(rows);
+      this.bias = bias ?? null;
       return;
     }
     // Memory: the factors interleaved by groups of 16 movies (factor c of movies 16g…16g+15 is
-    // one run of 16 floats), then the vector splatted to 4 lanes per factor, then the output.
-    const groups = Math.ceil(rows / GROUP);
+    // one run of 16 floats), the vector splatted to 4 lanes per factor, the output, the bias and
+    // an all-zero bias (padding rows −∞ in both, so they never lead a group), the group maxima.
     const factorBytes = groups * rank * GROUP * 4;
+    const rowBytes = groups * GROUP * 4;
     const lanesAt = factorBytes;
     const outAt = lanesAt + rank * 16;
-    const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((outAt + groups * GROUP * 4) / PAGE)) });
+    const biasAt = outAt + rowBytes;
+    const zerosAt = biasAt + rowBytes;
+    const maxAt = zerosAt + rowBytes;
+    const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((maxAt + groups * 16) / PAGE)) });
     const instance = new wasmApi.Instance(module, { env: { memory } });
     const interleaved = new Float32Array(memory.buffer, 0, factorBytes / 4);
     for (let r = 0; r < rows; r++) {
       const base = (r >> 4) * rank * GROUP + (r & (GROUP - 1));
       for (let c = 0; c < rank; c++) interleaved[base + c * GROUP] = factors[r * rank + c];
     }
-    this.wasm = { score: instance.exports.score as ScoreFn, lanes: new Float32Array(memory.buffer, lanesAt, rank * 4), lanesAt, outAt, groups };
+    const biasView = new Float32Array(memory.buffer, biasAt, groups * GROUP);
+    if (bias !== undefined) biasView.set(bias.subarray(0, rows));
+    biasView.fill(-Infinity, rows);
+    new Float32Array(memory.buffer, zerosAt, groups * GROUP).fill(-Infinity, rows);
+    this.wasm = { score: instance.exports.score as ScoreFn, lanes: new Float32Array(memory.buffer, lanesAt, rank * 4), lanesAt, outAt, biasAt, zerosAt, maxAt, groups };
     this.out = new Float32Array(memory.buffer, outAt, rows);
+    this.laneMax = new Float32Array(memory.buffer, maxAt, groups * 4);
     this.scratch = null;
+    this.bias = null;
+  }
+
+  /** Groups of 16 rows (the last may be partial). */
+  get groups(): number {
+    return this.laneMax.length >> 2;
+  }
+
+  /** The best result of group g (rows 16g…16g+15) in the last call. */
+  groupMax(g: number): number {
+    const l = this.laneMax;
+    const at = g << 2;
+    return Math.max(l[at], l[at + 1], l[at + 2], l[at + 3]);
   }
 
   /** True when the SIMD kernel runs (false: the JS fallback). */
@@ -64,17 +105,33 @@ export class MovieScorer {
 
   /** x·row for every row; the result is a view that the next call overwrites. */
   dots(x: ArrayLike<number>): Float32Array {
+    return this.run(x, false);
+  }
+
+  /** bias + x·row for every row (the bias given at construction, else 0); a view, as for `dots`. */
+  scores(x: ArrayLike<number>): Float32Array {
+    return this.run(x, true);
+  }
+
+  private run(x: ArrayLike<number>, withBias: boolean): Float32Array {
     const w = this.wasm;
     if (w !== null) {
       for (let c = 0; c < this.rank; c++) w.lanes.fill(x[c], c * 4, c * 4 + 4);
-      w.score(0, w.lanesAt, w.outAt, w.groups, this.rank);
-    } else {
-      const scratch = this.scratch!;
-      scratch.fill(0);
-      addMatVec(this.factors, this.rows, this.rank, x, scratch);
-      this.out.set(scratch);
+      w.score(0, w.lanesAt, w.outAt, w.groups, this.rank, withBias ? w.biasAt : w.zerosAt, w.maxAt);
+      return this.out;
     }
-    return this.out;
+    const scratch = this.scratch!;
+    scratch.fill(0);
+    addMatVec(this.factors, this.rows, this.rank, x, scratch);
+    const out = this.out;
+    const bias = withBias ? this.bias : null;
+    for (let r = 0; r < this.rows; r++) out[r] = bias === null ? scratch[r] : bias[r] + scratch[r];
+    this.laneMax.fill(-Infinity);
+    for (let r = 0; r < this.rows; r++) {
+      const at = (r >> 4) * 4 + (r & 3);
+      if (out[r] > this.laneMax[at]) this.laneMax[at] = out[r];
+    }
+    return out;
   }
 }
 
@@ -134,29 +191,30 @@ const op = {
   // SIMD: prefix 0xfd, then the opcode as LEB128; memory operands are (log2 align, offset).
   v128Load: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
   v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
-  v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f32x4Max: [0xfd, ...uleb(0xe9)],
 };
 
 /**
- * `score(factors, lanes, out, groups, rank)`, all byte offsets into the imported memory:
+ * `score(factors, lanes, out, groups, rank, bias, laneMax)`, all byte offsets into the imported memory:
  *
  *   for g in 0..groups:                       // 16 movies at a time
- *     acc0..acc3 = 0                          // movies 16g+0…3, 4…7, 8…11, 12…15
+ *     acc0..acc3 = bias[16g…16g+15]           // movies 16g+0…3, 4…7, 8…11, 12…15
  *     for c in 0..rank:                       // rank ≥ 1
  *       u = lanes[c]                          // x[c] in four lanes
  *       accN += factors[g][c][4N…4N+3] * u
  *     out[16g…16g+15] = acc0..acc3
+ *     laneMax[4g…4g+3] = max(acc0, acc1, acc2, acc3) lane-wise
  */
 function assembleScoreModule(): Uint8Array {
-  const [FACTORS, LANES, OUT, GROUPS, RANK, G, C, FP, UP, A0, A1, A2, A3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [FACTORS, LANES, OUT, GROUPS, RANK, BIAS, GMAX, G, C, FP, UP, A0, A1, A2, A3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const accs = [A0, A1, A2, A3];
   const body = [
     ...op.localGet(FACTORS), ...op.localSet(FP),
     ...op.block, ...op.loop,
     ...op.localGet(G), ...op.localGet(GROUPS), ...op.i32GeU, ...op.brIf(1),
-    ...accs.flatMap((a) => [...op.v128Zero, ...op.localSet(a)]),
+    ...accs.flatMap((a, n) => [...op.localGet(BIAS), ...op.v128Load(16 * n), ...op.localSet(a)]),
     ...op.i32Const(0), ...op.localSet(C),
     ...op.localGet(LANES), ...op.localSet(UP),
     ...op.loop,
@@ -171,7 +229,14 @@ function assembleScoreModule(): Uint8Array {
     ...op.localGet(C), ...op.i32Const(1), ...op.i32Add, ...op.localTee(C), ...op.localGet(RANK), ...op.i32LtU, ...op.brIf(0),
     ...op.end,
     ...accs.flatMap((a, n) => [...op.localGet(OUT), ...op.localGet(a), ...op.v128Store(16 * n)]),
+    // The group's best, lane-wise (four values; a horizontal max here costs V8 more than the sweep).
+    ...op.localGet(GMAX),
+    ...op.localGet(A0), ...op.localGet(A1), ...op.f32x4Max,
+    ...op.localGet(A2), ...op.localGet(A3), ...op.f32x4Max,
+    ...op.f32x4Max, ...op.v128Store(0),
     ...op.localGet(OUT), ...op.i32Const(GROUP * 4), ...op.i32Add, ...op.localSet(OUT),
+    ...op.localGet(BIAS), ...op.i32Const(GROUP * 4), ...op.i32Add, ...op.localSet(BIAS),
+    ...op.localGet(GMAX), ...op.i32Const(16), ...op.i32Add, ...op.localSet(GMAX),
     ...op.localGet(G), ...op.i32Const(1), ...op.i32Add, ...op.localSet(G),
     ...op.br(0),
     ...op.end, ...op.end,
@@ -179,7 +244,7 @@ function assembleScoreModule(): Uint8Array {
   const func = [...vec([[4, I32], [4, V128]]), ...body, ...op.end];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])]])), // type: (i32 ×5) → ()
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])), // type: (i32 ×7) → ()
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
     ...section(3, vec([[0]])), // one function of type 0
     ...section(7, vec([[...name('score'), 0x00, 0]])), // export it as "score"

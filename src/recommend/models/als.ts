@@ -9,7 +9,7 @@ import { IdIndex } from '../data/interactions.js';
 import { RowSolver } from './als-solve.js';
 import { MovieScorer } from './als-score.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
 
 export const ALS_FILE = 'als.bin';
 const FORMAT = 'streamrec-als';
@@ -18,6 +18,8 @@ const FORMAT_VERSION = 1;
 const DEFAULT_SCALE = { min: 0.5, max: 5 };
 /** λ for fold-in when the params name none (Spark's default regParam is 0.1). */
 const DEFAULT_FOLD_IN_LAMBDA = 0.1;
+/** Fold-ins kept: a request folds a user in once for recommend and every predict that follows. */
+const FOLD_IN_CACHE = 64;
 
 export interface AlsFactors {
   /** Raw ids, one per factor row; any order (they are sorted, with their rows, if needed). */
@@ -74,8 +76,9 @@ export class AlsModel implements Recommender {
   private readonly userVec: Float64Array;
   private readonly mask: Uint8Array;
   private movieScorer: MovieScorer | null = null;
-  private zeroScores: Float32Array | null = null;
+  private zeroVector: Float64Array | null = null;
   private movieNorms: Float32Array | null = null;
+  private readonly folded = new HistoryCache<UserVector | null>(FOLD_IN_CACHE);
 
   private constructor(f: Required<Omit<AlsFactors, 'userBias' | 'movieBias'>> & { userBias: Float32Array; movieBias: Float32Array; hasBiases: boolean }) {
     this.rank = f.rank;
@@ -266,7 +269,7 @@ export class AlsModel implements Recommender {
    * The n movies with the highest predicted rating, scoring every known movie (or only
    * `options.candidates`), the user's history and `exclude` left out. The score is the predicted
    * rating before clamping, so the order is the model's own even above the top of the scale
-   * (over the whole catalogue the dot products are single precision, SIMD: a score may differ
+   * (over the whole catalogue b_i + p·q is computed in single precision, SIMD: a score may differ
    * from `predict` in the 7th digit). A candidate the model does not know scores μ + b_u.
    */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
@@ -318,17 +321,23 @@ export class AlsModel implements Recommender {
         }
         return top.result();
       }
-      // Every movie's dot product in one SIMD sweep; the heap is touched only when a score beats
-      // the current n-th best.
-      const dots = has ? this.scorer().dots(u) : (this.zeroScores ??= new Float32Array(ids.length));
+      // Every movie's b_i + p·q in one SIMD sweep, then only the groups of 16 whose best can
+      // still enter the heap are read.
+      const scorer = this.scorer();
+      const scores = scorer.scores(has ? u : (this.zeroVector ??= new Float64Array(rank)));
+      const G = MovieScorer.GROUP;
       let threshold = -Infinity;
-      for (let m = 0; m < ids.length; m++) {
-        const s = base + bi[m] + dots[m];
-        if (s < threshold || mask[m] !== 0) continue;
-        const id = ids[m];
-        if (exclude && exclude(id)) continue;
-        top.offer(id, s);
-        threshold = top.threshold;
+      const lanes = scorer.laneMax;
+      for (let g = 0, at = 0; at < lanes.length; g++, at += 4) {
+        if (base + lanes[at] < threshold && base + lanes[at + 1] < threshold && base + lanes[at + 2] < threshold && base + lanes[at + 3] < threshold) continue;
+        for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
+          const s = base + scores[m];
+          if (s < threshold || mask[m] !== 0) continue;
+          const id = ids[m];
+          if (exclude && exclude(id)) continue;
+          top.offer(id, s);
+          threshold = top.threshold;
+        }
       }
       return top.result();
     } finally {
@@ -362,7 +371,8 @@ export class AlsModel implements Recommender {
 
   /**
    * Puts the user's factors in `userVec` and returns their bias, or null when there is no vector:
-   * trained factors for a known user (unless fresh), else the fold-in of the history.
+   * trained factors for a known user (unless fresh), else the fold-in of the history — a
+   * least-squares solve over the whole history, so it is kept while the history is the same.
    */
   private resolveUser(user: UserHistory): number | null {
     const u = this.users.index(user.userId);
@@ -371,7 +381,7 @@ export class AlsModel implements Recommender {
       for (let c = 0; c < this.rank; c++) this.userVec[c] = this.userFactors[off + c];
       return this.userBias[u];
     }
-    const folded = this.foldIn(user);
+    const folded = this.folded.get(user, (h) => this.foldIn(h));
     if (folded !== null) {
       for (let c = 0; c < this.rank; c++) this.userVec[c] = folded.factors[c];
       return folded.bias;
@@ -382,7 +392,7 @@ export class AlsModel implements Recommender {
 
   /** Built on first use: a model loaded only to predict never pays for it. */
   private scorer(): MovieScorer {
-    return (this.movieScorer ??= new MovieScorer(this.movieFactors, this.movies.size, this.rank));
+    return (this.movieScorer ??= new MovieScorer(this.movieFactors, this.movies.size, this.rank, this.movieBias));
   }
 
   private norms(): Float32Array {

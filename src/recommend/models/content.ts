@@ -1,18 +1,33 @@
 // The content-based model: a movie is its vector of content features (content-vectors.ts), a user
 // is the mean vector of the movies they liked, and both ranking and prediction come from the
 // cosine between the two. It can recommend movies nobody has rated yet.
+//
+// It serves from a reduced space (content-reduce.ts): at training the full vectors (1,128 genome
+// tags plus sparse genres, years and users' tags) are projected on their `dims` leading singular
+// directions and renormalised, so scoring a profile against every movie is one SIMD sweep of dims
+// values a movie (als-score.ts): ~0.2 ms for 27k movies at 64 dims, where the full vectors took
+// 25–40 ms. On the ML-20M-sized synthetic dataset (26,744 movies, 1,128 tags) 64 dims keep 81 %
+// of the vectors' squared length; reduced cosines correlate with the full ones at 0.9987 and a
+// movie's 10 most similar overlap the full space's at 85 % (32 dims: 0.9945 and 73 %; 128 dims:
+// 0.9992 and 87 % at twice the cost) — what is dropped is mostly per-tag noise. The reduction
+// adds ~20 s to training at that size. When dims reaches the rank of the vectors (a small
+// catalogue, genres and years alone) the cosines are exact.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../../pipelines/ratings/catalogue.js';
 import type { Genome, MovieTags } from '../data/content-features.js';
 import { IdIndex, type Interactions } from '../data/interactions.js';
 import { Random } from '../../util/random.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
-import { buildContentVectors, VectorSearch, type ContentVectors, type Query, type VectorParams } from './content-vectors.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile, type ArrayFile } from './array-file.js';
+import { MovieScorer } from './als-score.js';
+import { reduceContentVectors } from './content-reduce.js';
+import { buildContentVectors, type ContentVectors, type VectorParams } from './content-vectors.js';
 import { ratingScale } from './popularity.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
 
 export interface ContentParams extends VectorParams {
+  /** Dimensions of the reduced space served from (see the top of this file). */
+  dims: number;
   /**
    * β in predict = user mean + β·(cos − the user's mean cos). 'fit' estimates it at training by
    * least squares on a sample of users (profile from half their ratings, the other half held out).
@@ -20,6 +35,7 @@ export interface ContentParams extends VectorParams {
   predictionScale: number | 'fit';
   /** Users sampled for the fit. */
   fitUsers: number;
+  /** Seeds the fit's sample and the reduction's sketch. */
   seed: number;
 }
 
@@ -30,6 +46,7 @@ export const DEFAULT_CONTENT_PARAMS: ContentParams = {
   tagShare: 0.25,
   yearBucket: 10,
   minTagMovies: 2,
+  dims: 64,
   predictionScale: 'fit',
   fitUsers: 1000,
   seed: 42,
@@ -50,7 +67,8 @@ const PROFILE_CACHE = 64;
 const SIMILAR_CACHE = 2048;
 const SIMILAR_DEPTH = 100;
 const FORMAT = 'content';
-const VERSION = 1;
+/** 2: the reduced vectors; 1 (the full vectors) is still read, and reduced at load. */
+const VERSION = 2;
 
 export function validateContentParams(params: Partial<ContentParams>): ContentParams {
   const p = { ...DEFAULT_CONTENT_PARAMS, ...params };
@@ -59,6 +77,7 @@ export function validateContentParams(params: Partial<ContentParams>): ContentPa
   }
   if (!Number.isInteger(p.yearBucket) || p.yearBucket < 1) throw new Error(`content: yearBucket must be an integer >= 1, got ${p.yearBucket}`);
   if (!Number.isInteger(p.minTagMovies) || p.minTagMovies < 1) throw new Error(`content: minTagMovies must be an integer >= 1, got ${p.minTagMovies}`);
+  if (!Number.isInteger(p.dims) || p.dims < 1 || p.dims > 4096) throw new Error(`content: dims must be an integer from 1 to 4096, got ${p.dims}`);
   if (p.predictionScale !== 'fit' && !(Number.isFinite(p.predictionScale) && p.predictionScale >= 0)) throw new Error(`content: predictionScale must be 'fit' or a number >= 0, got ${p.predictionScale}`);
   if (!Number.isInteger(p.fitUsers) || p.fitUsers < 0) throw new Error(`content: fitUsers must be an integer >= 0, got ${p.fitUsers}`);
   return p;
@@ -83,7 +102,7 @@ export function trainContent(input: ContentInput, params: Partial<ContentParams>
   for (let v = 0; v < movies.size; v++) itemMean[v] = (sum[v] + ITEM_MEAN_DAMPING * mu) / (count[v] + ITEM_MEAN_DAMPING);
   const model = new ContentModel({
     params: { ...p, predictionScale: typeof p.predictionScale === 'number' ? p.predictionScale : 1 },
-    vectors,
+    ...reduced(vectors, p),
     users: data.users,
     globalMean: mu,
     scale: ratingScale(data.userRatings),
@@ -91,6 +110,17 @@ export function trainContent(input: ContentInput, params: Partial<ContentParams>
   });
   if (p.predictionScale === 'fit') model.setPredictionScale(fitPredictionScale(model, data, p.fitUsers, p.seed));
   return model;
+}
+
+/** The served part of the full vectors: their reduction and what `coverage` reports of them. */
+function reduced(vectors: ContentVectors, p: Pick<ContentParams, 'dims' | 'seed'>): Pick<ContentState, 'movieIds' | 'vectors' | 'coverage'> {
+  const r = reduceContentVectors(vectors, p.dims, p.seed);
+  const genome = vectors.genomeDim > 0 ? vectors.genome.length / vectors.genomeDim : 0;
+  return {
+    movieIds: vectors.movieIds,
+    vectors: r.vectors,
+    coverage: { movies: vectors.movieIds.length, genome, features: vectors.featureNames.length, genomeDim: vectors.genomeDim, dims: r.dims, energy: r.energy },
+  };
 }
 
 /**
@@ -134,7 +164,8 @@ function fitPredictionScale(model: ContentModel, data: Interactions, users: numb
 
 /** A user's profile: the mean vector of the movies they rated at or above their own mean. */
 export interface Profile {
-  query: Query;
+  /** In the reduced space. */
+  query: Float64Array;
   norm: number;
   /** Mean of the whole history's ratings. */
   meanRating: number;
@@ -142,12 +173,26 @@ export interface Profile {
   meanCos: number;
   /** Dense indices of the history movies that have vectors. */
   rated: Int32Array;
-  key: number;
+}
+
+export interface ContentCoverage {
+  /** Movies with a vector, of those with a genome block, metadata features, genome tags. */
+  movies: number;
+  genome: number;
+  features: number;
+  genomeDim: number;
+  /** Dimensions of the reduced space, and the share of the vectors' squared length they keep. */
+  dims: number;
+  energy: number;
 }
 
 interface ContentState {
   params: Omit<ContentParams, 'predictionScale'> & { predictionScale: number };
-  vectors: ContentVectors;
+  /** Raw ids of the movies with a vector, ascending. */
+  movieIds: Int32Array;
+  /** Row-major movies × coverage.dims: unit vectors (or zero) in the reduced space. */
+  vectors: Float32Array;
+  coverage: ContentCoverage;
   users: IdIndex;
   globalMean: number;
   scale: { min: number; max: number };
@@ -161,8 +206,7 @@ interface ContentMeta {
   params: ContentState['params'];
   globalMean: number;
   scale: { min: number; max: number };
-  genomeDim: number;
-  featureNames: string[];
+  coverage: ContentCoverage;
 }
 
 /**
@@ -170,36 +214,35 @@ interface ContentMeta {
  * - predict, a movie without a vector: the mean of the user's history, or μ when it is empty;
  * - predict, a user with no history movie that has a vector: the movie's damped mean rating;
  * - recommend, no profile: [] (the caller's popularity fallback answers and reports it);
- * - similar, a movie without a vector: [].
+ * - similar, a movie without a vector (or with nothing in the reduced space): [].
  */
 export class ContentModel implements Recommender {
   readonly name = 'content' as const;
   readonly scale: { min: number; max: number };
   private readonly s: ContentState;
-  private readonly search: VectorSearch;
   private readonly movies: IdIndex;
-  private readonly scores: Float64Array;
-  private readonly metaScratch: Float64Array;
-  private readonly profiles = new Map<number, Profile>();
+  private readonly dims: number;
+  /** Marks the history's movies during one recommend (cleared on the way out). */
+  private readonly mask: Uint8Array;
+  private movieScorer: MovieScorer | null = null;
+  private readonly profiles = new HistoryCache<Profile | null>(PROFILE_CACHE);
   private readonly similarCache = new Map<number, { depth: number; list: Scored[] }>();
 
   constructor(state: ContentState) {
     this.s = state;
     this.scale = state.scale;
-    this.search = new VectorSearch(state.vectors);
-    this.movies = new IdIndex(state.vectors.movieIds);
-    this.scores = new Float64Array(this.movies.size);
-    this.metaScratch = new Float64Array(state.vectors.featureNames.length);
+    this.movies = new IdIndex(state.movieIds);
+    this.dims = state.coverage.dims;
+    this.mask = new Uint8Array(this.movies.size);
   }
 
   get params(): ContentState['params'] {
     return this.s.params;
   }
 
-  /** Movies with a content vector, and of those how many have a genome block. */
-  get coverage(): { movies: number; genome: number; features: number; genomeDim: number } {
-    const v = this.s.vectors;
-    return { movies: v.movieIds.length, genome: v.genomeDim > 0 ? v.genome.length / v.genomeDim : 0, features: v.featureNames.length, genomeDim: v.genomeDim };
+  /** Movies with a content vector, of those how many have a genome block, and the reduced space. */
+  get coverage(): ContentCoverage {
+    return { ...this.s.coverage };
   }
 
   /** @internal set once by training after the fit. */
@@ -232,42 +275,65 @@ export class ContentModel implements Recommender {
     }
     const profile = this.cachedProfile(user);
     if (profile === null) return clamp(this.s.itemMean[m], this.scale);
-    const cos = this.search.dot(profile.query, m) / profile.norm;
+    const cos = this.dot(profile.query, m) / profile.norm;
     return clamp(profile.meanRating + this.s.params.predictionScale * (cos - profile.meanCos), this.scale);
   }
 
-  /** The movies with the highest cosine to the user's profile (score = the cosine), history and exclude left out. */
+  /**
+   * The movies with the highest cosine to the user's profile (score = the cosine), history and
+   * exclude left out. Over the whole catalogue the dot products are single precision, SIMD: a
+   * score may differ from `cosine` in the 7th digit.
+   */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
     if (!(n >= 1)) return [];
     const profile = this.cachedProfile(user);
     if (profile === null) return [];
-    const ids = this.s.vectors.movieIds;
-    const rated = new Set<number>(profile.rated);
+    const ids = this.s.movieIds;
+    const mask = this.mask;
     const top = new TopN(Math.floor(n));
-    const exclude = options.exclude;
-    const offer = (m: number, cos: number) => {
-      if (cos < top.threshold || rated.has(m)) return;
-      if (exclude === undefined || !exclude(ids[m])) top.offer(ids[m], cos);
-    };
-    if (options.candidates !== undefined) {
-      for (const id of options.candidates) {
-        const m = this.movies.index(id);
-        if (m >= 0) offer(m, this.search.dot(profile.query, m) / profile.norm);
+    const { exclude, candidates } = options;
+    for (const m of profile.rated) mask[m] = 1;
+    const marked: number[] = [];
+    try {
+      if (candidates !== undefined) {
+        for (const id of candidates) {
+          const m = this.movies.index(id);
+          if (m < 0 || mask[m] !== 0) continue;
+          mask[m] = 1; // a candidate listed twice is scored once
+          marked.push(m);
+          if (exclude === undefined || !exclude(id)) top.offer(id, this.dot(profile.query, m) / profile.norm);
+        }
+        return top.result();
       }
-    } else {
-      this.search.dotAll(profile.query, this.scores);
-      for (let m = 0; m < this.scores.length; m++) offer(m, this.scores[m] / profile.norm);
+      // One SIMD sweep, then only the groups of 16 movies whose best can still enter are read.
+      const scorer = this.scorer();
+      const dots = scorer.dots(profile.query);
+      const G = MovieScorer.GROUP;
+      const norm = profile.norm;
+      let threshold = -Infinity;
+      const lanes = scorer.laneMax;
+      for (let g = 0, at = 0; at < lanes.length; g++, at += 4) {
+        if (lanes[at] / norm < threshold && lanes[at + 1] / norm < threshold && lanes[at + 2] / norm < threshold && lanes[at + 3] / norm < threshold) continue;
+        for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
+          const cos = dots[m] / norm;
+          if (cos < threshold || mask[m] !== 0) continue;
+          const id = ids[m];
+          if (exclude !== undefined && exclude(id)) continue;
+          top.offer(id, cos);
+          threshold = top.threshold;
+        }
+      }
+      return top.result();
+    } finally {
+      for (const m of profile.rated) mask[m] = 0;
+      for (const m of marked) mask[m] = 0;
     }
-    return top.result();
   }
 
-  /**
-   * The n movies with the highest positive cosine to this one: a scan of every vector on demand
-   * (tens of ms with a full genome), so the lists of the last movies asked are kept.
-   */
+  /** The n movies with the highest positive cosine to this one; the lists of the last movies asked are kept. */
   similar(movieId: number, n: number): Scored[] {
     const q = this.movies.index(movieId);
-    if (q < 0 || !(n >= 1)) return [];
+    if (q < 0 || !(n >= 1) || this.dims === 0) return [];
     const want = Math.floor(n);
     const hit = this.similarCache.get(q);
     if (hit !== undefined && (hit.depth >= want || hit.list.length < hit.depth)) {
@@ -276,10 +342,23 @@ export class ContentModel implements Recommender {
       return hit.list.slice(0, want).map((x) => ({ ...x }));
     }
     const depth = Math.max(want, SIMILAR_DEPTH);
-    this.search.dotAll(this.search.queryOf(q), this.scores);
-    const ids = this.s.vectors.movieIds;
+    const scorer = this.scorer();
+    const dots = scorer.dots(this.s.vectors.subarray(q * this.dims, (q + 1) * this.dims));
+    const G = MovieScorer.GROUP;
+    const ids = this.s.movieIds;
     const top = new TopN(depth);
-    for (let m = 0; m < this.scores.length; m++) if (m !== q && this.scores[m] > 0) top.offer(ids[m], this.scores[m]);
+    // Only positive cosines count: the bar starts at 0.
+    let threshold = 0;
+    const lanes = scorer.laneMax;
+    for (let g = 0, at = 0; at < lanes.length; g++, at += 4) {
+      // Below the bar when every lane is (threshold starts at 0: only positive cosines count).
+      if (!(lanes[at] > 0 && lanes[at] >= threshold) && !(lanes[at + 1] > 0 && lanes[at + 1] >= threshold) && !(lanes[at + 2] > 0 && lanes[at + 2] >= threshold) && !(lanes[at + 3] > 0 && lanes[at + 3] >= threshold)) continue;
+      for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
+        if (m === q || !(dots[m] > 0) || dots[m] < threshold) continue;
+        top.offer(ids[m], dots[m]);
+        threshold = Math.max(0, top.threshold);
+      }
+    }
     const list = top.result();
     this.similarCache.delete(q);
     this.similarCache.set(q, { depth, list });
@@ -292,13 +371,17 @@ export class ContentModel implements Recommender {
     const ma = this.movies.index(a);
     const mb = this.movies.index(b);
     if (ma < 0 || mb < 0) return null;
-    return this.search.dot(this.search.queryOf(ma), mb);
+    const v = this.s.vectors;
+    const k = this.dims;
+    let s = 0;
+    for (let j = 0; j < k; j++) s += v[ma * k + j] * v[mb * k + j];
+    return s;
   }
 
   /** The cosine between a profile and a movie, or null when the movie has no vector. */
   cosine(profile: Profile, movieId: number): number | null {
     const m = this.movies.index(movieId);
-    return m < 0 ? null : this.search.dot(profile.query, m) / profile.norm;
+    return m < 0 ? null : this.dot(profile.query, m) / profile.norm;
   }
 
   /** The profile of a history, or null when none of its movies has a vector. */
@@ -309,39 +392,51 @@ export class ContentModel implements Recommender {
     for (let k = 0; k < n; k++) sum += user.ratings[k];
     const meanRating = sum / n;
     const rated: number[] = [];
-    const liked: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const m = this.movies.index(user.movies[k]);
+    const query = new Float64Array(this.dims);
+    const v = this.s.vectors;
+    const k = this.dims;
+    let liked = 0;
+    for (let h = 0; h < n; h++) {
+      const m = this.movies.index(user.movies[h]);
       if (m < 0) continue;
       rated.push(m);
-      if (user.ratings[k] >= meanRating) liked.push(m);
+      if (!(user.ratings[h] >= meanRating)) continue;
+      liked++;
+      for (let j = 0, at = m * k; j < k; j++) query[j] += v[at + j];
     }
-    if (liked.length === 0) return null;
-    const { query, norm } = this.search.meanOf(liked, liked.length, this.metaScratch);
+    if (liked === 0) return null;
+    let norm = 0;
+    for (let j = 0; j < k; j++) {
+      query[j] /= liked;
+      norm += query[j] * query[j];
+    }
+    norm = Math.sqrt(norm);
     if (!(norm > 0)) return null;
     let cosSum = 0;
-    for (const m of rated) cosSum += this.search.dot(query, m) / norm;
-    return { query, norm, meanRating, meanCos: cosSum / rated.length, rated: Int32Array.from(rated), key: historyKey(user) };
+    for (const m of rated) cosSum += this.dot(query, m) / norm;
+    return { query, norm, meanRating, meanCos: cosSum / rated.length, rated: Int32Array.from(rated) };
   }
 
   /**
-   * Profiles cost O(history × vector size), so the last few are kept by user id and reused while
-   * the history is the same (same length and hash), e.g. for many predictions of one user.
+   * A profile costs O(history × dims), so the last few are kept by user and reused while the
+   * history is the same, e.g. for recommend and then a prediction per returned movie.
    */
   private cachedProfile(user: UserHistory): Profile | null {
-    const key = historyKey(user);
-    const hit = this.profiles.get(user.userId);
-    if (hit !== undefined && hit.key === key) {
-      this.profiles.delete(user.userId);
-      this.profiles.set(user.userId, hit);
-      return hit;
-    }
-    const profile = this.profileOf(user);
-    if (profile === null) return null;
-    this.profiles.delete(user.userId);
-    this.profiles.set(user.userId, profile);
-    if (this.profiles.size > PROFILE_CACHE) this.profiles.delete(this.profiles.keys().next().value!);
-    return profile;
+    return this.profiles.get(user, (h) => this.profileOf(h));
+  }
+
+  /** query · movie m's reduced vector. */
+  private dot(query: Float64Array, m: number): number {
+    const v = this.s.vectors;
+    const k = this.dims;
+    let s = 0;
+    for (let j = 0, at = m * k; j < k; j++) s += query[j] * v[at + j];
+    return s;
+  }
+
+  /** Built on first use: a model loaded only to predict never pays for it. */
+  private scorer(): MovieScorer {
+    return (this.movieScorer ??= new MovieScorer(this.s.vectors, this.movies.size, this.dims));
   }
 
   /** Writes `<dir>/content.bin`; returns the files written. */
@@ -349,69 +444,71 @@ export class ContentModel implements Recommender {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'content.bin');
     const { s } = this;
-    const v = s.vectors;
-    const meta: ContentMeta = { format: FORMAT, version: VERSION, params: s.params, globalMean: s.globalMean, scale: s.scale, genomeDim: v.genomeDim, featureNames: v.featureNames };
-    writeArrayFile(path, meta, {
-      users: s.users.ids,
-      movieIds: v.movieIds,
-      itemMean: s.itemMean,
-      genomeRow: v.genomeRow,
-      genome: v.genome,
-      metaPtr: v.metaPtr,
-      metaIdx: v.metaIdx,
-      metaVal: v.metaVal,
-    });
+    const meta: ContentMeta = { format: FORMAT, version: VERSION, params: s.params, globalMean: s.globalMean, scale: s.scale, coverage: s.coverage };
+    writeArrayFile(path, meta, { users: s.users.ids, movieIds: s.movieIds, itemMean: s.itemMean, vectors: s.vectors });
     return [path];
   }
 
   /** Reads `<dir>/content.bin`; a damaged or foreign file throws CorruptArtefactError. */
   static load(dir: string): ContentModel {
     const path = join(dir, 'content.bin');
-    const file = readArrayFile<ContentMeta>(path);
+    const file = readArrayFile<ContentMeta & Partial<ContentMetaV1>>(path);
     const meta = file.meta;
-    if (meta?.format !== FORMAT || meta.version !== VERSION) throw new CorruptArtefactError(`${path}: not a content model (format ${String(meta?.format)} v${String(meta?.version)})`);
-    const vectors: ContentVectors = {
-      movieIds: arrayOf(file, 'movieIds', Int32Array, path),
-      genomeDim: meta.genomeDim,
-      genomeRow: arrayOf(file, 'genomeRow', Int32Array, path),
-      genome: arrayOf(file, 'genome', Float32Array, path),
-      metaPtr: arrayOf(file, 'metaPtr', Int32Array, path),
-      metaIdx: arrayOf(file, 'metaIdx', Int32Array, path),
-      metaVal: arrayOf(file, 'metaVal', Float32Array, path),
-      featureNames: meta.featureNames,
-    };
-    const M = vectors.movieIds.length;
-    const rows = meta.genomeDim > 0 ? vectors.genome.length / meta.genomeDim : 0;
-    const itemMean = arrayOf(file, 'itemMean', Float32Array, path);
-    if (
-      vectors.genomeRow.length !== M ||
-      itemMean.length !== M ||
-      vectors.metaPtr.length !== M + 1 ||
-      vectors.metaPtr[M] !== vectors.metaIdx.length ||
-      vectors.metaVal.length !== vectors.metaIdx.length ||
-      !Number.isInteger(rows) ||
-      vectors.genomeRow.some((r) => r >= rows) ||
-      vectors.metaIdx.some((f) => f < 0 || f >= meta.featureNames.length)
-    ) {
-      throw new CorruptArtefactError(`${path}: array lengths do not agree`);
-    }
-    return new ContentModel({
-      params: meta.params,
-      vectors,
+    if (meta?.format !== FORMAT || (meta.version !== VERSION && meta.version !== 1)) throw new CorruptArtefactError(`${path}: not a content model (format ${String(meta?.format)} v${String(meta?.version)})`);
+    const common = {
       users: new IdIndex(arrayOf(file, 'users', Int32Array, path)),
       globalMean: meta.globalMean,
       scale: meta.scale,
-      itemMean,
-    });
+      itemMean: arrayOf(file, 'itemMean', Float32Array, path),
+    };
+    if (meta.version === 1) {
+      const params = { ...meta.params, dims: DEFAULT_CONTENT_PARAMS.dims };
+      return new ContentModel({ ...common, params, ...reduced(fullVectorsV1(file, path), params) });
+    }
+    const movieIds = arrayOf(file, 'movieIds', Int32Array, path);
+    const vectors = arrayOf(file, 'vectors', Float32Array, path);
+    const c = meta.coverage;
+    if (!Number.isInteger(c?.dims) || c.dims < 0 || c.movies !== movieIds.length || vectors.length !== movieIds.length * c.dims || common.itemMean.length !== movieIds.length) {
+      throw new CorruptArtefactError(`${path}: array lengths do not agree`);
+    }
+    return new ContentModel({ ...common, params: meta.params, movieIds, vectors, coverage: c });
   }
 }
 
-/** A cheap hash of a history (ids and ratings), to tell whether a cached profile still fits. */
-function historyKey(user: UserHistory): number {
-  let h = user.movies.length | 0;
-  for (let k = 0; k < user.movies.length; k++) {
-    h = Math.imul(h ^ user.movies[k], 0x9e3779b1);
-    h = Math.imul(h ^ Math.round(user.ratings[k] * 16), 0x85ebca6b);
+/** What version 1 kept instead of `coverage`: the full vectors' shape. */
+interface ContentMetaV1 {
+  genomeDim: number;
+  featureNames: string[];
+}
+
+/** The full vectors of a version-1 artefact, checked. */
+function fullVectorsV1(file: ArrayFile<Partial<ContentMetaV1>>, path: string): ContentVectors {
+  const meta = file.meta;
+  if (!Number.isInteger(meta.genomeDim) || !Array.isArray(meta.featureNames)) throw new CorruptArtefactError(`${path}: no genome size or feature names`);
+  const featureNames = meta.featureNames;
+  const genomeDim = meta.genomeDim!;
+  const vectors: ContentVectors = {
+    movieIds: arrayOf(file, 'movieIds', Int32Array, path),
+    genomeDim,
+    genomeRow: arrayOf(file, 'genomeRow', Int32Array, path),
+    genome: arrayOf(file, 'genome', Float32Array, path),
+    metaPtr: arrayOf(file, 'metaPtr', Int32Array, path),
+    metaIdx: arrayOf(file, 'metaIdx', Int32Array, path),
+    metaVal: arrayOf(file, 'metaVal', Float32Array, path),
+    featureNames,
+  };
+  const M = vectors.movieIds.length;
+  const rows = genomeDim > 0 ? vectors.genome.length / genomeDim : 0;
+  if (
+    vectors.genomeRow.length !== M ||
+    vectors.metaPtr.length !== M + 1 ||
+    vectors.metaPtr[M] !== vectors.metaIdx.length ||
+    vectors.metaVal.length !== vectors.metaIdx.length ||
+    !Number.isInteger(rows) ||
+    vectors.genomeRow.some((r) => r >= rows) ||
+    vectors.metaIdx.some((f) => f < 0 || f >= featureNames.length)
+  ) {
+    throw new CorruptArtefactError(`${path}: array lengths do not agree`);
   }
-  return h;
+  return vectors;
 }

@@ -22,9 +22,18 @@ export interface HybridWeights {
 
 export const HYBRID_FILE = 'hybrid.json';
 
+interface Part {
+  model: Recommender;
+  weight: number;
+}
+
 export class HybridModel implements Recommender {
   readonly name = 'hybrid' as const;
   readonly scale: { min: number; max: number };
+  /** The components that count, with their weights: resolved once, read on every request. */
+  private readonly ratingParts: Part[];
+  private readonly rankingParts: Part[];
+  private readonly fused = new ScoreTable();
 
   constructor(
     readonly components: ReadonlyMap<ModelName, Recommender>,
@@ -33,14 +42,18 @@ export class HybridModel implements Recommender {
     const first = [...components.values()][0];
     if (first === undefined) throw new Error('a hybrid needs at least one component');
     this.scale = first.scale;
+    const parts = (w: Partial<Record<ModelName, number>>, keep: (weight: number) => boolean): Part[] =>
+      (Object.entries(w) as [ModelName, number][]).flatMap(([name, weight]) => {
+        const model = components.get(name);
+        return model !== undefined && keep(weight) ? [{ model, weight }] : [];
+      });
+    this.ratingParts = parts(weights.rating.weights, (w) => w !== 0);
+    this.rankingParts = parts(weights.ranking.weights, (w) => w > 0);
   }
 
   predict(user: UserHistory, movieId: number): number {
     let value = this.weights.rating.intercept;
-    for (const [name, weight] of Object.entries(this.weights.rating.weights) as [ModelName, number][]) {
-      const model = this.components.get(name);
-      if (model !== undefined && weight !== 0) value += weight * model.predict(user, movieId);
-    }
+    for (const { model, weight } of this.ratingParts) value += weight * model.predict(user, movieId);
     return clamp(value, this.scale);
   }
 
@@ -64,20 +77,16 @@ export class HybridModel implements Recommender {
   }
 
   private fuse(n: number, listOf: (model: Recommender, depth: number) => Scored[]): Scored[] {
-    if (n <= 0) return [];
-    const { weights, rrfK, depth } = this.weights.ranking;
-    const scores = new Map<number, number>();
-    for (const [name, weight] of Object.entries(weights) as [ModelName, number][]) {
-      const model = this.components.get(name);
-      if (model === undefined || !(weight > 0)) continue;
+    if (!(n >= 1)) return [];
+    const { rrfK, depth } = this.weights.ranking;
+    const fused = this.fused;
+    fused.clear();
+    for (const { model, weight } of this.rankingParts) {
       const list = listOf(model, Math.max(50, depth * n));
-      for (let r = 0; r < list.length; r++) {
-        const id = list[r].movieId;
-        scores.set(id, (scores.get(id) ?? 0) + weight / (rrfK + r + 1));
-      }
+      for (let r = 0; r < list.length; r++) fused.add(list[r].movieId, weight / (rrfK + r + 1));
     }
-    const top = new TopN(n);
-    for (const [id, score] of scores) top.offer(id, score);
+    const top = new TopN(Math.floor(n));
+    fused.offerAll(top);
     return top.result();
   }
 
@@ -101,5 +110,60 @@ export class HybridModel implements Recommender {
       throw new CorruptArtefactError(`${path}: not a hybrid weights file`);
     }
     return w;
+  }
+}
+
+/**
+ * Sums of scores by movie id for one fusion: an open-addressing table kept between calls and
+ * emptied through the entries it filled, so a request allocates nothing here.
+ */
+class ScoreTable {
+  private ids = new Int32Array(1024);
+  private sums = new Float64Array(1024);
+  private used = new Uint8Array(1024);
+  /** 32 − log2(size): the slot is the top bits of a multiplicative hash. */
+  private shift = 22;
+  private readonly filled: number[] = [];
+  /** Ids that are not 32-bit integers (a component should not return them, but may). */
+  private readonly odd = new Map<number, number>();
+
+  add(id: number, value: number): void {
+    if ((id | 0) !== id) {
+      this.odd.set(id, (this.odd.get(id) ?? 0) + value);
+      return;
+    }
+    if (2 * (this.filled.length + 1) > this.used.length) this.grow();
+    const mask = this.used.length - 1;
+    let at = Math.imul(id, 0x9e3779b1) >>> this.shift;
+    while (this.used[at] !== 0 && this.ids[at] !== id) at = (at + 1) & mask;
+    if (this.used[at] === 0) {
+      this.used[at] = 1;
+      this.ids[at] = id;
+      this.sums[at] = 0;
+      this.filled.push(at);
+    }
+    this.sums[at] += value;
+  }
+
+  offerAll(top: TopN): void {
+    for (const at of this.filled) top.offer(this.ids[at], this.sums[at]);
+    for (const [id, sum] of this.odd) top.offer(id, sum);
+  }
+
+  clear(): void {
+    for (const at of this.filled) this.used[at] = 0;
+    this.filled.length = 0;
+    this.odd.clear();
+  }
+
+  private grow(): void {
+    const entries = this.filled.map((at) => [this.ids[at], this.sums[at]] as const);
+    const size = this.used.length * 2;
+    this.ids = new Int32Array(size);
+    this.sums = new Float64Array(size);
+    this.used = new Uint8Array(size);
+    this.shift--;
+    this.filled.length = 0;
+    for (const [id, sum] of entries) this.add(id, sum);
   }
 }

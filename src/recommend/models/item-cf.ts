@@ -323,7 +323,8 @@ export class ItemCfModel implements Recommender {
     const top = new TopN(Math.floor(n));
     const exclude = options.exclude;
     const consider = (j: number, score: number) => {
-      if (this.ratedStamp[j] === epoch) return;
+      // Below the n-th best (the heap's threshold) a movie cannot enter: skip the lookups.
+      if (score < top.threshold || this.ratedStamp[j] === epoch) return;
       const id = s.movies.ids[j];
       if (exclude !== undefined && exclude(id)) return;
       top.offer(id, score);

@@ -1,6 +1,12 @@
 // The popularity model: every movie ranked by its Bayesian average rating, (C·m + Σr) / (C + n),
 // which pulls a movie with few ratings toward the global mean m. It is the fallback for users
 // no other model knows, by genre when asked, and it follows the stream: add() is O(1).
+//
+// top() is asked on every request, so the ranking is kept sorted (overall and per genre) and
+// read from the head. add() only marks its movie; the marked movies are scored apart, and the
+// sorted ranking is rebuilt once enough of them pile up. Between rebuilds every score also moves
+// with m, by C·Δm/(C + n) — at most |Δm| — so the head is read until even that shift cannot lift
+// a movie above the n-th best: the answer is always exactly the full scan's.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../../pipelines/ratings/catalogue.js';
@@ -45,6 +51,19 @@ interface PopularityState {
   genreSlots: Int32Array;
 }
 
+/** The sorted ranking: slots with ratings by their score at global mean `mean`, best first (ties by id). */
+interface Ranking {
+  mean: number;
+  order: Int32Array;
+  scores: Float64Array;
+  /** The same, per genre. */
+  genreOrder: Int32Array[];
+  genreScores: Float64Array[];
+}
+
+/** Ids below this are found through a table (at most 8 MB; MovieLens ids are far below), others through a Map. */
+const TABLE_IDS = 1 << 21;
+
 /**
  * Fallbacks: predict of a movie without ratings is the global mean; recommend and top never
  * return a movie nobody rated; similar is always [] (popularity has no notion of similarity);
@@ -53,13 +72,35 @@ interface PopularityState {
 export class PopularityModel implements Recommender {
   readonly name = 'popularity' as const;
   private readonly s: PopularityState;
-  private readonly slotOf = new Map<number, number>();
+  private slotTable = new Int32Array(0);
+  private readonly slotMap = new Map<number, number>();
   private readonly genreIndex = new Map<string, number>();
+  /** Genres of each slot (catalogue slots only; a movie first seen by add() has none). */
+  private readonly slotGenrePtr: Int32Array;
+  private readonly slotGenres: Int32Array;
+  private ranking: Ranking | null = null;
+  /** Slots changed by add() since the ranking was sorted (or not in it): flag per slot, and the list. */
+  private changed: Uint8Array;
+  private changedList: number[] = [];
+  /** Marks the history's slots during one recommend (cleared on the way out). */
+  private seen: Uint8Array;
 
   private constructor(state: PopularityState) {
     this.s = state;
-    for (let i = 0; i < state.size; i++) this.slotOf.set(state.ids[i], i);
+    for (let i = 0; i < state.size; i++) this.setSlot(state.ids[i], i);
     state.genres.forEach((g, i) => this.genreIndex.set(g.toLowerCase(), i));
+    const ptr = new Int32Array(state.size + 1);
+    for (const slot of state.genreSlots) ptr[slot + 1]++;
+    for (let i = 0; i < state.size; i++) ptr[i + 1] += ptr[i];
+    const next = ptr.slice(0, state.size);
+    const genres = new Int32Array(state.genreSlots.length);
+    for (let g = 0; g < state.genres.length; g++) for (let k = state.genrePtr[g]; k < state.genrePtr[g + 1]; k++) genres[next[state.genreSlots[k]]++] = g;
+    this.slotGenrePtr = ptr;
+    this.slotGenres = genres;
+    this.changed = new Uint8Array(state.ids.length);
+    this.seen = new Uint8Array(state.ids.length);
+    // Sorted now, so a service's first request does not pay for it.
+    this.ranking = this.rank();
   }
 
   /** Counts and sums per movie from the training ratings; catalogue movies without ratings get a slot too (for genres). */
@@ -137,8 +178,8 @@ export class PopularityModel implements Recommender {
   add(movieId: number, rating: number): void {
     if (!Number.isInteger(movieId)) throw new Error(`popularity.add: movie id must be an integer, got ${movieId}`);
     if (!Number.isFinite(rating)) throw new Error(`popularity.add: rating of movie ${movieId} must be a finite number, got ${rating}`);
-    let slot = this.slotOf.get(movieId);
-    if (slot === undefined) slot = this.newSlot(movieId);
+    let slot = this.slotOf(movieId);
+    if (slot < 0) slot = this.newSlot(movieId);
     const s = this.s;
     s.counts[slot]++;
     s.sums[slot] += rating;
@@ -146,18 +187,22 @@ export class PopularityModel implements Recommender {
     s.totalCount++;
     if (rating < s.scale.min) s.scale = { min: rating, max: s.scale.max };
     if (rating > s.scale.max) s.scale = { min: s.scale.min, max: rating };
+    if (this.changed[slot] === 0) {
+      this.changed[slot] = 1;
+      this.changedList.push(slot);
+    }
   }
 
   /** (C·m + Σr) / (C + n); m for a movie nobody rated. */
   score(movieId: number): number {
-    const slot = this.slotOf.get(movieId);
-    return slot === undefined ? this.globalMean : this.bayes(slot, this.globalMean);
+    const slot = this.slotOf(movieId);
+    return slot < 0 ? this.globalMean : this.bayes(slot, this.globalMean);
   }
 
   /** Rating count of a movie (0 when unknown). */
   count(movieId: number): number {
-    const slot = this.slotOf.get(movieId);
-    return slot === undefined ? 0 : this.s.counts[slot];
+    const slot = this.slotOf(movieId);
+    return slot < 0 ? 0 : this.s.counts[slot];
   }
 
   /**
@@ -166,24 +211,12 @@ export class PopularityModel implements Recommender {
    */
   top(n: number, genre?: string, exclude?: (movieId: number) => boolean): Scored[] {
     if (!(n >= 1)) return [];
-    const s = this.s;
-    const m = this.globalMean;
-    const best = new TopN(Math.floor(n));
-    const consider = (slot: number) => {
-      if (s.counts[slot] === 0) return;
-      const score = this.bayes(slot, m);
-      if (score < best.threshold) return;
-      const id = s.ids[slot];
-      if (exclude === undefined || !exclude(id)) best.offer(id, score);
-    };
-    if (genre === undefined) {
-      for (let slot = 0; slot < s.size; slot++) consider(slot);
-    } else {
-      const g = this.genreIndex.get(genre.toLowerCase());
-      if (g === undefined) return [];
-      for (let k = s.genrePtr[g]; k < s.genrePtr[g + 1]; k++) consider(s.genreSlots[k]);
+    let g = -1;
+    if (genre !== undefined) {
+      g = this.genreIndex.get(genre.toLowerCase()) ?? -2;
+      if (g === -2) return [];
     }
-    return best.result();
+    return this.best(Math.floor(n), g, exclude, null);
   }
 
   predict(_user: UserHistory, movieId: number): number {
@@ -193,17 +226,31 @@ export class PopularityModel implements Recommender {
   /** The best Bayesian averages the user has not rated (or only among `candidates`); score = the average. */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
     if (!(n >= 1)) return [];
-    const seen = new Set<number>(user.movies);
-    const exclude = options.exclude;
-    const skip = (id: number) => seen.has(id) || (exclude !== undefined && exclude(id));
-    if (options.candidates === undefined) return this.top(n, undefined, skip);
-    const best = new TopN(Math.floor(n));
-    const m = this.globalMean;
-    for (const id of options.candidates) {
-      const slot = this.slotOf.get(id);
-      if (slot !== undefined && this.s.counts[slot] > 0 && !skip(id)) best.offer(id, this.bayes(slot, m));
+    const { exclude, candidates } = options;
+    const seen = this.seen;
+    const marked: number[] = [];
+    const mark = (id: number): boolean => {
+      const slot = this.slotOf(id);
+      if (slot < 0 || seen[slot] !== 0) return false;
+      seen[slot] = 1;
+      marked.push(slot);
+      return true;
+    };
+    try {
+      for (let k = 0; k < user.movies.length; k++) mark(user.movies[k]);
+      if (candidates === undefined) return this.best(Math.floor(n), -1, exclude, seen);
+      const best = new TopN(Math.floor(n));
+      const m = this.globalMean;
+      for (const id of candidates) {
+        // mark() also keeps a candidate listed twice from being offered twice.
+        if (!mark(id)) continue;
+        const slot = this.slotOf(id);
+        if (this.s.counts[slot] > 0 && (exclude === undefined || !exclude(id))) best.offer(id, this.bayes(slot, m));
+      }
+      return best.result();
+    } finally {
+      for (const slot of marked) seen[slot] = 0;
     }
-    return best.result();
   }
 
   similar(): Scored[] {
@@ -252,9 +299,173 @@ export class PopularityModel implements Recommender {
     return new PopularityModel({ ...meta, ids, counts, sums, size: ids.length, genrePtr, genreSlots });
   }
 
+  /**
+   * The n best rated slots (of genre g, or all when g < 0) that `exclude` and `skip` let through:
+   * the sorted ranking read from its head until no score below can reach the n-th best even after
+   * the global mean's drift since it was sorted, then the slots changed since, scored apart. What
+   * is read is nearly in order already, so sorting it is cheap — cheaper than a heap.
+   */
+  private best(n: number, g: number, exclude: ((movieId: number) => boolean) | undefined, skip: Uint8Array | null): Scored[] {
+    const s = this.s;
+    const ranking = this.sorted();
+    const m = this.globalMean;
+    const out: Scored[] = [];
+    const take = (slot: number, floor: number) => {
+      if (s.counts[slot] === 0 || (skip !== null && skip[slot] !== 0)) return;
+      const score = this.bayes(slot, m);
+      if (score < floor) return;
+      const id = s.ids[slot];
+      if (exclude === undefined || !exclude(id)) out.push({ movieId: id, score });
+    };
+    // The 1e-9 covers rounding: scores are O(1), so their errors are ~1e-15.
+    const drift = Math.abs(m - ranking.mean) + 1e-9;
+    const order = g < 0 ? ranking.order : ranking.genreOrder[g];
+    const scores = g < 0 ? ranking.scores : ranking.genreScores[g];
+    const changed = this.changed;
+    // `floor` is the lowest of the first n taken, so at most the n-th best: nothing below it counts.
+    let floor = -Infinity;
+    let lowest = Infinity;
+    for (let i = 0; i < order.length; i++) {
+      if (scores[i] + drift < floor) break;
+      if (changed[order[i]] !== 0) continue;
+      const before = out.length;
+      take(order[i], -Infinity);
+      if (out.length > before && out.length <= n) {
+        lowest = Math.min(lowest, out[before].score);
+        if (out.length === n) floor = lowest;
+      }
+    }
+    for (const slot of this.changedList) if (g < 0 || this.inGenre(slot, g)) take(slot, floor);
+    out.sort((a, b) => b.score - a.score || a.movieId - b.movieId);
+    if (out.length > n) out.length = n;
+    return out;
+  }
+
+  /** The sorted ranking, rebuilt when the changed slots have piled up. */
+  private sorted(): Ranking {
+    if (this.ranking === null || this.changedList.length > Math.max(64, this.s.size >> 6)) this.ranking = this.rank();
+    return this.ranking;
+  }
+
+  /**
+   * Sorts the rated slots at the current global mean. After the first time it re-sorts the last
+   * order — nearly sorted still, as scores moved little — by insertion, and merges in the changed
+   * slots sorted apart: linear in practice, where a full sort of 27k movies costs milliseconds.
+   */
+  private rank(): Ranking {
+    const s = this.s;
+    const m = this.globalMean;
+    const ids = s.ids;
+    let order: Int32Array;
+    let scores: Float64Array;
+    const kept = this.ranking === null ? null : this.resort(this.ranking.order, m);
+    if (kept === null) {
+      const rated: number[] = [];
+      for (let slot = 0; slot < s.size; slot++) if (s.counts[slot] > 0) rated.push(slot);
+      const score = new Float64Array(s.size);
+      for (const slot of rated) score[slot] = this.bayes(slot, m);
+      rated.sort((a, b) => score[b] - score[a] || ids[a] - ids[b]);
+      order = Int32Array.from(rated);
+      scores = Float64Array.from(rated, (slot) => score[slot]);
+    } else {
+      const changed = this.changedList.filter((slot) => s.counts[slot] > 0).map((slot) => ({ slot, score: this.bayes(slot, m) }));
+      changed.sort((a, b) => b.score - a.score || ids[a.slot] - ids[b.slot]);
+      order = new Int32Array(kept.order.length + changed.length);
+      scores = new Float64Array(order.length);
+      for (let i = 0, j = 0, k = 0; k < order.length; k++) {
+        const fromKept = j >= changed.length || (i < kept.order.length && (kept.scores[i] > changed[j].score || (kept.scores[i] === changed[j].score && ids[kept.order[i]] < ids[changed[j].slot])));
+        if (fromKept) {
+          order[k] = kept.order[i];
+          scores[k] = kept.scores[i++];
+        } else {
+          order[k] = changed[j].slot;
+          scores[k] = changed[j++].score;
+        }
+      }
+    }
+    // Each genre's order: the overall one, filtered in one pass (catalogue slots know their genres).
+    const G = s.genres.length;
+    const genreOrder = Array.from({ length: G }, (_, g) => new Int32Array(s.genrePtr[g + 1] - s.genrePtr[g]));
+    const genreScores = Array.from({ length: G }, (_, g) => new Float64Array(s.genrePtr[g + 1] - s.genrePtr[g]));
+    const filled = new Int32Array(G);
+    const last = this.slotGenrePtr.length - 1;
+    for (let k = 0; k < order.length; k++) {
+      const slot = order[k];
+      if (slot >= last) continue;
+      for (let p = this.slotGenrePtr[slot]; p < this.slotGenrePtr[slot + 1]; p++) {
+        const g = this.slotGenres[p];
+        genreOrder[g][filled[g]] = slot;
+        genreScores[g][filled[g]++] = scores[k];
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      genreOrder[g] = genreOrder[g].subarray(0, filled[g]);
+      genreScores[g] = genreScores[g].subarray(0, filled[g]);
+    }
+    for (const slot of this.changedList) this.changed[slot] = 0;
+    this.changedList = [];
+    return { mean: m, order, scores, genreOrder, genreScores };
+  }
+
+  /**
+   * The unchanged slots of a previous order, re-scored at mean m and re-sorted by insertion; null
+   * when that would move too much (then a full sort is cheaper).
+   */
+  private resort(previous: Int32Array, m: number): { order: Int32Array; scores: Float64Array } | null {
+    const ids = this.s.ids;
+    const order = new Int32Array(previous.length);
+    const scores = new Float64Array(previous.length);
+    let n = 0;
+    for (const slot of previous) {
+      if (this.changed[slot] !== 0) continue;
+      order[n] = slot;
+      scores[n++] = this.bayes(slot, m);
+    }
+    let moves = 0;
+    for (let i = 1; i < n; i++) {
+      const slot = order[i];
+      const score = scores[i];
+      let j = i - 1;
+      while (j >= 0 && (scores[j] < score || (scores[j] === score && ids[order[j]] > ids[slot]))) {
+        order[j + 1] = order[j];
+        scores[j + 1] = scores[j];
+        j--;
+        if (++moves > 16 * n) return null;
+      }
+      order[j + 1] = slot;
+      scores[j + 1] = score;
+    }
+    return { order: order.subarray(0, n), scores: scores.subarray(0, n) };
+  }
+
+  private inGenre(slot: number, g: number): boolean {
+    if (slot >= this.slotGenrePtr.length - 1) return false;
+    for (let k = this.slotGenrePtr[slot]; k < this.slotGenrePtr[slot + 1]; k++) if (this.slotGenres[k] === g) return true;
+    return false;
+  }
+
   private bayes(slot: number, m: number): number {
     const s = this.s;
     return (s.prior * m + s.sums[slot]) / (s.prior + s.counts[slot]);
+  }
+
+  /** The slot of a raw id, or -1. */
+  private slotOf(id: number): number {
+    if (id >= 0 && id < TABLE_IDS) return id < this.slotTable.length && Number.isInteger(id) ? this.slotTable[id] : -1;
+    return this.slotMap.get(id) ?? -1;
+  }
+
+  private setSlot(id: number, slot: number): void {
+    if (id >= 0 && id < TABLE_IDS) {
+      if (id >= this.slotTable.length) {
+        const table = new Int32Array(Math.min(TABLE_IDS, Math.max(id + 1, this.slotTable.length * 2))).fill(-1);
+        table.set(this.slotTable);
+        this.slotTable = table;
+      }
+      this.slotTable[id] = slot;
+    } else {
+      this.slotMap.set(id, slot);
+    }
   }
 
   /** A slot for a movie first seen by add(); arrays grow by doubling. */
@@ -262,7 +473,7 @@ export class PopularityModel implements Recommender {
     const s = this.s;
     if (s.size === s.ids.length) {
       const capacity = Math.max(16, s.ids.length * 2);
-      const grow = <T extends Int32Array | Float64Array>(a: T, Ctor: new (n: number) => T): T => {
+      const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, Ctor: new (n: number) => T): T => {
         const out = new Ctor(capacity);
         out.set(a as never);
         return out;
@@ -270,12 +481,14 @@ export class PopularityModel implements Recommender {
       s.ids = grow(s.ids, Int32Array);
       s.counts = grow(s.counts, Float64Array);
       s.sums = grow(s.sums, Float64Array);
+      this.changed = grow(this.changed, Uint8Array);
+      this.seen = grow(this.seen, Uint8Array);
     }
     const slot = s.size++;
     s.ids[slot] = movieId;
     s.counts[slot] = 0;
     s.sums[slot] = 0;
-    this.slotOf.set(movieId, slot);
+    this.setSlot(movieId, slot);
     return slot;
   }
 }

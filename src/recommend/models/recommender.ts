@@ -120,6 +120,49 @@ function worse(sa: number, ia: number, sb: number, ib: number): boolean {
   return sa < sb || (sa === sb && ia > ib);
 }
 
+/**
+ * What a model derives from a user's history (a fold-in, a profile), kept for the last `capacity`
+ * users and reused while their history is unchanged: the service asks recommend and then predict
+ * for each returned movie with one history, and a user's next request usually brings the same
+ * history again. An entry is found by user id and checked against the history's length and two
+ * 32-bit hashes of its ids and exact ratings, O(n) — far below what is derived from it.
+ */
+export class HistoryCache<T> {
+  private readonly entries = new Map<number, { movies: number; ratings: number; h1: number; h2: number; value: T }>();
+
+  constructor(readonly capacity: number) {}
+
+  /** The value for this history: the kept one when the history is the same, else `derive`'s (then kept). */
+  get(user: UserHistory, derive: (user: UserHistory) => T): T {
+    const { movies, ratings } = user;
+    const n = Math.min(movies.length, ratings.length);
+    const bits = new Int32Array(ratings.buffer, ratings.byteOffset, n);
+    let h1 = 0x2545f491 ^ n;
+    let h2 = 0x6a09e667 ^ user.userId;
+    for (let k = 0; k < n; k++) {
+      h1 = Math.imul(h1 ^ movies[k], 0x9e3779b1);
+      h1 = Math.imul(h1 ^ bits[k], 0x85ebca6b);
+      h2 = (Math.imul(h2 ^ bits[k], 0xc2b2ae35) + movies[k]) | 0;
+      h2 ^= h2 >>> 15;
+    }
+    const hit = this.entries.get(user.userId);
+    if (hit !== undefined && hit.movies === movies.length && hit.ratings === ratings.length && hit.h1 === h1 && hit.h2 === h2) {
+      this.entries.delete(user.userId);
+      this.entries.set(user.userId, hit);
+      return hit.value;
+    }
+    const value = derive(user);
+    this.entries.delete(user.userId);
+    this.entries.set(user.userId, { movies: movies.length, ratings: ratings.length, h1, h2, value });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
 export function clamp(value: number, scale: { min: number; max: number }): number {
   return value < scale.min ? scale.min : value > scale.max ? scale.max : value;
 }

@@ -102,11 +102,14 @@ export class RegistryError extends Error {
 }
 
 export class ModelRegistry {
+  /** The data dir the registry belongs to (its datasets are beside it). */
+  readonly dataDir: string;
   /** `<dataDir>/models` */
   readonly root: string;
 
   constructor(dataDir: string) {
-    this.root = join(resolve(dataDir), 'models');
+    this.dataDir = resolve(dataDir);
+    this.root = join(this.dataDir, 'models');
   }
 
   /** Every version (of one model, or of all), newest first; unreadable metadata gives an entry with `error`. */
@@ -253,13 +256,21 @@ export class ModelRegistry {
   }
 
   /**
-   * Removes a version. The latest one only with `force`: `latest` then moves to the newest other
-   * readable version, or is removed when none is left. The directory is renamed away before it is
+   * Removes a version. The latest one, or one the latest hybrid blends, only with `force`: `latest`
+   * then moves to the newest other readable version, or is removed when none is left (and the
+   * hybrid cannot be loaded until it is trained again). The directory is renamed away before it is
    * deleted, so no reader finds a half-deleted version under its name.
    */
   remove(model: ModelName, version: string, options: { force?: boolean } = {}): void {
     const dir = this.dir(model, version);
     if (!existsSync(dir)) throw new RegistryError(`no version ${version} of model ${model}`);
+    const hybrid = model === 'hybrid' ? undefined : this.latestHybridOrNone();
+    if (hybrid?.components?.[model] === version && options.force !== true) {
+      throw new RegistryError(
+        `${model} ${version} is a component of the latest hybrid (hybrid ${hybrid.version}), which could not be loaded without it; ` +
+          'pass --force to remove it anyway, or train the hybrid again first (streamrec train --models hybrid)',
+      );
+    }
     if (this.latestVersion(model) === version) {
       if (options.force !== true) throw new RegistryError(`${model} ${version} is the latest version; pass --force to remove it anyway`);
       const next = this.list(model).find((e) => e.version !== version && e.metadata !== undefined);
@@ -270,6 +281,15 @@ export class ModelRegistry {
     renameSync(dir, trash);
     fsyncPath(join(this.root, model));
     rmSync(trash, { recursive: true, force: true });
+  }
+
+  /** The latest hybrid's metadata; none when there is no hybrid or it is unreadable (nothing to protect then). */
+  private latestHybridOrNone(): ModelMetadata | undefined {
+    try {
+      return this.latest('hybrid');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Re-hashes a version's artefacts: a CorruptArtefactError names the first missing, resized or altered file. */

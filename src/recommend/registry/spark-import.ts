@@ -7,9 +7,11 @@
 // Spark's prediction is the plain dot product of the two factor vectors: no global mean, no biases.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DuckDBListVector, quotedString, type DuckDBConnection } from '@duckdb/node-api';
 import { openMemoryDuckDB } from '../../lake/duckdb-common.js';
+import { datasetsRoot, latestDataset, listDatasets, readManifest } from '../data/dataset.js';
+import { checkDatasetName, datasetDir } from '../data/import.js';
 import { AlsModel } from '../models/als.js';
 import type { DatasetInfo, ModelMetadata, ModelRegistry } from './registry.js';
 
@@ -21,7 +23,11 @@ export class SparkImportError extends Error {
 }
 
 export interface SparkImportOptions {
-  /** The dataset the Spark model was trained on, for the metadata (default: the directory's name). */
+  /**
+   * The imported dataset the Spark model was trained on: the server serves the model with its
+   * catalogue and users' ratings. Default: the latest dataset imported into the registry's data
+   * dir; either way it must exist.
+   */
   datasetName?: string;
   /** The rating scale predictions are clamped to (default MovieLens: 0.5 to 5). */
   scale?: { min: number; max: number };
@@ -49,6 +55,7 @@ export async function importSparkAls(sparkDir: string, registry: ModelRegistry, 
   const started = performance.now();
   const source = readSparkAlsMetadata(sparkDir);
   const { users, items } = await readSparkFactors(source);
+  const datasetName = trainingDataset(registry.dataDir, options.datasetName);
   const paramMap = source.metadata.paramMap ?? {};
   const params: Record<string, unknown> = { source: 'spark', ...paramMap, rank: source.rank };
   if (source.metadata.sparkVersion !== undefined) params.sparkVersion = source.metadata.sparkVersion;
@@ -63,7 +70,7 @@ export async function importSparkAls(sparkDir: string, registry: ModelRegistry, 
     params,
   });
   const dataset: DatasetInfo = {
-    name: options.datasetName ?? basename(resolve(sparkDir)),
+    name: datasetName,
     ratings: 0, // Spark's model does not record its training data
     users: users.ids.length,
     movies: items.ids.length,
@@ -86,6 +93,29 @@ export async function importSparkAls(sparkDir: string, registry: ModelRegistry, 
     rmSync(staged.dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The dataset a Spark model is served with: the one named (it must be imported), else the latest
+ * imported. A model without its dataset could not be served (no catalogue, no users' ratings).
+ */
+export function trainingDataset(dataDir: string, name: string | undefined): string {
+  const howTo = 'import the MovieLens data the Spark model was trained on first (streamrec dataset import <dir>)';
+  if (name === undefined) {
+    const latest = latestDataset(dataDir);
+    if (latest === undefined) throw new SparkImportError(`no dataset in ${datasetsRoot(dataDir)}: ${howTo}; the server serves the model with that dataset's movies and users' ratings`);
+    return latest.name;
+  }
+  try {
+    checkDatasetName(name);
+  } catch (err) {
+    throw new SparkImportError((err as Error).message);
+  }
+  if (readManifest(datasetDir(dataDir, name)) === undefined) {
+    const known = listDatasets(dataDir).map((d) => d.name);
+    throw new SparkImportError(`--name ${name}: no dataset "${name}" in ${datasetsRoot(dataDir)} (${known.length > 0 ? `imported: ${known.join(', ')}` : 'none is imported'}); ${howTo}`);
+  }
+  return name;
 }
 
 /**

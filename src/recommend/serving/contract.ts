@@ -71,10 +71,17 @@ export interface RecommendHealthResponse {
   models: Record<string, string>;
   cache_stats: CacheStatsResponse;
   online: {
+    /** Reading the ratings topic without error. */
     following: boolean;
+    /** Still reading what the topic held when the server started (it reads from the earliest offset). */
+    catching_up: boolean;
     ratings_applied: number;
+    /** Streamed ratings not newer than the dataset's newest rating: the training data holds them. */
+    ratings_already_in_dataset: number;
     users_with_new_ratings: number;
     consumer_lag: number | null;
+    /** Why following fails, while it does. */
+    last_error: string | null;
   };
   last_reload: { at: string | null; error: string | null; notes: string[] };
   timestamp: string;

@@ -1,52 +1,52 @@
 // What the server serves at one moment: the loaded models with their versions, the dataset they
 // were trained on (catalogue and users' histories) and the popularity fallback. Immutable once
 // built; a reload builds a new one beside it and the service swaps one reference.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Catalogue } from '../../pipelines/ratings/catalogue.js';
-import type { Movie } from '../../pipelines/ratings/movie.js';
-import { loadDataset } from '../data/dataset.js';
-import { datasetDir } from '../data/import.js';
-import { buildInteractions } from '../data/interactions.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { loadRegisteredModel } from '../models/load-model.js';
+import { HybridModel } from '../models/hybrid.js';
 import { PopularityModel } from '../models/popularity.js';
 import type { ModelName, Recommender } from '../models/recommender.js';
 import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
 import { SERVING_MODELS, type ServingModelName } from './contract.js';
-import { TrainingHistories } from './user-histories.js';
+import { datasetPopularity, loadServingData, type ServingData } from './serving-data.js';
 
-/** The dataset side of a model set: shared by consecutive sets trained on the same data. */
-export interface ServingData {
-  /** `<name>@<fingerprint>`: equal keys, same data. */
-  key: string;
-  name: string;
-  catalogue: Catalogue;
-  histories: TrainingHistories;
-  /** Lower-cased genre → its canonical spelling and the catalogue's movies of that genre. */
-  genres: Map<string, { name: string; movies: Int32Array }>;
-  /** How many distinct movies the ratings hold. */
-  ratedMovies: number;
-  /** Built from the dataset when no popularity model is registered. */
-  popularity?: PopularityModel;
+export type { ServingData } from './serving-data.js';
+
+/** A model whose latest version could not be loaded. */
+export interface LoadFailure {
+  model: ModelName;
+  version: string;
+  error: string;
+  /** The version served instead (the one loaded before), if any. */
+  serving?: string;
 }
 
 export interface ModelSet {
   models: ReadonlyMap<ServingModelName, Recommender>;
-  /** Versions of every model in the set, the popularity fallback included. */
+  /** Versions of every model in the set, the popularity fallback included when it is registered. */
   versions: Partial<Record<ModelName, string>>;
   metadata: Partial<Record<ModelName, ModelMetadata>>;
   defaultModel: ServingModelName;
   popularity: PopularityModel;
+  /**
+   * Every popularity instance in the set that streamed ratings must reach: the fallback and the
+   * hybrid's component (the same instance unless the hybrid blends another popularity version).
+   */
+  streamedPopularity: readonly PopularityModel[];
   data: ServingData;
   loadedAt: string;
   /** Things worth telling an operator: models skipped and why. */
   notes: string[];
+  failures: LoadFailure[];
 }
+
+/** The models in load order: a hybrid's components before it, so it can reuse them. */
+const LOAD_ORDER: readonly ModelName[] = ['als', 'itemcf', 'content', 'popularity', 'hybrid'];
 
 /** The version of each model `latest` points to now (absent: none). */
 export function latestVersions(registry: ModelRegistry): Partial<Record<ModelName, string>> {
   const out: Partial<Record<ModelName, string>> = {};
-  for (const name of [...SERVING_MODELS, 'popularity'] as ModelName[]) {
+  for (const name of LOAD_ORDER) {
     const v = registry.latestVersion(name);
     if (v !== undefined) out[name] = v;
   }
@@ -66,125 +66,137 @@ export class NoModelError extends Error {
 /**
  * Loads the latest version of every model into a new set. The dataset is the default model's
  * (hybrid, else als, itemcf, content); models trained on another dataset are skipped with a note,
- * since one catalogue and one set of histories is served. `previous` lends its dataset side when
- * the data is the same, so a new model version does not reload 20M ratings.
- * Throws NoModelError when no serving model is registered; a model that fails to load throws.
+ * since one catalogue and one set of histories is served. Each model loads on its own: one that
+ * fails is reported in `failures` and, when `previous` served it on the same data, its version
+ * there keeps serving. A version already in `previous` is taken as loaded (popularity keeps what
+ * it streamed), and a hybrid blends the component instances of this set when the versions match.
+ * Every newly loaded model answers one recommendation before the set is returned, so the first
+ * request after the swap does not pay for lazy set-up.
+ * Throws NoModelError when no serving model is registered, and an error naming the failures when
+ * none could be loaded.
  */
 export async function loadModelSet(registry: ModelRegistry, dataDir: string, previous: ModelSet | null): Promise<ModelSet> {
   const notes: string[] = [];
+  const failures: LoadFailure[] = [];
   const metadata: Partial<Record<ModelName, ModelMetadata>> = {};
-  for (const name of [...SERVING_MODELS, 'popularity'] as ModelName[]) {
-    const meta = registry.latest(name);
-    if (meta) metadata[name] = meta;
+  for (const name of LOAD_ORDER) {
+    try {
+      const meta = registry.latest(name);
+      if (meta) metadata[name] = meta;
+    } catch (err) {
+      failures.push({ model: name, version: safeLatestVersion(registry, name), error: (err as Error).message });
+    }
   }
-  const defaultModel = SERVING_MODELS.find((m) => metadata[m] !== undefined);
-  if (defaultModel === undefined) throw new NoModelError('no recommendation model in the registry');
-  const datasetName = metadata[defaultModel]!.dataset.name;
-
+  const first = SERVING_MODELS.find((m) => metadata[m] !== undefined);
+  if (first === undefined) {
+    if (failures.length > 0) throw new Error(describeFailures(failures));
+    throw new NoModelError('no recommendation model in the registry');
+  }
+  const datasetName = metadata[first]!.dataset.name;
   for (const name of Object.keys(metadata) as ModelName[]) {
     const other = metadata[name]!.dataset.name;
     if (other !== datasetName) {
-      notes.push(`${name} ${metadata[name]!.version} skipped: trained on dataset "${other}", serving "${datasetName}" (the ${defaultModel} model's)`);
+      notes.push(`${name} ${metadata[name]!.version} skipped: trained on dataset "${other}", serving "${datasetName}" (the ${first} model's)`);
       delete metadata[name];
     }
   }
 
-  const data = await servingData(dataDir, datasetName, previous?.data ?? null, notes, metadata.popularity === undefined);
+  const data = await loadServingData(dataDir, datasetName, previous?.data ?? null, notes);
+  const sameData = previous !== null && previous.data === data;
+  const loaded = new Map<ModelName, { version: string; model: Recommender }>();
+  // An instance of `name` at `version` already in hand: this set's, else the previous set's.
+  const inHand = (name: ModelName, version: string): Recommender | undefined => {
+    const here = loaded.get(name);
+    if (here?.version === version) return here.model;
+    if (!sameData || previous.versions[name] !== version) return undefined;
+    return name === 'popularity' ? previous.popularity : previous.models.get(name as ServingModelName);
+  };
+
+  for (const name of LOAD_ORDER) {
+    const failed = failures.find((f) => f.model === name);
+    const meta = metadata[name];
+    if (meta) {
+      const kept = inHand(name, meta.version);
+      if (kept) {
+        loaded.set(name, { version: meta.version, model: kept });
+        continue;
+      }
+      try {
+        const model = await loadRegisteredModel(registry, name, meta.version, { reuse: inHand });
+        warmUp(model, data);
+        loaded.set(name, { version: meta.version, model });
+        await yieldToEventLoop();
+        continue;
+      } catch (err) {
+        failures.push({ model: name, version: meta.version, error: (err as Error).message });
+      }
+    } else if (!failed) {
+      continue; // not registered (or on another dataset)
+    }
+    // Its latest version failed: the one served before, on the same data, goes on serving.
+    const failure = failures.find((f) => f.model === name)!;
+    const before = sameData ? previous.versions[name] : undefined;
+    const model = before === undefined ? undefined : inHand(name, before);
+    if (before !== undefined && model !== undefined) {
+      loaded.set(name, { version: before, model });
+      failure.serving = before;
+      notes.push(`${name} ${failure.version} failed to load: still serving ${name} ${before}`);
+    } else {
+      notes.push(`${name} ${failure.version} failed to load: not served`);
+    }
+  }
+
   const models = new Map<ServingModelName, Recommender>();
   const versions: Partial<Record<ModelName, string>> = {};
-  // A version already served is kept as loaded: no reload cost, and popularity keeps what it streamed.
-  const same = (name: ModelName, version: string) => previous !== null && previous.versions[name] === version && previous.data === data;
   for (const name of SERVING_MODELS) {
-    const meta = metadata[name];
-    if (!meta) continue;
-    models.set(name, same(name, meta.version) ? previous!.models.get(name)! : await loadRegisteredModel(registry, name, meta.version));
-    versions[name] = meta.version;
+    const l = loaded.get(name);
+    if (!l) continue;
+    models.set(name, l.model);
+    versions[name] = l.version;
   }
+  const defaultModel = SERVING_MODELS.find((m) => models.has(m));
+  if (defaultModel === undefined) throw new Error(describeFailures(failures));
 
   let popularity: PopularityModel;
-  const popMeta = metadata.popularity;
-  if (popMeta) {
-    popularity = same('popularity', popMeta.version) ? previous!.popularity : ((await loadRegisteredModel(registry, 'popularity', popMeta.version)) as PopularityModel);
-    versions.popularity = popMeta.version;
+  const registered = loaded.get('popularity');
+  if (registered && registered.model instanceof PopularityModel) {
+    popularity = registered.model;
+    versions.popularity = registered.version;
   } else {
-    // servingData built it while the ratings were in memory (or an earlier set did).
-    popularity = data.popularity ?? (data.popularity = await popularityFromDataset(dataDir, datasetName, data.catalogue));
-    notes.push(`no popularity model registered: the fallback ranks dataset "${datasetName}" by Bayesian average`);
+    // Trained on the dataset once (in a worker) and kept with it for the sets that follow.
+    popularity = await datasetPopularity(dataDir, data);
+    notes.push(`no popularity model loaded: the fallback ranks dataset "${datasetName}" by Bayesian average`);
   }
-  return { models, versions, metadata, defaultModel, popularity, data, loadedAt: new Date().toISOString(), notes };
+  const streamedPopularity = [popularity];
+  const hybrid = models.get('hybrid');
+  const blended = hybrid instanceof HybridModel ? hybrid.components.get('popularity') : undefined;
+  if (blended instanceof PopularityModel && blended !== popularity) streamedPopularity.push(blended);
+  for (const name of Object.keys(metadata) as ModelName[]) if (versions[name] !== metadata[name]!.version) delete metadata[name];
+  return { models, versions, metadata, defaultModel, popularity, streamedPopularity, data, loadedAt: new Date().toISOString(), notes, failures };
 }
 
-/** The dataset side, reused from `previous` when it is the same data. */
-async function servingData(dataDir: string, name: string, previous: ServingData | null, notes: string[], needPopularity: boolean): Promise<ServingData> {
-  const dir = datasetDir(dataDir, name);
-  const key = `${name}@${dataIdentity(dir)}`;
-  if (previous && previous.key === key) return previous;
-  if (!existsSync(dir)) {
-    throw new Error(`the models were trained on dataset "${name}", which is not in ${join(dataDir, 'datasets')}: import it again (streamrec dataset import) or retrain`);
-  }
-  const dataset = await loadDataset(dir);
-  const histories = await TrainingHistories.fromColumns(dataset.ratings.columns);
-  if (dataset.catalogue.size === 0) notes.push(`dataset "${name}" has no movie catalogue: titles and genres are empty`);
-  const data: ServingData = {
-    key,
-    name,
-    catalogue: dataset.catalogue,
-    histories,
-    genres: genreIndex(dataset.catalogue.all()),
-    ratedMovies: countDistinct(dataset.ratings.columns.movies),
-  };
-  if (needPopularity) data.popularity = PopularityModel.train(buildInteractions(dataset.ratings.columns), dataset.catalogue);
-  return data;
+/** One failure a line, for an error message. */
+export function describeFailures(failures: readonly LoadFailure[]): string {
+  return failures.map((f) => `${f.model} ${f.version}: ${f.error}`).join('; ');
 }
 
-/** The fingerprint the import recorded, else the ratings file's size and time: cheap, no read of the data. */
-function dataIdentity(dir: string): string {
+/**
+ * One recommendation from a freshly loaded model for a user of the dataset, so lazily built state
+ * (ALS's scoring kernel, caches) exists before the model meets traffic. A model that throws
+ * here is treated as one that failed to load.
+ */
+function warmUp(model: Recommender, data: ServingData): void {
+  const users = data.histories.users;
+  if (users.size === 0) return;
+  const userId = users.ids[users.size >> 1];
+  const trained = data.histories.of(userId)!;
+  model.recommend({ userId, movies: trained.movies, ratings: trained.ratings }, 10);
+}
+
+function safeLatestVersion(registry: ModelRegistry, name: ModelName): string {
   try {
-    const manifest = JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')) as { fingerprint?: unknown };
-    if (typeof manifest.fingerprint === 'string') return manifest.fingerprint;
+    return registry.latestVersion(name) ?? '(latest)';
   } catch {
-    // no manifest: fall through
+    return '(latest)';
   }
-  try {
-    const s = statSync(join(dir, 'ratings.bin'));
-    return `${s.size}-${s.mtimeMs}`;
-  } catch {
-    return 'missing';
-  }
-}
-
-async function popularityFromDataset(dataDir: string, name: string, catalogue: Catalogue): Promise<PopularityModel> {
-  const dataset = await loadDataset(datasetDir(dataDir, name));
-  return PopularityModel.train(buildInteractions(dataset.ratings.columns), catalogue);
-}
-
-function genreIndex(movies: Movie[]): Map<string, { name: string; movies: Int32Array }> {
-  const lists = new Map<string, { name: string; ids: number[] }>();
-  for (const m of movies) {
-    for (const g of m.genres) {
-      const k = g.toLowerCase();
-      let l = lists.get(k);
-      if (!l) lists.set(k, (l = { name: g, ids: [] }));
-      l.ids.push(m.movieId);
-    }
-  }
-  const out = new Map<string, { name: string; movies: Int32Array }>();
-  for (const [k, l] of lists) out.set(k, { name: l.name, movies: Int32Array.from(l.ids) });
-  return out;
-}
-
-function countDistinct(ids: Int32Array): number {
-  if (ids.length === 0) return 0;
-  let max = 0;
-  for (let i = 0; i < ids.length; i++) if (ids[i] > max) max = ids[i];
-  if (max > 1 << 26) return new Set(ids).size;
-  const seen = new Uint8Array(max + 1);
-  let n = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (seen[ids[i]] === 0) {
-      seen[ids[i]] = 1;
-      n++;
-    }
-  }
-  return n;
 }

@@ -17,7 +17,7 @@ import {
   type SimilarItem,
   type SimilarResponse,
 } from './contract.js';
-import { latestVersions, loadModelSet, NoModelError, sameVersions, type ModelSet } from './model-set.js';
+import { describeFailures, latestVersions, loadModelSet, NoModelError, sameVersions, type LoadFailure, type ModelSet } from './model-set.js';
 import { RatingsFollower } from './ratings-follower.js';
 import { RecommendationCache, type CacheOptions } from './recommendation-cache.js';
 import { RatingsOverlay, UserHistories } from './user-histories.js';
@@ -92,6 +92,8 @@ export interface ReloadResult {
   versions: Partial<Record<ModelName, string>>;
   error?: string;
   notes: string[];
+  /** Models whose latest version failed to load (the others were loaded and swapped in). */
+  failures: LoadFailure[];
 }
 
 export class RecommendationService {
@@ -107,6 +109,8 @@ export class RecommendationService {
   private attempted: Partial<Record<ModelName, string>> | null = null;
   private lastReload: { at: string | null; error: string | null; notes: string[] } = { at: null, error: null, notes: [] };
   private closed = false;
+  /** Streamed ratings dropped because the served dataset already holds them (not newer than its newest rating). */
+  private alreadyInDataset = 0;
 
   constructor(private readonly options: RecommendationServiceOptions) {
     this.registry = new ModelRegistry(options.dataDir);
@@ -163,27 +167,31 @@ export class RecommendationService {
     try {
       this.attempted = latestVersions(this.registry);
       const set = await loadModelSet(this.registry, this.options.dataDir, previous?.set ?? null);
-      if (this.closed) return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, notes: [] };
+      if (this.closed) return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, notes: [], failures: [] };
+      const error = set.failures.length > 0 ? `loading the models failed: ${describeFailures(set.failures)}` : null;
+      if (error !== null) this.options.logger?.error({ failures: set.failures }, 'some models failed to load: serving the others');
       if (previous && set.data === previous.set.data && sameVersions(set.versions, previous.set.versions)) {
-        // Nothing changed (e.g. a reload by hand): keep the set and its cached answers.
-        this.lastReload = { at: new Date().toISOString(), error: null, notes: set.notes };
-        return { loaded: true, swapped: false, versions: set.versions, notes: set.notes };
+        // Nothing changed (e.g. a reload by hand, or only failures): keep the set and its cached answers.
+        this.lastReload = { at: new Date().toISOString(), error, notes: set.notes };
+        return { loaded: true, swapped: false, versions: previous.set.versions, notes: set.notes, failures: set.failures, ...(error ? { error } : {}) };
       }
-      if (previous && set.popularity !== previous.set.popularity) {
-        // A fresh popularity model has not seen what streamed in since its dataset was taken.
-        for (const r of this.overlay.since(set.data.histories.maxTimestamp)) set.popularity.add(r.movieId, r.rating);
+      // A popularity instance new to service has not seen what streamed in since its dataset was taken.
+      const streamed = this.overlay.since(set.data.histories.maxTimestamp);
+      for (const popularity of set.streamedPopularity) {
+        if (previous?.set.streamedPopularity.includes(popularity)) continue;
+        for (const r of streamed) popularity.add(r.movieId, r.rating);
       }
       this.serving = { set, histories: new UserHistories(set.data.histories, this.overlay) };
       this.cache.clear();
-      this.lastReload = { at: set.loadedAt, error: null, notes: set.notes };
+      this.lastReload = { at: set.loadedAt, error, notes: set.notes };
       this.options.logger?.info({ versions: set.versions, notes: set.notes }, 'recommendation models loaded');
       this.startFollowing();
-      return { loaded: true, swapped: true, versions: set.versions, notes: set.notes };
+      return { loaded: true, swapped: true, versions: set.versions, notes: set.notes, failures: set.failures, ...(error ? { error } : {}) };
     } catch (err) {
       const message = err instanceof NoModelError ? (previous ? 'no recommendation model in the registry any more: still serving the models loaded before' : NO_MODEL_MESSAGE) : `loading the models failed: ${(err as Error).message}`;
       this.lastReload = { at: new Date().toISOString(), error: message, notes: [] };
       if (!(err instanceof NoModelError)) this.options.logger?.error({ err }, previous ? 'model reload failed: still serving the previous models' : 'model load failed');
-      return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, error: message, notes: [] };
+      return { loaded: false, swapped: false, versions: previous?.set.versions ?? {}, error: message, notes: [], failures: [] };
     } finally {
       this.reloading = false;
     }
@@ -200,12 +208,21 @@ export class RecommendationService {
     this.follower.start();
   }
 
-  /** Applies new ratings: the users' histories, the popularity fallback, and their cached answers. */
+  /**
+   * Applies streamed ratings newer than the served dataset's newest one (the older ones are in the
+   * training data already): the users' histories, the popularity counts, their cached answers.
+   */
   applyRatings(ratings: readonly Rating[]): void {
-    const popularity = this.serving?.set.popularity;
+    const set = this.serving?.set;
+    if (!set) return;
+    const after = set.data.histories.maxTimestamp;
     for (const r of ratings) {
+      if (!(r.timestamp > after)) {
+        this.alreadyInDataset++;
+        continue;
+      }
       this.overlay.add(r);
-      popularity?.add(r.movieId, r.rating);
+      for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating);
       this.cache.invalidateUser(r.userId);
     }
   }
@@ -249,7 +266,7 @@ export class RecommendationService {
 
   predict(userId: number, movieId: number, modelName?: string): PredictResponse {
     const { set, histories } = this.requireServing();
-    const name = this.modelFor(set, modelName);
+    const name = this.modelFor(set, modelName, 'body');
     const model = set.models.get(name)!;
     const movie = this.movieOf(set, model, movieId);
     return {
@@ -295,10 +312,13 @@ export class RecommendationService {
         ttl_hours: round(cache.ttlMs / 3_600_000, 4),
       },
       online: {
-        following: this.follower !== null,
+        following: this.follower?.stats.following ?? false,
+        catching_up: this.follower?.stats.catchingUp ?? false,
         ratings_applied: this.overlay.applied,
+        ratings_already_in_dataset: this.alreadyInDataset,
         users_with_new_ratings: this.overlay.userCount,
         consumer_lag: this.follower?.stats.lag ?? null,
+        last_error: this.follower?.stats.lastError ?? null,
       },
       last_reload: { ...this.lastReload },
       timestamp: new Date().toISOString(),
@@ -350,12 +370,13 @@ export class RecommendationService {
     throw new RecommendError(503, error && error !== NO_MODEL_MESSAGE ? `${NO_MODEL_MESSAGE}; the last load failed: ${error}` : NO_MODEL_MESSAGE);
   }
 
-  private modelFor(set: ModelSet, name: string | undefined): ServingModelName {
+  /** The model asked for (by the parameter `model` of the query string or the body), else the default. */
+  private modelFor(set: ModelSet, name: string | undefined, where: 'querystring' | 'body' = 'querystring'): ServingModelName {
     if (name === undefined) return set.defaultModel;
     if (set.models.has(name as ServingModelName)) return name as ServingModelName;
     const loaded = SERVING_MODELS.filter((m) => set.models.has(m));
     const what = (SERVING_MODELS as readonly string[]).includes(name) ? `model "${name}" is not loaded` : `unknown model "${name}"`;
-    throw new RecommendError(400, `querystring/model: ${what}; loaded: ${loaded.join(', ')}`);
+    throw new RecommendError(400, `${where}/model: ${what}; loaded: ${loaded.join(', ')}`);
   }
 
   private genreOf(set: ModelSet, genre: string): { name: string; movies: Int32Array } {

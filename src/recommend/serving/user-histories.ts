@@ -9,6 +9,82 @@ import type { UserHistory } from '../models/recommender.js';
 /** Rows handled between yields to the event loop while building (keeps a live server responsive). */
 const CHUNK = 1 << 21;
 
+/** The training ratings by user as plain arrays: what a worker builds and hands over. */
+export interface HistoryArrays {
+  /** The distinct user ids, ascending. */
+  userIds: Int32Array;
+  /** users + 1 entries: user u's ratings are rows ptr[u]..ptr[u+1]. */
+  ptr: Int32Array;
+  movies: Int32Array;
+  ratings: Float32Array;
+  /** The newest rating's time (epoch ms), or -Infinity when empty. */
+  maxTimestamp: number;
+}
+
+/**
+ * The ratings as the grouping reads them: every row's user at once (it is read twice), the other
+ * columns a range of rows at a time — so a reader of the ratings file need not hold them whole.
+ */
+export interface RatingRows {
+  users: Int32Array;
+  /** The newest rating's time (epoch ms), or -Infinity when empty. */
+  maxTimestamp: number;
+  /** Movies and ratings of rows [from, to); the views may be reused by the next call. */
+  slice(from: number, to: number): { movies: Int32Array; ratings: Float32Array };
+}
+
+/** In-memory columns as RatingRows. */
+export function columnRows(columns: RatingColumns): RatingRows {
+  let maxTimestamp = -Infinity;
+  for (let i = 0; i < columns.timestamps.length; i++) if (columns.timestamps[i] > maxTimestamp) maxTimestamp = columns.timestamps[i];
+  return {
+    users: columns.users,
+    maxTimestamp,
+    slice: (from, to) => ({ movies: columns.movies.subarray(from, to), ratings: columns.ratings.subarray(from, to) }),
+  };
+}
+
+/**
+ * A counting sort of the rows by user, O(n), in steps: each `yield` is a point where an async
+ * caller may let the event loop run. The result holds copies: the caller may drop the rows (and
+ * any file buffer behind them) afterwards.
+ */
+function* groupByUser(rows: RatingRows): Generator<void, HistoryArrays> {
+  const n = rows.users.length;
+  const users = IdIndex.of(rows.users);
+  yield;
+  const ptr = new Int32Array(users.size + 1);
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    for (let i = start; i < end; i++) ptr[users.index(rows.users[i]) + 1]++;
+    yield;
+  }
+  for (let u = 0; u < users.size; u++) ptr[u + 1] += ptr[u];
+  const next = ptr.slice(0, users.size);
+  const movies = new Int32Array(n);
+  const ratings = new Float32Array(n);
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    const slice = rows.slice(start, end);
+    for (let i = start; i < end; i++) {
+      const at = next[users.index(rows.users[i])]++;
+      movies[at] = slice.movies[i - start];
+      ratings[at] = slice.ratings[i - start];
+    }
+    yield;
+  }
+  return { userIds: users.ids, ptr, movies, ratings, maxTimestamp: rows.maxTimestamp };
+}
+
+/** The ratings grouped by user, in one go (a worker thread's way; see TrainingHistories.fromColumns). */
+export function historyArrays(rows: RatingRows): HistoryArrays {
+  const steps = groupByUser(rows);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
 /** The training ratings by user: `movies[ptr[u]..ptr[u+1])` are user `users.ids[u]`'s movies. */
 export class TrainingHistories {
   private constructor(
@@ -21,42 +97,21 @@ export class TrainingHistories {
   ) {}
 
   static empty(): TrainingHistories {
-    return new TrainingHistories(new IdIndex(new Int32Array(0)), new Int32Array(1), new Int32Array(0), new Float32Array(0), -Infinity);
+    return TrainingHistories.fromArrays({ userIds: new Int32Array(0), ptr: new Int32Array(1), movies: new Int32Array(0), ratings: new Float32Array(0), maxTimestamp: -Infinity });
   }
 
-  /**
-   * A counting sort of the columns by user, O(n), yielding to the event loop every few million
-   * rows so a server reloading a big dataset keeps answering. The columns are copied, so the
-   * caller may drop them (and the file buffer behind them) afterwards.
-   */
+  static fromArrays(a: HistoryArrays): TrainingHistories {
+    return new TrainingHistories(new IdIndex(a.userIds), a.ptr, a.movies, a.ratings, a.maxTimestamp);
+  }
+
+  /** Groups the columns by user on this thread, yielding to the event loop every few million rows. */
   static async fromColumns(columns: RatingColumns): Promise<TrainingHistories> {
-    const n = columns.users.length;
-    const users = IdIndex.of(columns.users);
-    await yieldToEventLoop();
-    const ptr = new Int32Array(users.size + 1);
-    let maxTimestamp = -Infinity;
-    for (let start = 0; start < n; start += CHUNK) {
-      const end = Math.min(n, start + CHUNK);
-      for (let i = start; i < end; i++) {
-        ptr[users.index(columns.users[i]) + 1]++;
-        if (columns.timestamps[i] > maxTimestamp) maxTimestamp = columns.timestamps[i];
-      }
+    const steps = groupByUser(columnRows(columns));
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return TrainingHistories.fromArrays(step.value);
       await yieldToEventLoop();
     }
-    for (let u = 0; u < users.size; u++) ptr[u + 1] += ptr[u];
-    const next = ptr.slice(0, users.size);
-    const movies = new Int32Array(n);
-    const ratings = new Float32Array(n);
-    for (let start = 0; start < n; start += CHUNK) {
-      const end = Math.min(n, start + CHUNK);
-      for (let i = start; i < end; i++) {
-        const at = next[users.index(columns.users[i])]++;
-        movies[at] = columns.movies[i];
-        ratings[at] = columns.ratings[i];
-      }
-      await yieldToEventLoop();
-    }
-    return new TrainingHistories(users, ptr, movies, ratings, maxTimestamp);
   }
 
   get size(): number {

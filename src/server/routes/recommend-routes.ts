@@ -151,7 +151,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     }
     const result = await service.reload();
     const body = { ...result, model_version: service.health().model_version, timestamp: new Date().toISOString() };
-    // Failed: 503 when nothing is served, 500 when the models loaded before are still served.
-    return reply.code(result.loaded ? 200 : service.modelSet ? 500 : 503).send(body);
+    // Failed, wholly or for some models (`failures`): 503 when nothing is served, 500 when models are.
+    return reply.code(result.loaded && result.failures.length === 0 ? 200 : service.modelSet ? 500 : 503).send(body);
   });
 };

@@ -173,14 +173,24 @@ describe('linear algebra', () => {
         for (let c = 0; c < rank; c++) s += x[c] * m[r * rank + c];
         return s;
       });
-      const scorer = new MovieScorer(m, rows, rank);
+      const bias = Float32Array.from({ length: rows }, () => rng.normal());
+      const scorer = new MovieScorer(m, rows, rank, bias);
       assert.equal(scorer.simd, true, 'Node 20 has WebAssembly SIMD');
+      const scores = Float32Array.from(scorer.scores(x));
+      const scoreMax = Array.from({ length: scorer.groups }, (_, g) => scorer.groupMax(g));
       const dots = scorer.dots(x);
       const js = new Float64Array(rows).fill(1);
       addMatVec(m, rows, rank, x, js);
       for (let r = 0; r < rows; r++) {
         assert.ok(Math.abs(dots[r] - plain[r]) < 1e-5 * (1 + Math.abs(plain[r])), `${rows}×${rank} row ${r}: simd ${dots[r]} vs ${plain[r]}`);
+        assert.ok(Math.abs(scores[r] - bias[r] - plain[r]) < 1e-5 * (1 + Math.abs(plain[r])), `${rows}×${rank} row ${r}: with bias`);
         assert.ok(Math.abs(js[r] - 1 - plain[r]) < 1e-12 * (1 + Math.abs(plain[r])), `${rows}×${rank} row ${r}: js`);
+      }
+      // Each group of 16 rows reports its largest result (padding rows beyond the last never count).
+      assert.equal(scorer.groups, Math.ceil(rows / 16));
+      for (let g = 0; g < scorer.groups; g++) {
+        assert.equal(scorer.groupMax(g), Math.max(...dots.subarray(g * 16, Math.min(rows, g * 16 + 16))), `group ${g} of dots`);
+        assert.equal(scoreMax[g], Math.max(...scores.subarray(g * 16, Math.min(rows, g * 16 + 16))), `group ${g} of scores`);
       }
     }
   });
@@ -392,6 +402,72 @@ describe('AlsModel', () => {
     // The mask is cleared between calls: the next user's recommendations are not missing user 10's history.
     assert.ok(model.recommend(emptyHistory(20), 20).some((s) => s.movieId === 4));
     assert.deepEqual(model.recommend(user, 0), []);
+  });
+
+  it('recommend over many groups of movies equals the brute-force ranking', () => {
+    const rng = new Random(31);
+    const k = 6;
+    const movies = 1000;
+    const f: Required<AlsFactors> = {
+      ...handFactors(),
+      movieIds: Int32Array.from({ length: movies }, (_, i) => 3 * i + 1),
+      movieFactors: Float32Array.from({ length: movies * k }, () => rng.normal()),
+      movieBias: Float32Array.from({ length: movies }, () => rng.normal()),
+      userFactors: Float32Array.from({ length: 3 * k }, () => rng.normal()),
+      rank: k,
+    };
+    const model = AlsModel.fromFactors(f);
+    for (let u = 0; u < 3; u++) {
+      const p = f.userFactors.subarray(u * k, (u + 1) * k);
+      const seen = new Set(Array.from({ length: 60 }, () => f.movieIds[rng.int(0, movies - 1)]));
+      const user = { userId: f.userIds[u], movies: Int32Array.from(seen), ratings: new Float32Array(seen.size).fill(3) };
+      for (const exclude of [undefined, (id: number) => id % 7 === 0]) {
+        const want = Array.from(f.movieIds)
+          .map((id, row) => ({ movieId: id, score: score(f, p, f.userBias[u], row) }))
+          .filter((s) => !seen.has(s.movieId) && !(exclude?.(s.movieId) ?? false))
+          .sort((a, b) => b.score - a.score || a.movieId - b.movieId)
+          .slice(0, 40);
+        const got = model.recommend(user, 40, { exclude });
+        assert.deepEqual(got.map((s) => s.movieId), want.map((s) => s.movieId), `user ${u}`);
+        got.forEach((s, i) => assert.ok(Math.abs(s.score - want[i].score) < 1e-5));
+      }
+    }
+  });
+
+  it('folds a history in once for recommend and the predictions after it, and again when the history changes', () => {
+    const f = handFactors();
+    const model = AlsModel.fromFactors(f);
+    let solves = 0;
+    const foldIn = model.foldIn.bind(model);
+    model.foldIn = (h) => {
+      solves++;
+      return foldIn(h);
+    };
+    const expected = (h: UserHistory, movieId: number) => {
+      const v = foldIn(h)!;
+      return score(f, v.factors, v.bias, f.movieIds.indexOf(movieId));
+    };
+    // User 10 is known; fresh ratings make ALS fold them in.
+    const user = history(10, [[2, 5], [8, 1], [14, 4.5], [20, 2]], true);
+    const recs = model.recommend(user, 5);
+    for (const s of recs) assert.ok(Math.abs(model.predict(user, s.movieId) - expected(user, s.movieId)) < 1e-5);
+    assert.ok(Math.abs(recs[0].score - expected(user, recs[0].movieId)) < 1e-5);
+    assert.equal(solves, 1, 'one fold-in for recommend and five predictions');
+    // The same history rebuilt (as a service does per request) is not folded in again.
+    model.predict(history(10, [[2, 5], [8, 1], [14, 4.5], [20, 2]], true), 4);
+    assert.equal(solves, 1);
+    // A rating changed in place, a rating added, another user with the same ratings: folded in anew.
+    user.ratings[1] = 5;
+    assert.ok(Math.abs(model.predict(user, 4) - expected(user, 4)) < 1e-5, 'the changed rating counts');
+    assert.equal(solves, 2);
+    const longer = history(10, [[2, 5], [8, 5], [14, 4.5], [20, 2], [26, 1]], true);
+    assert.ok(Math.abs(model.predict(longer, 4) - expected(longer, 4)) < 1e-5);
+    const other = { ...longer, userId: 999 };
+    assert.ok(Math.abs(model.predict(other, 4) - expected(other, 4)) < 1e-5);
+    assert.equal(solves, 4);
+    // The trained factors of a known user who is not fresh need no fold-in at all.
+    model.predict(history(10, [[2, 5]]), 4);
+    assert.equal(solves, 4);
   });
 
   it('never throws for an unknown user or movie', () => {

@@ -1,10 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
 import type { Genome, MovieTags } from '../../../src/recommend/data/content-features.js';
-import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { ContentModel, trainContent, type ContentParams } from '../../../src/recommend/models/content.js';
+import { CorruptArtefactError, writeArrayFile } from '../../../src/recommend/models/array-file.js';
+import { buildContentVectors } from '../../../src/recommend/models/content-vectors.js';
+import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../../../src/recommend/models/content.js';
 import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
 import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
 import type { Movie } from '../../../src/pipelines/ratings/movie.js';
@@ -161,6 +163,127 @@ describe('trainContent vectors and cosines', () => {
   });
 });
 
+/** Movies with a genome and nothing else; relevance = a rank-`rank` signal plus `noise`. */
+function genomeOnly(seed: number, movies: number, tags: number, rank: number, noise: number) {
+  const rng = new Random(seed);
+  const list: Movie[] = Array.from({ length: movies }, (_, i) => ({ movieId: 10 + i, title: `M${i}`, year: null, genres: ['(no genres listed)'] }));
+  const a = Array.from({ length: movies * rank }, () => rng.normal());
+  const b = Array.from({ length: tags * rank }, () => rng.normal());
+  const relevance = new Float32Array(movies * tags);
+  for (let m = 0; m < movies; m++) {
+    for (let t = 0; t < tags; t++) {
+      let s = 0;
+      for (let k = 0; k < rank; k++) s += a[m * rank + k] * b[t * rank + k];
+      relevance[m * tags + t] = s + noise * rng.normal();
+    }
+  }
+  const genome: Genome = { tags: Array.from({ length: tags }, (_, t) => `g${t}`), movieIds: Int32Array.from(list, (m) => m.movieId), relevance };
+  const rows: [number, number, number][] = [];
+  for (let u = 0; u < 40; u++) for (const m of list) if (rng.chance(0.1)) rows.push([u + 1, m.movieId, rng.int(1, 10) / 2]);
+  return { movies: list, genome, rows };
+}
+
+/** The k largest eigenvalues of a symmetric n×n matrix, by orthogonal (subspace) iteration. */
+function topEigenvalues(g: number[][], k: number, rounds: number): number[] {
+  const n = g.length;
+  const rng = new Random(99);
+  let q = Array.from({ length: k }, () => Array.from({ length: n }, () => rng.normal()));
+  for (let round = 0; round < rounds; round++) {
+    q = q.map((v) => g.map((row) => row.reduce((s, x, j) => s + x * v[j], 0)));
+    // Gram–Schmidt.
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < i; j++) {
+        const d = q[i].reduce((s, x, t) => s + x * q[j][t], 0);
+        q[i] = q[i].map((x, t) => x - d * q[j][t]);
+      }
+      const norm = Math.sqrt(q[i].reduce((s, x) => s + x * x, 0));
+      q[i] = q[i].map((x) => x / norm);
+    }
+  }
+  // Rayleigh quotients of the converged basis.
+  return q.map((v) => g.reduce((s, row, i) => s + v[i] * row.reduce((t, x, j) => t + x * v[j], 0), 0));
+}
+
+describe('the reduced space', () => {
+  it('is exact when dims reach the rank of the vectors, though far below their length', () => {
+    const { movies, genome, rows } = genomeOnly(5, 150, 60, 4, 0);
+    const model = trainContent({ data: interactions(rows), catalogue: Catalogue.fromMovies(movies), genome }, { ...FIXED, dims: 6 });
+    const truth = bruteVectors(movies, genome, undefined, model.params as ContentParams);
+    assert.equal(model.coverage.dims, 4, 'the vectors span 4 directions (centring a rank-4 genome adds none): no more are kept');
+    close(model.coverage.energy, 1, 'energy');
+    for (const a of movies.slice(0, 30)) for (const b of movies) close(model.movieCosine(a.movieId, b.movieId)!, dot(truth.get(a.movieId)!, truth.get(b.movieId)!), `cos(${a.movieId}, ${b.movieId})`);
+  });
+
+  it('keeps as much of the vectors as the best subspace of its size, and its cosines track the full ones', () => {
+    const { movies, genome, rows } = genomeOnly(6, 240, 70, 5, 0.8);
+    const dims = 8;
+    const model = trainContent({ data: interactions(rows), catalogue: Catalogue.fromMovies(movies), genome }, { ...FIXED, dims });
+    const truth = bruteVectors(movies, genome, undefined, model.params as ContentParams);
+    const vs = movies.map((m) => truth.get(m.movieId)!);
+    const gram = vs.map((a) => vs.map((b) => dot(a, b)));
+    const best = topEigenvalues(gram, dims, 150).reduce((s, x) => s + x, 0) / vs.length;
+    const { energy } = model.coverage;
+    assert.ok(energy <= best + 1e-6 && energy >= 0.99 * best, `energy ${energy} vs the best ${dims}-dim subspace's ${best}`);
+    // Pearson correlation of the reduced and full cosines over all pairs.
+    let [sx, sy, sxx, syy, sxy, n] = [0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < movies.length; i++) {
+      for (let j = i + 1; j < movies.length; j++) {
+        const x = gram[i][j];
+        const y = model.movieCosine(movies[i].movieId, movies[j].movieId)!;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+        n++;
+      }
+    }
+    const corr = (sxy / n - (sx / n) * (sy / n)) / Math.sqrt((sxx / n - (sx / n) ** 2) * (syy / n - (sy / n) ** 2));
+    assert.ok(corr > 0.95, `correlation ${corr}`);
+  });
+
+  it('recommend and similar find what a scan of every movie finds, over many groups of movies', () => {
+    const { movies, genome, rows } = genomeOnly(7, 700, 40, 6, 0.5);
+    const model = trainContent({ data: interactions(rows), catalogue: Catalogue.fromMovies(movies), genome }, { ...FIXED, dims: 12 });
+    const all = movies.map((m) => m.movieId);
+    const rng = new Random(3);
+    for (let u = 0; u < 5; u++) {
+      const pairs = Array.from({ length: 30 }, () => [all[rng.int(0, all.length - 1)], rng.int(1, 10) / 2] as [number, number]);
+      const h = history(100 + u, pairs);
+      const profile = model.profileOf(h)!;
+      const seen = new Set(pairs.map((p) => p[0]));
+      for (const exclude of [undefined, (id: number) => id % 5 === 0]) {
+        const want = all
+          .filter((id) => !seen.has(id) && !(exclude?.(id) ?? false))
+          .map((id) => ({ movieId: id, score: model.cosine(profile, id)! }))
+          .sort((a, b) => b.score - a.score || a.movieId - b.movieId)
+          .slice(0, 25);
+        const got = model.recommend(h, 25, { exclude });
+        assert.deepEqual(ids(got), ids(want), `user ${u}`);
+        got.forEach((s, i) => close(s.score, want[i].score, `user ${u} rank ${i}`));
+      }
+      const a = all[rng.int(0, all.length - 1)];
+      const want = all
+        .filter((b) => b !== a)
+        .map((b) => ({ movieId: b, score: model.movieCosine(a, b)! }))
+        .filter((s) => s.score > 0)
+        .sort((x, y) => y.score - x.score || x.movieId - y.movieId)
+        .slice(0, 20);
+      const got = model.similar(a, 20);
+      assert.deepEqual(ids(got), ids(want), `similar(${a})`);
+      got.forEach((s, i) => close(s.score, want[i].score, `similar(${a}) rank ${i}`));
+    }
+  });
+
+  it('is the same for the same seed; dims is checked', () => {
+    const { movies, genome, rows } = genomeOnly(8, 120, 30, 5, 0.5);
+    const train = () => trainContent({ data: interactions(rows), catalogue: Catalogue.fromMovies(movies), genome }, { ...FIXED, dims: 4 });
+    const [a, b] = [train(), train()];
+    for (const m of movies.slice(0, 20)) assert.deepEqual(a.similar(m.movieId, 10), b.similar(m.movieId, 10));
+    assert.throws(() => trainContent({ data: interactions(rows), catalogue: Catalogue.fromMovies(movies), genome }, { dims: 0 }), /dims must be an integer from 1 to 4096, got 0/);
+  });
+});
+
 describe('ContentModel on genres and years alone', () => {
   const movies: Movie[] = [
     { movieId: 1, title: 'A', year: 1991, genres: ['Comedy'] },
@@ -244,6 +367,46 @@ describe('ContentModel on genres and years alone', () => {
       bytes[bytes.length - 5] ^= 0x10;
       writeFileSync(path, bytes);
       assert.throws(() => ContentModel.load(dir), CorruptArtefactError);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('loads a version-1 artefact (the full vectors) and serves it as training would have', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { movies: ms, genome, tags, rows } = randomContent(9);
+      const data = interactions(rows);
+      const catalogue = Catalogue.fromMovies(ms);
+      const model = trainContent({ data, catalogue, genome, tags }, FIXED);
+      // What version 1 wrote: the full vectors, and each movie's mean rating damped by 5 at μ.
+      const { dims: _dims, ...v1Params } = model.params;
+      const v = buildContentVectors(catalogue, genome, tags, v1Params);
+      const itemMean = Float32Array.from(v.movieIds, (id) => {
+        const rs = rows.filter((r) => r[1] === id).map((r) => r[2]);
+        return (rs.reduce((a, b) => a + b, 0) + 5 * data.globalMean) / (rs.length + 5);
+      });
+      mkdirSync(dir, { recursive: true });
+      writeArrayFile(join(dir, 'content.bin'), { format: 'content', version: 1, params: v1Params, globalMean: data.globalMean, scale: model.scale, genomeDim: v.genomeDim, featureNames: v.featureNames }, {
+        users: data.users.ids,
+        movieIds: v.movieIds,
+        itemMean,
+        genomeRow: v.genomeRow,
+        genome: v.genome,
+        metaPtr: v.metaPtr,
+        metaIdx: v.metaIdx,
+        metaVal: v.metaVal,
+      });
+      const loaded = ContentModel.load(dir);
+      assert.equal(loaded.params.dims, DEFAULT_CONTENT_PARAMS.dims);
+      assert.deepEqual(loaded.coverage, model.coverage);
+      const h = history(1, [[ms[0].movieId, 5], [ms[3].movieId, 2], [ms[4].movieId, 4]]);
+      assert.deepEqual(loaded.recommend(h, 10), model.recommend(h, 10));
+      for (const m of ms) {
+        assert.deepEqual(loaded.similar(m.movieId, 6), model.similar(m.movieId, 6));
+        close(loaded.predict(h, m.movieId), model.predict(h, m.movieId), `predict ${m.movieId}`);
+        close(loaded.predict(emptyHistory(5), m.movieId), model.predict(emptyHistory(5), m.movieId), `damped mean ${m.movieId}`);
+      }
     } finally {
       cleanup();
     }

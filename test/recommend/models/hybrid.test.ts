@@ -89,6 +89,40 @@ describe('HybridModel', () => {
     assert.ok(Math.abs(top[0].score - 0.4375) < 1e-12);
   });
 
+  it('fuses long lists of any ids like a brute-force sum, at the depth it asks each component for', () => {
+    const rng = new Random(8);
+    // Ids from a small range (many shared between components) and far ones (negative, large).
+    const id = () => (rng.chance(0.8) ? rng.int(1, 900) : rng.chance(0.5) ? -rng.int(1, 5000) : 2_000_000_000 - rng.int(0, 5000));
+    const lists = new Map<ModelName, number[]>(
+      (['als', 'itemcf', 'content', 'popularity'] as ModelName[]).map((name) => [name, [...new Set(Array.from({ length: 1200 }, id))]]),
+    );
+    const asked: number[] = [];
+    const parts = new Map<ModelName, Recommender>(
+      [...lists].map(([name, list]) => {
+        const model = fixed(name, {}, list);
+        return [name, { ...model, recommend: (u: UserHistory, depth: number) => (asked.push(depth), model.recommend(u, depth)) }];
+      }),
+    );
+    const w: HybridWeights = { rating: { intercept: 0, weights: {} }, ranking: { weights: { als: 0.4, itemcf: 0.3, content: 0.2, popularity: 0 }, rrfK: 60, depth: 3 } };
+    const hybrid = new HybridModel(parts, w);
+    for (const n of [10, 100, 250]) {
+      asked.length = 0;
+      const got = hybrid.recommend(emptyHistory(1), n);
+      const depth = Math.max(50, 3 * n);
+      assert.deepEqual(asked, [depth, depth, depth], 'a component of weight 0 is not asked');
+      const sums = new Map<number, number>();
+      for (const [name, list] of lists) {
+        const weight = w.ranking.weights[name]!;
+        if (weight > 0) list.slice(0, depth).forEach((m, r) => sums.set(m, (sums.get(m) ?? 0) + weight / (60 + r + 1)));
+      }
+      const want = [...sums].map(([movieId, score]) => ({ movieId, score })).sort((a, b) => b.score - a.score || a.movieId - b.movieId).slice(0, n);
+      assert.deepEqual(got.map((s) => s.movieId), want.map((s) => s.movieId), `n = ${n}`);
+      got.forEach((s, i) => assert.ok(Math.abs(s.score - want[i].score) < 1e-12));
+    }
+    // Nothing of one call leaks into the next.
+    assert.deepEqual(hybrid.recommend(emptyHistory(1), 10), hybrid.recommend(emptyHistory(2), 10));
+  });
+
   it('saves its weights and refuses a damaged weights file', () => {
     const { dir, cleanup } = tempDir();
     try {

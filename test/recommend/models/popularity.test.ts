@@ -6,6 +6,7 @@ import { CorruptArtefactError } from '../../../src/recommend/models/array-file.j
 import { PopularityModel } from '../../../src/recommend/models/popularity.js';
 import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
 import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const catalogue = Catalogue.fromMovies([
@@ -93,6 +94,81 @@ describe('PopularityModel', () => {
     assert.deepEqual(model.similar(), []);
     assert.equal(model.knowsUser(), false);
     assert.equal(model.knowsMovie(4), false);
+  });
+
+  it('top and recommend equal a full scan of the Bayesian averages through a stream of adds', () => {
+    const rng = new Random(17);
+    const genreNames = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Western'];
+    const movies = Array.from({ length: 300 }, (_, i) => ({ movieId: 2 * i + 1, title: `M${i}`, year: 2000, genres: genreNames.filter(() => rng.chance(0.3)) }));
+    const rows: [number, number, number][] = [];
+    for (let u = 0; u < 60; u++) for (const m of movies.slice(0, 250)) if (rng.chance(0.2)) rows.push([u, m.movieId, rng.int(1, 10) / 2]);
+    const data = buildInteractions({
+      users: Int32Array.from(rows.map((r) => r[0])),
+      movies: Int32Array.from(rows.map((r) => r[1])),
+      ratings: Float32Array.from(rows.map((r) => r[2])),
+      timestamps: new Float64Array(rows.length),
+    });
+    const C = 4;
+    const model = PopularityModel.train(data, Catalogue.fromMovies(movies), { prior: C });
+    // The reference: its own counts and sums, a full scan, a sort.
+    const count = new Map<number, number>();
+    const sum = new Map<number, number>();
+    const rate = (id: number, r: number) => {
+      count.set(id, (count.get(id) ?? 0) + 1);
+      sum.set(id, (sum.get(id) ?? 0) + r);
+    };
+    for (const [, id, r] of rows) rate(id, r);
+    const genresOf = new Map(movies.map((m) => [m.movieId, m.genres]));
+    const brute = (n: number, genre?: string, skip?: (id: number) => boolean) => {
+      let total = 0;
+      let totalCount = 0;
+      for (const [id, c] of count) {
+        total += sum.get(id)!;
+        totalCount += c;
+      }
+      const m = total / totalCount;
+      return [...count.keys()]
+        .filter((id) => genre === undefined || (genresOf.get(id) ?? []).includes(genre))
+        .filter((id) => skip === undefined || !skip(id))
+        .map((id) => ({ movieId: id, score: (C * m + sum.get(id)!) / (C + count.get(id)!) }))
+        .sort((a, b) => b.score - a.score || a.movieId - b.movieId)
+        .slice(0, n);
+    };
+    const same = (got: { movieId: number; score: number }[], want: { movieId: number; score: number }[], what: string) => {
+      assert.deepEqual(ids(got), ids(want), what);
+      got.forEach((s, i) => assert.ok(Math.abs(s.score - want[i].score) < 1e-9, what));
+    };
+    let queries = 0;
+    for (let step = 0; step < 3000; step++) {
+      // Mostly known movies, some brand-new ones; high ratings drift the global mean upward.
+      const id = rng.chance(0.03) ? 1001 + 2 * rng.int(0, 40) : movies[rng.int(0, 299)].movieId;
+      const r = rng.chance(0.7) ? 5 : rng.int(1, 10) / 2;
+      model.add(id, r);
+      rate(id, r);
+      if (step % 7 !== 0) continue;
+      queries++;
+      const n = [1, 5, 20, 100, 400][rng.int(0, 4)];
+      const genre = rng.chance(0.5) ? genreNames[rng.int(0, genreNames.length - 1)] : undefined;
+      const exclude = rng.chance(0.3) ? (x: number) => x % 3 === 0 : undefined;
+      same(model.top(n, genre?.toUpperCase(), exclude), brute(n, genre, exclude), `step ${step}: top(${n}, ${genre})`);
+      const seen = Array.from({ length: rng.int(0, 40) }, () => movies[rng.int(0, 299)].movieId);
+      const user = history(7, seen, seen.map(() => 4));
+      same(model.recommend(user, n), brute(n, undefined, (x) => seen.includes(x)), `step ${step}: recommend(${n})`);
+      const candidates = Int32Array.from([...seen.slice(0, 5), 3, 3, 5, 7, 9999, 1001]);
+      same(model.recommend(user, n, { candidates }), brute(n, undefined, (x) => seen.includes(x) || !candidates.includes(x)), `step ${step}: candidates`);
+    }
+    assert.ok(queries > 400);
+    // A flood of low ratings for new movies drags the global mean far down: the order of the
+    // others changes a lot (movies with few ratings sink less than the well-rated ones).
+    for (let k = 0; k < 4000; k++) {
+      const id = 5001 + 2 * (k % 120);
+      model.add(id, 0.5);
+      rate(id, 0.5);
+      if (k % 500 === 499) {
+        same(model.top(400), brute(400), `flood ${k}`);
+        same(model.top(50, 'Drama'), brute(50, 'Drama'), `flood ${k}, Drama`);
+      }
+    }
   });
 
   it('takes a prior and names a bad one', () => {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ModelRegistry, type NewModelMetadata } from '../../../src/recommend/registry/registry.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { smallFixture, writeSparkAlsDir } from './spark-fixture.js';
+import { smallFixture, writeImportedDataset, writeSparkAlsDir } from './spark-fixture.js';
 
 const BIN = resolve(import.meta.dirname, '../../../src/cli/main.js');
 
@@ -40,7 +40,9 @@ describe('streamrec models', () => {
       const help = run(['models', '--help']);
       assert.equal(help.code, 0);
       for (const verb of ['list', 'show', 'rm', 'import-spark']) assert.match(help.stdout, new RegExp(`\\n  ${verb}\\b`));
-      assert.match(run(['models', 'import-spark', '--help']).stdout, /Examples:/);
+      const sparkHelp = run(['models', 'import-spark', '--help']).stdout;
+      assert.match(sparkHelp, /Examples:/);
+      assert.match(sparkHelp, /model=als/, 'how to be served the imported model when a hybrid is the default');
 
       assert.match(run(['models', 'list', '--data-dir', dir]).stdout, /^no models in /);
       const registry = new ModelRegistry(dir);
@@ -89,9 +91,17 @@ describe('streamrec models', () => {
       const spark = join(dir, 'spark-als');
       await writeSparkAlsDir(spark, smallFixture());
       const data = join(dir, 'data');
+      oneLineError(run(['models', 'import-spark', spark, '--data-dir', data]), /streamrec: no dataset in .*: import the MovieLens data the Spark model was trained on first/);
+      writeImportedDataset(data, 'ml-25m', '2024-01-01T00:00:00.000Z');
+      writeImportedDataset(data, 'ml-latest-small', '2025-01-01T00:00:00.000Z');
+      // The latest hybrid is on the same dataset: it stays the default, and the output says how to get the imported model.
+      const staged = new ModelRegistry(data).stage('hybrid');
+      writeFileSync(join(staged.dir, 'hybrid.json'), '{}');
+      const hybrid = new ModelRegistry(data).commit(staged, { ...META, dataset: { ...META.dataset, name: 'ml-25m' }, components: {} }).version;
       const r = run(['models', 'import-spark', spark, '--name', 'ml-25m', '--data-dir', data]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^imported Spark ALS \(rank 2, 3 users, 4 movies\) as als v\S+ \(latest\)/);
+      assert.match(r.stdout, /^imported Spark ALS \(rank 2, 3 users, 4 movies, dataset "ml-25m"\) as als v\S+ \(latest\)/);
+      assert.match(r.stdout, new RegExp(`note: hybrid ${hybrid} \\(same dataset\\) stays the default model; .*\\?model=als serves the imported one`));
       const meta = new ModelRegistry(data).latest('als');
       assert.equal(meta?.source, 'spark');
       assert.equal(meta?.dataset.name, 'ml-25m');

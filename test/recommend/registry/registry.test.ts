@@ -82,6 +82,35 @@ describe('model registry', () => {
     }
   });
 
+  it('refuses to remove a version the latest hybrid blends unless forced, naming the hybrid', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const registry = new ModelRegistry(dir);
+      const v1 = commitVersion(registry).version;
+      const v2 = commitVersion(registry).version;
+      const hybridOf = (als: string) => {
+        const staged = registry.stage('hybrid');
+        writeFileSync(join(staged.dir, 'hybrid.json'), '{}');
+        return registry.commit(staged, { ...META, components: { als } }).version;
+      };
+      const h1 = hybridOf(v1);
+      // v1 is not the latest als, but the latest hybrid blends it.
+      assert.throws(
+        () => registry.remove('als', v1),
+        (err: Error) => err instanceof RegistryError && err.message.includes(`als ${v1} is a component of the latest hybrid (hybrid ${h1})`) && /pass --force/.test(err.message),
+      );
+      assert.equal(registry.list('als').length, 2, 'nothing removed');
+      hybridOf(v2); // the hybrid trained again: v1 is free to go
+      registry.remove('als', v1);
+      assert.deepEqual(registry.list('als').map((e) => e.version), [v2]);
+      assert.throws(() => registry.remove('als', v2), /component of the latest hybrid/);
+      registry.remove('als', v2, { force: true });
+      assert.equal(registry.latestVersion('als'), undefined);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('setLatest and remove: the latest only with force, then latest moves to the next newest, then disappears', () => {
     const { dir, cleanup } = tempDir();
     try {

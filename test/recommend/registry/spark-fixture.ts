@@ -76,3 +76,13 @@ export async function writeSparkAlsDir(
     instance.closeSync();
   }
 }
+
+/**
+ * A dataset as `dataset import` registers it, reduced to its manifest (what the Spark import
+ * checks: the name exists; the latest is the one imported last).
+ */
+export function writeImportedDataset(dataDir: string, name: string, importedAt: string): void {
+  const dir = join(dataDir, 'datasets', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'dataset.json'), JSON.stringify({ name, layout: 'ratings.csv', ratings: 0, users: 0, movies: 0, importedAt }));
+}

@@ -7,7 +7,7 @@ import { emptyHistory } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { importSparkAls, SparkImportError } from '../../../src/recommend/registry/spark-import.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { smallFixture, writeSparkAlsDir } from './spark-fixture.js';
+import { smallFixture, writeImportedDataset, writeSparkAlsDir } from './spark-fixture.js';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -19,6 +19,9 @@ describe('Spark ALS import', () => {
       const spark = join(dir, 'als_model_v1');
       await writeSparkAlsDir(spark, fixture);
       const registry = new ModelRegistry(join(dir, 'data'));
+      writeImportedDataset(registry.dataDir, 'ml-25m', '2024-01-01T00:00:00.000Z');
+      writeImportedDataset(registry.dataDir, 'ml-latest-small', '2025-06-01T00:00:00.000Z');
+      writeImportedDataset(registry.dataDir, 'ml-1m', '2023-01-01T00:00:00.000Z');
       const meta = await importSparkAls(spark, registry);
       assert.equal(meta.model, 'als');
       assert.equal(meta.source, 'spark');
@@ -26,7 +29,7 @@ describe('Spark ALS import', () => {
       assert.equal(meta.params.source, 'spark');
       assert.equal(meta.params.coldStartStrategy, 'drop');
       assert.equal(meta.params.sparkVersion, '3.4.1');
-      assert.deepEqual(meta.dataset, { name: 'als_model_v1', ratings: 0, users: 3, movies: 4 });
+      assert.deepEqual(meta.dataset, { name: 'ml-latest-small', ratings: 0, users: 3, movies: 4 }, 'served with the latest imported dataset');
       assert.match(meta.dataFingerprint, /^spark:[0-9a-f]{32}$/);
       assert.equal(registry.latestVersion('als'), meta.version);
       registry.verify('als', meta.version);
@@ -57,6 +60,7 @@ describe('Spark ALS import', () => {
       const version = join(dir, 'als_model_v1_20251208_152523');
       await writeSparkAlsDir(join(version, 'spark_model'), smallFixture(), { rankInParamMap: true });
       writeFileSync(join(version, 'metadata.json'), '{"metrics": {"rmse": 0.82}}');
+      writeImportedDataset(join(dir, 'data'), 'ml-latest', '2025-06-01T00:00:00.000Z');
       const meta = await importSparkAls(version, new ModelRegistry(join(dir, 'data')));
       assert.equal(meta.params.rank, 2);
       assert.equal(meta.dataset.users, 3);
@@ -94,6 +98,29 @@ describe('Spark ALS import', () => {
       await expectError(other, /a org\.apache\.spark\.ml\.clustering\.KMeansModel, not org\.apache\.spark\.ml\.recommendation\.ALSModel/);
 
       assert.deepEqual(registry.list(), [], 'nothing half-imported is registered');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('needs the dataset the model was trained on: an imported one, named or the latest', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const spark = join(dir, 'spark_model');
+      await writeSparkAlsDir(spark, smallFixture());
+      const registry = new ModelRegistry(join(dir, 'data'));
+      await assert.rejects(
+        importSparkAls(spark, registry),
+        (err: Error) => err instanceof SparkImportError && /no dataset in .*datasets: import the MovieLens data the Spark model was trained on first \(streamrec dataset import <dir>\)/.test(err.message),
+      );
+      writeImportedDataset(registry.dataDir, 'ml-25m', '2024-01-01T00:00:00.000Z');
+      await assert.rejects(
+        importSparkAls(spark, registry, { datasetName: 'ml-20m' }),
+        (err: Error) => err instanceof SparkImportError && /no dataset "ml-20m" in .*\(imported: ml-25m\); import the MovieLens data/.test(err.message),
+      );
+      await assert.rejects(importSparkAls(spark, registry, { datasetName: '../etc' }), /bad dataset name "\.\.\/etc"/);
+      assert.deepEqual(registry.list(), [], 'nothing registered');
+      assert.equal((await importSparkAls(spark, registry)).dataset.name, 'ml-25m', 'not the directory\'s name "spark_model"');
     } finally {
       cleanup();
     }

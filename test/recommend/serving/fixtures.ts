@@ -8,7 +8,10 @@ import type { AlsModel } from '../../../src/recommend/models/als.js';
 import { trainAls, type AlsParams } from '../../../src/recommend/models/als-train.js';
 import { PopularityModel } from '../../../src/recommend/models/popularity.js';
 import type { Recommender } from '../../../src/recommend/models/recommender.js';
+import type { ModelName } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry, type ModelMetadata, type StagedVersion } from '../../../src/recommend/registry/registry.js';
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src/recommend/train/fit-models.js';
+import { trainIntoRegistry } from '../../../src/recommend/train/train-registry.js';
 
 export const SMALL_SYNTH: SynthOptions = { users: 300, movies: 150, ratings: 15_000, rank: 4, noise: 0.4, seed: 11, genomeTags: 8 };
 export const SMALL_ALS: AlsParams = { rank: 4, iterations: 6, lambda: 0.1, seed: 42 };
@@ -57,4 +60,20 @@ export async function trainIntoDataDir(dataDir: string, dataset: Dataset, als: A
   const a = commitModel(registry, stageModel(registry, alsModel), dataset, { ...als });
   const p = commitModel(registry, stageModel(registry, popularity), dataset);
   return { als: alsModel, popularity, versions: { als: a.version, popularity: p.version } };
+}
+
+/** Small-data parameters for every model (ALS as SMALL_ALS; the hybrid fits on the few users there are). */
+export const SMALL_TRAIN: TrainParams = { ...DEFAULT_TRAIN_PARAMS, als: SMALL_ALS, hybrid: { ...DEFAULT_TRAIN_PARAMS.hybrid, users: 200 } };
+
+/** als, itemcf, content, popularity and the hybrid trained and committed, as `streamrec train` leaves them; their versions. */
+export async function trainAllIntoDataDir(dataDir: string, dataset: Dataset, params: TrainParams = SMALL_TRAIN, force = false): Promise<Record<ModelName, string>> {
+  const outcomes = await trainIntoRegistry({
+    dataset,
+    models: ['als', 'itemcf', 'content', 'popularity', 'hybrid'],
+    params,
+    registry: new ModelRegistry(dataDir),
+    force,
+    hooks: { threads: 1 },
+  });
+  return Object.fromEntries(outcomes.map((o) => [o.model, o.metadata.version])) as Record<ModelName, string>;
 }

@@ -1,0 +1,173 @@
+// The recommendation API as `streamrec train` leaves the registry: every model trained, the hybrid
+// the default. Each model answers as it does loaded on its own, and a new hybrid is swapped in
+// under load.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openEmbeddedLog } from '../../src/log/open-log.js';
+import type { EventLog } from '../../src/log/types.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/pipelines/ratings/rating-event.js';
+import type { Dataset } from '../../src/recommend/data/dataset.js';
+import { HybridModel } from '../../src/recommend/models/hybrid.js';
+import { loadRegisteredModel } from '../../src/recommend/models/load-model.js';
+import { PopularityModel } from '../../src/recommend/models/popularity.js';
+import type { ModelName, Recommender, UserHistory } from '../../src/recommend/models/recommender.js';
+import { ModelRegistry } from '../../src/recommend/registry/registry.js';
+import type { RecommendResponse, SimilarResponse } from '../../src/recommend/serving/contract.js';
+import { trainIntoRegistry } from '../../src/recommend/train/train-registry.js';
+import type { StreamrecServer } from '../../src/server/app.js';
+import { waitFor } from '../helpers/sse-client.js';
+import { startTestServer } from '../helpers/test-server.js';
+import { tempDir } from '../helpers/tmp.js';
+import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir } from '../recommend/serving/fixtures.js';
+
+type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
+const ids = (r: { body: unknown }) => (r.body as RecommendResponse).recommendations.map((x) => x.movie_id);
+
+function historyOf(dataset: Dataset, userId: number): UserHistory {
+  const { users, movies, ratings } = dataset.ratings.columns;
+  const m: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < users.length; i++) {
+    if (users[i] === userId) {
+      m.push(movies[i]!);
+      r.push(ratings[i]!);
+    }
+  }
+  return { userId, movies: Int32Array.from(m), ratings: Float32Array.from(r) };
+}
+
+describe('recommendations API with every model trained', () => {
+  let log: EventLog;
+  let server: StreamrecServer;
+  let base: string;
+  let get: Get;
+  let cleanup: () => void;
+  let dataDir: string;
+  let dataset: Dataset;
+  let versions: Record<ModelName, string>;
+  /** Each model loaded on its own from the registry: what the server must agree with. */
+  const local = new Map<ModelName, Recommender>();
+  let user: number;
+
+  before(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dataDir = t.dir;
+    dataset = await storeSynthDataset(dataDir);
+    versions = await trainAllIntoDataDir(dataDir, dataset);
+    const registry = new ModelRegistry(dataDir);
+    for (const name of ['hybrid', 'als', 'itemcf', 'content'] as const) local.set(name, await loadRegisteredModel(registry, name, versions[name]));
+    log = openEmbeddedLog({ dataDir });
+    await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
+    ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'token' } }));
+    const counts = new Map<number, number>();
+    for (const u of dataset.ratings.columns.users) counts.set(u, (counts.get(u) ?? 0) + 1);
+    user = [...counts].find(([, c]) => c >= 20 && c <= 40)![0];
+  });
+  after(async () => {
+    await server.close();
+    await log.close();
+    cleanup();
+  });
+
+  it('serves the hybrid by default, as the hybrid loaded on its own answers', async () => {
+    const hybrid = local.get('hybrid')!;
+    const history = historyOf(dataset, user);
+    const r = await get(`/recommendations/recommend/${user}?n=10&use_cache=false`);
+    assert.equal(r.status, 200);
+    const body = r.body as unknown as RecommendResponse;
+    assert.equal(body.source, 'model');
+    assert.equal(body.model_version, versions.hybrid);
+    assert.deepEqual(ids(r), hybrid.recommend(history, 10).map((s) => s.movieId));
+    const rated = new Set(history.movies);
+    for (const item of body.recommendations) {
+      assert.ok(!rated.has(item.movie_id), `${item.movie_id} was rated already`);
+      assert.ok(Math.abs(item.predicted_rating - hybrid.predict(history, item.movie_id)) < 1e-3);
+    }
+    const health = (await get('/recommendations/health')).body as { default_model: string; model_version: string; models: Record<string, string> };
+    assert.equal(health.default_model, 'hybrid');
+    assert.equal(health.model_version, versions.hybrid);
+    assert.deepEqual(health.models, versions);
+    assert.deepEqual((await get('/recommendations/')).body.models_available, ['hybrid', 'als', 'itemcf', 'content']);
+
+    const stranger = await get('/recommendations/recommend/999999?n=5');
+    assert.equal(stranger.body.source, 'fallback_popular');
+    assert.equal(stranger.body.model_version, versions.hybrid);
+
+    const movie = dataset.catalogue.all().find((m) => !rated.has(m.movieId))!.movieId;
+    const predicted = await fetch(`${base}/recommendations/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: user, movie_id: movie }) });
+    const p = (await predicted.json()) as { predicted_rating: number; model_version: string };
+    assert.equal(p.model_version, versions.hybrid);
+    assert.ok(Math.abs(p.predicted_rating - hybrid.predict(history, movie)) < 1e-3);
+    const similar = (await get(`/recommendations/similar/${movie}?n=5`)).body as unknown as SimilarResponse;
+    assert.equal(similar.model_version, versions.hybrid);
+    assert.deepEqual(similar.similar_movies.map((m) => m.movie_id), hybrid.similar(movie, 5).map((s) => s.movieId));
+  });
+
+  it('serves each model by name', async () => {
+    const history = historyOf(dataset, user);
+    for (const name of ['hybrid', 'als', 'itemcf', 'content'] as const) {
+      const r = await get(`/recommendations/recommend/${user}?n=8&model=${name}&use_cache=false`);
+      assert.equal(r.status, 200, name);
+      assert.equal(r.body.model_version, versions[name], name);
+      assert.equal(r.body.source, 'model', name);
+      assert.deepEqual(ids(r), local.get(name)!.recommend(history, 8).map((s) => s.movieId), name);
+    }
+  });
+
+  it('lets streamed ratings reach the hybrid\'s popularity component', async () => {
+    const hybrid = server.recommend!.modelSet!.models.get('hybrid') as HybridModel;
+    const popularity = hybrid.components.get('popularity');
+    assert.ok(popularity instanceof PopularityModel);
+    const target = dataset.catalogue.all().map((m) => m.movieId).find((m) => m !== popularity.top(1)[0]!.movieId)!;
+    const now = Date.now();
+    await log.producer().send(RATINGS_TOPIC, Array.from({ length: 2000 }, (_, i) => ({ key: null, value: ratingCodec.encode({ userId: 700_000 + i, movieId: target, rating: 5, timestamp: now }), timestamp: now })));
+    await waitFor(() => server.recommend!.health().online.ratings_applied >= 2000, 10_000, 'ratings applied');
+    assert.equal(popularity.top(1)[0]!.movieId, target);
+  });
+
+  it('swaps in a new hybrid under load with no failed request, keeping the loaded components', async () => {
+    const before = server.recommend!.modelSet!;
+    // A new hybrid (another fitting seed) over the same component versions; the server is told by a reload.
+    const trained = await trainIntoRegistry({ dataset, models: ['hybrid'], params: { ...SMALL_TRAIN, hybrid: { ...SMALL_TRAIN.hybrid, seed: 8 } }, registry: new ModelRegistry(dataDir), hooks: { threads: 1 } });
+    const next = trained[0]!.metadata.version;
+    assert.notEqual(next, versions.hybrid);
+
+    const statuses = new Map<number, number>();
+    const seen = new Set<string>();
+    let stop = false;
+    let requests = 0;
+    const client = async (worker: number) => {
+      for (let i = 0; !stop; i++) {
+        const res = await fetch(`${base}/recommendations/recommend/${1 + ((worker * 89 + i * 7) % 320)}?n=10&use_cache=${i % 2 === 0}`);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const body = (await res.json()) as RecommendResponse;
+        if (res.status === 200) seen.add(body.model_version);
+        requests++;
+      }
+    };
+    const clients = Array.from({ length: 4 }, (_, w) => client(w));
+    try {
+      await waitFor(() => requests >= 50, 10_000, 'load running');
+      const reload = await fetch(`${base}/recommendations/reload`, { method: 'POST', headers: { authorization: 'Bearer token' } });
+      const result = (await reload.json()) as { swapped: boolean; versions: Record<string, string> };
+      assert.equal(reload.status, 200);
+      assert.equal(result.swapped, true);
+      assert.equal(result.versions.hybrid, next);
+      const after = requests;
+      await waitFor(() => requests >= after + 50, 10_000, 'load after the swap');
+    } finally {
+      stop = true;
+      await Promise.all(clients);
+    }
+    assert.deepEqual([...statuses.keys()], [200], `every response a 200: ${JSON.stringify([...statuses])}`);
+    assert.deepEqual([...seen].sort(), [versions.hybrid, next].sort(), 'answers from the old hybrid, then the new');
+    const set = server.recommend!.modelSet!;
+    const hybrid = set.models.get('hybrid') as HybridModel;
+    for (const name of ['als', 'itemcf', 'content'] as const) {
+      assert.equal(set.models.get(name), before.models.get(name), `${name} not loaded again`);
+      assert.equal(hybrid.components.get(name), set.models.get(name), `the new hybrid blends the served ${name}`);
+    }
+    assert.equal(hybrid.components.get('popularity'), set.popularity);
+  });
+});
