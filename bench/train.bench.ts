@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
     const dataDir = join(dir, 'data');
     say(`writing a synthetic MovieLens dataset: ${USERS} users, ${MOVIES} movies, ${RATINGS} ratings, rank 20 (not timed) …`);
     const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-    execFileSync(process.execPath, [cli, 'dataset', 'synth', source, '--users', `${USERS}`, '--movies', `${MOVIES}`, '--ratings', `${RATINGS}`, '--rank', '20', '--noise', '0.5', '--seed', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [cli, 'dataset', 'synth', source, '--users', `${USERS}`, '--movies', `${MOVIES}`, '--ratings', `${RATINGS}`, '--rank', '20', '--noise', '0.5', '--seed', '1', '--no-import'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
     const figures: Figure[] = [];
     let t = process.hrtime.bigint();
