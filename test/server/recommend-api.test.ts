@@ -12,7 +12,7 @@ import type { RecommendResponse, SimilarResponse } from '../../src/recommend/ser
 import type { StreamrecServer } from '../../src/server/app.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { storeSynthDataset, trainIntoDataDir } from '../recommend/serving/fixtures.js';
+import { storeSynthDataset, trainIntoDataDir, userWithRatings } from '../recommend/serving/fixtures.js';
 
 type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
 type Body = Record<string, unknown> & { message?: string };
@@ -79,9 +79,7 @@ describe('recommendations API', () => {
     log = openEmbeddedLog({ dataDir });
     ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'open-sesame' } }));
     // A user with a fair number of ratings, far from all 150 movies.
-    const counts = new Map<number, number>();
-    for (const u of dataset.ratings.columns.users) counts.set(u, (counts.get(u) ?? 0) + 1);
-    user = [...counts].find(([, c]) => c >= 20 && c <= 40)![0];
+    user = userWithRatings(dataset);
   });
   after(async () => {
     await server.close();
@@ -299,7 +297,7 @@ describe('recommendations API without a model', () => {
     try {
       for (const r of [await get('/recommendations/recommend/1'), await get('/recommendations/similar/1'), await post(base, '/recommendations/predict', { user_id: 1, movie_id: 1 })]) {
         assert.equal(r.status, 503);
-        assert.match(r.body.message!, /no recommendation model loaded: run `streamrec train`/);
+        assert.match(r.body.message!, /no recommendation model loaded: run `streamrec train --from-lake`/);
       }
       const health = (await get('/recommendations/health')).body;
       assert.equal(health.model_loaded, false);

@@ -18,7 +18,7 @@ import type { StreamrecServer } from '../../src/server/app.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir } from '../recommend/serving/fixtures.js';
+import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir, userWithRatings, hammer } from '../recommend/serving/fixtures.js';
 
 type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
 const ids = (r: { body: unknown }) => (r.body as RecommendResponse).recommendations.map((x) => x.movie_id);
@@ -60,9 +60,7 @@ describe('recommendations API with every model trained', () => {
     log = openEmbeddedLog({ dataDir });
     await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
     ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'token' } }));
-    const counts = new Map<number, number>();
-    for (const u of dataset.ratings.columns.users) counts.set(u, (counts.get(u) ?? 0) + 1);
-    user = [...counts].find(([, c]) => c >= 20 && c <= 40)![0];
+    user = userWithRatings(dataset);
   });
   after(async () => {
     await server.close();
@@ -133,35 +131,22 @@ describe('recommendations API with every model trained', () => {
     const next = trained[0]!.metadata.version;
     assert.notEqual(next, versions.hybrid);
 
-    const statuses = new Map<number, number>();
-    const seen = new Set<string>();
-    let stop = false;
-    let requests = 0;
-    const client = async (worker: number) => {
-      for (let i = 0; !stop; i++) {
-        const res = await fetch(`${base}/recommendations/recommend/${1 + ((worker * 89 + i * 7) % 320)}?n=10&use_cache=${i % 2 === 0}`);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        const body = (await res.json()) as RecommendResponse;
-        if (res.status === 200) seen.add(body.model_version);
-        requests++;
-      }
-    };
-    const clients = Array.from({ length: 4 }, (_, w) => client(w));
+    const load = hammer(base, 4);
+    let seen: Awaited<ReturnType<typeof load.stop>>;
     try {
-      await waitFor(() => requests >= 50, 10_000, 'load running');
+      await waitFor(() => load.requests() >= 50, 10_000, 'load running');
       const reload = await fetch(`${base}/recommendations/reload`, { method: 'POST', headers: { authorization: 'Bearer token' } });
       const result = (await reload.json()) as { swapped: boolean; versions: Record<string, string> };
       assert.equal(reload.status, 200);
       assert.equal(result.swapped, true);
       assert.equal(result.versions.hybrid, next);
-      const after = requests;
-      await waitFor(() => requests >= after + 50, 10_000, 'load after the swap');
+      const after = load.requests();
+      await waitFor(() => load.requests() >= after + 50, 10_000, 'load after the swap');
     } finally {
-      stop = true;
-      await Promise.all(clients);
+      seen = await load.stop();
     }
-    assert.deepEqual([...statuses.keys()], [200], `every response a 200: ${JSON.stringify([...statuses])}`);
-    assert.deepEqual([...seen].sort(), [versions.hybrid, next].sort(), 'answers from the old hybrid, then the new');
+    assert.deepEqual([...seen.statuses.keys()], [200], `every response a 200: ${JSON.stringify([...seen.statuses])}`);
+    assert.deepEqual([...seen.versions].sort(), [versions.hybrid, next].sort(), 'answers from the old hybrid, then the new');
     const set = server.recommend!.modelSet!;
     const hybrid = set.models.get('hybrid') as HybridModel;
     for (const name of ['als', 'itemcf', 'content'] as const) {

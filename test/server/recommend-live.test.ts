@@ -16,7 +16,7 @@ import type { StreamrecServer } from '../../src/server/app.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { commitModel, fitAls, SMALL_ALS, stageModel, storeSynthDataset, trainIntoDataDir } from '../recommend/serving/fixtures.js';
+import { commitModel, fitAls, SMALL_ALS, stageModel, storeSynthDataset, trainIntoDataDir, hammer } from '../recommend/serving/fixtures.js';
 
 type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
 const body = (r: { body: unknown }) => r.body as RecommendResponse;
@@ -48,7 +48,7 @@ describe('hot reload', () => {
   it('answers 503 until a model is trained, then serves it without a restart', async () => {
     const r = await get('/recommendations/recommend/1');
     assert.equal(r.status, 503);
-    assert.match(r.body.message!, /run `streamrec train`/);
+    assert.match(r.body.message!, /run `streamrec train --from-lake`/);
     const { versions } = await trainIntoDataDir(dataDir, dataset);
     await waitFor(() => server.recommend!.modelSet?.versions.als === versions.als, 10_000, 'the new model loaded');
     const ok = await get('/recommendations/recommend/1');
@@ -64,40 +64,24 @@ describe('hot reload', () => {
     // The next version is trained beforehand; committing it is what switches `latest`.
     const staged = stageModel(registry, await fitAls(dataset, { ...SMALL_ALS, seed: 99 }));
 
-    const statuses = new Map<number, number>();
-    const versionsSeen = new Set<string>();
-    let stop = false;
-    let requests = 0;
-    const client = async (worker: number) => {
-      for (let i = 0; !stop; i++) {
-        const userId = 1 + ((worker * 97 + i * 13) % 320); // known users and a few unknown
-        const res = await fetch(`${base}/recommendations/recommend/${userId}?n=10&use_cache=${i % 2 === 0}`);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        const b = (await res.json()) as RecommendResponse;
-        if (res.status === 200) versionsSeen.add(b.model_version);
-        requests++;
-      }
-    };
-    const clients = Array.from({ length: 6 }, (_, w) => client(w));
+    const load = hammer(base, 6);
+    let next = '';
+    let seen: Awaited<ReturnType<typeof load.stop>>;
     try {
-      await waitFor(() => requests >= 100, 10_000, 'load running');
-      const next = commitModel(registry, staged, dataset, { ...SMALL_ALS, seed: 99 }).version;
+      await waitFor(() => load.requests() >= 100, 10_000, 'load running');
+      next = commitModel(registry, staged, dataset, { ...SMALL_ALS, seed: 99 }).version;
       await waitFor(() => server.recommend!.modelSet?.versions.als === next, 10_000, 'the new version swapped in');
-      const after = requests;
-      await waitFor(() => requests >= after + 100, 10_000, 'load after the swap');
-      stop = true;
-      await Promise.all(clients);
-      assert.deepEqual([...statuses.keys()], [200], `every response a 200: ${JSON.stringify([...statuses])}`);
-      assert.deepEqual([...versionsSeen].sort(), [old, next].sort(), 'answers from the old, then the new version');
-
-      const fresh = await get('/recommendations/recommend/5?n=5');
-      assert.equal(fresh.body.source, 'model', 'the swap emptied the cache');
-      assert.equal(fresh.body.model_version, next);
-      assert.notEqual(cached.body.model_version, fresh.body.model_version);
+      const after = load.requests();
+      await waitFor(() => load.requests() >= after + 100, 10_000, 'load after the swap');
     } finally {
-      stop = true;
-      await Promise.all(clients);
+      seen = await load.stop();
     }
+    assert.deepEqual([...seen.statuses.keys()], [200], `every response a 200: ${JSON.stringify([...seen.statuses])}`);
+    assert.deepEqual([...seen.versions].sort(), [old, next].sort(), 'answers from the old, then the new version');
+    const fresh = await get('/recommendations/recommend/5?n=5');
+    assert.equal(fresh.body.source, 'model', 'the swap emptied the cache');
+    assert.equal(fresh.body.model_version, next);
+    assert.notEqual(cached.body.model_version, fresh.body.model_version);
   });
 
   it('keeps serving the loaded version when a new one fails to load, and reports why', async () => {

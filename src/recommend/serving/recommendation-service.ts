@@ -22,7 +22,8 @@ import { RatingsFollower } from './ratings-follower.js';
 import { RecommendationCache, type CacheOptions } from './recommendation-cache.js';
 import { RatingsOverlay, UserHistories } from './user-histories.js';
 
-export const NO_MODEL_MESSAGE = 'no recommendation model loaded: run `streamrec train` (the server picks a new model up within a second)';
+export const NO_MODEL_MESSAGE =
+  'no recommendation model loaded: run `streamrec train --from-lake` (on the ratings the stream has seen) or `streamrec train --data <MovieLens dir>`; the server picks a new model up within a second';
 
 /** A request the service refuses: the HTTP status and a message naming what was wrong. */
 export class RecommendError extends Error {

@@ -77,3 +77,41 @@ export async function trainAllIntoDataDir(dataDir: string, dataset: Dataset, par
   });
   return Object.fromEntries(outcomes.map((o) => [o.model, o.metadata.version])) as Record<ModelName, string>;
 }
+
+/** A user of the dataset with between `min` and `max` ratings (the first by id order of appearance). */
+export function userWithRatings(dataset: Dataset, min = 20, max = 40): number {
+  const counts = new Map<number, number>();
+  for (const u of dataset.ratings.columns.users) counts.set(u, (counts.get(u) ?? 0) + 1);
+  const found = [...counts].find(([, c]) => c >= min && c <= max);
+  if (found === undefined) throw new Error(`no user with ${min}..${max} ratings`);
+  return found[0];
+}
+
+/**
+ * Clients asking /recommend in a loop (known users and a few unknown, cache on every other
+ * request) while a test swaps models: counts statuses and the model versions that answered.
+ */
+export function hammer(base: string, clients: number, users = 320): { requests: () => number; stop: () => Promise<{ statuses: Map<number, number>; versions: Set<string> }> } {
+  const statuses = new Map<number, number>();
+  const versions = new Set<string>();
+  let stopped = false;
+  let requests = 0;
+  const client = async (worker: number) => {
+    for (let i = 0; !stopped; i++) {
+      const res = await fetch(`${base}/recommendations/recommend/${1 + ((worker * 97 + i * 13) % users)}?n=10&use_cache=${i % 2 === 0}`);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const body = (await res.json()) as { model_version?: string };
+      if (res.status === 200 && body.model_version !== undefined) versions.add(body.model_version);
+      requests++;
+    }
+  };
+  const running = Array.from({ length: clients }, (_, w) => client(w));
+  return {
+    requests: () => requests,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(running);
+      return { statuses, versions };
+    },
+  };
+}
