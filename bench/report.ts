@@ -1,3 +1,7 @@
+import { peakRssMb } from '../src/util/progress-bar.js';
+
+export { peakRssMb };
+
 /** Benchmark output: human lines as it goes, then one JSON line per figure at the end. */
 export interface Figure {
   name: string;
@@ -8,10 +12,6 @@ export interface Figure {
   ratio?: number;
 }
 
-export function peakRssMb(): number {
-  // maxRSS is in kilobytes.
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
 
 export function printFigures(bench: string, figures: Figure[]): void {
   const rss = peakRssMb();

@@ -6,13 +6,12 @@ import type { EventLog } from '../../src/log/types.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
 import type { AlsModel } from '../../src/recommend/models/als.js';
 import { arrayOf, readArrayFile } from '../../src/recommend/models/array-file.js';
-import type { UserHistory } from '../../src/recommend/models/recommender.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse, SimilarResponse } from '../../src/recommend/serving/contract.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { storeSynthDataset, trainIntoDataDir, userWithRatings } from '../recommend/serving/fixtures.js';
+import { storeSynthDataset, trainIntoDataDir, userWithRatings, historyOf } from '../recommend/serving/fixtures.js';
 
 type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
 type Body = Record<string, unknown> & { message?: string };
@@ -20,20 +19,6 @@ type Body = Record<string, unknown> & { message?: string };
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Body };
-}
-
-/** A user's training ratings, straight from the columns. */
-function historyOf(dataset: Dataset, userId: number): UserHistory {
-  const { users, movies, ratings } = dataset.ratings.columns;
-  const m: number[] = [];
-  const r: number[] = [];
-  for (let i = 0; i < users.length; i++) {
-    if (users[i] === userId) {
-      m.push(movies[i]!);
-      r.push(ratings[i]!);
-    }
-  }
-  return { userId, movies: Int32Array.from(m), ratings: Float32Array.from(r) };
 }
 
 /** Bayesian averages by brute force: (C·m + Σr) / (C + n), C = the median count of rated movies, m = the mean rating. */

@@ -10,7 +10,7 @@ import type { Dataset } from '../../src/recommend/data/dataset.js';
 import { HybridModel } from '../../src/recommend/models/hybrid.js';
 import { loadRegisteredModel } from '../../src/recommend/models/load-model.js';
 import { PopularityModel } from '../../src/recommend/models/popularity.js';
-import type { ModelName, Recommender, UserHistory } from '../../src/recommend/models/recommender.js';
+import type { ModelName, Recommender } from '../../src/recommend/models/recommender.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse, SimilarResponse } from '../../src/recommend/serving/contract.js';
 import { trainIntoRegistry } from '../../src/recommend/train/train-registry.js';
@@ -18,23 +18,10 @@ import type { StreamrecServer } from '../../src/server/app.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir, userWithRatings, hammer } from '../recommend/serving/fixtures.js';
+import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir, userWithRatings, hammer, historyOf } from '../recommend/serving/fixtures.js';
 
 type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
 const ids = (r: { body: unknown }) => (r.body as RecommendResponse).recommendations.map((x) => x.movie_id);
-
-function historyOf(dataset: Dataset, userId: number): UserHistory {
-  const { users, movies, ratings } = dataset.ratings.columns;
-  const m: number[] = [];
-  const r: number[] = [];
-  for (let i = 0; i < users.length; i++) {
-    if (users[i] === userId) {
-      m.push(movies[i]!);
-      r.push(ratings[i]!);
-    }
-  }
-  return { userId, movies: Int32Array.from(m), ratings: Float32Array.from(r) };
-}
 
 describe('recommendations API with every model trained', () => {
   let log: EventLog;

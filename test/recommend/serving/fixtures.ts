@@ -7,8 +7,7 @@ import { synthesize, type SynthOptions } from '../../../src/recommend/data/synth
 import type { AlsModel } from '../../../src/recommend/models/als.js';
 import { trainAls, type AlsParams } from '../../../src/recommend/models/als-train.js';
 import { PopularityModel } from '../../../src/recommend/models/popularity.js';
-import type { Recommender } from '../../../src/recommend/models/recommender.js';
-import type { ModelName } from '../../../src/recommend/models/recommender.js';
+import type { ModelName, Recommender, UserHistory } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry, type ModelMetadata, type StagedVersion } from '../../../src/recommend/registry/registry.js';
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src/recommend/train/fit-models.js';
 import { trainIntoRegistry } from '../../../src/recommend/train/train-registry.js';
@@ -114,4 +113,18 @@ export function hammer(base: string, clients: number, users = 320): { requests: 
       return { statuses, versions };
     },
   };
+}
+
+/** A user's training ratings, straight from the columns (a brute-force reference for the served history). */
+export function historyOf(dataset: Dataset, userId: number): UserHistory {
+  const { users, movies, ratings } = dataset.ratings.columns;
+  const m: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < users.length; i++) {
+    if (users[i] === userId) {
+      m.push(movies[i]!);
+      r.push(ratings[i]!);
+    }
+  }
+  return { userId, movies: Int32Array.from(m), ratings: Float32Array.from(r) };
 }
