@@ -16,7 +16,7 @@ import { DuckDBInstance, quotedString } from '@duckdb/node-api';
 import { runAnalytics } from '../src/analytics/run-analytics.js';
 import { lakeTableDir } from '../src/lake/lake-table.js';
 import { ratingsRawTable } from '../src/lake/ratings-tables.js';
-import { ensureCatalogue } from '../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../src/movies/catalogue-store.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { peakRssMb, printFigures, say, seconds } from './report.js';
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { buildServer } from '../src/server/app.js';
 import { openEmbeddedLog } from '../src/log/open-log.js';
 import { runPipeline } from '../src/engine/pipeline-runner.js';
-import { ensureCatalogue } from '../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../src/movies/catalogue-store.js';
 import { generateRatings } from '../src/pipelines/ratings/ratings-generator.js';
 import { ratingsPipeline } from '../src/pipelines/ratings/ratings-pipeline.js';
 import { waitFor } from '../test/helpers/sse-client.js';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { openEmbeddedLog } from '../src/log/open-log.js';
 import type { ProducerRecord } from '../src/log/types.js';
-import { syntheticCatalogue } from '../src/pipelines/ratings/synthetic-catalogue.js';
+import { syntheticCatalogue } from '../src/movies/synthetic-catalogue.js';
 import { LatentRatingModel } from '../src/pipelines/ratings/rating-model.js';
 import { RatingSource } from '../src/pipelines/ratings/rating-source.js';
 import { tempDir } from '../test/helpers/tmp.js';

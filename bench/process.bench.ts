@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { logPath } from '../src/config.js';
 import { resetPipeline, runPipeline } from '../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../src/log/open-log.js';
-import { ensureCatalogue } from '../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../src/movies/catalogue-store.js';
 import { ratingsPipeline } from '../src/pipelines/ratings/ratings-pipeline.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { printFigures, say, seconds } from './report.js';

@@ -11,7 +11,7 @@
  * holds no hybrid yet, served as it is otherwise (e.g. to rerun the timed part alone).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Catalogue } from '../src/pipelines/ratings/catalogue.js';
+import { Catalogue } from '../src/movies/catalogue.js';
 import { loadDataset } from '../src/recommend/data/dataset.js';
 import { datasetDir, storeDataset, writeManifest } from '../src/recommend/data/import.js';
 import { synthesize } from '../src/recommend/data/synth.js';

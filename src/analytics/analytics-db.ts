@@ -9,9 +9,9 @@ import { LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, t
 import { hasParquet, jsonSafe, openMemoryDuckDB } from '../lake/duckdb-common.js';
 import { lakeTableDir, type LakeTable } from '../lake/lake-table.js';
 import { ratingsAggTable, ratingsRawTable } from '../lake/ratings-tables.js';
-import { loadCatalogue } from '../pipelines/ratings/catalogue.js';
-import { cataloguePath } from '../pipelines/ratings/catalogue-store.js';
-import { UNKNOWN_GENRE } from '../pipelines/ratings/ratings-pipeline.js';
+import { loadCatalogue } from '../movies/catalogue.js';
+import { cataloguePath } from '../movies/catalogue-store.js';
+import { UNKNOWN_GENRE } from '../movies/movie.js';
 
 /** An event-time range [sinceMs, untilMs); null for no bound. */
 export interface TimeRange {

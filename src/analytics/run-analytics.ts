@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { cataloguePath } from '../pipelines/ratings/catalogue-store.js';
+import { cataloguePath } from '../movies/catalogue-store.js';
 import { openAnalyticsDb } from './analytics-db.js';
 import { DISTRIBUTIONS_TABLE, computeDistributions } from './distributions.js';
 import { analyticsDir, openStaging } from './outputs.js';

@@ -2,7 +2,7 @@
 
 
 /** Rating values the distributions list (0.5 … 5.0): the stream's. */
-export { RATING_VALUES } from '../pipelines/ratings/ratings-pipeline.js';
+export { RATING_VALUES } from '../movies/movie.js';
 
 /** Percentiles of the distributions, computed as DuckDB's quantile_disc. */
 export const PERCENTILES = [0.25, 0.5, 0.75, 0.95] as const;

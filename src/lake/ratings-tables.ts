@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventLog, LogRecord } from '../log/types.js';
-import { RATINGS_TOPIC, ratingCodec, type Rating } from '../pipelines/ratings/rating-event.js';
+import { RATINGS_TOPIC, ratingCodec, type Rating } from '../movies/rating-event.js';
 import { METRICS_TOPIC } from '../pipelines/ratings/ratings-pipeline.js';
 import { LakeSink, type LakeSinkOptions } from './lake-sink.js';
 import type { LakeTable } from './lake-table.js';

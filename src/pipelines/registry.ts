@@ -1,7 +1,7 @@
 import type { PipelineSpec } from '../engine/pipeline.js';
 import { ratingsAggSink, ratingsRawSink } from '../lake/ratings-tables.js';
 import type { EventLog } from '../log/types.js';
-import { ensureCatalogue } from './ratings/catalogue-store.js';
+import { ensureCatalogue } from '../movies/catalogue-store.js';
 import { ratingsPipeline } from './ratings/ratings-pipeline.js';
 
 export interface PipelineContext {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic } from '../events/dead-letter.js';
 import { pipelineGroup } from '../engine/pipeline-runner.js';
 import type { EventLog } from '../log/types.js';
-import { RATINGS_TOPIC } from '../pipelines/ratings/rating-event.js';
+import { RATINGS_TOPIC } from '../movies/rating-event.js';
 import { METRICS_TOPIC } from '../pipelines/ratings/ratings-pipeline.js';
 import type { HealthResponse, MetricsRecord, StreamSnapshot, SummaryResponse } from './metrics-contract.js';
 

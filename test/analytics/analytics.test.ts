@@ -14,8 +14,8 @@ import { analyticsDir, AnalyticsBusyError } from '../../src/analytics/outputs.js
 import { NoAnalyticsError, readAnalytics } from '../../src/analytics/read-analytics.js';
 import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import type { AnalyticsSummary, DistributionRow, TopNRow, TrendingRow } from '../../src/analytics/types.js';
-import type { Movie } from '../../src/pipelines/ratings/movie.js';
-import type { Rating } from '../../src/pipelines/ratings/rating-event.js';
+import type { Movie } from '../../src/movies/movie.js';
+import type { Rating } from '../../src/movies/rating-event.js';
 import { Random } from '../../src/util/random.js';
 import { tempDir } from '../helpers/tmp.js';
 import { bruteDistributions, bruteTopN, bruteTrending, close, duck, inRange, writeCatalogue, writeRawLake } from './fixtures.js';

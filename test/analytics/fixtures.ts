@@ -9,9 +9,9 @@ import { jsonSafe } from '../../src/analytics/analytics-db.js';
 import { ALL_GENRES, PERCENTILES, RATING_VALUES, type DistributionRow, type TopNRow, type TrendingRow } from '../../src/analytics/types.js';
 import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { cataloguePath, formatMoviesCsv } from '../../src/pipelines/ratings/catalogue-store.js';
-import type { Movie } from '../../src/pipelines/ratings/movie.js';
-import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/pipelines/ratings/rating-event.js';
+import { cataloguePath, formatMoviesCsv } from '../../src/movies/catalogue-store.js';
+import type { Movie } from '../../src/movies/movie.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/movies/rating-event.js';
 
 export const UNKNOWN = '(unknown)';
 const HOUR = 3_600_000;

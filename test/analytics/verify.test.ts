@@ -14,7 +14,7 @@ import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import { lakeTableDir } from '../../src/lake/lake-table.js';
 import { ratingsAggTable } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { ensureCatalogue } from '../../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { tempDir } from '../helpers/tmp.js';
 import { duck } from './fixtures.js';

@@ -6,7 +6,7 @@ import { CheckpointMismatchError } from '../../src/engine/checkpoint.js';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { ensureCatalogue } from '../../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { ratingsPipeline } from '../../src/pipelines/ratings/ratings-pipeline.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { openLakeQuery } from '../../src/lake/lake-query.js';
-import { ensureCatalogue } from '../../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { LatentRatingModel } from '../../src/pipelines/ratings/rating-model.js';
 import { RatingSource } from '../../src/pipelines/ratings/rating-source.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { EventReader } from '../../src/events/event-reader.js';
-import { ratingCodec } from '../../src/pipelines/ratings/rating-event.js';
+import { ratingCodec } from '../../src/movies/rating-event.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('malformed events', () => {
@@ -52,7 +52,7 @@ describe('malformed events', () => {
 
 describe('the rating fast path', () => {
   it('accepts exactly what the zod schema accepts', async () => {
-    const { isRating, RatingSchema } = await import('../../src/pipelines/ratings/rating-event.js');
+    const { isRating, RatingSchema } = await import('../../src/movies/rating-event.js');
     const { Random } = await import('../../src/util/random.js');
     const rng = new Random(3);
     const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
@@ -71,7 +71,7 @@ describe('the rating fast path', () => {
 
 describe('the rating text fast path', () => {
   it('reads exactly what JSON.parse and the schema read, and declines everything else', async () => {
-    const { parseRatingFast, RatingSchema } = await import('../../src/pipelines/ratings/rating-event.js');
+    const { parseRatingFast, RatingSchema } = await import('../../src/movies/rating-event.js');
     const { Random } = await import('../../src/util/random.js');
     const rng = new Random(11);
     const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;

@@ -8,7 +8,7 @@ import { LAKE_FILE_RE, lakeDir } from '../../src/lake/lake-table.js';
 import { RAW_LAKE_GROUP, ratingsRawSink } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { ratingCodec, type Rating } from '../../src/pipelines/ratings/rating-event.js';
+import { ratingCodec, type Rating } from '../../src/movies/rating-event.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHILD = resolve(import.meta.dirname, '../helpers/lake-sink-child.js');

@@ -6,7 +6,7 @@ import { UserError } from '../../src/cli/user-error.js';
 import { openLakeQuery } from '../../src/lake/lake-query.js';
 import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { ratingCodec } from '../../src/pipelines/ratings/rating-event.js';
+import { ratingCodec } from '../../src/movies/rating-event.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const RAW_COLUMNS = [

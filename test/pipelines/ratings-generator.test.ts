@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { syntheticCatalogue } from '../../src/pipelines/ratings/synthetic-catalogue.js';
+import { syntheticCatalogue } from '../../src/movies/synthetic-catalogue.js';
 import { LatentRatingModel } from '../../src/pipelines/ratings/rating-model.js';
 import { RatingSource } from '../../src/pipelines/ratings/rating-source.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
-import { RatingSchema, type Rating } from '../../src/pipelines/ratings/rating-event.js';
+import { RatingSchema, type Rating } from '../../src/movies/rating-event.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { tempDir } from '../helpers/tmp.js';
 

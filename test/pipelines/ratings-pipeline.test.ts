@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { Catalogue } from '../../src/pipelines/ratings/catalogue.js';
-import { syntheticCatalogue } from '../../src/pipelines/ratings/synthetic-catalogue.js';
+import { Catalogue } from '../../src/movies/catalogue.js';
+import { syntheticCatalogue } from '../../src/movies/synthetic-catalogue.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
-import { ratingCodec, RATINGS_TOPIC, type Rating } from '../../src/pipelines/ratings/rating-event.js';
-import { METRICS_TOPIC, ratingsPipeline, UNKNOWN_GENRE } from '../../src/pipelines/ratings/ratings-pipeline.js';
+import { ratingCodec, RATINGS_TOPIC, type Rating } from '../../src/movies/rating-event.js';
+import { METRICS_TOPIC, ratingsPipeline } from '../../src/pipelines/ratings/ratings-pipeline.js';
+import { UNKNOWN_GENRE } from '../../src/movies/movie.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MIN = 60_000;

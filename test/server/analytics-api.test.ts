@@ -5,7 +5,7 @@ import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { ensureCatalogue } from '../../src/pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { ratingsPipeline } from '../../src/pipelines/ratings/ratings-pipeline.js';
 import type { StreamrecServer } from '../../src/server/app.js';

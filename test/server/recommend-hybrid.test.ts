@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/pipelines/ratings/rating-event.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/movies/rating-event.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
 import { HybridModel } from '../../src/recommend/models/hybrid.js';
 import { loadRegisteredModel } from '../../src/recommend/models/load-model.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
-import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/pipelines/ratings/rating-event.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/movies/rating-event.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
 import type { AlsModel } from '../../src/recommend/models/als.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ensureCatalogue } from '../../pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../movies/catalogue-store.js';
 import { generateRatings } from '../../pipelines/ratings/ratings-generator.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';

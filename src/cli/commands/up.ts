@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RunnerStatus } from '../../engine/pipeline-runner.js';
-import { ensureCatalogue } from '../../pipelines/ratings/catalogue-store.js';
+import { ensureCatalogue } from '../../movies/catalogue-store.js';
 import { generateRatings } from '../../pipelines/ratings/ratings-generator.js';
 import type { PacedStats } from '../../pipelines/paced-producer.js';
 import { defaultPort, listen } from '../../server/listen.js';

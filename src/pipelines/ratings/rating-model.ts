@@ -1,6 +1,6 @@
 import { Random } from '../../util/random.js';
-import type { Catalogue } from './catalogue.js';
-import { MOVIELENS_GENRES } from './movie.js';
+import type { Catalogue } from '../../movies/catalogue.js';
+import { MOVIELENS_GENRES } from '../../movies/movie.js';
 
 export interface RatingModelOptions {
   catalogue: Catalogue;

@@ -1,5 +1,5 @@
 import { Random } from '../../util/random.js';
-import type { Rating } from './rating-event.js';
+import type { Rating } from '../../movies/rating-event.js';
 import type { LatentRatingModel } from './rating-model.js';
 
 export interface RatingSourceOptions {

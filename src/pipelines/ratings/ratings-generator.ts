@@ -1,7 +1,7 @@
 import type { EventLog } from '../../log/types.js';
 import { runPaced, type PacedStats } from '../paced-producer.js';
-import type { Catalogue } from './catalogue.js';
-import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from './rating-event.js';
+import type { Catalogue } from '../../movies/catalogue.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../movies/rating-event.js';
 import { LatentRatingModel } from './rating-model.js';
 import { RatingSource } from './rating-source.js';
 

@@ -2,13 +2,11 @@ import type { Aggregate } from '../../engine/aggregate.js';
 import { avg, count, exactQuantiles, groupByFlags, groupByIndex, LabelIndex, record, topN } from '../../engine/aggregates/index.js';
 import type { PipelineSpec, ResultContext } from '../../engine/pipeline.js';
 import { sliding, tumbling } from '../../engine/windows.js';
-import type { Catalogue } from './catalogue.js';
-import type { Movie } from './movie.js';
-import { RATINGS_TOPIC, ratingCodec, type Rating } from './rating-event.js';
+import type { Catalogue } from '../../movies/catalogue.js';
+import { RATING_VALUES, UNKNOWN_GENRE, type Movie } from '../../movies/movie.js';
+import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
 
 export const METRICS_TOPIC = 'metrics';
-export const UNKNOWN_GENRE = '(unknown)';
-export const RATING_VALUES = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5] as const;
 const MIN = 60_000;
 /** Movies listed in each result's top_movies, best score first. */
 export const TOP_MOVIES = 20;

@@ -3,7 +3,7 @@
 // (`--from-lake`), loaded as columns, catalogue and optional content features.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type Catalogue, loadCatalogue } from '../../pipelines/ratings/catalogue.js';
+import { type Catalogue, loadCatalogue } from '../../movies/catalogue.js';
 import type { Genome, MovieTags } from './content-features.js';
 import { genomePath, loadGenome, loadMovieTags, tagsPath } from './content-store.js';
 import {

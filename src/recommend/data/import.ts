@@ -4,8 +4,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type Catalogue, loadCatalogue } from '../../pipelines/ratings/catalogue.js';
-import { formatMoviesCsv } from '../../pipelines/ratings/catalogue-store.js';
+import { type Catalogue, loadCatalogue } from '../../movies/catalogue.js';
+import { formatMoviesCsv } from '../../movies/catalogue-store.js';
 import type { Genome, MovieTags } from './content-features.js';
 import { genomePath, saveGenome, saveMovieTags, tagsPath } from './content-store.js';
 import { GenomeScoresParser, parseGenomeTags } from './genome-parse.js';

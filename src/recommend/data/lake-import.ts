@@ -7,8 +7,8 @@ import { quotedString, type DuckDBVector } from '@duckdb/node-api';
 import { hasParquet, openMemoryDuckDB } from '../../lake/duckdb-common.js';
 import { lakeTableDir } from '../../lake/lake-table.js';
 import { ratingsRawTable } from '../../lake/ratings-tables.js';
-import { loadCatalogue } from '../../pipelines/ratings/catalogue.js';
-import { cataloguePath } from '../../pipelines/ratings/catalogue-store.js';
+import { loadCatalogue } from '../../movies/catalogue.js';
+import { cataloguePath } from '../../movies/catalogue-store.js';
 import { RatingsBuilder, type RatingColumns } from './ratings-parse.js';
 import {
   asSourceError,

@@ -6,8 +6,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatMoviesCsv } from '../../pipelines/ratings/catalogue-store.js';
-import { MOVIELENS_GENRES, type Movie } from '../../pipelines/ratings/movie.js';
+import { formatMoviesCsv } from '../../movies/catalogue-store.js';
+import { MOVIELENS_GENRES, type Movie } from '../../movies/movie.js';
 import { Random } from '../../util/random.js';
 import type { Genome, MovieTags } from './content-features.js';
 import type { RatingColumns } from './ratings-parse.js';

@@ -14,7 +14,7 @@
 // catalogue, genres and years alone) the cosines are exact.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue } from '../../pipelines/ratings/catalogue.js';
+import type { Catalogue } from '../../movies/catalogue.js';
 import type { Genome, MovieTags } from '../data/content-features.js';
 import { IdIndex, type Interactions } from '../data/interactions.js';
 import { Random } from '../../util/random.js';

@@ -6,7 +6,7 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { decodeBatch } from '../../events/codec.js';
 import type { Consumer, EventLog } from '../../log/types.js';
-import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../pipelines/ratings/rating-event.js';
+import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
 
 /** The group name the follower reads under (it never commits: the name only labels the reader). */
 export const RECOMMEND_GROUP = 'recommend-server';

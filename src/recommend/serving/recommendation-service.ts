@@ -2,8 +2,8 @@
 // caches answers, falls back to popular movies, reloads when training switches `latest`
 // (load beside, then swap one reference), and applies streamed ratings as they arrive.
 import type { EventLog } from '../../log/types.js';
-import type { Rating } from '../../pipelines/ratings/rating-event.js';
-import type { Movie } from '../../pipelines/ratings/movie.js';
+import type { Rating } from '../../movies/rating-event.js';
+import type { Movie } from '../../movies/movie.js';
 import { clamp, type ModelName, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
 import { ModelRegistry } from '../registry/registry.js';
 import {

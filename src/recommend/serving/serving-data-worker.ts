@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCatalogue } from '../../pipelines/ratings/catalogue.js';
+import { loadCatalogue } from '../../movies/catalogue.js';
 import { buildInteractions } from '../data/interactions.js';
 import { loadRatings } from '../data/ratings-store.js';
 import { PopularityModel } from '../models/popularity.js';

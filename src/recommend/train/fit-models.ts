@@ -3,7 +3,7 @@
 // trained on 90 % of the rows, the blend weights are fitted on the other 10 %, and the weights
 // are then applied to the components trained on all the rows.
 import { Random } from '../../util/random.js';
-import type { Catalogue } from '../../pipelines/ratings/catalogue.js';
+import type { Catalogue } from '../../movies/catalogue.js';
 import type { Genome, MovieTags } from '../data/content-features.js';
 import { buildInteractions, type Interactions } from '../data/interactions.js';
 import type { RatingColumns } from '../data/ratings-parse.js';

@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFi
 import { join, resolve } from 'node:path';
 import { ratingsRawSink } from '../../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../../src/log/open-log.js';
-import { cataloguePath, formatMoviesCsv } from '../../../src/pipelines/ratings/catalogue-store.js';
-import { ratingCodec, type Rating } from '../../../src/pipelines/ratings/rating-event.js';
+import { cataloguePath, formatMoviesCsv } from '../../../src/movies/catalogue-store.js';
+import { ratingCodec, type Rating } from '../../../src/movies/rating-event.js';
 import { latestDataset, listDatasets, loadDataset, openTrainingData } from '../../../src/recommend/data/dataset.js';
 import { datasetDir, DatasetSourceError, importMovieLens } from '../../../src/recommend/data/import.js';
 import { importLake } from '../../../src/recommend/data/lake-import.js';

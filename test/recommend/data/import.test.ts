@@ -7,7 +7,7 @@ import { genomePath, loadGenome, loadMovieTags, tagsPath } from '../../../src/re
 import { parseGenomeScores, parseGenomeTags } from '../../../src/recommend/data/genome-parse.js';
 import { loadRatings } from '../../../src/recommend/data/ratings-store.js';
 import { parseTags, type TagsLayout } from '../../../src/recommend/data/tags-parse.js';
-import { loadCatalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { loadCatalogue } from '../../../src/movies/catalogue.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const rmFile = (path: string) => rmSync(path);

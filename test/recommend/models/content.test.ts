@@ -8,8 +8,8 @@ import { CorruptArtefactError, writeArrayFile } from '../../../src/recommend/mod
 import { buildContentVectors } from '../../../src/recommend/models/content-vectors.js';
 import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../../../src/recommend/models/content.js';
 import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
-import type { Movie } from '../../../src/pipelines/ratings/movie.js';
+import { Catalogue } from '../../../src/movies/catalogue.js';
+import type { Movie } from '../../../src/movies/movie.js';
 import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 

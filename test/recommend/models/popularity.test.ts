@@ -5,7 +5,7 @@ import { buildInteractions } from '../../../src/recommend/data/interactions.js';
 import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
 import { PopularityModel } from '../../../src/recommend/models/popularity.js';
 import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { Catalogue } from '../../../src/movies/catalogue.js';
 import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptArtefactError, readArrayFile, readArrayFileAsync, withArrayFiles, writeArrayFile } from '../../../src/recommend/models/array-file.js';
-import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { Catalogue } from '../../../src/movies/catalogue.js';
 import { buildInteractions } from '../../../src/recommend/data/interactions.js';
 import { PopularityModel } from '../../../src/recommend/models/popularity.js';
 import { Random } from '../../../src/util/random.js';

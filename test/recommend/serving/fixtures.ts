@@ -1,5 +1,5 @@
 // Small synthetic datasets and trained models in a data dir, as `dataset synth` + `train` leave them.
-import { Catalogue } from '../../../src/pipelines/ratings/catalogue.js';
+import { Catalogue } from '../../../src/movies/catalogue.js';
 import { loadDataset, type Dataset } from '../../../src/recommend/data/dataset.js';
 import { datasetDir, storeDataset, writeManifest } from '../../../src/recommend/data/import.js';
 import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';

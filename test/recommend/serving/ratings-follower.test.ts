@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../../src/log/open-log.js';
 import type { EventLog } from '../../../src/log/types.js';
-import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../../src/pipelines/ratings/rating-event.js';
+import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../../src/movies/rating-event.js';
 import { RatingsFollower, type FollowerStats } from '../../../src/recommend/serving/ratings-follower.js';
 import { RecommendationService } from '../../../src/recommend/serving/recommendation-service.js';
 import { waitFor } from '../../helpers/sse-client.js';

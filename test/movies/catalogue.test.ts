@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { detectLayout, parseMoviesCsv, parseMoviesDat, parseUItem } from '../../src/pipelines/ratings/catalogue-parse.js';
-import { Catalogue, loadCatalogue } from '../../src/pipelines/ratings/catalogue.js';
-import { syntheticCatalogue } from '../../src/pipelines/ratings/synthetic-catalogue.js';
-import { MOVIELENS_GENRES, NO_GENRES } from '../../src/pipelines/ratings/movie.js';
+import { detectLayout, parseMoviesCsv, parseMoviesDat, parseUItem } from '../../src/movies/catalogue-parse.js';
+import { Catalogue, loadCatalogue } from '../../src/movies/catalogue.js';
+import { syntheticCatalogue } from '../../src/movies/synthetic-catalogue.js';
+import { MOVIELENS_GENRES, NO_GENRES } from '../../src/movies/movie.js';
 
 // Tests run from dist/test, but the fixtures stay in the source tree.
 const fixture = (name: string): string => path.resolve(process.cwd(), 'test/fixtures/catalogue', name);

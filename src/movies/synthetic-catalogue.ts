@@ -1,5 +1,5 @@
 // A reproducible stand-in for a MovieLens catalogue, for demos and tests without downloaded data.
-import { Random } from '../../util/random.js';
+import { Random } from '../util/random.js';
 import { Catalogue } from './catalogue.js';
 import { MOVIELENS_GENRES, type Movie } from './movie.js';
 

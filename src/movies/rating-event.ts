@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonCodec } from '../../events/codec.js';
+import { jsonCodec } from '../events/codec.js';
 
 /** The topic ratings arrive on. */
 export const RATINGS_TOPIC = 'ratings';

@@ -16,3 +16,9 @@ export const MOVIELENS_GENRES = [
 ] as const;
 
 export const NO_GENRES = '(no genres listed)';
+
+/** Where a rating of a movie the catalogue lacks is counted, in per-genre figures. */
+export const UNKNOWN_GENRE = '(unknown)';
+
+/** The values a MovieLens rating takes: half stars from 0.5 to 5. */
+export const RATING_VALUES = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5] as const;
