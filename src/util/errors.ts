@@ -1,0 +1,52 @@
+/**
+ * The one error model. Every error streamrec raises on purpose is a `StreamrecError`: a stable
+ * `code` (what scripts and tests match on), an optional HTTP status (what the server answers),
+ * and whether the message is meant for the user as is. The CLI prints a user-facing message as
+ * one line (exit 1) and anything else as an internal error with its stack (exit 70); the server
+ * answers `status` with the message for a user-facing error, and 500 without details otherwise.
+ */
+
+/** HTTP statuses an error may carry. */
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
+
+export interface StreamrecErrorOptions {
+  /** Stable, kebab-case: `bad-config`, `no-model`, `log-busy` … */
+  code: string;
+  /** What the HTTP layer answers; without one, 400 for a user-facing error, else 500. */
+  status?: HttpStatus;
+  /** Whether the message can be shown to the user as it is (default true). */
+  userFacing?: boolean;
+  cause?: unknown;
+}
+
+export class StreamrecError extends Error {
+  override name = 'StreamrecError';
+  readonly code: string;
+  readonly status: HttpStatus | undefined;
+  readonly userFacing: boolean;
+
+  constructor(message: string, options: StreamrecErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.status = options.status;
+    this.userFacing = options.userFacing ?? true;
+  }
+
+  /** The status the HTTP layer answers with. */
+  get httpStatus(): HttpStatus {
+    return this.status ?? (this.userFacing ? 400 : 500);
+  }
+}
+
+/** A mistake the user can fix (bad flag, missing file, bad setting): one line, exit code 1. */
+export class UserError extends StreamrecError {
+  override name = 'UserError';
+  constructor(message: string, options: Partial<StreamrecErrorOptions> = {}) {
+    super(message, { code: 'user-error', ...options, userFacing: true });
+  }
+}
+
+/** Whether err is one of ours and meant for the user. */
+export function isUserFacing(err: unknown): err is StreamrecError {
+  return err instanceof StreamrecError && err.userFacing;
+}
