@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { logPath } from '../src/config.js';
+import { logPath } from '../src/util/config.js';
 import { resetPipeline, runPipeline } from '../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../src/log/open-log.js';
 import { ensureCatalogue } from '../src/movies/catalogue-store.js';

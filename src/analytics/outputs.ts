@@ -18,6 +18,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { quotedIdentifier, quotedString } from '@duckdb/node-api';
 import { lakeDir } from '../lake/lake-table.js';
+import { StreamrecError } from '../util/errors.js';
 import type { AnalyticsDb } from './analytics-db.js';
 import type { AnalyticsManifest } from './types.js';
 import { fsyncPath } from '../util/fsync.js';
@@ -49,9 +50,12 @@ export function readManifest(dataDir: string): AnalyticsManifest | null {
   return parsed.version === 1 ? parsed : null;
 }
 
-/** Another run holds the lock. */
-export class AnalyticsBusyError extends Error {
+/** Another run holds the lock (code `analytics-busy`, HTTP 503). */
+export class AnalyticsBusyError extends StreamrecError {
   override name = 'AnalyticsBusyError';
+  constructor(message: string) {
+    super(message, { code: 'analytics-busy', status: 503 });
+  }
 }
 
 export interface Staging {

@@ -2,28 +2,34 @@
  * Reads the published analytics outputs for the HTTP routes: JSON-safe rows (numbers, ISO time
  * strings, arrays), cached until the next run replaces the outputs (the manifest's run id).
  * Before the first run every method throws `NoAnalyticsError` ("no analytics yet: run
- * `streamrec analytics`"; `statusCode` 404).
+ * `streamrec analytics`"; HTTP 404).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
+import { StreamrecError, StreamrecRangeError } from '../util/errors.js';
 import { jsonSafe, sqlInt } from './analytics-db.js';
 import { analyticsDir, readManifest } from './outputs.js';
 import type { AnalyticsManifest, DistributionRow, TopNPeriod, TrendingRow } from './types.js';
 import { ALL_GENRES } from './types.js';
 
-export class NoAnalyticsError extends Error {
+/** No published analytics yet (code `no-analytics`, HTTP 404). */
+export class NoAnalyticsError extends StreamrecError {
   override name = 'NoAnalyticsError';
-  readonly statusCode = 404;
   constructor(message = 'no analytics yet: run `streamrec analytics`') {
-    super(message);
+    super(message, { code: 'no-analytics', status: 404 });
   }
 }
 
-/** A bad argument to a reader method (an HTTP 400: `statusCode`). */
-export class AnalyticsQueryError extends RangeError {
+/**
+ * A bad argument to a reader method (code `bad-analytics-query`, HTTP 400). Still a RangeError:
+ * the reader's retry and its callers tell bad arguments apart by that.
+ */
+export class AnalyticsQueryError extends StreamrecRangeError {
   override name = 'AnalyticsQueryError';
-  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message, { code: 'bad-analytics-query', status: 400 });
+  }
 }
 
 export type { TopNResult, TrendingResult } from './analytics-contract.js';

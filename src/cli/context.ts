@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveDataDir } from '../config.js';
+import { resolveDataDir } from '../util/config.js';
 import { openLog } from '../log/open-log.js';
 import type { EventLog } from '../log/types.js';
 

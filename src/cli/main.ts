@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { LogError } from '../log/types.js';
 import { generateCommand } from './commands/generate.js';
 import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
@@ -16,7 +15,8 @@ import { trainCommand } from './commands/train.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { simulateCommand } from './commands/simulate.js';
 import { modelsCommand } from './commands/models.js';
-import { UserError } from './user-error.js';
+import { loadConfig } from '../util/config.js';
+import { isUserFacing } from '../util/errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,18 +40,17 @@ export function buildProgram(): Command {
   program.addCommand(modelsCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
+  // Every STREAMREC_* variable is checked before any verb runs: a bad one stops it with one line.
+  program.hook('preAction', () => void loadConfig());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');
   return program;
-}
-
-/** Errors a user can act on, shown as one line; anything else is a bug and shows its stack. */
-function isUserFacing(err: unknown): err is Error {
-  return err instanceof UserError || err instanceof LogError || (err instanceof Error && /^(movie catalogue|cannot read movie catalogue|unsupported movie catalogue)/.test(err.message));
 }
 
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {
+  // One rule for every verb: an error meant for the user is one line (exit 1); anything else is a
+  // bug and shows its stack (exit 70, EX_SOFTWARE).
   if (isUserFacing(err)) {
     process.stderr.write(`streamrec: ${err.message}\n`);
     process.exit(1);

@@ -7,7 +7,7 @@ import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../recommend/train/fit-m
 import { phaseClock } from '../util/progress-bar.js';
 import { progress } from '../util/progress.js';
 import { positiveInt } from './options.js';
-import { UserError } from './user-error.js';
+import { UserError } from '../util/errors.js';
 
 export const TRAINABLE: readonly ModelName[] = ['als', 'itemcf', 'content', 'hybrid', 'popularity'];
 

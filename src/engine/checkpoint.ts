@@ -1,5 +1,6 @@
 import type { EventLog, LogValue } from '../log/types.js';
 import type { OperatorSnapshot } from './window-operator.js';
+import { StreamrecError } from '../util/errors.js';
 
 /** Checkpoints live in the log's state store under this namespace, keyed by pipeline name. */
 export const CHECKPOINT_NAMESPACE = 'pipeline-checkpoint';
@@ -13,8 +14,12 @@ export interface Checkpoint {
   writtenAt: string;
 }
 
-export class CheckpointMismatchError extends Error {
+/** A stored checkpoint the pipeline's definition no longer matches: the user resets or keeps the old definition. */
+export class CheckpointMismatchError extends StreamrecError {
   override name = 'CheckpointMismatchError';
+  constructor(message: string) {
+    super(message, { code: 'checkpoint-mismatch', status: 500 });
+  }
 }
 
 export async function loadCheckpoint(log: EventLog, pipeline: string): Promise<Checkpoint | null> {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { LogRecord, LogValue } from '../log/types.js';
+import { StreamrecError } from '../util/errors.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,8 +52,12 @@ export function jsonCodec<S extends z.ZodType>(name: string, schema: S, options:
   };
 }
 
-export class DecodeError extends Error {
+/** A record that is not a valid event of its codec (code `bad-event`): says which field and why. */
+export class DecodeError extends StreamrecError {
   override name = 'DecodeError';
+  constructor(message: string) {
+    super(message, { code: 'bad-event', status: 400 });
+  }
 }
 
 export interface DecodedBatch<T> {

@@ -1,4 +1,4 @@
-import { logPath } from '../config.js';
+import { logPath } from '../util/config.js';
 import { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
 import type { EventLog } from './types.js';
 

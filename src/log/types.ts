@@ -3,6 +3,7 @@
  * Kafka's model (topics, partitions, offsets, committed group offsets, transactions) so that the
  * embedded SQLite log, Kafka and NATS JetStream can all stand behind it.
  */
+import { StreamrecError } from '../util/errors.js';
 
 /** A value is stored as given: text (JSON events take this fast path) or raw bytes. */
 export type LogValue = string | Uint8Array;
@@ -190,7 +191,13 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
-/** A user-facing error from the log: the message is meant to be shown as is. */
-export class LogError extends Error {
+/**
+ * A user-facing error from the log (code `log-error`): the message is meant to be shown as is. A
+ * server meeting one answers 500 (the log is the server's, not the client's).
+ */
+export class LogError extends StreamrecError {
   override name = 'LogError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'log-error', status: 500, cause: options.cause });
+  }
 }

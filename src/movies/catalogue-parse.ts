@@ -1,7 +1,19 @@
 // Pure parsers for the MovieLens movie catalogue files. No I/O: callers pass decoded text.
+import { StreamrecError } from '../util/errors.js';
 import { MOVIELENS_GENRES, NO_GENRES, type Movie } from './movie.js';
 
 export type CatalogueLayout = 'movies.csv' | 'movie.csv' | 'movies.dat' | 'u.item';
+
+/**
+ * A catalogue file that is missing, unreadable, of an unknown layout or malformed: the user's to
+ * fix (exit 1). A server meeting one answers 500 — its own files, not the client's request.
+ */
+export class CatalogueError extends StreamrecError {
+  override name = 'CatalogueError';
+  constructor(message: string, code: 'catalogue-not-found' | 'catalogue-unreadable' | 'catalogue-unsupported' | 'catalogue-invalid', cause?: unknown) {
+    super(message, { code, status: 500, cause });
+  }
+}
 
 const LAYOUTS: readonly CatalogueLayout[] = ['movies.csv', 'movie.csv', 'movies.dat', 'u.item'];
 const KNOWN_GENRES = new Set<string>([...MOVIELENS_GENRES, NO_GENRES]);
@@ -17,7 +29,7 @@ export function detectLayout(fileName: string): CatalogueLayout {
   const base = fileName.split(/[\\/]/).pop() ?? '';
   const layout = LAYOUTS.find((l) => l === base);
   if (layout === undefined) {
-    throw new Error(`unsupported movie catalogue file "${base}": expected one of ${LAYOUTS.join(', ')}`);
+    throw new CatalogueError(`unsupported movie catalogue file "${base}": expected one of ${LAYOUTS.join(', ')}`, 'catalogue-unsupported');
   }
   return layout;
 }
@@ -100,7 +112,7 @@ function forEachLine(text: string, layout: CatalogueLayout, fn: (line: string, f
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const fail: Fail = (reason) => {
-      throw new Error(`${layout} line ${i + 1}: ${reason}`);
+      throw new CatalogueError(`${layout} line ${i + 1}: ${reason}`, 'catalogue-invalid');
     };
     fn(line, fail);
   });

@@ -1,6 +1,6 @@
 // The in-memory movie catalogue and the file-reading edge in front of the pure parsers.
 import { readFile } from 'node:fs/promises';
-import { detectLayout, parseCatalogue } from './catalogue-parse.js';
+import { CatalogueError, detectLayout, parseCatalogue } from './catalogue-parse.js';
 import type { Movie } from './movie.js';
 
 export class Catalogue {
@@ -42,14 +42,14 @@ export async function loadCatalogue(path: string): Promise<Catalogue> {
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`movie catalogue not found: ${path}`, { cause: err });
-    throw new Error(`cannot read movie catalogue ${path}: ${(err as Error).message}`, { cause: err });
+    if (code === 'ENOENT') throw new CatalogueError(`movie catalogue not found: ${path}`, 'catalogue-not-found', err);
+    throw new CatalogueError(`cannot read movie catalogue ${path}: ${(err as Error).message}`, 'catalogue-unreadable', err);
   }
   // The older .dat and u.item releases are Latin-1; the CSV releases are UTF-8.
   const text = bytes.toString(layout === 'movies.dat' || layout === 'u.item' ? 'latin1' : 'utf8');
   try {
     return Catalogue.fromMovies(parseCatalogue(text, layout));
   } catch (err) {
-    throw new Error(`${(err as Error).message} (in ${path})`, { cause: err });
+    throw new CatalogueError(`${(err as Error).message} (in ${path})`, 'catalogue-invalid', err);
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -12,6 +13,8 @@ import { analyticsRoutes } from './routes/analytics-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
 import { SseHub } from './sse-hub.js';
+import { loadConfig } from '../util/config.js';
+import { isUserFacing } from '../util/errors.js';
 
 export interface ServerOptions {
   log: EventLog;
@@ -27,7 +30,7 @@ export interface ServerOptions {
   /**
    * The recommendation routes (with a data dir): service options (cache size and TTL default to
    * env STREAMREC_CACHE_SIZE / STREAMREC_CACHE_TTL), the reload token (default env
-   * STREAMREC_ADMIN_TOKEN); false leaves them out.
+   * STREAMREC_ADMIN_TOKEN; both from `loadConfig`); false leaves them out.
    */
   recommend?: (Partial<Omit<RecommendationServiceOptions, 'dataDir' | 'log'>> & { adminToken?: string }) | false;
 }
@@ -49,6 +52,8 @@ const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
  */
 export async function buildServer(options: ServerOptions): Promise<StreamrecServer> {
   const app = Fastify({ logger: options.logger ?? false });
+  // Set before the plugins register, so every route's errors come here.
+  app.setErrorHandler(answerError);
   const hub = new SseHub({
     heartbeatMs: options.heartbeatMs,
     maxQueuedBytes: options.maxQueuedBytes,
@@ -75,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   let recommend: RecommendationService | null = null;
   if (options.dataDir && options.recommend !== false) {
     const { adminToken, ...serviceOptions } = options.recommend ?? {};
+    const config = loadConfig();
     recommend = new RecommendationService({
       cache: cacheOptionsFromEnv(),
       logger: app.log,
@@ -82,7 +88,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       dataDir: options.dataDir,
       log: options.log,
     });
-    await app.register(recommendRoutes, { service: recommend, adminToken });
+    await app.register(recommendRoutes, { service: recommend, adminToken: adminToken ?? config.adminToken });
   }
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
@@ -96,12 +102,6 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
-  });
-  app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: err.message });
-    req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
   });
 
   view.start();
@@ -119,4 +119,23 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       await view.stop();
     },
   };
+}
+
+/**
+ * The one error handler. A user-facing `StreamrecError` answers its `httpStatus` with its message
+ * (a 500 excepted: that is the server's problem, logged); Fastify's own errors (validation, body
+ * too large …) and any other error carrying a `statusCode` below 500 answer as they say; anything
+ * else is logged and answers 500 without its message.
+ */
+function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isUserFacing(err) && err.httpStatus !== 500) {
+    const status = err.httpStatus;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+  }
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status < 500) {
+    return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: (err as Error).message });
+  }
+  req.log.error({ err }, 'request failed');
+  return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
 }

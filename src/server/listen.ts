@@ -1,6 +1,5 @@
-import { configuredPort } from '../config.js';
 import type { EventLog } from '../log/types.js';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../util/errors.js';
 import { buildServer, type ServerOptions, type StreamrecServer } from './app.js';
 
 export interface ListenOptions extends Omit<ServerOptions, 'log'> {
@@ -26,12 +25,4 @@ export async function listen(options: ListenOptions): Promise<StreamrecServer & 
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return { ...server, url: `http://${shownHost}:${port}` };
-}
-
-export function defaultPort(flag?: number): number {
-  try {
-    return configuredPort(flag);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
 }

@@ -3,7 +3,9 @@
  * `code` (what scripts and tests match on), an optional HTTP status (what the server answers),
  * and whether the message is meant for the user as is. The CLI prints a user-facing message as
  * one line (exit 1) and anything else as an internal error with its stack (exit 70); the server
- * answers `status` with the message for a user-facing error, and 500 without details otherwise.
+ * answers `httpStatus` with the message for a user-facing error, and 500 without details
+ * otherwise — a 500 is never the client's doing, so even a user-facing one (a log or catalogue
+ * problem, meant for whoever runs the server) goes to the server log, not to the client.
  */
 
 /** HTTP statuses an error may carry. */
@@ -19,8 +21,16 @@ export interface StreamrecErrorOptions {
   cause?: unknown;
 }
 
+/** Marks both kinds of StreamrecError (see `StreamrecRangeError`); global so copies of this module agree. */
+const BRAND = Symbol.for('streamrec.StreamrecError');
+
+function statusOf(status: HttpStatus | undefined, userFacing: boolean): HttpStatus {
+  return status ?? (userFacing ? 400 : 500);
+}
+
 export class StreamrecError extends Error {
   override name = 'StreamrecError';
+  readonly [BRAND] = true;
   readonly code: string;
   readonly status: HttpStatus | undefined;
   readonly userFacing: boolean;
@@ -34,7 +44,40 @@ export class StreamrecError extends Error {
 
   /** The status the HTTP layer answers with. */
   get httpStatus(): HttpStatus {
-    return this.status ?? (this.userFacing ? 400 : 500);
+    return statusOf(this.status, this.userFacing);
+  }
+
+  /**
+   * `x instanceof StreamrecError` also holds for a `StreamrecRangeError`; subclasses keep the
+   * ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== StreamrecError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+}
+
+/**
+ * A StreamrecError that is also a `RangeError`, for a bad argument whose callers already check
+ * `instanceof RangeError`. It has the same fields and `httpStatus`, and `instanceof StreamrecError`
+ * holds for it.
+ */
+export class StreamrecRangeError extends RangeError {
+  override name = 'StreamrecRangeError';
+  readonly [BRAND] = true;
+  readonly code: string;
+  readonly status: HttpStatus | undefined;
+  readonly userFacing: boolean;
+
+  constructor(message: string, options: StreamrecErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.status = options.status;
+    this.userFacing = options.userFacing ?? true;
+  }
+
+  get httpStatus(): HttpStatus {
+    return statusOf(this.status, this.userFacing);
   }
 }
 

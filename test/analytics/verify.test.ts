@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { quotedString } from '@duckdb/node-api';
 import { analyticsCommand } from '../../src/cli/commands/analytics.js';
-import { UserError } from '../../src/cli/user-error.js';
+import { UserError } from '../../src/util/errors.js';
 import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import { lakeTableDir } from '../../src/lake/lake-table.js';
 import { ratingsAggTable } from '../../src/lake/ratings-tables.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { sqlCommand } from '../../src/cli/commands/sql.js';
-import { UserError } from '../../src/cli/user-error.js';
+import { UserError } from '../../src/util/errors.js';
 import { openLakeQuery } from '../../src/lake/lake-query.js';
 import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';

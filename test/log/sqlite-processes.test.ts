@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { logPath } from '../../src/config.js';
+import { logPath } from '../../src/util/config.js';
 import type { LogRecord } from '../../src/log/types.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../../config.js';
-import { AnalyticsBusyError } from '../../analytics/outputs.js';
+import { resolveDataDir } from '../../util/config.js';
 import { runAnalytics } from '../../analytics/run-analytics.js';
 import type { AnalyticsStep, AnalyticsSummary, VerifySummary } from '../../analytics/types.js';
 import { formatDuration } from '../../util/duration.js';
@@ -8,7 +7,7 @@ import { progress, type Progress } from '../../util/progress.js';
 import { formatTable } from '../../util/table.js';
 import { duration, isoTime } from '../options.js';
 import { addDataDirOption, formatCount } from '../context.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface AnalyticsFlags {
   dataDir?: string;
@@ -76,7 +75,8 @@ Examples:
           },
         });
       } catch (err) {
-        if (err instanceof RangeError || err instanceof AnalyticsBusyError) throw new UserError(err.message.replace(/^analytics: /, ''));
+        // run-analytics names a bad option with a RangeError ("analytics: --until must be after --since").
+        if (err instanceof RangeError) throw new UserError(err.message.replace(/^analytics: /, ''));
         throw err;
       }
       for (const w of summary.warnings) process.stderr.write(`streamrec: warning: ${w}\n`);

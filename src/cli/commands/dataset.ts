@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { resolveDataDir } from '../../util/config.js';
 import { listDatasets } from '../../recommend/data/dataset.js';
 import { DatasetSourceError, importMovieLens, type ImportProgress, type ImportResult } from '../../recommend/data/import.js';
 import { importLake, LAKE_DATASET } from '../../recommend/data/lake-import.js';
@@ -9,7 +9,7 @@ import { progress } from '../../util/progress.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption, formatCount } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 export function datasetCommand(): Command {
   const command = new Command('dataset').description('rating datasets for the recommenders: import MovieLens or the lake, synthesize one, list them');

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { resolveDataDir } from '../../util/config.js';
 import { averageResults, evaluateModels, evaluationReport, formatComparisonTable, type EvaluationResult } from '../../recommend/evaluate/evaluate.js';
 import { kFold, randomSplit, stratifiedSplit, temporalLeaveLastOut, type Split } from '../../recommend/evaluate/splits.js';
 import type { RatingColumns } from '../../recommend/data/ratings-parse.js';

@@ -5,7 +5,7 @@ import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
 import { duration, fraction, isoTime, positiveInt, rate } from '../options.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 export interface RatingsFlags {
   dataDir?: string;

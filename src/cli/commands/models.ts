@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { resolveDataDir } from '../../util/config.js';
 import { CorruptArtefactError } from '../../recommend/models/array-file.js';
 import { MODEL_NAMES, type ModelName } from '../../recommend/models/recommender.js';
 import { checkModel, headlineMetrics, ModelRegistry, RegistryError, type RegistryEntry } from '../../recommend/registry/registry.js';
 import { importSparkAls, SparkImportError } from '../../recommend/registry/spark-import.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption } from '../context.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 export function modelsCommand(): Command {
   const command = new Command('models').description('the model registry: list, show and remove trained versions, import Spark ALS models');

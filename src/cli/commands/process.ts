@@ -1,12 +1,11 @@
 import { Command, Option } from 'commander';
 import { runPipeline, type RunnerStatus } from '../../engine/pipeline-runner.js';
-import { CheckpointMismatchError } from '../../engine/checkpoint.js';
 import { pipelineNames, openPipeline } from '../../pipelines/registry.js';
 import { duration } from '../options.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface ProcessFlags {
   dataDir?: string;
@@ -46,26 +45,20 @@ Examples:
         const started = Date.now();
         if (flags.from) process.stderr.write(`streamrec: --from ${flags.from}: ignoring the checkpoint of ${name}\n`);
         const lake = flags.lake ? pipeline.startLake(signal) : null;
-        let status: RunnerStatus;
-        try {
-          status = await runPipeline(pipeline.spec, {
-            log,
-            from: flags.from,
-            fromExplicit: flags.from !== undefined,
-            exitWhenIdle: flags.exitWhenIdle,
-            signal,
-            onStatus: (s) => line.update(statusLine(s)),
-            onStart: (start) =>
-              process.stderr.write(
-                `streamrec: processing ${name} from ${log.description}, ` +
-                  (start.from === 'checkpoint' ? `resuming from its checkpoint (${formatCount(start.events)} events done)` : `starting at the ${start.from} offset`) +
-                  '. Ctrl-C stops after a final checkpoint.\n',
-              ),
-          });
-        } catch (err) {
-          if (err instanceof CheckpointMismatchError) throw new UserError(err.message);
-          throw err;
-        }
+        const status = await runPipeline(pipeline.spec, {
+          log,
+          from: flags.from,
+          fromExplicit: flags.from !== undefined,
+          exitWhenIdle: flags.exitWhenIdle,
+          signal,
+          onStatus: (s) => line.update(statusLine(s)),
+          onStart: (start) =>
+            process.stderr.write(
+              `streamrec: processing ${name} from ${log.description}, ` +
+                (start.from === 'checkpoint' ? `resuming from its checkpoint (${formatCount(start.events)} events done)` : `starting at the ${start.from} offset`) +
+                '. Ctrl-C stops after a final checkpoint.\n',
+            ),
+        });
         line.done(statusLine(status));
         if (lake) await lake.finish();
         process.stderr.write(`streamrec: ${name}: ${formatCount(status.processed)} events, ${formatCount(status.finals)} final window results, ${formatCount(status.late)} late, ${formatCount(status.deadLettered)} dead-lettered in ${formatDuration(Date.now() - started)}\n`);

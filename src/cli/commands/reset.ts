@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { resetPipeline } from '../../engine/pipeline-runner.js';
 import { pipelineNames } from '../../pipelines/registry.js';
 import { addDataDirOption, openDataDirLog } from '../context.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 export function resetCommand(): Command {
   const command = new Command('reset')

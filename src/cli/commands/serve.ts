@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { defaultPort, listen } from '../../server/listen.js';
+import { listen } from '../../server/listen.js';
+import { loadConfig } from '../../util/config.js';
 import { addDataDirOption, interruptSignal, openDataDirLog } from '../context.js';
 import { port } from '../options.js';
 
@@ -15,7 +16,8 @@ export function serveCommand(): Command {
     .addHelpText('after', '\nExamples:\n  streamrec serve\n  streamrec serve --port 9000 --host 0.0.0.0 --data-dir /srv/streamrec')
     .action(async (flags: { dataDir?: string; port?: number; host: string }) => {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
-      const server = await listen({ log, dataDir, port: defaultPort(flags.port), host: flags.host, logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info' } });
+      const config = loadConfig();
+      const server = await listen({ log, dataDir, port: flags.port ?? config.port, host: flags.host, logger: { level: config.logLevel } });
       process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
       if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
       const signal = interruptSignal();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { configuredPort, resolveDataDir } from '../../config.js';
+import { configuredPort, resolveDataDir } from '../../util/config.js';
 import { ARRIVAL_KINDS, expectedRequests, type ArrivalKind } from '../../recommend/simulate/arrivals.js';
 import { JsonHttpClient } from '../../recommend/simulate/http-client.js';
 import { SimulationLog } from '../../recommend/simulate/log-files.js';
@@ -14,7 +14,7 @@ import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal } from '../context.js';
 import { duration, fraction, positiveInt } from '../options.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface SimulateFlags {
   url?: string;

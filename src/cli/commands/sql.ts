@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { resolveDataDir } from '../../util/config.js';
 import { openLakeQuery, type LakeQueryResult } from '../../lake/lake-query.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption } from '../context.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface SqlFlags {
   dataDir?: string;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { LogRecord } from '../../log/types.js';
 import { addDataDirOption, interruptSignal, openDataDirLog } from '../context.js';
 import { positiveInt } from '../options.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface TailFlags {
   dataDir?: string;

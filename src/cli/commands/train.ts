@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../../config.js';
+import { resolveDataDir } from '../../util/config.js';
 import { CorruptArtefactError } from '../../recommend/models/array-file.js';
 import type { ModelName } from '../../recommend/models/recommender.js';
 import { ModelRegistry } from '../../recommend/registry/registry.js';
@@ -10,7 +10,7 @@ import { progress } from '../../util/progress.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption, interruptSignal } from '../context.js';
 import { addDataSourceOptions, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface TrainFlags extends DataFlags, ParamFlags {
   models: ModelName[];

@@ -6,13 +6,14 @@ import type { RunnerStatus } from '../../engine/pipeline-runner.js';
 import { ensureCatalogue } from '../../movies/catalogue-store.js';
 import { generateRatings } from '../../pipelines/ratings/ratings-generator.js';
 import type { PacedStats } from '../../pipelines/paced-producer.js';
-import { defaultPort, listen } from '../../server/listen.js';
+import { listen } from '../../server/listen.js';
+import { loadConfig } from '../../util/config.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
 import { addServerOptions } from './serve.js';
 import { addRatingsGeneratorOptions, catalogueChoice, type RatingsFlags } from './generate.js';
-import { UserError } from '../user-error.js';
+import { UserError } from '../../util/errors.js';
 
 interface UpFlags extends RatingsFlags {
   generate: boolean;
@@ -38,9 +39,10 @@ async function runUp(flags: UpFlags): Promise<void> {
   const { dataDir, log } = openDataDirLog(flags.dataDir);
   const catalogue = await ensureCatalogue(catalogueChoice(dataDir, flags.movies));
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const config = loadConfig();
   const server = await listen({
-    log, dataDir, port: defaultPort(flags.port), host: flags.host,
-    logger: { level: process.env.STREAMREC_LOG_LEVEL ?? 'info', file: join(dataDir, 'logs', 'server.log') },
+    log, dataDir, port: flags.port ?? config.port, host: flags.host,
+    logger: { level: config.logLevel, file: join(dataDir, 'logs', 'server.log') },
   });
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
   if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);

@@ -2,7 +2,7 @@
 // everything that shapes an answer, with a per-user key index so a user's new rating drops
 // exactly their entries.
 import { LRUCache } from 'lru-cache';
-import { parseDuration } from '../../util/duration.js';
+import { loadConfig } from '../../util/config.js';
 
 export const DEFAULT_CACHE_SIZE = 1000;
 export const DEFAULT_CACHE_TTL_MS = 3_600_000;
@@ -124,27 +124,8 @@ export class RecommendationCache<V> {
   }
 }
 
-/** Cache options from the environment: STREAMREC_CACHE_SIZE (entries) and STREAMREC_CACHE_TTL (`90s`, `30m`, `1h`; a bare number is seconds). */
+/** Cache options from the environment: STREAMREC_CACHE_SIZE (entries) and STREAMREC_CACHE_TTL (`90s`, `30m`, `1h`; a bare number is seconds), as `loadConfig` reads them. */
 export function cacheOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CacheOptions {
-  const out: CacheOptions = {};
-  const size = env.STREAMREC_CACHE_SIZE;
-  if (size !== undefined && size !== '') {
-    const n = Number(size);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`STREAMREC_CACHE_SIZE must be a whole number of entries (0 disables the cache), got ${JSON.stringify(size)}`);
-    out.max = n;
-  }
-  const ttl = env.STREAMREC_CACHE_TTL;
-  if (ttl !== undefined && ttl !== '') out.ttlMs = parseTtl(ttl);
-  return out;
-}
-
-function parseTtl(text: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    ms = NaN;
-  }
-  if (!(ms > 0)) throw new Error(`STREAMREC_CACHE_TTL must be a duration like 90s, 30m or 1h (a bare number is seconds), got ${JSON.stringify(text)}`);
-  return ms;
+  const { cacheSize, cacheTtlMs } = loadConfig(env);
+  return { ...(cacheSize !== undefined && { max: cacheSize }), ...(cacheTtlMs !== undefined && { ttlMs: cacheTtlMs }) };
 }

@@ -1,22 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { NoAnalyticsError, readAnalytics, type AnalyticsReader } from '../../analytics/read-analytics.js';
+import { readAnalytics, type AnalyticsReader } from '../../analytics/read-analytics.js';
 
 export interface AnalyticsRoutesOptions {
   dataDir: string;
 }
 
-/** The batch analytics outputs (`streamrec analytics`), read from the lake. */
+/**
+ * The batch analytics outputs (`streamrec analytics`), read from the lake. Errors go to the app's
+ * one handler: before the first run, 404 (`NoAnalyticsError`); a bad argument, 400.
+ */
 export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (app, { dataDir }) => {
   let reader: AnalyticsReader | null = null;
   const open = async () => (reader ??= await readAnalytics(dataDir));
   app.addHook('onClose', async () => reader?.close());
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    if (err instanceof NoAnalyticsError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-    const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: err.message });
-    app.log.error({ err }, 'analytics request failed');
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
-  });
 
   app.get<{ Querystring: { genre?: string } }>('/analytics/distributions', {
     schema: {

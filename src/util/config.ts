@@ -1,0 +1,98 @@
+/**
+ * The one configuration: every `STREAMREC_*` environment variable, parsed and validated here with
+ * zod. `loadConfig(env)` is pure (tests pass an object); a bad value is a `UserError` (code
+ * `bad-config`) naming the variable and what it got, which the CLI prints as one line, exit 1.
+ * An empty variable counts as unset. Flags win over the environment; the helpers below apply that.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { UserError } from './errors.js';
+
+/** pino's levels (Fastify's request log). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StreamrecConfig {
+  /** STREAMREC_DATA_DIR, absolute (default ./data): where streamrec keeps its data. */
+  dataDir: string;
+  /** STREAMREC_PORT (default 8000): the API's port, 1 to 65535. */
+  port: number;
+  /** STREAMREC_LOG_LEVEL (default info): the server's request log level. */
+  logLevel: LogLevel;
+  /** STREAMREC_ADMIN_TOKEN: the bearer token POST /recommendations/reload requires; unset, none. */
+  adminToken: string | undefined;
+  /** STREAMREC_CACHE_SIZE: recommendation cache entries, 0 disables it; unset, the cache's default (1,000). */
+  cacheSize: number | undefined;
+  /** STREAMREC_CACHE_TTL in ms (`90s`, `30m`, `1h`; a bare number is seconds); unset, the cache's default (1 h). */
+  cacheTtlMs: number | undefined;
+}
+
+/** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
+const RULES = {
+  STREAMREC_DATA_DIR: 'a directory path',
+  STREAMREC_PORT: 'a port number from 1 to 65535',
+  STREAMREC_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+  STREAMREC_ADMIN_TOKEN: 'a token without spaces',
+  STREAMREC_CACHE_SIZE: 'a whole number ≥ 0 (entries; 0 disables the cache)',
+  STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
+} as const;
+export type ConfigVariable = keyof typeof RULES;
+export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
+
+/** A variable's text as it is; empty (or blank) → unset. */
+const text = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined), z.string().optional());
+
+function wholeNumber(min: number, max: number) {
+  return z.number().int().min(min).max(max);
+}
+
+const schema = z.object({
+  STREAMREC_DATA_DIR: text.transform((dir) => resolve(dir ?? './data')),
+  STREAMREC_PORT: text.transform((v) => (v === undefined ? 8000 : Number(v))).pipe(wholeNumber(1, 65535)),
+  STREAMREC_LOG_LEVEL: text.pipe(z.enum(LOG_LEVELS).default('info')),
+  STREAMREC_ADMIN_TOKEN: text.pipe(z.string().regex(/^\S+$/).optional()),
+  STREAMREC_CACHE_SIZE: text.transform((v) => (v === undefined ? undefined : Number(v))).pipe(wholeNumber(0, Number.MAX_SAFE_INTEGER).optional()),
+  STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
+});
+
+function durationMs(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Every STREAMREC_* variable of env, validated; throws a `bad-config` UserError naming the first bad one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const name = result.error.issues[0]?.path[0] as ConfigVariable;
+    throw new UserError(`${name} must be ${RULES[name]}, got ${JSON.stringify(env[name])}`, { code: 'bad-config' });
+  }
+  const v = result.data;
+  return {
+    dataDir: v.STREAMREC_DATA_DIR,
+    port: v.STREAMREC_PORT,
+    logLevel: v.STREAMREC_LOG_LEVEL,
+    adminToken: v.STREAMREC_ADMIN_TOKEN,
+    cacheSize: v.STREAMREC_CACHE_SIZE,
+    cacheTtlMs: v.STREAMREC_CACHE_TTL,
+  };
+}
+
+/** Where streamrec keeps its data: --data-dir, else STREAMREC_DATA_DIR, else ./data. */
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return flag === undefined ? loadConfig(env).dataDir : resolve(flag);
+}
+
+/** The embedded log's file inside a data dir. */
+export function logPath(dataDir: string): string {
+  return resolve(dataDir, 'log', 'log.db');
+}
+
+/** The API's port: a --port flag, else STREAMREC_PORT, else 8000. A bad STREAMREC_PORT is a `bad-config` UserError saying what it was. */
+export function configuredPort(flag?: number, env: NodeJS.ProcessEnv = process.env): number {
+  return flag ?? loadConfig(env).port;
+}
