@@ -106,13 +106,16 @@ export function yearFromTitle(title: string): number | null {
 
 type Fail = (reason: string) => never;
 
-/** Calls fn for each non-blank line, with a fail() that throws an error naming the layout and 1-based line. */
+/**
+ * Calls fn for each non-blank line, with a fail() that throws an error naming the layout and 1-based
+ * line (a plain Error: `loadCatalogue` makes it a `CatalogueError` naming the file).
+ */
 function forEachLine(text: string, layout: CatalogueLayout, fn: (line: string, fail: Fail) => void): void {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const fail: Fail = (reason) => {
-      throw new CatalogueError(`${layout} line ${i + 1}: ${reason}`, 'catalogue-invalid');
+      throw new Error(`${layout} line ${i + 1}: ${reason}`);
     };
     fn(line, fail);
   });

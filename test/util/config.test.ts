@@ -1,0 +1,104 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { CONFIG_VARIABLES, configuredPort, loadConfig, resolveDataDir, type ConfigVariable } from '../../src/util/config.js';
+import { StreamrecError, UserError } from '../../src/util/errors.js';
+
+/** Asserts loadConfig(env) throws the one-line bad-config UserError naming the variable and the value. */
+function assertBad(name: ConfigVariable, value: string, must: RegExp): void {
+  assert.throws(
+    () => loadConfig({ [name]: value }),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError, `a UserError for ${name}=${value}`);
+      assert.equal(err.code, 'bad-config');
+      assert.equal(err.userFacing, true);
+      assert.ok(err.message.startsWith(`${name} must be `), err.message);
+      assert.match(err.message, must);
+      assert.ok(err.message.endsWith(`, got ${JSON.stringify(value)}`), err.message);
+      assert.ok(!err.message.includes('\n'), 'one line');
+      return true;
+    },
+  );
+}
+
+describe('loadConfig', () => {
+  it('has a default for every variable', () => {
+    assert.deepEqual(loadConfig({}), {
+      dataDir: resolve('./data'),
+      port: 8000,
+      logLevel: 'info',
+      adminToken: undefined,
+      cacheSize: undefined,
+      cacheTtlMs: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      STREAMREC_DATA_DIR: '/srv/streamrec',
+      STREAMREC_PORT: '9000',
+      STREAMREC_LOG_LEVEL: 'debug',
+      STREAMREC_ADMIN_TOKEN: 's3cret-token',
+      STREAMREC_CACHE_SIZE: '50',
+      STREAMREC_CACHE_TTL: '30m',
+      UNRELATED: 'ignored',
+    });
+    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000 });
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.deepEqual(loadConfig(Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']))), loadConfig({}));
+  });
+
+  it('STREAMREC_DATA_DIR: a path, made absolute', () => {
+    assert.equal(loadConfig({ STREAMREC_DATA_DIR: 'rel/dir' }).dataDir, resolve('rel/dir'));
+  });
+
+  it('STREAMREC_PORT: 1 to 65535', () => {
+    assert.equal(loadConfig({ STREAMREC_PORT: '1' }).port, 1);
+    assert.equal(loadConfig({ STREAMREC_PORT: '65535' }).port, 65535);
+    for (const bad of ['abc', '0', '65536', '80.5', '-1']) assertBad('STREAMREC_PORT', bad, /a port number from 1 to 65535/);
+  });
+
+  it('STREAMREC_LOG_LEVEL: a pino level', () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) assert.equal(loadConfig({ STREAMREC_LOG_LEVEL: level }).logLevel, level);
+    assertBad('STREAMREC_LOG_LEVEL', 'loud', /one of fatal, error, warn, info, debug, trace, silent/);
+  });
+
+  it('STREAMREC_ADMIN_TOKEN: any token without spaces', () => {
+    assert.equal(loadConfig({ STREAMREC_ADMIN_TOKEN: 'abc.DEF_123' }).adminToken, 'abc.DEF_123');
+    assertBad('STREAMREC_ADMIN_TOKEN', 'two words', /without spaces/);
+  });
+
+  it('STREAMREC_CACHE_SIZE: a whole number of entries, 0 disables the cache', () => {
+    assert.equal(loadConfig({ STREAMREC_CACHE_SIZE: '0' }).cacheSize, 0);
+    assert.equal(loadConfig({ STREAMREC_CACHE_SIZE: '250000' }).cacheSize, 250_000);
+    for (const bad of ['abc', '-1', '1.5']) assertBad('STREAMREC_CACHE_SIZE', bad, /a whole number ≥ 0/);
+  });
+
+  it('STREAMREC_CACHE_TTL: a positive duration, a bare number is seconds', () => {
+    assert.equal(loadConfig({ STREAMREC_CACHE_TTL: '90' }).cacheTtlMs, 90_000);
+    assert.equal(loadConfig({ STREAMREC_CACHE_TTL: '1h' }).cacheTtlMs, 3_600_000);
+    assert.equal(loadConfig({ STREAMREC_CACHE_TTL: '500ms' }).cacheTtlMs, 500);
+    for (const bad of ['soon', '0s', '-5m']) assertBad('STREAMREC_CACHE_TTL', bad, /a duration like 90s, 30m or 1h/);
+  });
+
+  it('names the first bad variable when several are bad', () => {
+    assert.throws(() => loadConfig({ STREAMREC_PORT: 'x', STREAMREC_CACHE_SIZE: 'y' }), /^UserError: STREAMREC_PORT must be/);
+  });
+});
+
+describe('the config helpers', () => {
+  it('resolveDataDir: the flag, else STREAMREC_DATA_DIR, else ./data', () => {
+    assert.equal(resolveDataDir('flag/dir', { STREAMREC_DATA_DIR: '/env/dir' }), resolve('flag/dir'));
+    assert.equal(resolveDataDir(undefined, { STREAMREC_DATA_DIR: '/env/dir' }), '/env/dir');
+    assert.equal(resolveDataDir(undefined, {}), resolve('./data'));
+  });
+
+  it('configuredPort: the flag, else STREAMREC_PORT, else 8000; a bad variable is a bad-config error', () => {
+    assert.equal(configuredPort(0, { STREAMREC_PORT: '9000' }), 0);
+    assert.equal(configuredPort(undefined, { STREAMREC_PORT: '9000' }), 9000);
+    assert.equal(configuredPort(undefined, {}), 8000);
+    assert.throws(() => configuredPort(undefined, { STREAMREC_PORT: 'http' }), (err: unknown) => err instanceof StreamrecError && err.code === 'bad-config');
+  });
+});
