@@ -1,4 +1,4 @@
-import { peakRssMb } from '../src/util/progress-bar.js';
+import { peakRssMb } from '../src/util/memory.js';
 
 export { peakRssMb };
 

@@ -30,8 +30,3 @@ export function progressLine(label: string, done: number, total: number, elapsed
   const eta = fraction >= 0.01 && fraction < 1 ? ` ETA ${formatDuration((elapsedMs * (1 - fraction)) / fraction)}` : '';
   return `${label} ${bar} ${pct}${eta}`;
 }
-
-/** Peak resident memory of this process so far, in MB (the kernel's high-water mark). */
-export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}

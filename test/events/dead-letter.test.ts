@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { EventReader } from '../../src/events/event-reader.js';
+import { EventReader } from '../helpers/event-reader.js';
 import { ratingCodec } from '../../src/movies/rating-event.js';
 import { tempDir } from '../helpers/tmp.js';
 

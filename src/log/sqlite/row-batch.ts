@@ -1,5 +1,5 @@
 import type { LogRecord, LogValue, RecordBatch } from '../types.js';
-import type { RawRow } from './sqlite-log.js';
+import type { RawRow } from './partition-reader.js';
 
 /** Rows read from one partition: [offset, ts, key, value, headers] as SQLite returned them. */
 export interface RowSegment {

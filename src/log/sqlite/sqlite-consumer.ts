@@ -9,7 +9,7 @@ import {
   type TopicPartitionOffset,
 } from '../types.js';
 import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
-import type { SqliteLog } from './sqlite-log.js';
+import type { PartitionReader } from './partition-reader.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
 const WAIT_STEP_MS = 10;
@@ -23,7 +23,7 @@ interface Assigned {
 /**
  * A consumer over the embedded log. Partitions are assigned statically (all partitions of each
  * topic, or the ones named), positions start as `from` says, and a topic that does not exist yet
- * is picked up as soon as a producer creates it.
+ * is picked up as soon as a producer creates it. It reads through a `PartitionReader` only.
  */
 export class SqliteConsumer implements Consumer {
   readonly group: string;
@@ -35,7 +35,7 @@ export class SqliteConsumer implements Consumer {
   private lastEmptyToken = '';
 
   constructor(
-    private readonly log: SqliteLog,
+    private readonly reader: PartitionReader,
     private readonly options: ConsumerOptions,
   ) {
     if (!options.group) throw new LogError('a consumer needs a group id');
@@ -49,11 +49,10 @@ export class SqliteConsumer implements Consumer {
   /** Assign every partition of the subscribed topics that exists now (new topics appear later). */
   private refreshAssignment(): void {
     for (const topic of this.options.topics) {
-      const meta = this.log.topicMeta(topic);
-      if (!meta) continue;
-      const offsets = this.log.offsets(meta);
-      const committed = this.from === 'committed' ? this.log.committedSync(this.group, topic) : new Map<number, number>();
-      for (let partition = 0; partition < meta.partitions; partition++) {
+      const offsets = this.reader.offsets(topic);
+      if (!offsets) continue;
+      const committed = this.from === 'committed' ? this.reader.committed(this.group, topic) : new Map<number, number>();
+      for (let partition = 0; partition < offsets.length; partition++) {
         const k = key(topic, partition);
         if (this.assigned.has(k)) continue;
         if (this.options.partitions && !this.options.partitions.some((tp) => tp.topic === topic && tp.partition === partition)) {
@@ -87,7 +86,7 @@ export class SqliteConsumer implements Consumer {
       this.assertOpen();
       // After a read that found records, read again at once; after an empty one, only once the
       // log has changed.
-      if (this.lastEmptyToken === '' || this.log.changeToken() !== this.lastEmptyToken) {
+      if (this.lastEmptyToken === '' || this.reader.changeToken() !== this.lastEmptyToken) {
         const segments = this.readOnce(maxRecords);
         if (segments.length > 0) {
           this.lastEmptyToken = '';
@@ -95,7 +94,7 @@ export class SqliteConsumer implements Consumer {
         }
         // Take the token, then look once more: a commit between the empty read and the token
         // would otherwise go unseen until the next one.
-        const token = this.log.changeToken();
+        const token = this.reader.changeToken();
         const again = this.readOnce(maxRecords);
         if (again.length > 0) return again;
         this.lastEmptyToken = token;
@@ -116,15 +115,13 @@ export class SqliteConsumer implements Consumer {
     // Start at a rotating partition so one busy partition cannot starve the others.
     for (let i = 0; i < parts.length && n < maxRecords; i++) {
       const a = parts[(this.cursor + i) % parts.length]!;
-      const meta = this.log.topicMeta(a.topic);
-      if (!meta) continue;
       // Reads from the first offset at or after the position: if retention deleted what this
       // consumer had not read yet, it goes on from the oldest kept.
-      const rows = this.log.readRaw(meta, a.partition, a.position, maxRecords - n);
+      const rows = this.reader.read(a.topic, a.partition, a.position, maxRecords - n);
       if (rows.length === 0) {
         // Nothing to read; a position retention has overtaken moves up to the oldest offset kept.
-        const [start] = this.log.offsets(meta)[a.partition]!;
-        if (a.position < start) a.position = start;
+        const start = this.reader.offsets(a.topic)?.[a.partition]?.[0];
+        if (start !== undefined && a.position < start) a.position = start;
         continue;
       }
       out.push({ topic: a.topic, partition: a.partition, rows });
@@ -138,13 +135,13 @@ export class SqliteConsumer implements Consumer {
   private expectedPartitions(): number {
     if (this.options.partitions) return this.options.partitions.length;
     let n = 0;
-    for (const topic of this.options.topics) n += this.log.topicMeta(topic)?.partitions ?? 1;
+    for (const topic of this.options.topics) n += this.reader.partitionCount(topic) ?? 1;
     return n;
   }
 
   async commit(offsets?: TopicPartitionOffset[]): Promise<void> {
     this.assertOpen();
-    this.log.commitSync(this.group, offsets ?? this.positions());
+    this.reader.commit(this.group, offsets ?? this.positions());
   }
 
   positions(): TopicPartitionOffset[] {

@@ -1,6 +1,6 @@
-import type { Consumer, EventLog, LogRecord, PollOptions } from '../log/types.js';
-import { decodeBatch, type EventCodec } from './codec.js';
-import { deadLetterRecord, deadLetterTopic } from './dead-letter.js';
+import type { Consumer, EventLog, LogRecord, PollOptions } from '../../src/log/types.js';
+import { decodeBatch, type EventCodec } from '../../src/events/codec.js';
+import { deadLetterRecord, deadLetterTopic } from '../../src/events/dead-letter.js';
 
 export interface EventBatch<T> {
   events: { record: LogRecord; event: T }[];
@@ -10,8 +10,9 @@ export interface EventBatch<T> {
 }
 
 /**
- * Reads typed events from a consumer. A malformed record never stops the reader: it is copied to
- * `<topic>.dlq` with the reason and its original bytes, counted, and skipped.
+ * Reads typed events from a consumer (a test helper: the engine has its own intake). A malformed
+ * record never stops the reader: it is copied to `<topic>.dlq` with the reason and its original
+ * bytes, counted, and skipped.
  */
 export class EventReader<T> {
   /** Malformed records sent to the dead-letter topic since this reader started. */
