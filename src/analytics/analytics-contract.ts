@@ -12,6 +12,8 @@ export interface HistogramBin {
   count: number;
   /** count / ratings of the genre; 0 when the genre has no ratings. */
   share: number;
+  /** share × 100: the Spark job's field. */
+  percentage: number;
 }
 
 /** One row of `distributions`: the ratings of one genre, or of all (`genre = '(all)'`). */
@@ -65,8 +67,11 @@ export interface TrendingRow {
   previous_rank: number | null;
   previous_count: number;
   previous_score: number;
-  /** previous_rank − rank (> 0: rose); null for a new entry. */
-  rank_delta: number | null;
+  /**
+   * previous_rank − rank (> 0: rose); for a new entry, max(movies ranked now, movies ranked
+   * before) + 1 − rank, so it sorts among the risers (≥ 1).
+   */
+  rank_delta: number;
   is_new: boolean;
   window_start: string;
   window_end: string;

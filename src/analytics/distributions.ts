@@ -86,7 +86,7 @@ export async function computeDistributions(db: AnalyticsDb): Promise<{ rows: num
         FROM genres g CROSS JOIN (VALUES ${values}) v(rating) LEFT JOIN genre_hist h ON h.genre = g.genre AND h.rating = v.rating
       ), hist AS (
         SELECT genre,
-          list({'rating': rating, 'count': n, 'share': CASE WHEN total = 0 THEN 0::DOUBLE ELSE (n / total)::DOUBLE END} ORDER BY rating) AS histogram
+          list({'rating': rating, 'count': n, 'share': CASE WHEN total = 0 THEN 0::DOUBLE ELSE (n / total)::DOUBLE END, 'percentage': CASE WHEN total = 0 THEN 0::DOUBLE ELSE (100 * n / total)::DOUBLE END} ORDER BY rating) AS histogram
         FROM (SELECT *, sum(n) OVER (PARTITION BY genre) AS total FROM bins)
         GROUP BY genre
       )

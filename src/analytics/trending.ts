@@ -5,8 +5,11 @@
  *
  * Both rankings cover every movie rated in their window (row_number: no shared ranks). A movie is
  * listed when it has at least `minRatings` ratings in the current window and either rose
- * (rank_delta = previous_rank − rank > 0) or is new (no rating in the previous window:
- * `is_new`, previous_rank and rank_delta null). The minimum applies to new entries too. A movie
+ * (rank_delta = previous_rank − rank > 0) or is new (no rating in the previous window: `is_new`,
+ * previous_rank null). A new entry's rank_delta counts as if it came from one place below the
+ * longer of the two rankings (max(movies ranked now, movies ranked before) + 1 − rank ≥ 1), so
+ * `ORDER BY rank_delta DESC` and `WHERE rank_delta > 0` keep new entries, as the Spark job's did.
+ * The minimum applies to new entries too. A movie
  * rated only in the previous window has no current rank and is never listed. The first `limit`
  * rows by current rank are kept. Ratings outside the range (before --since) are not seen, so a
  * range shorter than 2W leaves the previous window partly or wholly empty.
@@ -69,7 +72,7 @@ export async function computeTrending(db: AnalyticsDb, options: TrendingOptions)
         p.previous_rank::INTEGER AS previous_rank,
         coalesce(p.n_prev, 0)::BIGINT AS previous_count,
         coalesce(p.s_prev, 0)::DOUBLE AS previous_score,
-        (p.previous_rank - c.rank)::INTEGER AS rank_delta,
+        (coalesce(p.previous_rank, (SELECT greatest(count(*) FILTER (WHERE n_cur > 0), count(*) FILTER (WHERE n_prev > 0)) + 1 FROM trend_counts)) - c.rank)::INTEGER AS rank_delta,
         p.previous_rank IS NULL AS is_new,
         ${endMs === null ? 'NULL::TIMESTAMP' : `epoch_ms(${sqlInt(curStart!)}::BIGINT)`} AS window_start,
         ${endMs === null ? 'NULL::TIMESTAMP' : `epoch_ms(${sqlInt(endMs)}::BIGINT)`} AS window_end

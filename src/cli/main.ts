@@ -46,6 +46,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A reader that closes early (`streamrec tail … | head -1`) ends the program quietly, as Unix
+// tools do: EPIPE on standard output or error is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

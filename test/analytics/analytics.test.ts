@@ -184,7 +184,8 @@ describe('batch analytics', () => {
     const listed = new Map(out.trending.map((r) => [r.movieId, r]));
     assert.ok(!listed.has(111), 'a movie that dropped out is not trending');
     assert.equal(listed.get(112)?.is_new, true, 'a new entry is flagged');
-    assert.equal(listed.get(112)?.rank_delta, null);
+    assert.ok((listed.get(112)?.rank_delta ?? 0) > 0, 'a new entry sorts as a riser (rank_delta > 0), as in the Spark job');
+    assert.equal(listed.get(112)?.previous_rank, null);
     assert.ok(!listed.has(113), 'a new entry with 4 ratings is below the minimum');
     assert.ok((listed.get(114)?.rank_delta ?? 0) > 0, 'a riser is listed');
     assert.ok(!listed.has(115), 'a riser with 4 ratings is below the minimum');

@@ -103,7 +103,7 @@ export function bruteDistributions(ratings: Rating[], movies: Movie[]): Distribu
       ...q,
       histogram: RATING_VALUES.map((v) => {
         const count = values.filter((x) => x === v).length;
-        return { rating: v, count, share: n === 0 ? 0 : count / n };
+        return { rating: v, count, share: n === 0 ? 0 : count / n, percentage: n === 0 ? 0 : (100 * count) / n };
       }),
     });
   }
@@ -184,7 +184,7 @@ export function bruteTrending(ratings: Rating[], movies: Movie[], endMs: number,
       previous_rank: p?.rank ?? null,
       previous_count: p?.n ?? 0,
       previous_score: p?.s ?? 0,
-      rank_delta: p === undefined ? null : p.rank - rank,
+      rank_delta: (p === undefined ? Math.max(cur.length, prev.length) + 1 : p.rank) - rank,
       is_new: p === undefined,
       window_start: new Date(endMs - windowMs).toISOString(),
       window_end: new Date(endMs).toISOString(),

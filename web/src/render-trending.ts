@@ -7,7 +7,7 @@ import { fmtDuration, fmtFixed, fmtInt, fmtUtcShort } from './format.js';
 
 /** ▲N (rose N places), NEW (not rated in the window before), ▼N or "–". */
 function changeCell(r: TrendingRow): HTMLTableCellElement {
-  if (r.is_new || r.rank_delta === null) return h('td', { class: 'change' }, h('span', { class: 'badge-new', title: 'Not rated in the window before' }, 'NEW'));
+  if (r.is_new) return h('td', { class: 'change' }, h('span', { class: 'badge-new', title: 'Not rated in the window before' }, 'NEW'));
   const d = r.rank_delta;
   if (d > 0) return h('td', { class: 'change' }, h('span', { class: 'delta up', title: `Up ${d} place${d === 1 ? '' : 's'}, from #${r.previous_rank ?? '?'}` }, `▲${fmtInt(d)}`));
   if (d < 0) return h('td', { class: 'change' }, h('span', { class: 'delta down', title: `Down ${-d} places, from #${r.previous_rank ?? '?'}` }, `▼${fmtInt(-d)}`));
