@@ -54,7 +54,9 @@ export interface PipelineGenerator {
   examples?: string[];
   /** Adds the generator's own options (the CLI adds --rate, --count, --duration, --seed). */
   options(command: Command, parse: OptionParsers): Command;
-  /** A one-line description of what will be generated, for the start message. */
+  /** Readies what the pipeline reads from the generator's flags, before any processor starts (ratings: the catalogue). */
+  prepare?(flags: Record<string, unknown>, ctx: { dataDir: string }): Promise<void>;
+  /** Sends events until the paced flags' count, duration or the signal stops it. */
   run(flags: Record<string, unknown>, paced: PacedFlags, ctx: GeneratorContext): Promise<PacedStats>;
 }
 

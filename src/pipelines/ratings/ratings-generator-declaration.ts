@@ -43,6 +43,9 @@ export const ratingsGenerator: PipelineGenerator = {
       .option('--late-fraction <f>', 'share of events stamped earlier than they are sent (0..1)', parse.fraction, 0)
       .option('--min-delay <d>', 'smallest delay of a late event', parse.duration, 0)
       .option('--max-delay <d>', 'largest delay of a late event', parse.duration, 15 * 60_000),
+  async prepare(raw, ctx) {
+    await ensureCatalogue(catalogueChoice(ctx.dataDir, (raw as unknown as RatingsGeneratorFlags).movies));
+  },
   async run(raw, paced, ctx) {
     const flags = raw as unknown as RatingsGeneratorFlags;
     if (flags.minDelay > flags.maxDelay) throw new UserError('--min-delay is larger than --max-delay');
