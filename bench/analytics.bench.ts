@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, quotedString } from '@duckdb/node-api';
 import { runAnalytics } from '../src/analytics/run-analytics.js';
 import { lakeTableDir } from '../src/lake/lake-table.js';
-import { ratingsRawTable } from '../src/lake/ratings-tables.js';
+import { ratingsRawTable } from '../src/pipelines/ratings/ratings-lake.js';
 import { ensureCatalogue } from '../src/movies/catalogue-store.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { peakRssMb, printFigures, say, seconds } from './report.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, type Json } from '@duckdb/node-api';
 import { hasParquet, jsonSafe, openMemoryDuckDB } from '../lake/duckdb-common.js';
 import { lakeTableDir, type LakeTable } from '../lake/lake-table.js';
-import { ratingsAggTable, ratingsRawTable } from '../lake/ratings-tables.js';
+import { ratingsAggTable, ratingsRawTable } from '../pipelines/ratings/ratings-lake.js';
 import { loadCatalogue } from '../movies/catalogue.js';
 import { cataloguePath } from '../movies/catalogue-store.js';
 import { UNKNOWN_GENRE } from '../movies/movie.js';

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { quotedIdentifier, quotedString } from '@duckdb/node-api';
 import { hasParquet, jsonSafe, openMemoryDuckDB } from './duckdb-common.js';
 import { lakeTableDir, type LakeTable } from './lake-table.js';
-import { RATINGS_LAKE_VIEWS } from './ratings-tables.js';
 
 export type LakeRow = Record<string, unknown>;
 
@@ -21,11 +20,11 @@ export interface LakeQuery {
 }
 
 /**
- * An in-memory DuckDB with one view per lake table (by default `ratings_raw` and `ratings_agg`)
- * over its Parquet files, Hive keys included. A table with no files yet is an empty view with the
+ * An in-memory DuckDB with one view per lake table (the registered pipelines' views: see
+ * `openPipelinesLake` in pipelines/registry.ts) over its Parquet files, Hive keys included. A table with no files yet is an empty view with the
  * same columns; it switches to the files as soon as there are some.
  */
-export async function openLakeQuery(dataDir: string, views: Record<string, LakeTable<never>> = RATINGS_LAKE_VIEWS): Promise<LakeQuery> {
+export async function openLakeQuery(dataDir: string, views: Record<string, LakeTable<never>>): Promise<LakeQuery> {
   const { instance, connection } = await openMemoryDuckDB();
   /** Views still empty, by name: looked at again before every query. */
   const empty = new Map<string, LakeTable<never>>();

@@ -1,64 +1,92 @@
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import type { PipelineSpec } from '../engine/pipeline.js';
-import { ratingsAggSink, ratingsRawSink } from '../lake/ratings-tables.js';
-import type { EventLog } from '../log/types.js';
-import { ensureCatalogue } from '../movies/catalogue-store.js';
-import { ratingsPipeline } from './ratings/ratings-pipeline.js';
+import { openLakeQuery, type LakeQuery } from '../lake/lake-query.js';
+import type { LakeTable } from '../lake/lake-table.js';
+import { UserError } from '../util/errors.js';
+import { startLakeWriters, type LakeWriters } from './lake-writers.js';
+import type { PipelineContext, PipelineDeclaration } from './pipeline-declaration.js';
+import type { ResultEnvelope } from './pipeline-result.js';
+import { ratingsDeclaration } from './ratings/ratings-declaration.js';
 
-export interface PipelineContext {
-  dataDir: string;
-  log: EventLog;
-  idleTimeoutMs?: number;
-  allowedLatenessMs?: number;
+export type { LakeWriters, PipelineContext };
+
+/** A declaration of any result type (the registry holds them side by side). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPipelineDeclaration = PipelineDeclaration<any>;
+
+const declarations = new Map<string, AnyPipelineDeclaration>();
+
+/**
+ * Adds a pipeline: the CLI, the server and the lake views pick it up from here. Names, topics
+ * and lake views must not collide with those already registered.
+ */
+export function registerPipeline<R extends ResultEnvelope>(declaration: PipelineDeclaration<R>): void {
+  const { name } = declaration;
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`pipeline name ${JSON.stringify(name)}: lowercase letters, digits and dashes`);
+  if (declarations.has(name)) throw new Error(`pipeline ${name} is already registered`);
+  for (const other of declarations.values()) {
+    if (other.outputTopic === declaration.outputTopic) throw new Error(`pipeline ${name}: output topic ${declaration.outputTopic} is ${other.name}'s`);
+    for (const view of Object.keys(declaration.lake?.views ?? {})) {
+      if (other.lake?.views[view]) throw new Error(`pipeline ${name}: lake view ${view} is ${other.name}'s`);
+    }
+  }
+  declarations.set(name, declaration as AnyPipelineDeclaration);
 }
 
-/** Background writers of a pipeline's lake tables, run beside the pipeline. */
-export interface LakeWriters {
-  /** Stop following, then write everything the topics hold (the pipeline's last results too). */
-  finish(): Promise<void>;
+/** Every registered pipeline, in registration order. */
+export function pipelineDeclarations(): AnyPipelineDeclaration[] {
+  return [...declarations.values()];
+}
+
+export function pipelineNames(): string[] {
+  return [...declarations.keys()];
+}
+
+/** The named pipeline's declaration; a user error naming the known ones otherwise. */
+export function pipelineDeclaration(name: string): AnyPipelineDeclaration {
+  const declaration = declarations.get(name);
+  if (!declaration) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
+  return declaration;
 }
 
 export interface OpenedPipeline {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   spec: PipelineSpec<any, any, any, any>;
+  /** Starts the pipeline's lake sinks (none without lake tables). */
   startLake(signal: AbortSignal): LakeWriters;
 }
 
-const pipelines: Record<string, (ctx: PipelineContext) => Promise<OpenedPipeline>> = {
-  ratings: async (ctx) => {
-    const catalogue = await ensureCatalogue({ dataDir: ctx.dataDir });
-    return {
-      spec: ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs, allowedLatenessMs: ctx.allowedLatenessMs }),
-      startLake: (signal) => startSinks([ratingsRawSink({ log: ctx.log, dataDir: ctx.dataDir }), ratingsAggSink({ log: ctx.log, dataDir: ctx.dataDir })], signal),
-    };
-  },
-};
-
-export function pipelineNames(): string[] {
-  return Object.keys(pipelines);
-}
-
 export async function openPipeline(name: string, ctx: PipelineContext): Promise<OpenedPipeline> {
-  const open = pipelines[name];
-  if (!open) throw new Error(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
-  return open(ctx);
+  const declaration = pipelineDeclaration(name);
+  const spec = await declaration.open(ctx);
+  return { spec, startLake: (signal) => startLakeWriters(declaration.lake?.sinks(ctx) ?? [], signal) };
 }
 
-interface Sink {
-  run(signal: AbortSignal): Promise<void>;
-  runOnce(): Promise<number>;
+/** The lake views of every registered pipeline, by view name. */
+export function lakeViews(): Record<string, LakeTable<never>> {
+  return Object.assign({}, ...pipelineDeclarations().map((d) => d.lake?.views ?? {})) as Record<string, LakeTable<never>>;
 }
 
-function startSinks(sinks: Sink[], outer: AbortSignal): LakeWriters {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  outer.addEventListener('abort', stop, { once: true });
-  const running = sinks.map((s) => s.run(controller.signal));
-  return {
-    finish: async () => {
-      controller.abort();
-      outer.removeEventListener('abort', stop);
-      await Promise.all(running);
-      for (const s of sinks) await s.runOnce();
-    },
-  };
+/** A DuckDB over the lake with every registered pipeline's views (what `streamrec sql` queries). */
+export function openPipelinesLake(dataDir: string, views: Record<string, LakeTable<never>> = lakeViews()): Promise<LakeQuery> {
+  return openLakeQuery(dataDir, views);
 }
+
+/**
+ * Env STREAMREC_PIPELINES_MODULE: comma-separated module paths whose default export is a
+ * declaration or a list of them, registered after the built-in ones — how a pipeline declared
+ * outside src/ reaches the CLI and its worker threads. Such a module must not import this one
+ * (it is still loading).
+ */
+async function registerFromEnv(): Promise<void> {
+  const modules = (process.env.STREAMREC_PIPELINES_MODULE ?? '').split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+  for (const m of modules) {
+    const loaded = (await import(pathToFileURL(resolve(m)).href)) as { default?: AnyPipelineDeclaration | AnyPipelineDeclaration[] };
+    if (!loaded.default) throw new UserError(`STREAMREC_PIPELINES_MODULE ${m}: no default export (a pipeline declaration or a list of them)`);
+    for (const d of [loaded.default].flat()) registerPipeline(d);
+  }
+}
+
+registerPipeline(ratingsDeclaration);
+await registerFromEnv();

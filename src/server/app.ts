@@ -6,13 +6,14 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { EventLog } from '../log/types.js';
-import { MetricsView } from './metrics-view.js';
+import { pipelineDeclarations } from '../pipelines/registry.js';
+import type { MetricsView } from '../pipelines/ratings/ratings-metrics-view.js';
+import { servePipelines, type ServedPipeline } from './serve-pipelines.js';
 import { RecommendationService, type RecommendationServiceOptions } from '../recommend/serving/recommendation-service.js';
 import { cacheOptionsFromEnv } from '../recommend/serving/recommendation-cache.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
-import { metricsRoutes } from './routes/metrics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
-import { SseHub } from './sse-hub.js';
+import type { SseHub } from './sse-hub.js';
 import { loadConfig } from '../util/config.js';
 import { isUserFacing } from '../util/errors.js';
 
@@ -37,6 +38,9 @@ export interface ServerOptions {
 
 export interface StreamrecServer {
   app: FastifyInstance;
+  /** Every registered pipeline's results view and `/pipelines/<name>/stream` hub, by name. */
+  pipelines: Map<string, ServedPipeline>;
+  /** The seed `/metrics/*` API's view and SSE hub (contributed by the ratings pipeline's routes). */
   view: MetricsView;
   hub: SseHub;
   /** The recommendation service, when the server has a data dir. */
@@ -54,19 +58,6 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   const app = Fastify({ logger: options.logger ?? false });
   // Set before the plugins register, so every route's errors come here.
   app.setErrorHandler(answerError);
-  const hub = new SseHub({
-    heartbeatMs: options.heartbeatMs,
-    maxQueuedBytes: options.maxQueuedBytes,
-    onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
-  });
-  const view = new MetricsView({
-    log: options.log,
-    healthEveryMs: options.healthEveryMs,
-    onMetrics: (record) => hub.publish('metrics', record),
-    onHealth: (health) => hub.publish('health', health),
-  });
-  view.sseClients = () => hub.size;
-
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline, and recommendations from the trained models.' },
@@ -75,7 +66,15 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(metricsRoutes, { view, hub });
+  const served = await servePipelines(app, pipelineDeclarations(), {
+    log: options.log,
+    healthEveryMs: options.healthEveryMs,
+    hub: {
+      heartbeatMs: options.heartbeatMs,
+      maxQueuedBytes: options.maxQueuedBytes,
+      onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
+    },
+  });
   if (options.dataDir) await app.register(analyticsRoutes, { dataDir: options.dataDir });
   let recommend: RecommendationService | null = null;
   if (options.dataDir && options.recommend !== false) {
@@ -104,19 +103,20 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
     void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  view.start();
+  served.start();
   // Models load before the server listens: the first request finds them (or a clear 503).
   await recommend?.start();
   return {
     app,
-    view,
-    hub,
+    pipelines: served.pipelines,
+    view: served.contributed.view as MetricsView,
+    hub: served.contributed.stream as SseHub,
     recommend,
     close: async () => {
-      hub.close();
+      served.closeStreams();
       await app.close();
       await recommend?.close();
-      await view.stop();
+      await served.stop();
     },
   };
 }

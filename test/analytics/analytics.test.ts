@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyticsCommand } from '../../src/cli/commands/analytics.js';
-import { openLakeQuery } from '../../src/lake/lake-query.js';
+import { openPipelinesLake as openLakeQuery } from '../../src/pipelines/registry.js';
 import { lakeDir } from '../../src/lake/lake-table.js';
 import { analyticsDir, AnalyticsBusyError } from '../../src/analytics/outputs.js';
 import { NoAnalyticsError, readAnalytics } from '../../src/analytics/read-analytics.js';

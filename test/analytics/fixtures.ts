@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonSafe } from '../../src/analytics/analytics-db.js';
 import { ALL_GENRES, PERCENTILES, RATING_VALUES, type DistributionRow, type TopNRow, type TrendingRow } from '../../src/analytics/types.js';
-import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
+import { ratingsRawSink } from '../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { cataloguePath, formatMoviesCsv } from '../../src/movies/catalogue-store.js';
 import type { Movie } from '../../src/movies/movie.js';

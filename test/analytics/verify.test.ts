@@ -12,7 +12,7 @@ import { analyticsCommand } from '../../src/cli/commands/analytics.js';
 import { UserError } from '../../src/util/errors.js';
 import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import { lakeTableDir } from '../../src/lake/lake-table.js';
-import { ratingsAggTable } from '../../src/lake/ratings-tables.js';
+import { ratingsAggTable } from '../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { openLakeQuery } from '../../src/lake/lake-query.js';
+import { openPipelinesLake as openLakeQuery } from '../../src/pipelines/registry.js';
 import { ensureCatalogue } from '../../src/movies/catalogue-store.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
 import { LatentRatingModel } from '../../src/pipelines/ratings/rating-model.js';

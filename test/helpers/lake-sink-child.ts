@@ -5,7 +5,7 @@
  * writing its files and committing (so a kill surely lands there).
  * argv: <dataDir> <flushRows> [holdAt]
  */
-import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
+import { ratingsRawSink } from '../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 
 const [dataDir, flushRowsArg, holdAtArg] = process.argv.slice(2);

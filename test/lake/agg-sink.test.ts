@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLakeQuery } from '../../src/lake/lake-query.js';
+import { openPipelinesLake as openLakeQuery } from '../../src/pipelines/registry.js';
 import { lakeDir } from '../../src/lake/lake-table.js';
-import { decodeFinalMetrics, ratingsAggSink } from '../../src/lake/ratings-tables.js';
+import { decodeFinalMetrics, ratingsAggSink } from '../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runAnalytics } from '../../src/analytics/run-analytics.js';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
-import { ratingsRawSink } from '../../src/lake/ratings-tables.js';
+import { ratingsRawSink } from '../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import { ensureCatalogue } from '../../src/movies/catalogue-store.js';

@@ -1,112 +1,90 @@
 import { Command } from 'commander';
-import { ensureCatalogue } from '../../movies/catalogue-store.js';
-import { generateRatings } from '../../pipelines/ratings/ratings-generator.js';
+import type { PacedFlags, PipelineGenerator } from '../../pipelines/pipeline-declaration.js';
+import { pipelineDeclarations } from '../../pipelines/registry.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
 import { duration, fraction, isoTime, positiveInt, rate } from '../options.js';
 import { UserError } from '../../util/errors.js';
 
-export interface RatingsFlags {
+/** The flags every generator takes (commander's camelCase names); its own ones ride along. */
+export interface GeneratorFlags extends Record<string, unknown> {
   dataDir?: string;
   rate: number;
   count?: number;
   duration?: number;
-  users: number;
-  movies?: string;
   seed?: number;
-  lateFraction: number;
-  minDelay: number;
-  maxDelay: number;
   from?: number;
   span?: number;
 }
 
-/** `--movies` takes either a catalogue size or a MovieLens movies file. */
-export function catalogueChoice(dataDir: string, movies: string | undefined) {
-  if (movies === undefined) return { dataDir };
-  if (/^\d+$/.test(movies)) {
-    const count = Number(movies);
-    if (count < 1) throw new UserError('--movies must be at least 1');
-    return { dataDir, syntheticCount: count, replaceSynthetic: true };
-  }
-  return { dataDir, moviesFile: movies };
-}
+export const optionParsers = { positiveInt, fraction, duration };
 
-export function addRatingsGeneratorOptions(command: Command, defaultRate: string): Command {
+/** The options of every paced generator: rate, count, duration, seed. */
+export function addPacedOptions(command: Command, defaultRate: string, noun: string): Command {
   return command
-    .option('--rate <n>', 'ratings per second, or "max" for as fast as the log takes', rate, rate(defaultRate))
-    .option('--count <n>', 'stop after this many ratings', positiveInt)
+    .option('--rate <n>', `${noun} per second, or "max" for as fast as the log takes`, rate, rate(defaultRate))
+    .option('--count <n>', `stop after this many ${noun}`, positiveInt)
     .option('--duration <d>', 'stop after this long (e.g. 30s, 10m, 2h)', duration)
-    .option('--users <n>', 'number of users', positiveInt, 5000)
-    .option('--movies <n|file>', 'catalogue size, or a MovieLens movies file (movies.csv, movie.csv, movies.dat, u.item)')
-    .option('--seed <n>', 'random seed: the same seed gives the same ratings', positiveInt)
-    .option('--late-fraction <f>', 'share of events stamped earlier than they are sent (0..1)', fraction, 0)
-    .option('--min-delay <d>', 'smallest delay of a late event', duration, 0)
-    .option('--max-delay <d>', 'largest delay of a late event', duration, 15 * 60_000);
+    .option('--seed <n>', `random seed: the same seed gives the same ${noun}`, positiveInt);
 }
 
+/** `streamrec generate <pipeline>`: one subcommand a registered generator. */
 export function generateCommand(): Command {
   const generate = new Command('generate').description('produce synthetic events into the log');
-  const ratings = addRatingsGeneratorOptions(new Command('ratings'), '100')
-    .description('movie ratings from a latent-factor model (users, movies, biases, genre taste, popularity skew)')
-    .option('--from <time>', 'backfill: first event time (ISO-8601), events spread over --span and sent flat out', isoTime)
-    .option('--span <d>', 'backfill: length of the period to fill (default 1d)', duration)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  streamrec generate ratings                        100 ratings/s until Ctrl-C
-  streamrec generate ratings --rate 500 --duration 10m
-  streamrec generate ratings --rate max --count 1000000 --seed 7
-  streamrec generate ratings --late-fraction 0.02 --min-delay 11m --max-delay 20m
-  streamrec generate ratings --from 2025-11-01T00:00:00Z --span 7d --count 2000000
-  streamrec generate ratings --movies ml-latest-small/movies.csv`,
-    )
-    .action(async (flags: RatingsFlags) => {
-      await runRatingsGenerator(flags);
-    });
-  addDataDirOption(ratings);
-  generate.addCommand(ratings);
+  for (const declaration of pipelineDeclarations()) {
+    const generator = declaration.generator;
+    if (!generator) continue;
+    const command = generator
+      .options(addPacedOptions(new Command(declaration.name), '100', generator.noun), optionParsers)
+      .description(generator.description)
+      .option('--from <time>', 'backfill: first event time (ISO-8601), events spread over --span and sent flat out', isoTime)
+      .option('--span <d>', 'backfill: length of the period to fill (default 1d)', duration)
+      .action(async (flags: GeneratorFlags) => {
+        await runGenerator(declaration.name, generator, flags);
+      });
+    if (generator.examples) command.addHelpText('after', `\nExamples:\n${generator.examples.map((e) => `  ${e}`).join('\n')}`);
+    generate.addCommand(addDataDirOption(command));
+  }
   return generate;
 }
 
-export async function runRatingsGenerator(flags: RatingsFlags, signal?: AbortSignal): Promise<void> {
+/** The generic paced-run settings from the flags (a fresh seed when none is given). */
+export function pacedFlags(flags: GeneratorFlags): PacedFlags {
   if (flags.span !== undefined && flags.from === undefined) throw new UserError('--span goes with --from (the start of the backfill)');
-  if (flags.minDelay > flags.maxDelay) throw new UserError('--min-delay is larger than --max-delay');
+  const backfill = flags.from !== undefined ? { fromMs: flags.from, spanMs: flags.span ?? 86_400_000 } : undefined;
+  return {
+    rate: backfill ? Infinity : flags.rate,
+    count: flags.count,
+    durationMs: flags.duration,
+    seed: flags.seed ?? (Date.now() % 1_000_000) + 1,
+    backfill,
+  };
+}
+
+export async function runGenerator(name: string, generator: PipelineGenerator, flags: GeneratorFlags, signal?: AbortSignal): Promise<void> {
+  const paced = pacedFlags(flags);
+  const { noun } = generator;
   const { dataDir, log } = openDataDirLog(flags.dataDir);
   try {
-    const catalogue = await ensureCatalogue(catalogueChoice(dataDir, flags.movies));
-    const seed = flags.seed ?? (Date.now() % 1_000_000) + 1;
-    const backfill = flags.from !== undefined ? { fromMs: flags.from, spanMs: flags.span ?? 86_400_000 } : undefined;
+    const { backfill } = paced;
     const what = backfill
       ? `backfilling ${new Date(backfill.fromMs).toISOString()} + ${formatDuration(backfill.spanMs)}`
-      : `${Number.isFinite(flags.rate) ? `${flags.rate} ratings/s` : 'as fast as the log takes'}`;
-    process.stderr.write(
-      `streamrec: generating ratings into ${log.description} (${what}; ${formatCount(flags.users)} users, ` +
-        `${formatCount(catalogue.size)} movies, seed ${seed}). Ctrl-C stops.\n`,
-    );
+      : `${Number.isFinite(paced.rate) ? `${paced.rate} ${noun}/s` : 'as fast as the log takes'}`;
     const line = progress();
-    const stats = await generateRatings({
+    const stats = await generator.run(flags, paced, {
       log,
-      catalogue,
-      users: flags.users,
-      seed,
-      rate: backfill ? Infinity : flags.rate,
-      count: flags.count,
-      durationMs: flags.duration,
-      lateFraction: flags.lateFraction,
-      minDelayMs: flags.minDelay,
-      maxDelayMs: flags.maxDelay,
-      backfill,
+      dataDir,
       signal: signal ?? interruptSignal(),
+      onStart: (sizes) =>
+        process.stderr.write(`streamrec: generating ${name} into ${log.description} (${what}; ${sizes}${sizes ? ', ' : ''}seed ${paced.seed}). Ctrl-C stops.\n`),
       onProgress: (s) =>
         line.update(
-          `ratings: ${formatCount(s.sent)} sent · ${formatCount(s.rate)}/s · ${formatDuration(s.elapsedMs)}` +
+          `${noun}: ${formatCount(s.sent)} sent · ${formatCount(s.rate)}/s · ${formatDuration(s.elapsedMs)}` +
             (backfill ? ` · event time ${new Date(s.lastEmitTime).toISOString()}` : ''),
         ),
     });
-    line.done(`ratings: ${formatCount(stats.sent)} sent in ${formatDuration(stats.elapsedMs)} (${formatCount(stats.rate)}/s)`);
+    line.done(`${noun}: ${formatCount(stats.sent)} sent in ${formatDuration(stats.elapsedMs)} (${formatCount(stats.rate)}/s)`);
   } finally {
     await log.close();
   }

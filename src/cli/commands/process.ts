@@ -19,12 +19,12 @@ interface ProcessFlags {
 export function processCommand(): Command {
   const command = new Command('process')
     .description('run a streaming pipeline: event-time windows, checkpoints, the metrics topic and the Parquet lake')
-    .argument('[pipeline]', `the pipeline to run (${pipelineNames().join(', ')})`, 'ratings')
+    .argument('[pipeline]', `the pipeline to run (${pipelineNames().join(', ')})`, pipelineNames()[0])
     .addOption(new Option('--from <position>', 'ignore the checkpoint and start at this end of the source topic').choices(['earliest', 'latest']))
     .option('--exit-when-idle', 'process what the log holds, close the windows after the idle timeout, write the results and exit')
     .option('--no-lake', 'do not write the Parquet lake')
     .option('--idle-timeout <d>', 'close open windows when input has been silent this long (default 10s)', duration)
-    .option('--lateness <d>', 'allowed lateness: how far behind the newest event time an event may be (ratings default 10m)', duration)
+    .option('--lateness <d>', 'allowed lateness: how far behind the newest event time an event may be (default: the pipeline\'s)', duration)
     .addHelpText(
       'after',
       `
@@ -38,7 +38,6 @@ Examples:
     .action(async (name: string, flags: ProcessFlags) => {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       try {
-        if (!pipelineNames().includes(name)) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
         const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, allowedLatenessMs: flags.lateness });
         const signal = interruptSignal();
         const line = progress();

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { resetPipeline } from '../../engine/pipeline-runner.js';
-import { pipelineNames } from '../../pipelines/registry.js';
+import { pipelineDeclaration, pipelineNames } from '../../pipelines/registry.js';
 import { addDataDirOption, openDataDirLog } from '../context.js';
-import { UserError } from '../../util/errors.js';
 
 export function resetCommand(): Command {
   const command = new Command('reset')
@@ -10,7 +9,7 @@ export function resetCommand(): Command {
     .argument('<pipeline>', `the pipeline (${pipelineNames().join(', ')})`)
     .addHelpText('after', '\nExamples:\n  streamrec reset ratings\n\nResults already written to the output topic stay; the next run writes new ones after them.')
     .action(async (name: string, flags: { dataDir?: string }) => {
-      if (!pipelineNames().includes(name)) throw new UserError(`unknown pipeline: ${name} (pipelines: ${pipelineNames().join(', ')})`);
+      pipelineDeclaration(name);
       const { log } = openDataDirLog(flags.dataDir);
       try {
         const had = await resetPipeline(log, name);

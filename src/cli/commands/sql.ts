@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../../util/config.js';
-import { openLakeQuery, type LakeQueryResult } from '../../lake/lake-query.js';
+import type { LakeQueryResult } from '../../lake/lake-query.js';
+import type { LakeTable } from '../../lake/lake-table.js';
+import { lakeViews, openPipelinesLake } from '../../pipelines/registry.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption } from '../context.js';
 import { UserError } from '../../util/errors.js';
@@ -13,7 +15,7 @@ interface SqlFlags {
 /** `write` receives the output (stdout unless a test captures it). */
 export function sqlCommand(write: (text: string) => void = (text) => void process.stdout.write(text)): Command {
   const command = new Command('sql')
-    .description('query the Parquet lake with DuckDB SQL (views ratings_raw and ratings_agg)')
+    .description(`query the Parquet lake with DuckDB SQL (views ${Object.keys(lakeViews()).join(', ')})`)
     .argument('<query>', 'SQL to run; with several statements, the last one’s rows are printed')
     .option('--json', 'print one JSON object per row instead of a table')
     .addHelpText(
@@ -21,9 +23,7 @@ export function sqlCommand(write: (text: string) => void = (text) => void proces
       [
         '',
         'Views:',
-        '  ratings_raw  userId, movieId, rating, timestamp (epoch ms), event_time, source_partition, source_offset, date, hour',
-        '  ratings_agg  window_start, window_end, count, avg_rating, p50_rating, p95_rating, late_events,',
-        '               processing_time, top_movies (JSON), genres (JSON), window_type, date',
+        ...viewHelp(lakeViews()),
         '',
         'Examples:',
         '  streamrec sql "SELECT date, hour, count(*) FROM ratings_raw GROUP BY ALL ORDER BY ALL"',
@@ -32,7 +32,7 @@ export function sqlCommand(write: (text: string) => void = (text) => void proces
       ].join('\n'),
     )
     .action(async (query: string, flags: SqlFlags) => {
-      const lake = await openLakeQuery(resolveDataDir(flags.dataDir));
+      const lake = await openPipelinesLake(resolveDataDir(flags.dataDir));
       let result: LakeQueryResult;
       try {
         result = await lake.run(query);
@@ -44,6 +44,12 @@ export function sqlCommand(write: (text: string) => void = (text) => void proces
       write(formatSqlResult(result, flags.json === true));
     });
   return addDataDirOption(command);
+}
+
+/** One line a view: its columns, partition keys last (as the view lists them). */
+function viewHelp(views: Record<string, LakeTable<never>>): string[] {
+  const width = Math.max(0, ...Object.keys(views).map((v) => v.length));
+  return Object.entries(views).map(([name, t]) => `  ${name.padEnd(width)}  ${[...t.columns, ...t.partitionBy].map((c) => c.name).join(', ')}`);
 }
 
 /** A query's result as JSON lines (one object per row) or as a table with a row count. */

@@ -3,41 +3,75 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RunnerStatus } from '../../engine/pipeline-runner.js';
-import { ensureCatalogue } from '../../movies/catalogue-store.js';
-import { generateRatings } from '../../pipelines/ratings/ratings-generator.js';
 import type { PacedStats } from '../../pipelines/paced-producer.js';
+import { pipelineDeclarations, type AnyPipelineDeclaration } from '../../pipelines/registry.js';
 import { listen } from '../../server/listen.js';
 import { loadConfig } from '../../util/config.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
 import { addServerOptions } from './serve.js';
-import { addRatingsGeneratorOptions, catalogueChoice, type RatingsFlags } from './generate.js';
+import { addPacedOptions, optionParsers, pacedFlags, type GeneratorFlags } from './generate.js';
 import { UserError } from '../../util/errors.js';
 
-interface UpFlags extends RatingsFlags {
+interface UpFlags extends GeneratorFlags {
   generate: boolean;
   port?: number;
   host: string;
 }
 
+/** The pipelines `up` runs: those declared to. */
+function upPipelines(): AnyPipelineDeclaration[] {
+  return pipelineDeclarations().filter((d) => d.runInUp);
+}
+
 /**
- * `streamrec up` — what `npm start` runs: the ratings generator, the processor (in a worker
- * thread) and the API + dashboard, in one process. Ctrl-C stops the generator, lets the
- * processor write a final checkpoint, and closes the server.
+ * `streamrec up` — what `npm start` runs: the generators, the processors (one worker thread each)
+ * and the API + dashboard, in one process, for every pipeline declared to run in `up`. Ctrl-C
+ * stops the generators, lets the processors write a final checkpoint, and closes the server.
  */
 export function upCommand(): Command {
-  const command = addServerOptions(addRatingsGeneratorOptions(new Command('up'), '200'))
+  const pipelines = upPipelines();
+  let command = addPacedOptions(new Command('up'), '200', pipelines.map((d) => d.generator?.noun ?? d.name).join(' and ') || 'events');
+  for (const d of pipelines) if (d.generator) command = d.generator.options(command, optionParsers);
+  command = addServerOptions(command)
     .description('run everything: generator, processor and the live dashboard (until Ctrl-C)')
-    .option('--no-generate', 'do not generate ratings: process and serve what the data dir gets')
+    .option('--no-generate', 'do not generate events: process and serve what the data dir gets')
     .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --movies ml-latest-small/movies.csv')
     .action(async (flags: UpFlags) => runUp(flags));
   return addDataDirOption(command);
 }
 
+interface ProcessorHandle {
+  name: string;
+  status: RunnerStatus | null;
+  error: string | null;
+  worker: Worker;
+  done: Promise<void>;
+}
+
+function startProcessor(dataDir: string, name: string): ProcessorHandle {
+  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true } });
+  const handle: ProcessorHandle = { name, status: null, error: null, worker, done: Promise.resolve() };
+  handle.done = new Promise<void>((resolve) => {
+    worker.on('message', (m: { type: string; status?: RunnerStatus; message?: string }) => {
+      if (m.type === 'status' || m.type === 'done') handle.status = m.status ?? handle.status;
+      if (m.type === 'error') handle.error = m.message ?? 'processor failed';
+    });
+    worker.on('error', (err) => {
+      handle.error = err.message;
+      resolve();
+    });
+    worker.on('exit', () => resolve());
+  });
+  return handle;
+}
+
 async function runUp(flags: UpFlags): Promise<void> {
+  const pipelines = upPipelines();
+  const paced = pacedFlags(flags);
   const { dataDir, log } = openDataDirLog(flags.dataDir);
-  const catalogue = await ensureCatalogue(catalogueChoice(dataDir, flags.movies));
+  for (const d of pipelines) await d.generator?.prepare?.(flags, { dataDir });
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const config = loadConfig();
   const server = await listen({
@@ -48,52 +82,45 @@ async function runUp(flags: UpFlags): Promise<void> {
   if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
 
-  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: 'ratings', lake: true } });
-  let processed: RunnerStatus | null = null;
-  let generated: PacedStats | null = null;
-  let workerError: string | null = null;
-  const workerDone = new Promise<void>((resolve) => {
-    worker.on('message', (m: { type: string; status?: RunnerStatus; message?: string }) => {
-      if (m.type === 'status' || m.type === 'done') processed = m.status ?? processed;
-      if (m.type === 'error') workerError = m.message ?? 'processor failed';
-    });
-    worker.on('error', (err) => {
-      workerError = err.message;
-      resolve();
-    });
-    worker.on('exit', () => resolve());
-  });
+  const processors = pipelines.map((d) => startProcessor(dataDir, d.name));
+  const generated = new Map<string, PacedStats>();
+  const workersDone = Promise.all(processors.map((p) => p.done));
+  const anyWorkerDone = Promise.race(processors.map((p) => p.done));
 
   const line = progress();
   const show = () => {
-    const g = generated ? `generated ${formatCount(generated.sent)} (${formatCount(generated.rate)}/s)` : 'not generating';
-    const p = processed
-      ? `processed ${formatCount(processed.processed)} · lag ${formatCount(processed.lag)} · finals ${formatCount(processed.finals)} · late ${formatCount(processed.late)}`
-      : 'processor starting';
+    const g = generated.size > 0
+      ? [...generated.values()].map((s) => `generated ${formatCount(s.sent)} (${formatCount(s.rate)}/s)`).join(' · ')
+      : 'not generating';
+    const p = processors.map(({ name, status }) => {
+      const prefix = processors.length > 1 ? `${name} ` : '';
+      return status
+        ? `${prefix}processed ${formatCount(status.processed)} · lag ${formatCount(status.lag)} · finals ${formatCount(status.finals)} · late ${formatCount(status.late)}`
+        : `${prefix}processor starting`;
+    }).join(' · ');
     line.update(`${g} · ${p} · ${server.url}`);
   };
   const ticker = setInterval(show, 500);
   const signal = interruptSignal();
   try {
     if (flags.generate) {
-      const seed = flags.seed ?? (Date.now() % 1_000_000) + 1;
-      await generateRatings({
-        log, catalogue, users: flags.users, seed, rate: flags.rate, count: flags.count, durationMs: flags.duration,
-        lateFraction: flags.lateFraction, minDelayMs: flags.minDelay, maxDelayMs: flags.maxDelay, signal,
-        onProgress: (s) => (generated = { ...s }),
-      });
+      await Promise.all(pipelines.map(async (d) => {
+        if (!d.generator) return;
+        await d.generator.run(flags, paced, { log, dataDir, signal, onProgress: (s) => generated.set(d.name, { ...s }) });
+      }));
     }
-    // The signal may have fired already (it is what stopped the generator).
-    if (!signal.aborted) await Promise.race([new Promise((r) => signal.addEventListener('abort', r, { once: true })), workerDone]);
+    // The signal may have fired already (it is what stopped the generators).
+    if (!signal.aborted) await Promise.race([new Promise((r) => signal.addEventListener('abort', r, { once: true })), anyWorkerDone]);
   } finally {
     clearInterval(ticker);
-    worker.postMessage('stop');
-    await workerDone;
+    for (const p of processors) p.worker.postMessage('stop');
+    await workersDone;
     show();
     line.done();
     await server.close();
     await log.close();
   }
-  if (workerError) throw new UserError(`processor: ${workerError}`);
+  const failed = processors.find((p) => p.error);
+  if (failed) throw new UserError(processors.length > 1 ? `processor ${failed.name}: ${failed.error}` : `processor: ${failed.error}`);
   process.stderr.write(`streamrec: stopped cleanly after ${formatDuration(process.uptime() * 1000)}.\n`);
 }

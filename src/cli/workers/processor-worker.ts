@@ -1,5 +1,5 @@
 /**
- * The ratings processor in a worker thread (used by `streamrec up`): catching up on a backlog is
+ * A pipeline's processor in a worker thread (used by `streamrec up`): catching up on a backlog is
  * CPU work that would otherwise stall the API on the main thread. It posts its status, and on a
  * 'stop' message writes a final checkpoint, finishes the lake files and exits.
  */

@@ -5,8 +5,10 @@ import { sliding, tumbling } from '../../engine/windows.js';
 import type { Catalogue } from '../../movies/catalogue.js';
 import { RATING_VALUES, UNKNOWN_GENRE, type Movie } from '../../movies/movie.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
+import type { MetricsRecord } from './ratings-metrics.js';
+import { METRICS_TOPIC } from './ratings-topics.js';
 
-export const METRICS_TOPIC = 'metrics';
+export { METRICS_TOPIC };
 const MIN = 60_000;
 /** Movies listed in each result's top_movies, best score first. */
 export const TOP_MOVIES = 20;
@@ -94,8 +96,8 @@ export function ratingsPipeline(options: RatingsPipelineOptions): PipelineSpec<R
   };
 }
 
-/** One `metrics` record: the shape the API, the dashboard and the lake read. */
-export function formatRatingsMetrics(r: RatingsWindowResult, ctx: ResultContext, catalogue: Catalogue): Record<string, unknown> {
+/** One `metrics` record: `metricsRecordSchema`'s shape, which the API, the dashboard and the lake read. */
+export function formatRatingsMetrics(r: RatingsWindowResult, ctx: ResultContext, catalogue: Catalogue): MetricsRecord {
   return {
     window_start: new Date(ctx.window.start).toISOString(),
     window_end: new Date(ctx.window.end).toISOString(),

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { quotedString, type DuckDBVector } from '@duckdb/node-api';
 import { hasParquet, openMemoryDuckDB } from '../../lake/duckdb-common.js';
 import { lakeTableDir } from '../../lake/lake-table.js';
-import { ratingsRawTable } from '../../lake/ratings-tables.js';
+import { ratingsRawTable } from '../../pipelines/ratings/ratings-lake.js';
 import { loadCatalogue } from '../../movies/catalogue.js';
 import { cataloguePath } from '../../movies/catalogue-store.js';
 import { RatingsBuilder, type RatingColumns } from './ratings-parse.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ratingsRawSink } from '../../../src/lake/ratings-tables.js';
+import { ratingsRawSink } from '../../../src/pipelines/ratings/ratings-lake.js';
 import { openEmbeddedLog } from '../../../src/log/open-log.js';
 import { cataloguePath, formatMoviesCsv } from '../../../src/movies/catalogue-store.js';
 import { ratingCodec, type Rating } from '../../../src/movies/rating-event.js';

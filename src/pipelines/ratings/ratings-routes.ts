@@ -1,36 +1,32 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { GenresResponse, HistoryResponse, TopnResponse } from '../metrics-contract.js';
-import type { MetricsView } from '../metrics-view.js';
-import type { SseHub } from '../sse-hub.js';
+import type { EventStream, PipelineRoutes, PipelineRoutesContext } from '../pipeline-declaration.js';
+import { responseCache } from '../response-cache.js';
+import type { GenresResponse, HistoryResponse, MetricsRecord, TopnResponse } from './ratings-contract.js';
+import { MetricsView } from './ratings-metrics-view.js';
 
 export interface MetricsRoutesOptions {
   view: MetricsView;
-  hub: SseHub;
+  hub: EventStream;
 }
 
 const windowType = { type: 'string', enum: ['tumbling_1min', 'sliding_5min'] } as const;
 const NO_DATA = 'no metrics yet: start the pipeline with `streamrec up`, or `streamrec process` beside a generator';
 
 /**
- * Bodies serialised once per change of the view, not once per request: results change about
- * once a second while reads can come thousands of times a second.
+ * The ratings pipeline's contribution to the server: the seed's `/metrics/*` over the generic
+ * results view, with its own SSE stream (events `metrics` and `health` in the seed's shapes).
  */
-function responseCache(view: MetricsView) {
-  const cache = new Map<string, string>();
-  let version = -1;
-  return (key: string, build: () => unknown): string | null => {
-    if (view.version !== version) {
-      cache.clear();
-      version = view.version;
-    }
-    let body = cache.get(key);
-    if (body === undefined) {
-      const value = build();
-      if (value === null) return null;
-      body = JSON.stringify(value);
-      cache.set(key, body);
-    }
-    return body;
+export function ratingsRoutes(ctx: PipelineRoutesContext<MetricsRecord>): PipelineRoutes {
+  const view = new MetricsView(ctx.results);
+  const hub = ctx.newStream();
+  ctx.results.onResult((record) => hub.publish('metrics', record));
+  ctx.results.onHealth(() => hub.publish('health', view.currentHealth()));
+  return {
+    plugin: async (app) => {
+      await app.register(metricsRoutes, { view, hub });
+    },
+    view,
+    stream: hub,
   };
 }
 

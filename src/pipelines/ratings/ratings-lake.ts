@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import type { EventLog, LogRecord } from '../log/types.js';
-import { RATINGS_TOPIC, ratingCodec, type Rating } from '../movies/rating-event.js';
-import { METRICS_TOPIC } from '../pipelines/ratings/ratings-pipeline.js';
-import { LakeSink, type LakeSinkOptions } from './lake-sink.js';
-import type { LakeTable } from './lake-table.js';
+import { LakeSink, type LakeSinkOptions } from '../../lake/lake-sink.js';
+import type { LakeTable } from '../../lake/lake-table.js';
+import type { EventLog, LogRecord } from '../../log/types.js';
+import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
+import { finalMetricsSchema, type MetricsRecord } from './ratings-metrics.js';
+import { METRICS_TOPIC } from './ratings-topics.js';
 
 /** Consumer groups of the two lake sinks. */
 export const RAW_LAKE_GROUP = 'lake-ratings-raw';
@@ -64,39 +64,17 @@ function utcHour(ms: number): string {
 // ---------------------------------------------------------------------------------------------
 // ratings/agg: final window results from the metrics topic.
 
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'must be an ISO-8601 time' });
-const nullableNumber = z.number().nullable().optional();
-
-const FinalMetricsSchema = z.object({
-  window_start: isoTime,
-  window_end: isoTime,
-  window_type: z.string().regex(/^[A-Za-z0-9_-]+$/),
-  count: z.number().int().nonnegative(),
-  avg_rating: nullableNumber,
-  p50_rating: nullableNumber,
-  p95_rating: nullableNumber,
-  late_events: z.number().int().nonnegative().optional(),
-  processing_time: z.string().nullable().optional(),
-  top_movies: z.unknown().optional(),
-  genres: z.unknown().optional(),
-  final: z.literal(true),
-});
-
-export interface AggRow {
-  window_start: string;
-  window_end: string;
-  window_type: string;
-  count: number;
-  avg_rating: number | null;
-  p50_rating: number | null;
-  p95_rating: number | null;
-  late_events: number;
+/**
+ * A row of ratings/agg. The columns predate p99_rating, and the readers glob old and new files
+ * together without union_by_name: a new column would break them, so p99 stays out of the lake.
+ */
+export type AggRow = Pick<MetricsRecord, 'window_start' | 'window_end' | 'window_type' | 'count' | 'avg_rating' | 'p50_rating' | 'p95_rating' | 'late_events'> & {
   processing_time: string | null;
   /** JSON text. */
   top_movies: string;
   /** JSON text. */
   genres: string;
-}
+};
 
 const textDecoder = new TextDecoder();
 
@@ -108,7 +86,7 @@ export function decodeFinalMetrics(record: LogRecord): AggRow | null {
   } catch {
     return null;
   }
-  const result = FinalMetricsSchema.safeParse(parsed);
+  const result = finalMetricsSchema.safeParse(parsed);
   if (!result.success) return null;
   const m = result.data;
   const start = Date.parse(m.window_start);

@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Command } from 'commander';
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import type { PipelineSpec } from '../engine/pipeline.js';
+import type { LakeTable } from '../lake/lake-table.js';
+import type { EventLog } from '../log/types.js';
+import type { PacedStats } from './paced-producer.js';
+import type { PipelineHealth, ResultEnvelope } from './pipeline-result.js';
+
+/** What opening a pipeline, its lake sinks or its generator gets. */
+export interface PipelineContext {
+  dataDir: string;
+  log: EventLog;
+  idleTimeoutMs?: number;
+  allowedLatenessMs?: number;
+}
+
+/** A background writer of a lake table (a LakeSink). */
+export interface LakeWriter {
+  run(signal: AbortSignal): Promise<void>;
+  runOnce(): Promise<number>;
+}
+
+export interface PipelineLake {
+  /** Query views by name, over the tables the sinks write (`streamrec sql`, `openPipelinesLake`). */
+  views: Record<string, LakeTable<never>>;
+  sinks(ctx: { log: EventLog; dataDir: string }): LakeWriter[];
+}
+
+/** commander argument parsers the CLI lends a generator (each throws commander's one-line error). */
+export interface OptionParsers {
+  positiveInt(value: string): number;
+  fraction(value: string): number;
+  duration(value: string): number;
+}
+
+/** The generic paced-run settings the CLI parses for every generator (`--rate`, `--count`, …). */
+export interface PacedFlags {
+  rate: number;
+  count?: number;
+  durationMs?: number;
+  seed: number;
+  backfill?: { fromMs: number; spanMs: number };
+}
+
+/** A synthetic event source: `streamrec generate <pipeline>`, and `up` for pipelines it runs. */
+export interface PipelineGenerator {
+  /** One line for `generate --help`. */
+  description: string;
+  /** Events of what, for progress lines ("ratings"). */
+  noun: string;
+  /** Help examples, without the `streamrec generate <name>` prefix's explanation. */
+  examples?: string[];
+  /** Adds the generator's own options (the CLI adds --rate, --count, --duration, --seed). */
+  options(command: Command, parse: OptionParsers): Command;
+  /** Readies what the pipeline reads from the generator's flags, before any processor starts (ratings: the catalogue). */
+  prepare?(flags: Record<string, unknown>, ctx: { dataDir: string }): Promise<void>;
+  /** Sends events until the paced flags' count, duration or the signal stops it. */
+  run(flags: Record<string, unknown>, paced: PacedFlags, ctx: GeneratorContext): Promise<PacedStats>;
+}
+
+export interface GeneratorContext {
+  log: EventLog;
+  dataDir: string;
+  signal: AbortSignal;
+  /** Called once before sending, with a short description of the run (sizes, catalogue …). */
+  onStart?: (what: string) => void;
+  onProgress?: (stats: PacedStats) => void;
+}
+
+/** A pipeline's results as the server follows them (implemented by server/PipelineView). */
+export interface PipelineResults<R extends ResultEnvelope> {
+  readonly name: string;
+  /** Bumped on every applied record: lets readers cache what they derive. */
+  readonly version: number;
+  latestOf(window: string): R | null;
+  /** Final results of a window name, oldest first, at most `limit`. */
+  historyOf(window: string, limit: number): R[];
+  /** The newest result (final or open) of each recent window of the first window name, oldest first. */
+  recent(limit: number): R[];
+  /** Events counted in final windows of the first window name. */
+  readonly eventsTotal: number;
+  readonly resultsReceived: number;
+  hasData(): boolean;
+  health(): PipelineHealth;
+  onResult(listener: (record: R) => void): void;
+  onHealth(listener: (health: PipelineHealth) => void): void;
+}
+
+/** A Server-Sent Events stream (implemented by server/SseHub). */
+export interface EventStream {
+  readonly size: number;
+  publish(event: string, data: unknown): number;
+  attach(req: IncomingMessage, res: ServerResponse, initial: () => { event: string; data: unknown }[]): void;
+}
+
+export interface PipelineRoutesContext<R extends ResultEnvelope> {
+  results: PipelineResults<R>;
+  /** A new SSE stream with the server's heartbeat and backpressure settings. */
+  newStream(): EventStream;
+}
+
+/**
+ * Routes a pipeline adds beside the generic `/pipelines/<name>/…` (ratings: the seed `/metrics/*`).
+ * `view` and `stream` are what the server exposes as `StreamrecServer.view` and `.hub`.
+ */
+export interface PipelineRoutes {
+  plugin: FastifyPluginAsync;
+  view?: unknown;
+  stream?: EventStream;
+}
+
+/**
+ * Everything the program needs to know about a pipeline: the CLI, the server and the lake read
+ * this and name no pipeline.
+ */
+export interface PipelineDeclaration<R extends ResultEnvelope = ResultEnvelope> {
+  name: string;
+  sourceTopic: string;
+  outputTopic: string;
+  /** Window spec names, as the spec declares them; the first is the one history and totals follow. */
+  windows: readonly [string, ...string[]];
+  /** The output record: the one definition the lake decode, API and dashboard types derive from. */
+  result: z.ZodType<R>;
+  /** Whether `streamrec up` runs it. */
+  runInUp: boolean;
+  /** Builds the runnable spec (loading its dimension tables). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  open(ctx: PipelineContext): Promise<PipelineSpec<any, any, any, any>>;
+  lake?: PipelineLake;
+  generator?: PipelineGenerator;
+  routes?: (ctx: PipelineRoutesContext<R>) => PipelineRoutes;
+}

@@ -1,0 +1,29 @@
+import { ensureCatalogue } from '../../movies/catalogue-store.js';
+import { RATINGS_TOPIC } from '../../movies/rating-event.js';
+import type { PipelineDeclaration } from '../pipeline-declaration.js';
+import { ratingsGenerator } from './ratings-generator-declaration.js';
+import { RATINGS_LAKE_VIEWS, ratingsAggSink, ratingsRawSink } from './ratings-lake.js';
+import { metricsRecordSchema, type MetricsRecord } from './ratings-metrics.js';
+import { ratingsPipeline } from './ratings-pipeline.js';
+import { ratingsRoutes } from './ratings-routes.js';
+import { METRICS_TOPIC } from './ratings-topics.js';
+
+/** The ratings pipeline: movie ratings → `metrics`, the lake's ratings/raw and ratings/agg, `/metrics/*`. */
+export const ratingsDeclaration: PipelineDeclaration<MetricsRecord> = {
+  name: 'ratings',
+  sourceTopic: RATINGS_TOPIC,
+  outputTopic: METRICS_TOPIC,
+  windows: ['tumbling_1min', 'sliding_5min'],
+  result: metricsRecordSchema,
+  runInUp: true,
+  open: async (ctx) => {
+    const catalogue = await ensureCatalogue({ dataDir: ctx.dataDir });
+    return ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs, allowedLatenessMs: ctx.allowedLatenessMs });
+  },
+  lake: {
+    views: RATINGS_LAKE_VIEWS,
+    sinks: (ctx) => [ratingsRawSink(ctx), ratingsAggSink(ctx)],
+  },
+  generator: ratingsGenerator,
+  routes: ratingsRoutes,
+};
