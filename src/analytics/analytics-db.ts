@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, type Json } from '@duckdb/node-api';
 import { hasParquet, jsonSafe, openMemoryDuckDB } from '../lake/duckdb-common.js';
-import { lakeTableDir, type LakeTable } from '../lake/lake-table.js';
-import { ratingsAggTable, ratingsRawTable } from '../pipelines/ratings/ratings-lake.js';
+import { lakeTableDir } from '../lake/lake-table.js';
+import { lakeViewSql } from '../lake/lake-query.js';
+import { RATINGS_AGG_LAYOUT, RATINGS_RAW_LAYOUT } from '../movies/ratings-lake-layout.js';
 import { loadCatalogue } from '../movies/catalogue.js';
 import { cataloguePath } from '../movies/catalogue-store.js';
 import { UNKNOWN_GENRE } from '../movies/movie.js';
@@ -52,16 +53,16 @@ export async function openAnalyticsDb(dataDir: string, range: TimeRange, options
     instance.closeSync();
   };
   try {
-    const rawDir = lakeTableDir(dataDir, ratingsRawTable);
-    const aggDir = lakeTableDir(dataDir, ratingsAggTable);
+    const rawDir = lakeTableDir(dataDir, RATINGS_RAW_LAYOUT);
+    const aggDir = lakeTableDir(dataDir, RATINGS_AGG_LAYOUT);
     const hasRaw = hasParquet(rawDir);
     const hasAgg = hasParquet(aggDir);
     const settings = ["SET TimeZone = 'UTC'", 'SET preserve_insertion_order = false'];
     if (options.threads !== undefined) settings.push(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     await connection.run(settings.join(';\n'));
-    await connection.run(`CREATE VIEW ratings_all AS ${lakeViewSql(ratingsRawTable, hasRaw ? rawDir : null)}`);
+    await connection.run(`CREATE VIEW ratings_all AS ${lakeViewSql(RATINGS_RAW_LAYOUT, hasRaw ? rawDir : null)}`);
     await connection.run(`CREATE VIEW ratings AS SELECT * FROM ratings_all WHERE ${rangeFilter(range)}`);
-    await connection.run(`CREATE VIEW ratings_agg AS ${lakeViewSql(ratingsAggTable, hasAgg ? aggDir : null)}`);
+    await connection.run(`CREATE VIEW ratings_agg AS ${lakeViewSql(RATINGS_AGG_LAYOUT, hasAgg ? aggDir : null)}`);
     const catalogueMovies = await loadMovies(connection, dataDir);
     return {
       connection,
@@ -115,14 +116,6 @@ export function sqlTimestamp(ms: number): string {
   return `epoch_ms(${sqlInt(ms)}::BIGINT)`;
 }
 
-/** A lake table's files as a relation with its columns and typed Hive keys; an empty one with no files. */
-function lakeViewSql(table: LakeTable<never>, dir: string | null): string {
-  const keys = table.partitionBy.map((k) => ({ name: k.name, type: k.type ?? 'VARCHAR' }));
-  const all = [...table.columns.map((c) => ({ name: c.name, type: c.type as string })), ...keys];
-  if (dir === null) return `SELECT ${all.map((c) => `CAST(NULL AS ${c.type}) AS ${quotedIdentifier(c.name)}`).join(', ')} WHERE false`;
-  const hiveTypes = keys.map((k) => `${quotedString(k.name)}: ${k.type}`).join(', ');
-  return `SELECT ${all.map((c) => quotedIdentifier(c.name)).join(', ')} FROM read_parquet(${quotedString(join(dir, '**', '*.parquet'))}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
-}
 
 /**
  * `movies(movieId, title, genres VARCHAR[])` and `movie_genres(movieId, genre)` from the data

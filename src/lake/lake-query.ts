@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { quotedIdentifier, quotedString } from '@duckdb/node-api';
 import { hasParquet, jsonSafe, openMemoryDuckDB } from './duckdb-common.js';
-import { lakeTableDir, type LakeTable } from './lake-table.js';
+import { lakeTableDir, type LakeTable, type LakeTableShape } from './lake-table.js';
 
 export type LakeRow = Record<string, unknown>;
 
@@ -31,7 +31,7 @@ export async function openLakeQuery(dataDir: string, views: Record<string, LakeT
   const defineView = async (name: string, table: LakeTable<never>) => {
     const dir = lakeTableDir(dataDir, table);
     const hasFiles = hasParquet(dir);
-    await connection.run(`CREATE OR REPLACE VIEW ${quotedIdentifier(name)} AS ${viewSql(table, hasFiles ? dir : null)}`);
+    await connection.run(`CREATE OR REPLACE VIEW ${quotedIdentifier(name)} AS ${lakeViewSql(table, hasFiles ? dir : null)}`);
     if (hasFiles) empty.delete(name);
     else empty.set(name, table);
   };
@@ -66,8 +66,8 @@ export async function openLakeQuery(dataDir: string, views: Record<string, LakeT
   };
 }
 
-/** The view over a table's files, or an empty one with the same columns when dir is null. */
-function viewSql(table: LakeTable<never>, dir: string | null): string {
+/** The view over a table's files (typed Hive keys), or an empty one with the same columns when dir is null. */
+export function lakeViewSql(table: LakeTableShape, dir: string | null): string {
   const keys = table.partitionBy.map((k) => ({ name: k.name, type: k.type ?? 'VARCHAR' }));
   const all = [...table.columns.map((c) => ({ name: c.name, type: c.type as string })), ...keys];
   if (dir === null) return `SELECT ${all.map((c) => `CAST(NULL AS ${c.type}) AS ${quotedIdentifier(c.name)}`).join(', ')} WHERE false`;

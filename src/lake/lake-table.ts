@@ -34,6 +34,31 @@ export interface LakeTable<T> {
   partitionBy: LakePartitionKey<T>[];
 }
 
+/** A table's location and column types without the getters: what readers of its files need. */
+export interface LakeTableShape {
+  path: string;
+  columns: readonly { name: string; type: LakeColumnType }[];
+  partitionBy: readonly { name: string; type?: LakePartitionType }[];
+}
+
+/** A table whose getters come by column name: the shape is declared once, as data, elsewhere. */
+export function lakeTable<T>(
+  shape: LakeTableShape,
+  getters: Record<string, (row: T) => LakeValue>,
+  keys: Record<string, (row: T) => string>,
+): LakeTable<T> {
+  const getter = <G>(from: Record<string, G>, name: string): G => {
+    const g = from[name];
+    if (!g) throw new Error(`lake table ${shape.path}: no getter for ${name}`);
+    return g;
+  };
+  return {
+    path: shape.path,
+    columns: shape.columns.map((c) => ({ name: c.name, type: c.type, get: getter(getters, c.name) })),
+    partitionBy: shape.partitionBy.map((k) => ({ name: k.name, type: k.type, get: getter(keys, k.name) })),
+  };
+}
+
 /** The lake's root inside a data dir. */
 export function lakeDir(dataDir: string): string {
   return resolve(dataDir, 'lake');

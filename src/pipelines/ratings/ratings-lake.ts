@@ -1,5 +1,6 @@
 import { LakeSink, type LakeSinkOptions } from '../../lake/lake-sink.js';
-import type { LakeTable } from '../../lake/lake-table.js';
+import { lakeTable, type LakeTable } from '../../lake/lake-table.js';
+import { RATINGS_AGG_LAYOUT, RATINGS_RAW_LAYOUT } from '../../movies/ratings-lake-layout.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
 import { finalMetricsSchema, type MetricsRecord } from './ratings-metrics.js';
@@ -32,22 +33,19 @@ export function decodeRawRating(record: LogRecord): RawRatingRow | null {
   return { ...rating, source_partition: record.partition, source_offset: record.offset };
 }
 
-export const ratingsRawTable: LakeTable<RawRatingRow> = {
-  path: 'ratings/raw',
-  columns: [
-    { name: 'userId', type: 'INTEGER', get: (r) => r.userId },
-    { name: 'movieId', type: 'INTEGER', get: (r) => r.movieId },
-    { name: 'rating', type: 'DOUBLE', get: (r) => r.rating },
-    { name: 'timestamp', type: 'BIGINT', get: (r) => r.timestamp },
-    { name: 'event_time', type: 'TIMESTAMP', get: (r) => r.timestamp },
-    { name: 'source_partition', type: 'INTEGER', get: (r) => r.source_partition },
-    { name: 'source_offset', type: 'BIGINT', get: (r) => r.source_offset },
-  ],
-  partitionBy: [
-    { name: 'date', type: 'DATE', get: (r) => utcHour(r.timestamp).slice(0, 10) },
-    { name: 'hour', type: 'INTEGER', get: (r) => utcHour(r.timestamp).slice(11, 13) },
-  ],
-};
+export const ratingsRawTable: LakeTable<RawRatingRow> = lakeTable<RawRatingRow>(
+  RATINGS_RAW_LAYOUT,
+  {
+    userId: (r) => r.userId,
+    movieId: (r) => r.movieId,
+    rating: (r) => r.rating,
+    timestamp: (r) => r.timestamp,
+    event_time: (r) => r.timestamp,
+    source_partition: (r) => r.source_partition,
+    source_offset: (r) => r.source_offset,
+  },
+  { date: (r) => utcHour(r.timestamp).slice(0, 10), hour: (r) => utcHour(r.timestamp).slice(11, 13) },
+);
 
 let lastHour = NaN;
 let lastHourIso = '';
@@ -64,10 +62,7 @@ function utcHour(ms: number): string {
 // ---------------------------------------------------------------------------------------------
 // ratings/agg: final window results from the metrics topic.
 
-/**
- * A row of ratings/agg. The columns predate p99_rating, and the readers glob old and new files
- * together without union_by_name: a new column would break them, so p99 stays out of the lake.
- */
+/** A row of ratings/agg (no p99_rating: see RATINGS_AGG_LAYOUT). */
 export type AggRow = Pick<MetricsRecord, 'window_start' | 'window_end' | 'window_type' | 'count' | 'avg_rating' | 'p50_rating' | 'p95_rating' | 'late_events'> & {
   processing_time: string | null;
   /** JSON text. */
@@ -106,25 +101,22 @@ export function decodeFinalMetrics(record: LogRecord): AggRow | null {
   };
 }
 
-export const ratingsAggTable: LakeTable<AggRow> = {
-  path: 'ratings/agg',
-  columns: [
-    { name: 'window_start', type: 'VARCHAR', get: (r) => r.window_start },
-    { name: 'window_end', type: 'VARCHAR', get: (r) => r.window_end },
-    { name: 'count', type: 'BIGINT', get: (r) => r.count },
-    { name: 'avg_rating', type: 'DOUBLE', get: (r) => r.avg_rating },
-    { name: 'p50_rating', type: 'DOUBLE', get: (r) => r.p50_rating },
-    { name: 'p95_rating', type: 'DOUBLE', get: (r) => r.p95_rating },
-    { name: 'late_events', type: 'BIGINT', get: (r) => r.late_events },
-    { name: 'processing_time', type: 'VARCHAR', get: (r) => r.processing_time },
-    { name: 'top_movies', type: 'VARCHAR', get: (r) => r.top_movies },
-    { name: 'genres', type: 'VARCHAR', get: (r) => r.genres },
-  ],
-  partitionBy: [
-    { name: 'window_type', type: 'VARCHAR', get: (r) => r.window_type },
-    { name: 'date', type: 'DATE', get: (r) => r.window_start.slice(0, 10) },
-  ],
-};
+export const ratingsAggTable: LakeTable<AggRow> = lakeTable<AggRow>(
+  RATINGS_AGG_LAYOUT,
+  {
+    window_start: (r) => r.window_start,
+    window_end: (r) => r.window_end,
+    count: (r) => r.count,
+    avg_rating: (r) => r.avg_rating,
+    p50_rating: (r) => r.p50_rating,
+    p95_rating: (r) => r.p95_rating,
+    late_events: (r) => r.late_events,
+    processing_time: (r) => r.processing_time,
+    top_movies: (r) => r.top_movies,
+    genres: (r) => r.genres,
+  },
+  { window_type: (r) => r.window_type, date: (r) => r.window_start.slice(0, 10) },
+);
 
 /** The lake tables queries see, by view name. */
 export const RATINGS_LAKE_VIEWS = { ratings_raw: ratingsRawTable, ratings_agg: ratingsAggTable } as const;

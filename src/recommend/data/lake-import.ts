@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { quotedString, type DuckDBVector } from '@duckdb/node-api';
 import { hasParquet, openMemoryDuckDB } from '../../lake/duckdb-common.js';
 import { lakeTableDir } from '../../lake/lake-table.js';
-import { ratingsRawTable } from '../../pipelines/ratings/ratings-lake.js';
+import { RATINGS_RAW_LAYOUT } from '../../movies/ratings-lake-layout.js';
 import { loadCatalogue } from '../../movies/catalogue.js';
 import { cataloguePath } from '../../movies/catalogue-store.js';
 import { RatingsBuilder, type RatingColumns } from './ratings-parse.js';
@@ -32,7 +32,7 @@ export interface LakeImportOptions {
 
 /** Where the raw ratings lake of a data dir is. */
 export function ratingsLakeDir(dataDir: string): string {
-  return lakeTableDir(resolve(dataDir), ratingsRawTable);
+  return lakeTableDir(resolve(dataDir), RATINGS_RAW_LAYOUT);
 }
 
 /**
