@@ -4,12 +4,12 @@
 // model's own synchronous `load`, so a server loading a new version keeps answering meanwhile.
 import { join, sep } from 'node:path';
 import type { ModelRegistry } from '../registry/registry.js';
-import { AlsModel } from './als.js';
+import { AlsModel } from './als/als.js';
 import { readArrayFileAsync, withArrayFiles, type ArrayFile } from './array-file.js';
-import { ContentModel } from './content.js';
-import { HybridModel } from './hybrid.js';
-import { ItemCfModel } from './item-cf.js';
-import { PopularityModel } from './popularity.js';
+import { ContentModel } from './content/content.js';
+import { HybridModel } from './hybrid/hybrid.js';
+import { ItemCfModel } from './item-cf/item-cf.js';
+import { PopularityModel } from './popularity/popularity.js';
 import type { ModelName, Recommender } from './recommender.js';
 
 export interface LoadModelOptions {

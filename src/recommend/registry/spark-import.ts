@@ -12,7 +12,7 @@ import { DuckDBListVector, quotedString, type DuckDBConnection } from '@duckdb/n
 import { openMemoryDuckDB } from '../../lake/duckdb-common.js';
 import { datasetsRoot, latestDataset, listDatasets, readManifest } from '../data/dataset.js';
 import { checkDatasetName, datasetDir } from '../data/import.js';
-import { AlsModel } from '../models/als.js';
+import { AlsModel } from '../models/als/als.js';
 import type { DatasetInfo, ModelMetadata, ModelRegistry } from './registry.js';
 
 const ALS_CLASS = 'org.apache.spark.ml.recommendation.ALSModel';

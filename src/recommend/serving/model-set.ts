@@ -3,8 +3,8 @@
 // built; a reload builds a new one beside it and the service swaps one reference.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { loadRegisteredModel } from '../models/load-model.js';
-import { HybridModel } from '../models/hybrid.js';
-import { PopularityModel } from '../models/popularity.js';
+import { HybridModel } from '../models/hybrid/hybrid.js';
+import { PopularityModel } from '../models/popularity/popularity.js';
 import type { ModelName, Recommender } from '../models/recommender.js';
 import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
 import { SERVING_MODELS, type ServingModelName } from './contract.js';

@@ -7,13 +7,13 @@ import type { Catalogue } from '../../movies/catalogue.js';
 import type { Genome, MovieTags } from '../data/content-features.js';
 import { buildInteractions, type Interactions } from '../data/interactions.js';
 import type { RatingColumns } from '../data/ratings-parse.js';
-import { DEFAULT_ALS_PARAMS, type AlsParams } from '../models/als-train.js';
-import { trainAls } from '../models/als-train.js';
-import { DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../models/content.js';
-import { fitRankingWeights, fitRatingWeights, type RankingCase } from '../models/hybrid-fit.js';
-import { HybridModel, type HybridWeights } from '../models/hybrid.js';
-import { DEFAULT_ITEMCF_PARAMS, trainItemCf, type ItemCfParams } from '../models/item-cf.js';
-import { PopularityModel } from '../models/popularity.js';
+import { DEFAULT_ALS_PARAMS, type AlsParams } from '../models/als/als-train.js';
+import { trainAls } from '../models/als/als-train.js';
+import { DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../models/content/content.js';
+import { fitRankingWeights, fitRatingWeights, type RankingCase } from '../models/hybrid/hybrid-fit.js';
+import { HybridModel, type HybridWeights } from '../models/hybrid/hybrid.js';
+import { DEFAULT_ITEMCF_PARAMS, trainItemCf, type ItemCfParams } from '../models/item-cf/item-cf.js';
+import { PopularityModel } from '../models/popularity/popularity.js';
 import type { ModelName, Recommender, UserHistory } from '../models/recommender.js';
 
 /** A model that can be written to a registry version directory. */

@@ -3,7 +3,7 @@
 // skipped, as the old train_all_models.sh did, unless `force`).
 import type { Dataset } from '../data/dataset.js';
 import { buildInteractions } from '../data/interactions.js';
-import { HybridModel } from '../models/hybrid.js';
+import { HybridModel } from '../models/hybrid/hybrid.js';
 import { loadRegisteredModel } from '../models/load-model.js';
 import type { ModelName, Recommender } from '../models/recommender.js';
 import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../../../src/recommend/data/dataset.js';
-import { HybridModel } from '../../../src/recommend/models/hybrid.js';
+import { HybridModel } from '../../../src/recommend/models/hybrid/hybrid.js';
 import type { ModelName } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { loadModelSet, type ModelSet } from '../../../src/recommend/serving/model-set.js';

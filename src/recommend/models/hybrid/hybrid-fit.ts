@@ -2,7 +2,7 @@
 // weights out). Rating weights: ordinary least squares with an intercept and a small ridge, so
 // collinear components (they all predict ratings) stay stable. Ranking weights: a grid search over
 // the simplex maximising NDCG@k of the fused lists on validation users.
-import type { ModelName } from './recommender.js';
+import type { ModelName } from '../recommender.js';
 
 export interface RatingBlend {
   intercept: number;

@@ -6,8 +6,8 @@
 // the components are loaded from the registry beside it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptArtefactError } from './array-file.js';
-import { clamp, TopN, type ModelName, type Recommender, type RecommendOptions, type Scored, type UserHistory } from './recommender.js';
+import { CorruptArtefactError } from '../array-file.js';
+import { clamp, TopN, type ModelName, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
 
 export interface HybridWeights {
   rating: { intercept: number; weights: Partial<Record<ModelName, number>> };

@@ -9,10 +9,10 @@
 // a movie above the n-th best: the answer is always exactly the full scan's.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue } from '../../movies/catalogue.js';
-import type { Interactions } from '../data/interactions.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import type { Catalogue } from '../../../movies/catalogue.js';
+import type { Interactions } from '../../data/interactions.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface PopularityParams {
   /**
