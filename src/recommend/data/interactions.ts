@@ -1,6 +1,7 @@
 // The training matrix every model reads: raw MovieLens ids mapped to dense indices, and the
 // ratings in compressed sparse rows both ways (by user and by movie), built in O(n) with no
 // per-rating objects.
+import type { UserHistory } from '../models/recommender.js';
 import type { RatingColumns } from './ratings-parse.js';
 
 /** Raw id ↔ dense index. Lookup is an Int32Array when ids are small (MovieLens), a Map otherwise. */
@@ -168,4 +169,17 @@ function distinctSorted(column: Int32Array): Int32Array {
     return out;
   }
   return Int32Array.from(new Set(column)).sort();
+}
+
+/** Each user's history in a matrix, by raw user id (empty for a user it does not hold). */
+export function historiesOf(data: Interactions): (userId: number) => UserHistory {
+  return (userId) => {
+    const u = data.users.index(userId);
+    if (u < 0) return { userId, movies: new Int32Array(0), ratings: new Float32Array(0) };
+    const from = data.userPtr[u];
+    const to = data.userPtr[u + 1];
+    const movies = new Int32Array(to - from);
+    for (let k = from; k < to; k++) movies[k - from] = data.movies.ids[data.userItems[k]];
+    return { userId, movies, ratings: data.userRatings.slice(from, to) };
+  };
 }

@@ -28,7 +28,8 @@ import {
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fsyncPath } from '../../util/fsync.js';
 import { CorruptArtefactError } from '../models/array-file.js';
-import { MODEL_NAMES, type ModelName } from '../models/recommender.js';
+import { MODEL_NAMES, type ModelName } from '../models/model-kinds.js';
+import { StreamrecError } from '../../util/errors.js';
 
 export const METADATA_FILE = 'metadata.json';
 const LATEST = 'latest';
@@ -97,8 +98,11 @@ export interface RegistryEntry {
 }
 
 /** A request the registry refuses (unknown model or version, removing the latest …): the CLI shows it as one line. */
-export class RegistryError extends Error {
+export class RegistryError extends StreamrecError {
   override name = 'RegistryError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'registry', cause: options.cause });
+  }
 }
 
 export class ModelRegistry {
@@ -204,9 +208,9 @@ export class ModelRegistry {
     return undefined;
   }
 
-  /** A fresh staging directory for a new version of `model`. */
-  stage(model: ModelName): StagedVersion {
-    checkModel(model);
+  /** A fresh staging directory for a new version of `model` (a model's `name`: checked against the kinds). */
+  stage(name: string): StagedVersion {
+    const model = checkModel(name);
     const version = newVersionId();
     const dir = join(this.root, model, `${STAGING_PREFIX}${version}`);
     mkdirSync(dir, { recursive: true });

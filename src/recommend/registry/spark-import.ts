@@ -14,12 +14,16 @@ import { datasetsRoot, latestDataset, listDatasets, readManifest } from '../data
 import { checkDatasetName, datasetDir } from '../data/import.js';
 import { AlsModel } from '../models/als/als.js';
 import type { DatasetInfo, ModelMetadata, ModelRegistry } from './registry.js';
+import { StreamrecError } from '../../util/errors.js';
 
 const ALS_CLASS = 'org.apache.spark.ml.recommendation.ALSModel';
 
 /** The source directory is not an importable Spark ALS model; the message names what is wrong. */
-export class SparkImportError extends Error {
+export class SparkImportError extends StreamrecError {
   override name = 'SparkImportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'spark-import', cause: options.cause });
+  }
 }
 
 export interface SparkImportOptions {

@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../../../src/recommend/data/dataset.js';
 import { HybridModel } from '../../../src/recommend/models/hybrid/hybrid.js';
-import type { ModelName } from '../../../src/recommend/models/recommender.js';
+import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { loadModelSet, type ModelSet } from '../../../src/recommend/serving/model-set.js';
 import { tempDir } from '../../helpers/tmp.js';

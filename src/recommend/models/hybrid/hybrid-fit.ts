@@ -2,18 +2,17 @@
 // weights out). Rating weights: ordinary least squares with an intercept and a small ridge, so
 // collinear components (they all predict ratings) stay stable. Ranking weights: a grid search over
 // the simplex maximising NDCG@k of the fused lists on validation users.
-import type { ModelName } from '../recommender.js';
 
 export interface RatingBlend {
   intercept: number;
-  weights: Partial<Record<ModelName, number>>;
+  weights: Partial<Record<string, number>>;
 }
 
 /**
  * Least squares of `actual` on the components' predictions (each array parallel to `actual`).
  * `ridge` is added to the diagonal (not the intercept's) relative to the number of rows.
  */
-export function fitRatingWeights(names: ModelName[], predictions: Float32Array[], actual: Float32Array, ridge = 1e-4): RatingBlend {
+export function fitRatingWeights(names: string[], predictions: Float32Array[], actual: Float32Array, ridge = 1e-4): RatingBlend {
   const p = names.length;
   const dim = p + 1;
   const m = actual.length;
@@ -34,7 +33,7 @@ export function fitRatingWeights(names: ModelName[], predictions: Float32Array[]
   for (let a = 0; a < dim; a++) for (let b = 0; b < a; b++) ata[a * dim + b] = ata[b * dim + a];
   for (let a = 1; a < dim; a++) ata[a * dim + a] += ridge * m;
   const x = solveDense(ata, atb, dim);
-  const weights: Partial<Record<ModelName, number>> = {};
+  const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = x[c + 1]));
   return { intercept: x[0], weights };
 }
@@ -77,10 +76,10 @@ export interface RankingCase {
  * found, so the result is deterministic.
  */
 export function fitRankingWeights(
-  names: ModelName[],
+  names: string[],
   cases: RankingCase[],
   options: { k: number; rrfK: number; step?: number },
-): { weights: Partial<Record<ModelName, number>>; ndcg: number } {
+): { weights: Partial<Record<string, number>>; ndcg: number } {
   const p = names.length;
   const step = options.step ?? (p <= 3 ? 0.1 : 0.125);
   const prepared = cases.filter((c) => c.relevant.size > 0).map((c) => prepare(c, p, options.rrfK));
@@ -91,7 +90,7 @@ export function fitRankingWeights(
     const ndcg = prepared.length > 0 ? total / prepared.length : 0;
     if (ndcg > best.ndcg + 1e-12) best = { w, ndcg };
   }
-  const weights: Partial<Record<ModelName, number>> = {};
+  const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = round3(best.w[c])));
   return { weights, ndcg: Math.max(0, best.ndcg) };
 }
