@@ -28,6 +28,7 @@ import {
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fsyncPath } from '../../util/fsync.js';
 import { CorruptArtefactError } from '../models/array-file.js';
+import type { DatasetInfo } from '../data/dataset.js';
 import { MODEL_NAMES, type ModelName } from '../models/model-kinds.js';
 import { StreamrecError } from '../../util/errors.js';
 
@@ -43,12 +44,8 @@ export interface ArtefactInfo {
   sha256: string;
 }
 
-export interface DatasetInfo {
-  name: string;
-  ratings: number;
-  users: number;
-  movies: number;
-}
+/** What a model's metadata records of the dataset it was trained on (a part of an imported dataset's info). */
+export type DatasetSummary = Pick<DatasetInfo, 'name' | 'ratings' | 'users' | 'movies'>;
 
 export interface ModelMetadata {
   model: ModelName;
@@ -57,7 +54,7 @@ export interface ModelMetadata {
   createdAt: string;
   params: Record<string, unknown>;
   dataFingerprint: string;
-  dataset: DatasetInfo;
+  dataset: DatasetSummary;
   /** Evaluation results by protocol key (e.g. "random-0.2-seed42"), or training-time figures. */
   metrics: Record<string, unknown>;
   trainingSeconds: number;
@@ -73,7 +70,7 @@ export interface ModelMetadata {
 export interface NewModelMetadata {
   params: Record<string, unknown>;
   dataFingerprint: string;
-  dataset: DatasetInfo;
+  dataset: DatasetSummary;
   trainingSeconds: number;
   metrics?: Record<string, unknown>;
   source?: string;

@@ -7,7 +7,7 @@ import { loadRegisteredModel } from '../models/load-model.js';
 import type { FitHooks, Fitted } from '../models/model-kind.js';
 import { BLENDING_MODELS, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
 import type { Recommender } from '../models/recommender.js';
-import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
+import type { DatasetSummary, ModelMetadata, ModelRegistry } from '../registry/registry.js';
 import { fitKind } from './fit-models.js';
 
 export interface TrainOutcome {
@@ -103,7 +103,7 @@ function componentVersions(outcomes: TrainOutcome[]): Record<string, string> {
   return versions;
 }
 
-export function datasetSummary(dataset: Dataset): { name: string; ratings: number; users: number; movies: number } {
+export function datasetSummary(dataset: Dataset): DatasetSummary {
   const m = dataset.manifest as { users?: number; movies?: number };
   return { name: dataset.name, ratings: dataset.ratings.columns.users.length, users: m.users ?? 0, movies: m.movies ?? 0 };
 }

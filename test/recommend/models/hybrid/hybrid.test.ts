@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitRankingWeights, fitRatingWeights, solveDense } from '../../../../src/recommend/models/hybrid/hybrid-fit.js';
+import { fitRankingWeights, fitRatingWeights } from '../../../../src/recommend/models/hybrid/hybrid-fit.js';
+import { solveDense } from '../../../../src/recommend/models/linalg.js';
 import { HybridModel, type HybridWeights } from '../../../../src/recommend/models/hybrid/hybrid.js';
 import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
 import type { ModelName } from '../../../../src/recommend/models/model-kinds.js';
