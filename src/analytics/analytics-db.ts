@@ -4,7 +4,6 @@
  * `ratings_agg`) and the movie catalogue as tables (`movies`, `movie_genres`).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { LIST, VARCHAR, quotedIdentifier, quotedString, type DuckDBConnection, type Json } from '@duckdb/node-api';
 import { hasParquet, jsonSafe, openMemoryDuckDB } from '../lake/duckdb-common.js';
 import { lakeTableDir } from '../lake/lake-table.js';

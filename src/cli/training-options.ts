@@ -2,14 +2,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DatasetSourceError } from '../recommend/data/import.js';
 import { openTrainingData, type Dataset } from '../recommend/data/dataset.js';
-import type { ModelName } from '../recommend/models/recommender.js';
-import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../recommend/train/fit-models.js';
+import { MODEL_NAMES, modelKind, type ModelName, type TrainParams } from '../recommend/models/model-kinds.js';
+import type { ParamOption } from '../recommend/models/model-kind.js';
 import { phaseClock } from '../util/progress-bar.js';
 import { progress } from '../util/progress.js';
 import { positiveInt } from './options.js';
 import { UserError } from '../util/errors.js';
 
-export const TRAINABLE: readonly ModelName[] = ['als', 'itemcf', 'content', 'hybrid', 'popularity'];
+export const TRAINABLE: readonly ModelName[] = MODEL_NAMES;
+/** What `train` and `evaluate` take without --models: every kind a client can ask for, in table order. */
+export const DEFAULT_MODELS: ModelName[] = MODEL_NAMES.filter((n) => modelKind(n).servable);
 
 export interface DataFlags {
   dataDir?: string;
@@ -18,25 +20,20 @@ export interface DataFlags {
   fromLake?: boolean;
 }
 
+/** `--threads` and every model parameter flag, by commander's attribute name (`--min-common` → minCommon). */
 export interface ParamFlags {
-  rank?: number;
-  iterations?: number;
-  lambda?: number;
-  seed?: number;
   threads?: number;
-  neighbours?: number;
-  minCommon?: number;
-  shrinkage?: number;
-  similarity?: 'cosine' | 'adjusted-cosine';
+  [attribute: string]: unknown;
 }
 
 /** "als,itemcf" → ['als', 'itemcf'], naming an unknown model. */
 export function modelList(value: string): ModelName[] {
   const names = value.split(',').map((s) => s.trim().toLowerCase().replace(/[_-]/g, '')).filter(Boolean);
-  const aliases: Record<string, ModelName> = { als: 'als', itemcf: 'itemcf', content: 'content', contentbased: 'content', hybrid: 'hybrid', popularity: 'popularity', popular: 'popularity' };
+  const aliases = new Map<string, ModelName>();
+  for (const name of MODEL_NAMES) for (const alias of [name, ...modelKind(name).aliases]) aliases.set(alias, name);
   const out: ModelName[] = [];
   for (const name of names) {
-    const model = aliases[name];
+    const model = aliases.get(name);
     if (model === undefined) throw new InvalidArgumentError(`unknown model "${name}" (models: ${TRAINABLE.join(', ')}).`);
     if (!out.includes(model)) out.push(model);
   }
@@ -44,21 +41,20 @@ export function modelList(value: string): ModelName[] {
   return out;
 }
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number above 0.');
-  return n;
+interface FlagOf {
+  kind: ModelName;
+  option: ParamOption<unknown>;
 }
 
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number, 0 or more.');
-  return n;
+/** Every kind's parameter flags, in table order; a flag several kinds declare is listed once per kind. */
+function paramFlags(): FlagOf[] {
+  return MODEL_NAMES.flatMap((kind) => (modelKind(kind).options as readonly ParamOption<unknown>[]).map((option) => ({ kind, option })));
 }
 
-function similarity(value: string): 'cosine' | 'adjusted-cosine' {
-  if (value !== 'cosine' && value !== 'adjusted-cosine') throw new InvalidArgumentError('expected cosine or adjusted-cosine.');
-  return value;
+/** commander's attribute name of a flag: `--min-common <n>` → minCommon. */
+function attributeOf(flag: string): string {
+  const long = flag.split(/[ ,|]+/).find((part) => part.startsWith('--')) ?? flag;
+  return long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function addDataSourceOptions(command: Command): Command {
@@ -69,33 +65,30 @@ export function addDataSourceOptions(command: Command): Command {
 }
 
 export function addModelParamOptions(command: Command): Command {
-  const d = DEFAULT_TRAIN_PARAMS;
-  return command
-    .option('--rank <n>', `ALS latent factors (default ${d.als.rank})`, positiveInt)
-    .option('--iterations <n>', `ALS iterations (default ${d.als.iterations})`, positiveInt)
-    .option('--lambda <x>', `ALS regularisation, weighted by each row's count (default ${d.als.lambda})`, positiveNumber)
-    .option('--seed <n>', `random seed for initialisation and splits (default ${d.als.seed})`, positiveInt)
-    .option('--threads <n>', 'worker threads (default: one per core)', positiveInt)
-    .option('--neighbours <n>', `item-CF neighbours kept per movie (default ${d.itemcf.neighbours})`, positiveInt)
-    .option('--min-common <n>', `item-CF: fewest common users for a similarity (default ${d.itemcf.minCommonUsers})`, positiveInt)
-    .option('--shrinkage <x>', `item-CF similarity shrinkage (default ${d.itemcf.shrinkage})`, nonNegativeNumber)
-    .option('--similarity <kind>', `item-CF: cosine or adjusted-cosine (default ${d.itemcf.similarity})`, similarity);
+  const added = new Set<string>();
+  for (const { kind, option } of paramFlags()) {
+    if (added.has(option.flag)) continue;
+    added.add(option.flag);
+    const parse = (value: string): unknown => {
+      try {
+        return option.parse(value);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    };
+    command.option(option.flag, option.describe(modelKind(kind).defaults), parse);
+  }
+  return command.option('--threads <n>', 'worker threads (default: one per core)', positiveInt);
 }
 
+/** Each kind's defaults with the flags given applied (a flag several kinds declare sets each). */
 export function trainParams(flags: ParamFlags): TrainParams {
-  const d = DEFAULT_TRAIN_PARAMS;
-  return {
-    als: { ...d.als, rank: flags.rank ?? d.als.rank, iterations: flags.iterations ?? d.als.iterations, lambda: flags.lambda ?? d.als.lambda, seed: flags.seed ?? d.als.seed },
-    itemcf: {
-      ...d.itemcf,
-      neighbours: flags.neighbours ?? d.itemcf.neighbours,
-      minCommonUsers: flags.minCommon ?? d.itemcf.minCommonUsers,
-      shrinkage: flags.shrinkage ?? d.itemcf.shrinkage,
-      similarity: flags.similarity ?? d.itemcf.similarity,
-    },
-    content: { ...d.content },
-    hybrid: { ...d.hybrid, seed: flags.seed ?? d.hybrid.seed },
-  };
+  const params = Object.fromEntries(MODEL_NAMES.map((kind) => [kind, { ...modelKind(kind).defaults }])) as Record<ModelName, Record<string, unknown>>;
+  for (const { kind, option } of paramFlags()) {
+    const value = flags[attributeOf(option.flag)];
+    if (value !== undefined) params[kind][option.key] = value;
+  }
+  return params as unknown as TrainParams;
 }
 
 /** Opens the training data the flags name, with an import progress line; source problems become one-line errors. */

@@ -1,5 +1,6 @@
 // Pure parsers for the MovieLens movie catalogue files. No I/O: callers pass decoded text.
 import { StreamrecError } from '../util/errors.js';
+import { splitCsvRecord } from '../util/csv.js';
 import { MOVIELENS_GENRES, NO_GENRES, type Movie } from './movie.js';
 
 export type CatalogueLayout = 'movies.csv' | 'movie.csv' | 'movies.dat' | 'u.item';
@@ -52,7 +53,9 @@ export function parseMoviesCsv(text: string, layout: 'movies.csv' | 'movie.csv' 
   const movies: Movie[] = [];
   let sawHeader = false;
   forEachLine(text, layout, (line, fail) => {
-    const fields = splitCsvLine(line, fail);
+    // One record a line: MovieLens titles never span lines.
+    const fields = splitCsvRecord(line);
+    if (typeof fields === 'string') return fail(fields);
     if (!sawHeader) {
       sawHeader = true;
       if (fields.join(',') !== 'movieId,title,genres') fail(`expected header movieId,title,genres, got ${line}`);
@@ -121,39 +124,6 @@ function forEachLine(text: string, layout: CatalogueLayout, fn: (line: string, f
   });
 }
 
-/** One CSV record on one line (MovieLens titles never span lines). Quotes are doubled inside quoted fields. */
-function splitCsvLine(line: string, fail: Fail): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) fail('unterminated quoted field');
-        field += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      if (i < line.length && line[i] !== ',') fail(`unexpected text after closing quote at column ${i + 1}`);
-    } else {
-      const comma = line.indexOf(',', i);
-      const end = comma < 0 ? line.length : comma;
-      field = line.slice(i, end);
-      if (field.includes('"')) fail(`stray quote in unquoted field at column ${i + 1}`);
-      i = end;
-    }
-    fields.push(field);
-    if (i >= line.length) return fields;
-    i++; // skip the comma
-  }
-}
 
 function parseId(raw: string, fail: Fail): number {
   const s = raw.trim();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
-import type { AlsModel } from '../../src/recommend/models/als.js';
+import type { AlsModel } from '../../src/recommend/models/als/als.js';
 import { arrayOf, readArrayFile } from '../../src/recommend/models/array-file.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse, SimilarResponse } from '../../src/recommend/serving/contract.js';

@@ -9,7 +9,7 @@ import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec, type Rating } from '../../src/movies/rating-event.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
-import type { AlsModel } from '../../src/recommend/models/als.js';
+import type { AlsModel } from '../../src/recommend/models/als/als.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse } from '../../src/recommend/serving/contract.js';
 import type { StreamrecServer } from '../../src/server/app.js';

@@ -3,7 +3,7 @@ import { resolveDataDir } from '../../util/config.js';
 import { averageResults, evaluateModels, evaluationReport, formatComparisonTable, type EvaluationResult } from '../../recommend/evaluate/evaluate.js';
 import { kFold, randomSplit, stratifiedSplit, temporalLeaveLastOut, type Split } from '../../recommend/evaluate/splits.js';
 import type { RatingColumns } from '../../recommend/data/ratings-parse.js';
-import type { ModelName } from '../../recommend/models/recommender.js';
+import type { ModelName } from '../../recommend/models/model-kinds.js';
 import { ModelRegistry } from '../../recommend/registry/registry.js';
 import { fitModels } from '../../recommend/train/fit-models.js';
 import { peakRssMb } from '../../util/memory.js';
@@ -11,7 +11,7 @@ import { phaseClock } from '../../util/progress-bar.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, interruptSignal } from '../context.js';
 import { positiveInt } from '../options.js';
-import { addDataSourceOptions, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
+import { addDataSourceOptions, DEFAULT_MODELS, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
 
 type SplitKind = 'random' | 'stratified' | 'temporal';
 
@@ -33,7 +33,7 @@ function splitKind(value: string): SplitKind {
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
     .description('train every model on a split and compare them: RMSE, MAE, MSE, R² and top-K precision, recall, NDCG, MAP, hit rate, coverage')
-    .option('--models <list>', 'comma-separated models to compare (a popularity baseline is always added)', modelList, ['als', 'itemcf', 'content', 'hybrid'] as ModelName[])
+    .option('--models <list>', 'comma-separated models to compare (a popularity baseline is always added)', modelList, DEFAULT_MODELS)
     .option('--split <kind>', 'random 80/20, stratified (per user 75/25) or temporal (per user, leave the last out)', splitKind, 'random' as SplitKind)
     .option('--cv <k>', 'k-fold cross-validation instead of one split (random folds)', positiveInt)
     .option('--k <n>', 'the list length for the top-K metrics', positiveInt, 10)

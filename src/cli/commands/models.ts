@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../../util/config.js';
 import { CorruptArtefactError } from '../../recommend/models/array-file.js';
-import { MODEL_NAMES, type ModelName } from '../../recommend/models/recommender.js';
+import { MODEL_NAMES, type ModelName } from '../../recommend/models/model-kinds.js';
 import { checkModel, headlineMetrics, ModelRegistry, RegistryError, type RegistryEntry } from '../../recommend/registry/registry.js';
 import { importSparkAls, SparkImportError } from '../../recommend/registry/spark-import.js';
 import { formatTable } from '../../util/table.js';

@@ -5,7 +5,6 @@ import { duration } from '../options.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
-import { UserError } from '../../util/errors.js';
 
 interface ProcessFlags {
   dataDir?: string;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../../util/config.js';
 import { CorruptArtefactError } from '../../recommend/models/array-file.js';
-import type { ModelName } from '../../recommend/models/recommender.js';
+import { MODEL_NAMES, type ModelName } from '../../recommend/models/model-kinds.js';
 import { ModelRegistry } from '../../recommend/registry/registry.js';
 import { trainIntoRegistry, type TrainOutcome } from '../../recommend/train/train-registry.js';
 import { formatDuration } from '../../util/duration.js';
@@ -10,7 +10,7 @@ import { phaseClock } from '../../util/progress-bar.js';
 import { progress } from '../../util/progress.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption, interruptSignal } from '../context.js';
-import { addDataSourceOptions, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
+import { addDataSourceOptions, DEFAULT_MODELS, addModelParamOptions, modelList, openDataFromFlags, trainParams, type DataFlags, type ParamFlags } from '../training-options.js';
 import { UserError } from '../../util/errors.js';
 
 interface TrainFlags extends DataFlags, ParamFlags {
@@ -21,7 +21,7 @@ interface TrainFlags extends DataFlags, ParamFlags {
 export function trainCommand(): Command {
   const command = new Command('train')
     .description('train recommenders (ALS, item-CF, content-based, hybrid) into the model registry')
-    .option('--models <list>', 'comma-separated: als, itemcf, content, hybrid, popularity', modelList, ['als', 'itemcf', 'content', 'hybrid'] as ModelName[])
+    .option('--models <list>', `comma-separated: ${MODEL_NAMES.join(', ')}`, modelList, DEFAULT_MODELS)
     .option('--force', 'train again even when a model for the same data and parameters exists', false);
   addDataSourceOptions(command);
   addModelParamOptions(command);

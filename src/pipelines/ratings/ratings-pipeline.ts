@@ -2,6 +2,7 @@ import type { Aggregate } from '../../engine/aggregate.js';
 import { avg, count, exactQuantiles, groupByFlags, groupByIndex, LabelIndex, record, topN } from '../../engine/aggregates/index.js';
 import type { PipelineSpec, ResultContext } from '../../engine/pipeline.js';
 import { sliding, tumbling } from '../../engine/windows.js';
+import { idLookup } from '../../util/id-index.js';
 import type { Catalogue } from '../../movies/catalogue.js';
 import { RATING_VALUES, UNKNOWN_GENRE, type Movie } from '../../movies/movie.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
@@ -46,20 +47,9 @@ function genreGroups<S, O>(catalogue: Catalogue, inner: Aggregate<Rating, S, O>)
   return groupByIndex(genres, (r: Rating) => idsOf(r.movieId), inner);
 }
 
-/**
- * movieId → valueOf(movie), or `missing` for a movie the catalogue lacks. An array indexed by id
- * when ids are dense enough (as in MovieLens and synthetic catalogues), else a Map.
- */
+/** movieId → valueOf(movie), or `missing` for a movie the catalogue lacks. */
 function movieLookup<T>(catalogue: Catalogue, valueOf: (movie: Movie) => T, missing: T): (movieId: number) => T {
-  const movies = catalogue.all();
-  const maxId = movies.length > 0 ? movies[movies.length - 1]!.movieId : 0;
-  if (maxId <= 16 * movies.length + 1024) {
-    const byId = new Array<T>(maxId + 1).fill(missing);
-    for (const m of movies) byId[m.movieId] = valueOf(m);
-    return (movieId) => byId[movieId] ?? missing;
-  }
-  const byId = new Map(movies.map((m) => [m.movieId, valueOf(m)]));
-  return (movieId) => byId.get(movieId) ?? missing;
+  return idLookup(catalogue.all().map((m) => [m.movieId, valueOf(m)] as const), missing);
 }
 
 export type RatingsWindowResult = ReturnType<ReturnType<typeof windowAggregate>['result']>;

@@ -3,7 +3,8 @@
 // 11.7M lines for ML-20M, so it is parsed streaming straight into the movies × tags matrix:
 // no per-line objects, and a duplicate (movie, tag) is caught with its line number.
 import type { Genome } from './content-features.js';
-import { BadLines, LineSplitter, parseId, splitCsvRecord } from './text-fields.js';
+import { BadLines, LineSplitter, parseId } from './text-fields.js';
+import { splitCsvRecord } from '../../util/csv.js';
 
 export const GENOME_TAGS_HEADER = 'tagId,tag';
 export const GENOME_SCORES_HEADER = 'movieId,tagId,relevance';

@@ -12,6 +12,7 @@ import { GenomeScoresParser, parseGenomeTags } from './genome-parse.js';
 import { RATINGS_LAYOUTS, RatingsParser, type RatingColumns, type RatingsLayout } from './ratings-parse.js';
 import { saveRatings } from './ratings-store.js';
 import { TAGS_LAYOUTS, TagsParser, type TagsLayout } from './tags-parse.js';
+import { StreamrecError } from '../../util/errors.js';
 
 const MOVIE_FILES = ['movies.csv', 'movie.csv', 'movies.dat', 'u.item'] as const;
 /** The movies file each release ships next to its ratings file. */
@@ -32,8 +33,11 @@ const GENOME_FILES = [
 export const MANIFEST_FILE = 'dataset.json';
 
 /** A problem with the source directory or the name the user can fix (the CLI shows it as one line). */
-export class DatasetSourceError extends Error {
+export class DatasetSourceError extends StreamrecError {
   override name = 'DatasetSourceError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'dataset-source', cause: options.cause });
+  }
 }
 
 export interface ImportProgress {

@@ -1,27 +1,21 @@
 // The training matrix every model reads: raw MovieLens ids mapped to dense indices, and the
 // ratings in compressed sparse rows both ways (by user and by movie), built in O(n) with no
 // per-rating objects.
+import { IdIndexMap } from '../../util/id-index.js';
+import type { UserHistory } from '../models/recommender.js';
 import type { RatingColumns } from './ratings-parse.js';
 
-/** Raw id ↔ dense index. Lookup is an Int32Array when ids are small (MovieLens), a Map otherwise. */
+/** Raw id ↔ dense index: the ids sorted, and their positions by id (util's IdIndexMap). */
 export class IdIndex {
   /** dense index → raw id, ascending by raw id. */
   readonly ids: Int32Array;
-  private readonly table: Int32Array | null;
-  private readonly map: Map<number, number> | null;
+  private readonly positions: IdIndexMap;
 
   constructor(sortedDistinctIds: Int32Array) {
     this.ids = sortedDistinctIds;
     const max = sortedDistinctIds.length > 0 ? sortedDistinctIds[sortedDistinctIds.length - 1] : -1;
-    if (max < 1 << 24 && (sortedDistinctIds.length === 0 || sortedDistinctIds[0] >= 0)) {
-      this.table = new Int32Array(max + 1).fill(-1);
-      for (let i = 0; i < sortedDistinctIds.length; i++) this.table[sortedDistinctIds[i]] = i;
-      this.map = null;
-    } else {
-      this.table = null;
-      this.map = new Map();
-      for (let i = 0; i < sortedDistinctIds.length; i++) this.map.set(sortedDistinctIds[i], i);
-    }
+    this.positions = new IdIndexMap(1 << 24, max);
+    for (let i = 0; i < sortedDistinctIds.length; i++) this.positions.set(sortedDistinctIds[i], i);
   }
 
   /** The distinct ids of a column, sorted. */
@@ -35,8 +29,7 @@ export class IdIndex {
 
   /** The dense index of a raw id, or -1 when unknown. */
   index(id: number): number {
-    if (this.table !== null) return id >= 0 && id < this.table.length ? this.table[id] : -1;
-    return this.map!.get(id) ?? -1;
+    return this.positions.get(id);
   }
 }
 
@@ -168,4 +161,17 @@ function distinctSorted(column: Int32Array): Int32Array {
     return out;
   }
   return Int32Array.from(new Set(column)).sort();
+}
+
+/** Each user's history in a matrix, by raw user id (empty for a user it does not hold). */
+export function historiesOf(data: Interactions): (userId: number) => UserHistory {
+  return (userId) => {
+    const u = data.users.index(userId);
+    if (u < 0) return { userId, movies: new Int32Array(0), ratings: new Float32Array(0) };
+    const from = data.userPtr[u];
+    const to = data.userPtr[u + 1];
+    const movies = new Int32Array(to - from);
+    for (let k = from; k < to; k++) movies[k - from] = data.movies.ids[data.userItems[k]];
+    return { userId, movies, ratings: data.userRatings.slice(from, to) };
+  };
 }

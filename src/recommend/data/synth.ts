@@ -12,7 +12,7 @@ import { Random } from '../../util/random.js';
 import type { Genome, MovieTags } from './content-features.js';
 import type { RatingColumns } from './ratings-parse.js';
 import { aggregateTags } from './tags-parse.js';
-import { csvField } from './text-fields.js';
+import { csvField } from '../../util/csv.js';
 
 export interface SynthOptions {
   users: number;

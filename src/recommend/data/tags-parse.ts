@@ -2,7 +2,8 @@
 // datetimes) and ml-10m's tags.dat (`::`). Tags are lower-cased and trimmed, then aggregated per
 // (movie, tag) into the MovieTags shape; timestamps are checked but not kept.
 import type { MovieTags } from './content-features.js';
-import { BadLines, Int32Column, LineSplitter, parseId, parseUnixSeconds, parseUtcDateTime, splitCsvRecord } from './text-fields.js';
+import { BadLines, Int32Column, LineSplitter, parseId, parseUnixSeconds, parseUtcDateTime } from './text-fields.js';
+import { splitCsvRecord } from '../../util/csv.js';
 
 export type TagsLayout = 'tags.csv' | 'tag.csv' | 'tags.dat';
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { StreamrecError } from '../../util/errors.js';
 
 const MAGIC = 'SRARRAY1';
 
@@ -27,8 +28,11 @@ interface Header {
 }
 
 /** An artefact that fails its checks: the registry reports it as corrupt. */
-export class CorruptArtefactError extends Error {
+export class CorruptArtefactError extends StreamrecError {
   override name = 'CorruptArtefactError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'corrupt-artefact', status: 500, cause: options.cause });
+  }
 }
 
 export interface ArrayFile<M = unknown> {

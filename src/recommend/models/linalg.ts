@@ -1,6 +1,7 @@
-// Small dense linear algebra for the per-row least-squares solves of ALS: a Gram-matrix kernel and
-// a Cholesky solve. Matrices are row-major Float64Arrays; sizes are tiny (rank + 2), so plain
-// loops beat anything clever, but the Gram kernel is the training's hot loop and is blocked.
+// Small dense linear algebra: a Gram-matrix kernel and a Cholesky solve for the per-row least
+// squares of ALS and the hybrid's blend, and Gaussian elimination for a general small system.
+// Matrices are row-major Float64Arrays; sizes are tiny (rank + 2), so plain loops beat anything
+// clever, but the Gram kernel is the training's hot loop and is blocked.
 
 /**
  * Factors a symmetric positive-definite n×n matrix in place: on return the lower triangle holds L
@@ -125,4 +126,30 @@ export function addMatVec(m: Float32Array, rows: number, cols: number, x: ArrayL
     const x0 = x[c];
     for (let r = 0, at = c; r < rows; r++, at += cols) out[r] += x0 * m[at];
   }
+}
+
+/** Gaussian elimination with partial pivoting on a small dense system (A is overwritten). */
+export function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const x = Float64Array.from(b);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
+    if (Math.abs(a[pivot * n + col]) < 1e-12) throw new Error('solveDense: singular system');
+    if (pivot !== col) {
+      for (let c = 0; c < n; c++) [a[col * n + c], a[pivot * n + c]] = [a[pivot * n + c], a[col * n + c]];
+      [x[col], x[pivot]] = [x[pivot], x[col]];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r * n + col] / a[col * n + col];
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) a[r * n + c] -= f * a[col * n + c];
+      x[r] -= f * x[col];
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r];
+    for (let c = r + 1; c < n; c++) s -= a[r * n + c] * x[c];
+    x[r] = s / a[r * n + r];
+  }
+  return x;
 }

@@ -1,16 +1,13 @@
-// Loads a registry version of any model kind. A hybrid loads the component versions its metadata
-// names, so serving a hybrid always blends exactly the models its weights were fitted against.
-// Artefacts are read and verified off the event loop (readArrayFileAsync), then handed to the
-// model's own synchronous `load`, so a server loading a new version keeps answering meanwhile.
+// Loads a registry version of any model kind through its entry in the model-kinds table. A kind
+// that blends (the hybrid) loads the component versions its metadata names first, so serving a
+// hybrid always blends exactly the models its weights were fitted against. Artefacts are read and
+// verified off the event loop (readArrayFileAsync), then handed to the kind's own synchronous
+// `load`, so a server loading a new version keeps answering meanwhile.
 import { join, sep } from 'node:path';
 import type { ModelRegistry } from '../registry/registry.js';
-import { AlsModel } from './als.js';
 import { readArrayFileAsync, withArrayFiles, type ArrayFile } from './array-file.js';
-import { ContentModel } from './content.js';
-import { HybridModel } from './hybrid.js';
-import { ItemCfModel } from './item-cf.js';
-import { PopularityModel } from './popularity.js';
-import type { ModelName, Recommender } from './recommender.js';
+import { modelKind, type ModelName } from './model-kinds.js';
+import type { Recommender } from './recommender.js';
 
 export interface LoadModelOptions {
   /**
@@ -22,21 +19,20 @@ export interface LoadModelOptions {
 
 export async function loadRegisteredModel(registry: ModelRegistry, model: ModelName, version: string, options: LoadModelOptions = {}): Promise<Recommender> {
   const dir = registry.dir(model, version);
-  if (model === 'hybrid') {
-    const components = registry.metadata(model, version).components;
-    if (components === undefined) throw new Error(`hybrid ${version}: its metadata names no components`);
-    const loaded = new Map<ModelName, Recommender>();
-    for (const [name, componentVersion] of Object.entries(components) as [ModelName, string][]) {
+  const components = new Map<string, Recommender>();
+  if (modelKind(model).blends) {
+    const named = registry.metadata(model, version).components;
+    if (named === undefined) throw new Error(`${model} ${version}: its metadata names no components`);
+    for (const [name, componentVersion] of Object.entries(named) as [ModelName, string][]) {
       try {
-        loaded.set(name, options.reuse?.(name, componentVersion) ?? (await loadRegisteredModel(registry, name, componentVersion, options)));
+        components.set(name, options.reuse?.(name, componentVersion) ?? (await loadRegisteredModel(registry, name, componentVersion, options)));
       } catch (err) {
-        throw new Error(`hybrid ${version}: its component ${name} ${componentVersion} cannot be loaded: ${(err as Error).message}`, { cause: err });
+        throw new Error(`${model} ${version}: its component ${name} ${componentVersion} cannot be loaded: ${(err as Error).message}`, { cause: err });
       }
     }
-    return new HybridModel(loaded, HybridModel.loadWeights(dir));
   }
   const files = await readArtefacts(registry, model, version);
-  return withArrayFiles(files, () => loadFromDir(model, dir));
+  return withArrayFiles(files, () => modelKind(model).load({ dir, components }));
 }
 
 /** Every array-file artefact of a version (`*.bin`), read and verified without blocking. */
@@ -50,17 +46,4 @@ async function readArtefacts(registry: ModelRegistry, model: ModelName, version:
     files.set(path, await readArrayFileAsync(path));
   }
   return files;
-}
-
-function loadFromDir(model: Exclude<ModelName, 'hybrid'>, dir: string): Recommender {
-  switch (model) {
-    case 'als':
-      return AlsModel.load(dir);
-    case 'itemcf':
-      return ItemCfModel.load(dir);
-    case 'content':
-      return ContentModel.load(dir);
-    case 'popularity':
-      return PopularityModel.load(dir);
-  }
 }

@@ -2,9 +2,6 @@
 // model maps them to its own dense indices. A model never throws on an unknown user or movie: it
 // answers with its documented fallback (see each model's `predict`).
 
-export type ModelName = 'als' | 'itemcf' | 'content' | 'hybrid' | 'popularity';
-export const MODEL_NAMES: readonly ModelName[] = ['als', 'itemcf', 'content', 'hybrid', 'popularity'];
-
 /**
  * What a model knows of a user at question time: their id and the ratings they have made (from
  * training, plus any that arrived later on the stream). `movies` and `ratings` are parallel.
@@ -32,7 +29,8 @@ export interface RecommendOptions {
 }
 
 export interface Recommender {
-  readonly name: ModelName;
+  /** Its kind (a key of the table in model-kinds.ts). */
+  readonly name: string;
   /** The rating scale seen in training, for clamping predictions. */
   readonly scale: { min: number; max: number };
   /** A predicted rating on the training scale, clamped to it. Never throws for unknown ids. */

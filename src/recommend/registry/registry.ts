@@ -28,7 +28,9 @@ import {
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fsyncPath } from '../../util/fsync.js';
 import { CorruptArtefactError } from '../models/array-file.js';
-import { MODEL_NAMES, type ModelName } from '../models/recommender.js';
+import type { DatasetInfo } from '../data/dataset.js';
+import { MODEL_NAMES, type ModelName } from '../models/model-kinds.js';
+import { StreamrecError } from '../../util/errors.js';
 
 export const METADATA_FILE = 'metadata.json';
 const LATEST = 'latest';
@@ -42,12 +44,8 @@ export interface ArtefactInfo {
   sha256: string;
 }
 
-export interface DatasetInfo {
-  name: string;
-  ratings: number;
-  users: number;
-  movies: number;
-}
+/** What a model's metadata records of the dataset it was trained on (a part of an imported dataset's info). */
+export type DatasetSummary = Pick<DatasetInfo, 'name' | 'ratings' | 'users' | 'movies'>;
 
 export interface ModelMetadata {
   model: ModelName;
@@ -56,7 +54,7 @@ export interface ModelMetadata {
   createdAt: string;
   params: Record<string, unknown>;
   dataFingerprint: string;
-  dataset: DatasetInfo;
+  dataset: DatasetSummary;
   /** Evaluation results by protocol key (e.g. "random-0.2-seed42"), or training-time figures. */
   metrics: Record<string, unknown>;
   trainingSeconds: number;
@@ -72,7 +70,7 @@ export interface ModelMetadata {
 export interface NewModelMetadata {
   params: Record<string, unknown>;
   dataFingerprint: string;
-  dataset: DatasetInfo;
+  dataset: DatasetSummary;
   trainingSeconds: number;
   metrics?: Record<string, unknown>;
   source?: string;
@@ -97,8 +95,11 @@ export interface RegistryEntry {
 }
 
 /** A request the registry refuses (unknown model or version, removing the latest …): the CLI shows it as one line. */
-export class RegistryError extends Error {
+export class RegistryError extends StreamrecError {
   override name = 'RegistryError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'registry', cause: options.cause });
+  }
 }
 
 export class ModelRegistry {
@@ -204,9 +205,9 @@ export class ModelRegistry {
     return undefined;
   }
 
-  /** A fresh staging directory for a new version of `model`. */
-  stage(model: ModelName): StagedVersion {
-    checkModel(model);
+  /** A fresh staging directory for a new version of `model` (a model's `name`: checked against the kinds). */
+  stage(name: string): StagedVersion {
+    const model = checkModel(name);
     const version = newVersionId();
     const dir = join(this.root, model, `${STAGING_PREFIX}${version}`);
     mkdirSync(dir, { recursive: true });

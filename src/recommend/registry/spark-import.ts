@@ -12,14 +12,18 @@ import { DuckDBListVector, quotedString, type DuckDBConnection } from '@duckdb/n
 import { openMemoryDuckDB } from '../../lake/duckdb-common.js';
 import { datasetsRoot, latestDataset, listDatasets, readManifest } from '../data/dataset.js';
 import { checkDatasetName, datasetDir } from '../data/import.js';
-import { AlsModel } from '../models/als.js';
-import type { DatasetInfo, ModelMetadata, ModelRegistry } from './registry.js';
+import { AlsModel } from '../models/als/als.js';
+import type { DatasetSummary, ModelMetadata, ModelRegistry } from './registry.js';
+import { StreamrecError } from '../../util/errors.js';
 
 const ALS_CLASS = 'org.apache.spark.ml.recommendation.ALSModel';
 
 /** The source directory is not an importable Spark ALS model; the message names what is wrong. */
-export class SparkImportError extends Error {
+export class SparkImportError extends StreamrecError {
   override name = 'SparkImportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'spark-import', cause: options.cause });
+  }
 }
 
 export interface SparkImportOptions {
@@ -69,7 +73,7 @@ export async function importSparkAls(sparkDir: string, registry: ModelRegistry, 
     scale: options.scale ?? { min: 0.5, max: 5 },
     params,
   });
-  const dataset: DatasetInfo = {
+  const dataset: DatasetSummary = {
     name: datasetName,
     ratings: 0, // Spark's model does not record its training data
     users: users.ids.length,

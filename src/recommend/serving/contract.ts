@@ -2,10 +2,10 @@
 // recommendations, predicted_rating, rank, timestamp, model_version, source …), kept so its
 // clients keep working, plus health and service info.
 
-/** The models a client may ask for by name (popularity is the fallback, not a choice). */
-export type ServingModelName = 'hybrid' | 'als' | 'itemcf' | 'content';
-/** Preference order of the default model. */
-export const SERVING_MODELS: readonly ServingModelName[] = ['hybrid', 'als', 'itemcf', 'content'];
+import type { ServingModelName } from '../models/model-kinds.js';
+
+/** The models a client may ask for by name, in preference order of the default: from the model-kinds table. */
+export { SERVING_MODELS, type ServingModelName } from '../models/model-kinds.js';
 
 export type RecommendationSource = 'model' | 'cache' | 'fallback_popular';
 

@@ -3,12 +3,13 @@
 // built; a reload builds a new one beside it and the service swaps one reference.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { loadRegisteredModel } from '../models/load-model.js';
-import { HybridModel } from '../models/hybrid.js';
-import { PopularityModel } from '../models/popularity.js';
-import type { ModelName, Recommender } from '../models/recommender.js';
+import { HybridModel } from '../models/hybrid/hybrid.js';
+import { PopularityModel } from '../models/popularity/popularity.js';
+import { LOAD_ORDER, SERVING_MODELS, type ModelName, type ServingModelName } from '../models/model-kinds.js';
+import type { Recommender } from '../models/recommender.js';
 import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
-import { SERVING_MODELS, type ServingModelName } from './contract.js';
 import { datasetPopularity, loadServingData, type ServingData } from './serving-data.js';
+import { StreamrecError } from '../../util/errors.js';
 
 export type { ServingData } from './serving-data.js';
 
@@ -40,9 +41,6 @@ export interface ModelSet {
   failures: LoadFailure[];
 }
 
-/** The models in load order: a hybrid's components before it, so it can reuse them. */
-const LOAD_ORDER: readonly ModelName[] = ['als', 'itemcf', 'content', 'popularity', 'hybrid'];
-
 /** The version of each model `latest` points to now (absent: none). */
 export function latestVersions(registry: ModelRegistry): Partial<Record<ModelName, string>> {
   const out: Partial<Record<ModelName, string>> = {};
@@ -59,8 +57,12 @@ export function sameVersions(a: Partial<Record<ModelName, string>>, b: Partial<R
   return true;
 }
 
-export class NoModelError extends Error {
+/** No servable model is registered (yet). */
+export class NoModelError extends StreamrecError {
   override name = 'NoModelError';
+  constructor(message: string) {
+    super(message, { code: 'no-model', status: 503 });
+  }
 }
 
 /**

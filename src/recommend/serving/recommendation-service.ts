@@ -4,37 +4,28 @@
 import type { EventLog } from '../../log/types.js';
 import type { Rating } from '../../movies/rating-event.js';
 import type { Movie } from '../../movies/movie.js';
-import { clamp, type ModelName, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
+import { modelKind, SERVING_MODELS, type ModelName, type ServingModelName } from '../models/model-kinds.js';
+import { clamp, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
 import { ModelRegistry } from '../registry/registry.js';
-import {
-  SERVING_MODELS,
-  type PredictResponse,
-  type RecommendationItem,
-  type RecommendationSource,
-  type RecommendHealthResponse,
-  type ServiceInfoResponse,
-  type ServingModelName,
-  type SimilarItem,
-  type SimilarResponse,
+import type {
+  PredictResponse,
+  RecommendationItem,
+  RecommendationSource,
+  RecommendHealthResponse,
+  ServiceInfoResponse,
+  SimilarItem,
+  SimilarResponse,
 } from './contract.js';
 import { describeFailures, latestVersions, loadModelSet, NoModelError, sameVersions, type LoadFailure, type ModelSet } from './model-set.js';
 import { RatingsFollower } from './ratings-follower.js';
 import { RecommendationCache, type CacheOptions } from './recommendation-cache.js';
+import { RecommendError } from './request-errors.js';
 import { RatingsOverlay, UserHistories } from './user-histories.js';
 
 export const NO_MODEL_MESSAGE =
   'no recommendation model loaded: run `streamrec train --from-lake` (on the ratings the stream has seen) or `streamrec train --data <MovieLens dir>`; the server picks a new model up within a second';
 
-/** A request the service refuses: the HTTP status and a message naming what was wrong. */
-export class RecommendError extends Error {
-  override name = 'RecommendError';
-  constructor(
-    readonly statusCode: 400 | 404 | 503,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { RecommendError, type RecommendErrorCode } from './request-errors.js';
 
 export interface ServiceLogger {
   info(obj: object, msg: string): void;
@@ -252,7 +243,9 @@ export class RecommendationService {
     let items: RecommendationItem[] = [];
     if (history.movies.length > 0 || model.knowsUser(userId)) {
       const scored = model.recommend(history, n, options);
-      items = this.items(set, scored, (s) => (model.name === 'als' ? clamp(s.score, model.scale) : model.predict(history, s.movieId)));
+      // A kind whose ranking score is a predicted rating needs no second predict per item.
+      const scoreIsRating = modelKind(modelName).scoreIsRating;
+      items = this.items(set, scored, (s) => (scoreIsRating ? clamp(s.score, model.scale) : model.predict(history, s.movieId)));
     }
     if (items.length === 0) {
       source = 'fallback_popular';
@@ -368,7 +361,7 @@ export class RecommendationService {
     const serving = this.serving;
     if (serving) return serving;
     const error = this.lastReload.error;
-    throw new RecommendError(503, error && error !== NO_MODEL_MESSAGE ? `${NO_MODEL_MESSAGE}; the last load failed: ${error}` : NO_MODEL_MESSAGE);
+    throw new RecommendError('no-model', error && error !== NO_MODEL_MESSAGE ? `${NO_MODEL_MESSAGE}; the last load failed: ${error}` : NO_MODEL_MESSAGE);
   }
 
   /** The model asked for (by the parameter `model` of the query string or the body), else the default. */
@@ -377,20 +370,20 @@ export class RecommendationService {
     if (set.models.has(name as ServingModelName)) return name as ServingModelName;
     const loaded = SERVING_MODELS.filter((m) => set.models.has(m));
     const what = (SERVING_MODELS as readonly string[]).includes(name) ? `model "${name}" is not loaded` : `unknown model "${name}"`;
-    throw new RecommendError(400, `${where}/model: ${what}; loaded: ${loaded.join(', ')}`);
+    throw new RecommendError('bad-request', `${where}/model: ${what}; loaded: ${loaded.join(', ')}`);
   }
 
   private genreOf(set: ModelSet, genre: string): { name: string; movies: Int32Array } {
     const g = set.data.genres.get(genre.toLowerCase());
     if (g) return g;
     const known = [...set.data.genres.values()].map((x) => x.name).sort();
-    throw new RecommendError(400, `querystring/genre: unknown genre ${JSON.stringify(genre)}; known: ${known.join(', ')}`);
+    throw new RecommendError('bad-request', `querystring/genre: unknown genre ${JSON.stringify(genre)}; known: ${known.join(', ')}`);
   }
 
   /** The catalogue's movie; 404 when neither the catalogue nor the model knows the id. */
   private movieOf(set: ModelSet, model: Recommender, movieId: number): Movie | undefined {
     const movie = set.data.catalogue.get(movieId);
-    if (!movie && !model.knowsMovie(movieId)) throw new RecommendError(404, `unknown movie ${movieId}: not in the catalogue of dataset "${set.data.name}"`);
+    if (!movie && !model.knowsMovie(movieId)) throw new RecommendError('unknown-movie', `unknown movie ${movieId}: not in the catalogue of dataset "${set.data.name}"`);
     return movie;
   }
 

@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadCatalogue } from '../../movies/catalogue.js';
 import { buildInteractions } from '../data/interactions.js';
 import { loadRatings } from '../data/ratings-store.js';
-import { PopularityModel } from '../models/popularity.js';
+import { PopularityModel } from '../models/popularity/popularity.js';
 import { openRatingRows } from './ratings-file-rows.js';
 import { historyArrays, type HistoryArrays } from './user-histories.js';
 

@@ -10,7 +10,7 @@ import { Catalogue } from '../../movies/catalogue.js';
 import type { Movie } from '../../movies/movie.js';
 import { readArrayFileAsync, withArrayFiles } from '../models/array-file.js';
 import { datasetDir } from '../data/import.js';
-import { PopularityModel } from '../models/popularity.js';
+import { PopularityModel } from '../models/popularity/popularity.js';
 import type { ServingDataJob, ServingDataReply } from './serving-data-worker.js';
 import { TrainingHistories } from './user-histories.js';
 

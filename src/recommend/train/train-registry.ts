@@ -3,11 +3,12 @@
 // skipped, as the old train_all_models.sh did, unless `force`).
 import type { Dataset } from '../data/dataset.js';
 import { buildInteractions } from '../data/interactions.js';
-import { HybridModel } from '../models/hybrid.js';
 import { loadRegisteredModel } from '../models/load-model.js';
-import type { ModelName, Recommender } from '../models/recommender.js';
-import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
-import { fitHybridWeights, fitModel, HYBRID_COMPONENTS, type FitHooks, type SavableModel, type TrainParams } from './fit-models.js';
+import type { FitHooks, Fitted } from '../models/model-kind.js';
+import { BLENDING_MODELS, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
+import type { Recommender } from '../models/recommender.js';
+import type { DatasetSummary, ModelMetadata, ModelRegistry } from '../registry/registry.js';
+import { fitKind } from './fit-models.js';
 
 export interface TrainOutcome {
   model: ModelName;
@@ -29,18 +30,7 @@ export interface TrainRequest {
 
 /** The parameters a model's version is identified by (with the data fingerprint). */
 export function paramsOf(model: ModelName, params: TrainParams, components?: Record<string, string>): Record<string, unknown> {
-  switch (model) {
-    case 'als':
-      return { ...params.als };
-    case 'itemcf':
-      return { ...params.itemcf };
-    case 'content':
-      return { ...params.content };
-    case 'popularity':
-      return {};
-    case 'hybrid':
-      return { ...params.hybrid, components: components ?? {} };
-  }
+  return modelKind(model).blends ? { ...params[model], components: components ?? {} } : { ...params[model] };
 }
 
 export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOutcome[]> {
@@ -50,8 +40,10 @@ export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOut
   const columns = dataset.ratings.columns;
   const wanted = new Set(request.models);
   // A hybrid needs every component in the registry: train the missing ones too.
-  const order: ModelName[] = HYBRID_COMPONENTS.filter((m) => wanted.has(m) || wanted.has('hybrid'));
-  if (wanted.has('hybrid')) order.push('hybrid');
+  const blending = BLENDING_MODELS.filter((m) => wanted.has(m));
+  const order: ModelName[] = HYBRID_COMPONENTS.filter((m) => wanted.has(m) || blending.length > 0);
+  for (const m of request.models) if (!order.includes(m) && !blending.includes(m)) order.push(m);
+  order.push(...blending);
 
   const outcomes: TrainOutcome[] = [];
   let data: ReturnType<typeof buildInteractions> | undefined;
@@ -61,7 +53,8 @@ export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOut
 
   for (const model of order) {
     const started = performance.now();
-    const components = model === 'hybrid' ? componentVersions(outcomes) : undefined;
+    const blends = modelKind(model).blends;
+    const components = blends ? componentVersions(outcomes) : undefined;
     const modelParams = paramsOf(model, params, components);
     const existing = request.force === true ? undefined : registry.find(model, fingerprint, modelParams);
     if (existing !== undefined) {
@@ -71,24 +64,23 @@ export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOut
       request.onModel?.(outcome);
       continue;
     }
-    let fitted: SavableModel;
-    let extra: Record<string, unknown> = {};
-    if (model === 'hybrid') {
-      const names = HYBRID_COMPONENTS.filter((m) => m !== 'hybrid') as Exclude<ModelName, 'hybrid'>[];
-      const weights = await fitHybridWeights(source, names, params, hooks);
-      const loaded = new Map<ModelName, Recommender>();
-      for (const name of names) {
+    let fitted: Fitted;
+    if (blends) {
+      // The components as registered (this run's, else the versions skipped to).
+      const loaded = new Map<string, Recommender>();
+      for (const name of HYBRID_COMPONENTS) {
         const version = components?.[name] as string;
         loaded.set(name, fresh.get(name) ?? (await loadRegisteredModel(registry, name, version)));
       }
-      fitted = new HybridModel(loaded, weights);
-      extra = { validation: weights.validation };
+      // A blend fits its weights on a split of the rows, not on the matrix of all of them.
+      fitted = await fitKind(model, matrix, source, params, hooks, loaded);
     } else {
-      fitted = await fitModel(model, matrix(), source, params, hooks);
-      fresh.set(model, fitted);
+      fitted = await fitKind(model, matrix, source, params, hooks);
+      fresh.set(model, fitted.model);
     }
+    const extra = fitted.training ?? {};
     const staged = registry.stage(model);
-    fitted.save(staged.dir);
+    fitted.model.save(staged.dir);
     const metadata = registry.commit(staged, {
       params: modelParams,
       dataFingerprint: fingerprint,
@@ -111,7 +103,7 @@ function componentVersions(outcomes: TrainOutcome[]): Record<string, string> {
   return versions;
 }
 
-export function datasetSummary(dataset: Dataset): { name: string; ratings: number; users: number; movies: number } {
+export function datasetSummary(dataset: Dataset): DatasetSummary {
   const m = dataset.manifest as { users?: number; movies?: number };
   return { name: dataset.name, ratings: dataset.ratings.columns.users.length, users: m.users ?? 0, movies: m.movies ?? 0 };
 }

@@ -1,17 +1,19 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { SERVING_MODELS } from '../../recommend/models/model-kinds.js';
 import { RecommendError, recommendBody, type RecommendationService } from '../../recommend/serving/recommendation-service.js';
 
 export interface RecommendRoutesOptions {
   service: RecommendationService;
-  /** Required as a bearer token by POST /recommendations/reload when set (default: env STREAMREC_ADMIN_TOKEN). */
+  /** Required as a bearer token by POST /recommendations/reload when set (the server passes config's STREAMREC_ADMIN_TOKEN). */
   adminToken?: string;
 }
 
 const MAX_ID = 2_147_483_647;
 const id = { type: 'integer', minimum: 1, maximum: MAX_ID } as const;
-const modelParam = { type: 'string', enum: ['hybrid', 'als', 'itemcf', 'content'] } as const;
+const modelParam = { type: 'string', enum: [...SERVING_MODELS] };
 const text = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]*$' } as const;
+
 
 const movieItem = {
   type: 'object',
@@ -22,19 +24,13 @@ const movieItem = {
   },
 } as const;
 
-function fail(reply: FastifyReply, err: unknown): FastifyReply {
-  if (!(err instanceof RecommendError)) throw err;
-  const error = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }[err.statusCode];
-  return reply.code(err.statusCode).send({ statusCode: err.statusCode, error, message: err.message });
-}
-
 /** `exclude=1,2,3` → movie ids; a 400 naming the parameter and the bad item otherwise. */
 function parseExclude(value: string | undefined): number[] {
   if (value === undefined || value === '') return [];
   return value.split(',').map((part) => {
     const n = Number(part.trim());
     if (!Number.isInteger(n) || n < 1 || n > MAX_ID || part.trim() === '') {
-      throw new RecommendError(400, `querystring/exclude must be a comma-separated list of movie ids, got ${JSON.stringify(part)}`);
+      throw new RecommendError('bad-request', `querystring/exclude must be a comma-separated list of movie ids, got ${JSON.stringify(part)}`);
     }
     return n;
   });
@@ -50,7 +46,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /** The recommendation API of the old Python service (same paths and fields), plus reload. */
 export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async (app, { service, adminToken }) => {
-  const token = adminToken ?? (process.env.STREAMREC_ADMIN_TOKEN || undefined);
+  const token = adminToken;
+
 
   app.get<{ Params: { user_id: number }; Querystring: { n: number; use_cache: boolean; model?: string; genre?: string; exclude?: string } }>('/recommendations/recommend/:user_id', {
     schema: {
@@ -82,14 +79,10 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
       },
     },
   }, async (req, reply) => {
-    try {
-      const q = req.query;
-      const outcome = service.recommend(req.params.user_id, { n: q.n, model: q.model, genre: q.genre, exclude: parseExclude(q.exclude), useCache: q.use_cache });
-      // Serialised by hand: the items are JSON already (cached answers cost a concatenation).
-      return reply.type('application/json; charset=utf-8').send(recommendBody(outcome, new Date().toISOString()));
-    } catch (err) {
-      return fail(reply, err);
-    }
+    const q = req.query;
+    const outcome = service.recommend(req.params.user_id, { n: q.n, model: q.model, genre: q.genre, exclude: parseExclude(q.exclude), useCache: q.use_cache });
+    // Serialised by hand: the items are JSON already (cached answers cost a concatenation).
+    return reply.type('application/json; charset=utf-8').send(recommendBody(outcome, new Date().toISOString()));
   });
 
   app.post<{ Body: { user_id: number; movie_id: number; model?: string } }>('/recommendations/predict', {
@@ -103,13 +96,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
         additionalProperties: false,
       },
     },
-  }, async (req, reply) => {
-    try {
-      return service.predict(req.body.user_id, req.body.movie_id, req.body.model);
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
+  }, async (req) => service.predict(req.body.user_id, req.body.movie_id, req.body.model));
 
   app.get<{ Params: { movie_id: number }; Querystring: { n: number; model?: string } }>('/recommendations/similar/:movie_id', {
     schema: {
@@ -122,13 +109,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
         additionalProperties: false,
       },
     },
-  }, async (req, reply) => {
-    try {
-      return service.similar(req.params.movie_id, req.query.n, req.query.model);
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
+  }, async (req) => service.similar(req.params.movie_id, req.query.n, req.query.model));
 
   app.get('/recommendations/health', {
     schema: { summary: 'Models loaded and their versions, cache statistics, online updates', tags: ['recommendations'] },

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RatingsBuilder } from '../../../src/recommend/data/ratings-parse.js';
 import { averageResults, evaluateModels, evaluationReport, formatComparisonTable, type EvaluationResult } from '../../../src/recommend/evaluate/evaluate.js';
-import type { ModelName, Recommender, Scored, UserHistory } from '../../../src/recommend/models/recommender.js';
+import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
+import type { Recommender, Scored, UserHistory } from '../../../src/recommend/models/recommender.js';
 
 /**
  * A model simple enough to compute its metrics by hand: predicts the user's mean rating in their

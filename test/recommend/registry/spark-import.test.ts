@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlsModel } from '../../../src/recommend/models/als.js';
+import { AlsModel } from '../../../src/recommend/models/als/als.js';
 import { emptyHistory } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { importSparkAls, SparkImportError } from '../../../src/recommend/registry/spark-import.js';

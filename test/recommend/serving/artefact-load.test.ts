@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CorruptArtefactError, readArrayFile, readArrayFileAsync, withArrayFiles, writeArrayFile } from '../../../src/recommend/models/array-file.js';
 import { Catalogue } from '../../../src/movies/catalogue.js';
 import { buildInteractions } from '../../../src/recommend/data/interactions.js';
-import { PopularityModel } from '../../../src/recommend/models/popularity.js';
+import { PopularityModel } from '../../../src/recommend/models/popularity/popularity.js';
 import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 

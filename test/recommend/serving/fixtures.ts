@@ -4,10 +4,11 @@ import { loadDataset, type Dataset } from '../../../src/recommend/data/dataset.j
 import { datasetDir, storeDataset, writeManifest } from '../../../src/recommend/data/import.js';
 import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
 import { synthesize, type SynthOptions } from '../../../src/recommend/data/synth.js';
-import type { AlsModel } from '../../../src/recommend/models/als.js';
-import { trainAls, type AlsParams } from '../../../src/recommend/models/als-train.js';
-import { PopularityModel } from '../../../src/recommend/models/popularity.js';
-import type { ModelName, Recommender, UserHistory } from '../../../src/recommend/models/recommender.js';
+import type { AlsModel } from '../../../src/recommend/models/als/als.js';
+import { trainAls, type AlsParams } from '../../../src/recommend/models/als/als-train.js';
+import { PopularityModel } from '../../../src/recommend/models/popularity/popularity.js';
+import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
+import type { Recommender, UserHistory } from '../../../src/recommend/models/recommender.js';
 import { ModelRegistry, type ModelMetadata, type StagedVersion } from '../../../src/recommend/registry/registry.js';
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src/recommend/train/fit-models.js';
 import { trainIntoRegistry } from '../../../src/recommend/train/train-registry.js';

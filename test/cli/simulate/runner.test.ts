@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestRecord } from '../../../src/recommend/simulate/request-record.js';
-import { runSimulation } from '../../../src/recommend/simulate/runner.js';
-import type { SimulationConfig } from '../../../src/recommend/simulate/summary.js';
+import type { RequestRecord } from '../../../src/cli/simulate/request-record.js';
+import { runSimulation } from '../../../src/cli/simulate/runner.js';
+import type { SimulationConfig } from '../../../src/cli/simulate/summary.js';
 import { deadUrl, startFakeApi, type Behaviour } from './fake-api.js';
 
 function config(base: string, over: Partial<SimulationConfig> = {}): SimulationConfig {

@@ -14,16 +14,16 @@
 // catalogue, genres and years alone) the cosines are exact.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue } from '../../movies/catalogue.js';
-import type { Genome, MovieTags } from '../data/content-features.js';
-import { IdIndex, type Interactions } from '../data/interactions.js';
-import { Random } from '../../util/random.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile, type ArrayFile } from './array-file.js';
-import { MovieScorer } from './als-score.js';
+import type { Catalogue } from '../../../movies/catalogue.js';
+import type { Genome, MovieTags } from '../../data/content-features.js';
+import { IdIndex, type Interactions } from '../../data/interactions.js';
+import { Random } from '../../../util/random.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile, type ArrayFile } from '../array-file.js';
+import { MovieScorer } from '../als/als-score.js';
 import { reduceContentVectors } from './content-reduce.js';
 import { buildContentVectors, type ContentVectors, type VectorParams } from './content-vectors.js';
-import { ratingScale } from './popularity.js';
-import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import { ratingScale } from '../popularity/popularity.js';
+import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface ContentParams extends VectorParams {
   /** Dimensions of the reduced space served from (see the top of this file). */

@@ -1,17 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { arrivalOffsets, expectedRequests } from '../../../src/recommend/simulate/arrivals.js';
-import { BadResponseError, classifyError, httpErrorType, RequestTimeoutError } from '../../../src/recommend/simulate/errors.js';
-import { parseBaseUrl } from '../../../src/recommend/simulate/http-client.js';
-import { latencyStats, quantileSorted } from '../../../src/recommend/simulate/latency-stats.js';
-import { logStamp, SimulationLog } from '../../../src/recommend/simulate/log-files.js';
-import { readRecommendAnswer, recommendPath } from '../../../src/recommend/simulate/recommend-response.js';
-import { formatProgressLine, formatSummary } from '../../../src/recommend/simulate/report.js';
-import { requestLogLine, type RequestRecord } from '../../../src/recommend/simulate/request-record.js';
-import { readUsers } from '../../../src/recommend/simulate/service-check.js';
-import { SimulationTally, type SimulationConfig } from '../../../src/recommend/simulate/summary.js';
-import { checkUserChoice, defaultUnknownUsers, parseUserRange, userChooser } from '../../../src/recommend/simulate/users.js';
+import { arrivalOffsets, expectedRequests } from '../../../src/cli/simulate/arrivals.js';
+import { BadResponseError, classifyError, httpErrorType, RequestTimeoutError } from '../../../src/cli/simulate/errors.js';
+import { parseBaseUrl } from '../../../src/cli/simulate/http-client.js';
+import { latencyStats, quantileSorted } from '../../../src/cli/simulate/latency-stats.js';
+import { logStamp, SimulationLog } from '../../../src/cli/simulate/log-files.js';
+import { readRecommendAnswer, recommendPath } from '../../../src/cli/simulate/recommend-response.js';
+import { formatProgressLine, formatSummary } from '../../../src/cli/simulate/report.js';
+import { requestLogLine, type RequestRecord } from '../../../src/cli/simulate/request-record.js';
+import { readUsers } from '../../../src/cli/simulate/service-check.js';
+import { SimulationTally, type SimulationConfig } from '../../../src/cli/simulate/summary.js';
+import { checkUserChoice, defaultUnknownUsers, parseUserRange, userChooser } from '../../../src/cli/simulate/users.js';
 import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -6,12 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { IdIndex, type Interactions } from '../data/interactions.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
+import { IdIndex, type Interactions } from '../../data/interactions.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
 import { mergeHeaps, newHeaps, newScratch, pairsOfMovie, type KernelData, type KernelParams, type NeighbourHeaps } from './item-cf-kernel.js';
 import type { ItemCfWorkerData } from './item-cf-worker.js';
-import { ratingScale } from './popularity.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import { ratingScale } from '../popularity/popularity.js';
+import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface ItemCfParams {
   /**

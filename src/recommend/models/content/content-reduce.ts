@@ -7,7 +7,7 @@
 // sizes are modest (the matrix is never formed: products go through the blocks as stored) and
 // the result must be the same on every machine for a seed. When `dims` reaches the rank of the
 // vectors (a small catalogue, genres and years alone) the reduced cosines equal the full ones.
-import { Random } from '../../util/random.js';
+import { Random } from '../../../util/random.js';
 import type { ContentVectors } from './content-vectors.js';
 
 export interface ReducedVectors {

@@ -4,11 +4,11 @@
 // counter. Every row's solve reads only the other side's factors, fixed during the step, so the
 // result is the same for any thread count.
 import { availableParallelism } from 'node:os';
-import type { Interactions } from '../data/interactions.js';
-import { Random } from '../../util/random.js';
+import type { Interactions } from '../../data/interactions.js';
+import { Random } from '../../../util/random.js';
 import { AlsModel } from './als.js';
 import type { AlsDoneMessage, AlsPhase, AlsProgressMessage, AlsWorkerData } from './als-worker.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool } from '../worker-pool.js';
 
 export interface AlsParams {
   rank: number;

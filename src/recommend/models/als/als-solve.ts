@@ -8,7 +8,7 @@
 // with n the row's rating count (weighted-λ regularisation, Zhou et al. 2008, as in Spark). μ is
 // the training mean and stays fixed. A model without biases (Spark's) solves p alone: withBias
 // false drops the bias unknown and the row's bias is written as 0.
-import { addGramUpper, cholesky, choleskySolve } from './linalg.js';
+import { addGramUpper, cholesky, choleskySolve } from '../linalg.js';
 
 /** Ratings per Gram tile: the tile (~24 columns × 128 rows of doubles) stays in L1/L2. */
 const TILE = 128;

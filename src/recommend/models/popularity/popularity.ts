@@ -9,10 +9,11 @@
 // a movie above the n-th best: the answer is always exactly the full scan's.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalogue } from '../../movies/catalogue.js';
-import type { Interactions } from '../data/interactions.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import type { Catalogue } from '../../../movies/catalogue.js';
+import type { Interactions } from '../../data/interactions.js';
+import { IdIndexMap } from '../../../util/id-index.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface PopularityParams {
   /**
@@ -72,8 +73,7 @@ const TABLE_IDS = 1 << 21;
 export class PopularityModel implements Recommender {
   readonly name = 'popularity' as const;
   private readonly s: PopularityState;
-  private slotTable = new Int32Array(0);
-  private readonly slotMap = new Map<number, number>();
+  private readonly slots = new IdIndexMap(TABLE_IDS);
   private readonly genreIndex = new Map<string, number>();
   /** Genres of each slot (catalogue slots only; a movie first seen by add() has none). */
   private readonly slotGenrePtr: Int32Array;
@@ -451,21 +451,11 @@ export class PopularityModel implements Recommender {
 
   /** The slot of a raw id, or -1. */
   private slotOf(id: number): number {
-    if (id >= 0 && id < TABLE_IDS) return id < this.slotTable.length && Number.isInteger(id) ? this.slotTable[id] : -1;
-    return this.slotMap.get(id) ?? -1;
+    return this.slots.get(id);
   }
 
   private setSlot(id: number, slot: number): void {
-    if (id >= 0 && id < TABLE_IDS) {
-      if (id >= this.slotTable.length) {
-        const table = new Int32Array(Math.min(TABLE_IDS, Math.max(id + 1, this.slotTable.length * 2))).fill(-1);
-        table.set(this.slotTable);
-        this.slotTable = table;
-      }
-      this.slotTable[id] = slot;
-    } else {
-      this.slotMap.set(id, slot);
-    }
+    this.slots.set(id, slot);
   }
 
   /** A slot for a movie first seen by add(); arrays grow by doubling. */

@@ -5,7 +5,7 @@
 // Reading 27k scores back in JS to pick the top n cost twice the SIMD sweep itself, so the kernel
 // also writes the best score of each group of 16 movies: a top-n scan skips every group whose best
 // cannot enter, and reads ~1/16 of the scores once its threshold has risen.
-import { addMatVec } from './linalg.js';
+import { addMatVec } from '../linalg.js';
 
 /** Movies per SIMD step: four f32x4 accumulators, and one 64-byte cache line per factor. */
 const GROUP = 16;

@@ -2,13 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
-import type { RatingColumns } from '../../../src/recommend/data/ratings-parse.js';
-import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { ItemCfModel, trainItemCf, type ItemCfParams } from '../../../src/recommend/models/item-cf.js';
-import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Random } from '../../../src/util/random.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { buildInteractions, type Interactions } from '../../../../src/recommend/data/interactions.js';
+import type { RatingColumns } from '../../../../src/recommend/data/ratings-parse.js';
+import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
+import { ItemCfModel, trainItemCf, type ItemCfParams } from '../../../../src/recommend/models/item-cf/item-cf.js';
+import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
+import { Random } from '../../../../src/util/random.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 function columns(rows: [number, number, number][]): RatingColumns {
   return {

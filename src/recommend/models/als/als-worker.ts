@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RowSolver } from './als-solve.js';
-import type { StepDone } from './worker-pool.js';
+import type { StepDone } from '../worker-pool.js';
 
 export interface AlsWorkerData {
   rank: number;

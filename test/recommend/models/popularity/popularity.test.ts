@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { buildInteractions } from '../../../src/recommend/data/interactions.js';
-import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { PopularityModel } from '../../../src/recommend/models/popularity.js';
-import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Catalogue } from '../../../src/movies/catalogue.js';
-import { Random } from '../../../src/util/random.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { buildInteractions } from '../../../../src/recommend/data/interactions.js';
+import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
+import { PopularityModel } from '../../../../src/recommend/models/popularity/popularity.js';
+import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
+import { Catalogue } from '../../../../src/movies/catalogue.js';
+import { Random } from '../../../../src/util/random.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 const catalogue = Catalogue.fromMovies([
   { movieId: 1, title: 'One (1990)', year: 1990, genres: ['Comedy'] },

@@ -5,11 +5,11 @@
 // the same solve training makes, so new ratings count at once without retraining.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IdIndex } from '../data/interactions.js';
+import { IdIndex } from '../../data/interactions.js';
 import { RowSolver } from './als-solve.js';
 import { MovieScorer } from './als-score.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from './array-file.js';
-import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from './recommender.js';
+import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export const ALS_FILE = 'als.bin';
 const FORMAT = 'streamrec-als';

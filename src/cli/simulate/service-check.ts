@@ -1,9 +1,13 @@
 import type { JsonHttpClient } from './http-client.js';
 import { checkUserRange, type UserRange } from './users.js';
+import { StreamrecError } from '../../util/errors.js';
 
 /** The API cannot be used at all (unreachable, or not the recommendation API). */
-export class ServiceCheckError extends Error {
+export class ServiceCheckError extends StreamrecError {
   override name = 'ServiceCheckError';
+  constructor(message: string) {
+    super(message, { code: 'service-unreachable' });
+  }
 }
 
 export interface ServiceCheck {

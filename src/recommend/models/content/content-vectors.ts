@@ -8,8 +8,8 @@
 // A movie with both blocks gives `genomeShare` of its squared length to the genome, the rest to
 // the metadata, so genome movies compare mostly by genome but still share a space (genres, years,
 // tags) with movies the genome does not cover.
-import type { Catalogue } from '../../movies/catalogue.js';
-import type { Genome, MovieTags } from '../data/content-features.js';
+import type { Catalogue } from '../../../movies/catalogue.js';
+import type { Genome, MovieTags } from '../../data/content-features.js';
 
 export interface VectorParams {
   genomeShare: number;

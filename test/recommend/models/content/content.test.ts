@@ -2,16 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
-import type { Genome, MovieTags } from '../../../src/recommend/data/content-features.js';
-import { CorruptArtefactError, writeArrayFile } from '../../../src/recommend/models/array-file.js';
-import { buildContentVectors } from '../../../src/recommend/models/content-vectors.js';
-import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../../../src/recommend/models/content.js';
-import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Catalogue } from '../../../src/movies/catalogue.js';
-import type { Movie } from '../../../src/movies/movie.js';
-import { Random } from '../../../src/util/random.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { buildInteractions, type Interactions } from '../../../../src/recommend/data/interactions.js';
+import type { Genome, MovieTags } from '../../../../src/recommend/data/content-features.js';
+import { CorruptArtefactError, writeArrayFile } from '../../../../src/recommend/models/array-file.js';
+import { buildContentVectors } from '../../../../src/recommend/models/content/content-vectors.js';
+import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from '../../../../src/recommend/models/content/content.js';
+import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
+import { Catalogue } from '../../../../src/movies/catalogue.js';
+import type { Movie } from '../../../../src/movies/movie.js';
+import { Random } from '../../../../src/util/random.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 type Vec = Map<string, number>;
 

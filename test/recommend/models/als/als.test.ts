@@ -2,17 +2,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildInteractions, type Interactions } from '../../../src/recommend/data/interactions.js';
-import type { RatingColumns } from '../../../src/recommend/data/ratings-parse.js';
-import { synthesize } from '../../../src/recommend/data/synth.js';
-import { AlsModel, type AlsFactors } from '../../../src/recommend/models/als.js';
-import { trainAls, type AlsProgress } from '../../../src/recommend/models/als-train.js';
-import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { MovieScorer } from '../../../src/recommend/models/als-score.js';
-import { addGramUpper, addMatVec, cholesky, choleskySolve } from '../../../src/recommend/models/linalg.js';
-import { emptyHistory, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Random } from '../../../src/util/random.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { buildInteractions, type Interactions } from '../../../../src/recommend/data/interactions.js';
+import type { RatingColumns } from '../../../../src/recommend/data/ratings-parse.js';
+import { synthesize } from '../../../../src/recommend/data/synth.js';
+import { AlsModel, type AlsFactors } from '../../../../src/recommend/models/als/als.js';
+import { trainAls, type AlsProgress } from '../../../../src/recommend/models/als/als-train.js';
+import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
+import { MovieScorer } from '../../../../src/recommend/models/als/als-score.js';
+import { addGramUpper, addMatVec, cholesky, choleskySolve } from '../../../../src/recommend/models/linalg.js';
+import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
+import { Random } from '../../../../src/util/random.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 // ---------------------------------------------------------------------------------------------
 // Brute-force references and data.

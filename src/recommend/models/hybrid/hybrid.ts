@@ -6,13 +6,13 @@
 // the components are loaded from the registry beside it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptArtefactError } from './array-file.js';
-import { clamp, TopN, type ModelName, type Recommender, type RecommendOptions, type Scored, type UserHistory } from './recommender.js';
+import { CorruptArtefactError } from '../array-file.js';
+import { clamp, TopN, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
 
 export interface HybridWeights {
-  rating: { intercept: number; weights: Partial<Record<ModelName, number>> };
+  rating: { intercept: number; weights: Partial<Record<string, number>> };
   ranking: {
-    weights: Partial<Record<ModelName, number>>;
+    weights: Partial<Record<string, number>>;
     /** The reciprocal-rank constant: a component's item at rank r scores w / (rrfK + r). */
     rrfK: number;
     /** How deep each component's own list is read, as a multiple of n (at least 50). */
@@ -36,14 +36,14 @@ export class HybridModel implements Recommender {
   private readonly fused = new ScoreTable();
 
   constructor(
-    readonly components: ReadonlyMap<ModelName, Recommender>,
+    readonly components: ReadonlyMap<string, Recommender>,
     readonly weights: HybridWeights,
   ) {
     const first = [...components.values()][0];
     if (first === undefined) throw new Error('a hybrid needs at least one component');
     this.scale = first.scale;
-    const parts = (w: Partial<Record<ModelName, number>>, keep: (weight: number) => boolean): Part[] =>
-      (Object.entries(w) as [ModelName, number][]).flatMap(([name, weight]) => {
+    const parts = (w: Partial<Record<string, number>>, keep: (weight: number) => boolean): Part[] =>
+      (Object.entries(w) as [string, number][]).flatMap(([name, weight]) => {
         const model = components.get(name);
         return model !== undefined && keep(weight) ? [{ model, weight }] : [];
       });

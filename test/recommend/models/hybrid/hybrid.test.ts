@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitRankingWeights, fitRatingWeights, solveDense } from '../../../src/recommend/models/hybrid-fit.js';
-import { HybridModel, type HybridWeights } from '../../../src/recommend/models/hybrid.js';
-import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { emptyHistory, type ModelName, type Recommender, type Scored, type UserHistory } from '../../../src/recommend/models/recommender.js';
-import { Random } from '../../../src/util/random.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { fitRankingWeights, fitRatingWeights } from '../../../../src/recommend/models/hybrid/hybrid-fit.js';
+import { solveDense } from '../../../../src/recommend/models/linalg.js';
+import { HybridModel, type HybridWeights } from '../../../../src/recommend/models/hybrid/hybrid.js';
+import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
+import type { ModelName } from '../../../../src/recommend/models/model-kinds.js';
+import { emptyHistory, type Recommender, type Scored, type UserHistory } from '../../../../src/recommend/models/recommender.js';
+import { Random } from '../../../../src/util/random.js';
+import { tempDir } from '../../../helpers/tmp.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -2,18 +2,18 @@
 // weights out). Rating weights: ordinary least squares with an intercept and a small ridge, so
 // collinear components (they all predict ratings) stay stable. Ranking weights: a grid search over
 // the simplex maximising NDCG@k of the fused lists on validation users.
-import type { ModelName } from './recommender.js';
+import { cholesky, choleskySolve } from '../linalg.js';
 
 export interface RatingBlend {
   intercept: number;
-  weights: Partial<Record<ModelName, number>>;
+  weights: Partial<Record<string, number>>;
 }
 
 /**
  * Least squares of `actual` on the components' predictions (each array parallel to `actual`).
  * `ridge` is added to the diagonal (not the intercept's) relative to the number of rows.
  */
-export function fitRatingWeights(names: ModelName[], predictions: Float32Array[], actual: Float32Array, ridge = 1e-4): RatingBlend {
+export function fitRatingWeights(names: string[], predictions: Float32Array[], actual: Float32Array, ridge = 1e-4): RatingBlend {
   const p = names.length;
   const dim = p + 1;
   const m = actual.length;
@@ -33,36 +33,13 @@ export function fitRatingWeights(names: ModelName[], predictions: Float32Array[]
   }
   for (let a = 0; a < dim; a++) for (let b = 0; b < a; b++) ata[a * dim + b] = ata[b * dim + a];
   for (let a = 1; a < dim; a++) ata[a * dim + a] += ridge * m;
-  const x = solveDense(ata, atb, dim);
-  const weights: Partial<Record<ModelName, number>> = {};
+  // The normal matrix is symmetric positive definite (a Gram matrix plus the ridge): Cholesky.
+  if (!cholesky(ata, dim)) throw new Error('fitRatingWeights: the normal equations are singular (a component predicts a constant?)');
+  const x = atb;
+  choleskySolve(ata, dim, x);
+  const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = x[c + 1]));
   return { intercept: x[0], weights };
-}
-
-/** Gaussian elimination with partial pivoting on a small dense system (A is overwritten). */
-export function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const x = Float64Array.from(b);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
-    if (Math.abs(a[pivot * n + col]) < 1e-12) throw new Error('solveDense: singular system');
-    if (pivot !== col) {
-      for (let c = 0; c < n; c++) [a[col * n + c], a[pivot * n + c]] = [a[pivot * n + c], a[col * n + c]];
-      [x[col], x[pivot]] = [x[pivot], x[col]];
-    }
-    for (let r = col + 1; r < n; r++) {
-      const f = a[r * n + col] / a[col * n + col];
-      if (f === 0) continue;
-      for (let c = col; c < n; c++) a[r * n + c] -= f * a[col * n + c];
-      x[r] -= f * x[col];
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let c = r + 1; c < n; c++) s -= a[r * n + c] * x[c];
-    x[r] = s / a[r * n + r];
-  }
-  return x;
 }
 
 /** One validation user's component lists (best first) and their held-out movies. */
@@ -77,10 +54,10 @@ export interface RankingCase {
  * found, so the result is deterministic.
  */
 export function fitRankingWeights(
-  names: ModelName[],
+  names: string[],
   cases: RankingCase[],
   options: { k: number; rrfK: number; step?: number },
-): { weights: Partial<Record<ModelName, number>>; ndcg: number } {
+): { weights: Partial<Record<string, number>>; ndcg: number } {
   const p = names.length;
   const step = options.step ?? (p <= 3 ? 0.1 : 0.125);
   const prepared = cases.filter((c) => c.relevant.size > 0).map((c) => prepare(c, p, options.rrfK));
@@ -91,7 +68,7 @@ export function fitRankingWeights(
     const ndcg = prepared.length > 0 ? total / prepared.length : 0;
     if (ndcg > best.ndcg + 1e-12) best = { w, ndcg };
   }
-  const weights: Partial<Record<ModelName, number>> = {};
+  const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = round3(best.w[c])));
   return { weights, ndcg: Math.max(0, best.ndcg) };
 }
