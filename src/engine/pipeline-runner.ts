@@ -78,7 +78,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const operator = new WindowOperator({
     windows: spec.windows,
     aggregate: spec.aggregate,
-    allowedLatenessMs: spec.allowedLatenessMs,
+    outOfOrdernessMs: spec.outOfOrdernessMs,
     emitIntervalMs: spec.emitIntervalMs,
   });
   let deadLettered = 0;

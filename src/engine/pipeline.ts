@@ -31,7 +31,11 @@ export interface PipelineSpec<E, X, S, R> {
   enrich: (event: E) => X;
   windows: readonly WindowSpec[];
   aggregate: Aggregate<X, S, R>;
-  allowedLatenessMs: number;
+  /**
+   * Bounded out-of-orderness (Flink's term): the watermark trails the newest event time by this
+   * much, so an event up to this far behind the newest still counts.
+   */
+  outOfOrdernessMs: number;
   /** Input silent this long (processing time) closes every open window. */
   idleTimeoutMs: number;
   /** Updated results of open windows at most this often (processing time). */
@@ -54,7 +58,8 @@ export function specFingerprint(spec: PipelineSpec<unknown, unknown, unknown, un
     source: spec.source.topic,
     output: spec.output.topic,
     windows: spec.windows.map((w) => `${w.name}:${w.sizeMs}/${w.slideMs}`),
-    allowedLatenessMs: spec.allowedLatenessMs,
+    // The key keeps its first name: checkpoints written before the rename must still match.
+    allowedLatenessMs: spec.outOfOrdernessMs,
     stateVersion: spec.stateVersion,
   };
 }

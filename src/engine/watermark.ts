@@ -7,8 +7,8 @@ export class Watermark {
   private maxSeen = -Infinity;
   private forced = -Infinity;
 
-  constructor(readonly allowedLatenessMs: number) {
-    if (!(allowedLatenessMs >= 0)) throw new Error(`allowed lateness must be >= 0 ms, got ${allowedLatenessMs}`);
+  constructor(readonly outOfOrdernessMs: number) {
+    if (!(outOfOrdernessMs >= 0)) throw new Error(`allowed lateness must be >= 0 ms, got ${outOfOrdernessMs}`);
   }
 
   /** Records an event time; returns true when the event is late (behind the watermark). */
@@ -19,7 +19,7 @@ export class Watermark {
   }
 
   current(): number {
-    return Math.max(this.maxSeen - this.allowedLatenessMs, this.forced);
+    return Math.max(this.maxSeen - this.outOfOrdernessMs, this.forced);
   }
 
   /** The largest event time seen, or -Infinity before the first event. */
@@ -36,8 +36,8 @@ export class Watermark {
     return { maxSeen: finite(this.maxSeen), forced: finite(this.forced) };
   }
 
-  static fromJSON(allowedLatenessMs: number, json: { maxSeen: number | null; forced: number | null }): Watermark {
-    const w = new Watermark(allowedLatenessMs);
+  static fromJSON(outOfOrdernessMs: number, json: { maxSeen: number | null; forced: number | null }): Watermark {
+    const w = new Watermark(outOfOrdernessMs);
     w.maxSeen = json.maxSeen ?? -Infinity;
     w.forced = json.forced ?? -Infinity;
     return w;

@@ -5,7 +5,7 @@ import { floorTo, paneSize, windowStartsContaining, type Window, type WindowSpec
 export interface WindowOperatorConfig<In, S, Out> {
   windows: readonly WindowSpec[];
   aggregate: Aggregate<In, S, Out>;
-  allowedLatenessMs: number;
+  outOfOrdernessMs: number;
   /** Updated (non-final) results of an open window at most this often; default 1000 ms. */
   emitIntervalMs?: number;
 }
@@ -71,7 +71,7 @@ export class WindowOperator<In, S, Out> {
     const names = new Set(config.windows.map((w) => w.name));
     if (names.size !== config.windows.length) throw new Error('window names must be unique');
     this.paneMs = paneSize(config.windows);
-    this.watermark = new Watermark(config.allowedLatenessMs);
+    this.watermark = new Watermark(config.outOfOrdernessMs);
   }
 
   /** Adds an event at its event time; returns false (and counts it) when it is late. */
@@ -236,7 +236,7 @@ export class WindowOperator<In, S, Out> {
     this.panes = new Map(snapshot.panes.map(([start, json]) => [start, this.config.aggregate.fromJSON(json)]));
     this.dirty = new Set();
     this.forgetLastPane();
-    this.watermark = Watermark.fromJSON(this.config.allowedLatenessMs, snapshot.watermark);
+    this.watermark = Watermark.fromJSON(this.config.outOfOrdernessMs, snapshot.watermark);
     this.finalizedUpTo = snapshot.finalizedUpTo ?? -Infinity;
     this.nextFinalAt = Number.isFinite(this.finalizedUpTo) ? floorTo(this.finalizedUpTo, this.paneMs) + this.paneMs : -Infinity;
     this.ready = [];

@@ -13,7 +13,7 @@ export interface PipelineContext {
   dataDir: string;
   log: EventLog;
   idleTimeoutMs?: number;
-  allowedLatenessMs?: number;
+  outOfOrdernessMs?: number;
 }
 
 /** A background writer of a lake table (a LakeSink). */

@@ -49,7 +49,7 @@ describe('pipeline checkpoints', () => {
 
       // A different definition is refused with what changed and how to reset.
       await assert.rejects(
-        runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: 50, allowedLatenessMs: 60_000 }), { log, exitWhenIdle: true }),
+        runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: 50, outOfOrdernessMs: 60_000 }), { log, exitWhenIdle: true }),
         (err: Error) =>
           err instanceof CheckpointMismatchError &&
           /allowedLatenessMs was 600000, is now 60000/.test(err.message) &&

@@ -27,7 +27,7 @@ function operator(latenessMs = 10 * MIN) {
   return new WindowOperator({
     windows: [tumbling('tumbling_1min', MIN), sliding('sliding_5min', 5 * MIN, MIN)],
     aggregate: sumCount,
-    allowedLatenessMs: latenessMs,
+    outOfOrdernessMs: latenessMs,
     emitIntervalMs: 1000,
   });
 }

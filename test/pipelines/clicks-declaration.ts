@@ -61,7 +61,7 @@ const clicksDeclaration: PipelineDeclaration<ClicksResult> = {
     enrich: (c) => c,
     windows: [tumbling('bins_2s', 2000)],
     aggregate,
-    allowedLatenessMs: ctx.allowedLatenessMs ?? 1000,
+    outOfOrdernessMs: ctx.outOfOrdernessMs ?? 1000,
     idleTimeoutMs: ctx.idleTimeoutMs ?? 200,
     emitIntervalMs: 1000,
     stateVersion: 1,

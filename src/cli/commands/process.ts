@@ -12,6 +12,8 @@ interface ProcessFlags {
   exitWhenIdle?: boolean;
   lake: boolean;
   idleTimeout?: number;
+  outOfOrderness?: number;
+  /** The flag's first name, still accepted. */
   lateness?: number;
 }
 
@@ -23,7 +25,8 @@ export function processCommand(): Command {
     .option('--exit-when-idle', 'process what the log holds, close the windows after the idle timeout, write the results and exit')
     .option('--no-lake', 'do not write the Parquet lake')
     .option('--idle-timeout <d>', 'close open windows when input has been silent this long (default 10s)', duration)
-    .option('--lateness <d>', 'allowed lateness: how far behind the newest event time an event may be (default: the pipeline\'s)', duration)
+    .option('--out-of-orderness <d>', 'bounded out-of-orderness: how far behind the newest event time an event may be and still count (default: the pipeline\'s)', duration)
+    .addOption(new Option('--lateness <d>', 'the old name of --out-of-orderness').argParser(duration).hideHelp())
     .addHelpText(
       'after',
       `
@@ -37,7 +40,7 @@ Examples:
     .action(async (name: string, flags: ProcessFlags) => {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       try {
-        const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, allowedLatenessMs: flags.lateness });
+        const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, outOfOrdernessMs: flags.outOfOrderness ?? flags.lateness });
         const signal = interruptSignal();
         const line = progress();
         const started = Date.now();

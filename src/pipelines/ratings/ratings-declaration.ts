@@ -18,7 +18,7 @@ export const ratingsDeclaration: PipelineDeclaration<MetricsRecord> = {
   runInUp: true,
   open: async (ctx) => {
     const catalogue = await ensureCatalogue({ dataDir: ctx.dataDir });
-    return ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs, allowedLatenessMs: ctx.allowedLatenessMs });
+    return ratingsPipeline({ catalogue, idleTimeoutMs: ctx.idleTimeoutMs, outOfOrdernessMs: ctx.outOfOrdernessMs });
   },
   lake: {
     views: RATINGS_LAKE_VIEWS,

@@ -56,7 +56,7 @@ export type RatingsWindowResult = ReturnType<ReturnType<typeof windowAggregate>[
 
 export interface RatingsPipelineOptions {
   catalogue: Catalogue;
-  allowedLatenessMs?: number;
+  outOfOrdernessMs?: number;
   idleTimeoutMs?: number;
 }
 
@@ -75,7 +75,7 @@ export function ratingsPipeline(options: RatingsPipelineOptions): PipelineSpec<R
     enrich: (e) => e,
     windows: [tumbling('tumbling_1min', MIN), sliding('sliding_5min', 5 * MIN, MIN)],
     aggregate: windowAggregate(catalogue),
-    allowedLatenessMs: options.allowedLatenessMs ?? 10 * MIN,
+    outOfOrdernessMs: options.outOfOrdernessMs ?? 10 * MIN,
     idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
     emitIntervalMs: 1000,
     stateVersion: 1,
