@@ -56,6 +56,20 @@ describe('recommendations API with every model trained', () => {
     cleanup();
   });
 
+  it('answers /recommendations/similar/1 with similarities in [0, 1] from every servable model, as each loaded on its own', async () => {
+    for (const model of [undefined, 'hybrid', 'als', 'itemcf', 'content'] as const) {
+      const r = await get(`/recommendations/similar/1?n=20${model === undefined ? '' : `&model=${model}`}`);
+      assert.equal(r.status, 200, `${model ?? 'default'}: ${JSON.stringify(r.body)}`);
+      const body = r.body as unknown as SimilarResponse;
+      const items = body.similar_movies;
+      assert.ok(items.length > 0, `${model ?? 'default'} lists similar movies`);
+      for (const m of items) assert.ok(m.similarity >= 0 && m.similarity <= 1, `${model ?? 'default'}: ${m.movie_id} similarity ${m.similarity}`);
+      const local_ = local.get(model ?? 'hybrid')!.similar(1, 20);
+      assert.deepEqual(items.map((m) => m.movie_id), local_.map((s) => s.movieId));
+      items.forEach((m, i) => assert.ok(Math.abs(m.similarity - local_[i].score) < 1e-4));
+    }
+  });
+
   it('serves the hybrid by default, as the hybrid loaded on its own answers', async () => {
     const hybrid = local.get('hybrid')!;
     const history = historyOf(dataset, user);

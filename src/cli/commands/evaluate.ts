@@ -53,7 +53,8 @@ export function evaluateCommand(): Command {
         '  streamrec evaluate --cv 5 --models als --json',
         '',
         'Splits are deterministic for a --seed. Models are trained on the training side only; the results are',
-        'stored in the metadata of each registry model trained on the same data (unless --no-store).',
+        'stored in the metadata of each registry model trained on the same data (unless --no-store), under',
+        '"evaluations"."<protocol>" in its metadata.json; "metrics" (train\'s held-out figures) is left as it is.',
       ].join('\n'),
     )
     .action(async (flags: EvaluateFlags) => runEvaluate(flags));
@@ -119,11 +120,11 @@ async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   }
 }
 
-/** Records each result in the latest registry version of that model when it was trained on the same data. */
+/** Records each result under `evaluations[protocol]` of the latest registry version of that model when it was trained on the same data. */
 function storeResults(registry: ModelRegistry, fingerprint: string, protocol: string, results: EvaluationResult[]): void {
   for (const result of results) {
     const latest = registry.latest(result.model as ModelName);
     if (latest === undefined || latest.dataFingerprint !== fingerprint) continue;
-    registry.updateMetrics(result.model as ModelName, latest.version, protocol, { ...result, evaluatedAt: new Date().toISOString() });
+    registry.updateEvaluation(result.model as ModelName, latest.version, protocol, { ...result, evaluatedAt: new Date().toISOString() });
   }
 }

@@ -63,12 +63,7 @@ export function evaluateModels(input: EvaluationInput): EvaluationResult[] {
   return models.map((model) => {
     const started = performance.now();
     const report = (done: number) => input.onProgress?.(model.name, done, total);
-    const rating = new RatingAccumulator();
-    for (let t = 0; t < nTestUsers; t++) {
-      const history = histories(test.users.ids[t]);
-      for (let j = test.userPtr[t]; j < test.userPtr[t + 1]; j++) rating.add(test.userRatings[j], model.predict(history, testMovieIds[j]));
-      if ((t + 1) % PROGRESS_EVERY === 0) report(t + 1);
-    }
+    const rating = ratingPass(model, histories, test, testMovieIds, report);
     const ranking = new RankingAccumulator(k);
     for (let s = 0; s < sample.length; s++) {
       const t = sample[s];
@@ -85,6 +80,30 @@ export function evaluateModels(input: EvaluationInput): EvaluationResult[] {
       seconds: (performance.now() - started) / 1000,
     };
   });
+}
+
+/**
+ * Rating accuracy only (RMSE, MAE, MSE, R² over every test rating), each user's question carrying
+ * their training history: what `train` stores as a version's held-out metrics.
+ */
+export function evaluateRatings(input: { columns: RatingColumns; split: Split; model: Recommender; train?: Interactions; onProgress?: (done: number, total: number) => void }): RatingMetrics {
+  const { columns, split, model } = input;
+  const train = input.train ?? buildInteractions(columns, split.train);
+  const test = buildInteractions(columns, split.test);
+  const testMovieIds = rawIds(test.userItems, test.movies.ids);
+  const metrics = ratingPass(model, historyIndex(train), test, testMovieIds, (done) => input.onProgress?.(done, test.users.size)).result();
+  input.onProgress?.(test.users.size, test.users.size);
+  return metrics;
+}
+
+function ratingPass(model: Recommender, histories: (userId: number) => UserHistory, test: Interactions, testMovieIds: Int32Array, report: (done: number) => void): RatingAccumulator {
+  const rating = new RatingAccumulator();
+  for (let t = 0; t < test.users.size; t++) {
+    const history = histories(test.users.ids[t]);
+    for (let j = test.userPtr[t]; j < test.userPtr[t + 1]; j++) rating.add(test.userRatings[j], model.predict(history, testMovieIds[j]));
+    if ((t + 1) % PROGRESS_EVERY === 0) report(t + 1);
+  }
+  return rating;
 }
 
 /** userId → their training history, as views over one array of raw movie ids (no copy per user). */

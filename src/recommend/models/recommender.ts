@@ -41,7 +41,23 @@ export interface Recommender {
    * ranking score (a predicted rating for ALS, a similarity-weighted score for neighbourhoods).
    */
   recommend(user: UserHistory, n: number, options?: RecommendOptions): Scored[];
-  /** The n movies most similar to a movie, best first (score = similarity); [] for an unknown movie. */
+  /**
+   * The n movies most similar to a movie, best first by the model's own order; [] for an unknown
+   * movie (and always [] for a model with no notion of similarity: popularity).
+   *
+   * `score` is a similarity on ONE scale for every model, so a threshold (`similarity > 0.5`)
+   * means the same whichever model answers: a number in [0, 1], 1 for the same direction, 0 for
+   * nothing in common (or opposite). Each model's:
+   * - als: the cosine of the two movies' factor vectors (biases left out), clamped at 0;
+   * - itemcf: its trained similarity: the cosine (or adjusted cosine) of the movies' rating
+   *   vectors × n / (n + shrinkage) for n common users — the plain cosine with shrinkage 0; only
+   *   positive ones are kept;
+   * - content: the cosine of the two movies' (unit) content vectors; only positive ones are kept;
+   * - hybrid: the ranking-weighted mean of its components' similarities (components that return
+   *   none for the movie left out; a movie missing from a component's list counts 0 for it),
+   *   listed in its rank-fusion order — so, for the hybrid only, scores need not descend;
+   * - popularity: [].
+   */
   similar(movieId: number, n: number): Scored[];
   knowsUser(userId: number): boolean;
   knowsMovie(movieId: number): boolean;

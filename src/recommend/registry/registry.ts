@@ -55,8 +55,18 @@ export interface ModelMetadata {
   params: Record<string, unknown>;
   dataFingerprint: string;
   dataset: DatasetSummary;
-  /** Evaluation results by protocol key (e.g. "random-0.2-seed42"), or training-time figures. */
+  /**
+   * The held-out figures `streamrec train` computes, flat: `{ rmse, mae, mse, r2 }` (the seed's
+   * `jq '.metrics'`); `{}` when trained with --no-eval, imported, or for a model that predicts no
+   * rating. How they were measured is in `heldOut`.
+   */
   metrics: Record<string, unknown>;
+  /** How `metrics` was measured (split, seed, row counts). */
+  heldOut?: HeldOutInfo;
+  /** `streamrec evaluate` results by protocol (e.g. "random 80/20 split (seed 42), top-10"), latest last. */
+  evaluations?: Record<string, unknown>;
+  /** Figures of the fit itself (e.g. the hybrid's validation of its weights). */
+  training?: Record<string, unknown>;
   trainingSeconds: number;
   library: { name: 'streamrec'; version: string };
   artefacts: ArtefactInfo[];
@@ -66,6 +76,18 @@ export interface ModelMetadata {
   components?: Record<string, string>;
 }
 
+/** How a version's flat `metrics` were measured. */
+export interface HeldOutInfo {
+  /** e.g. "random 80/20 split (seed 42)". */
+  split: string;
+  seed: number;
+  testFraction: number;
+  trainRatings: number;
+  testRatings: number;
+  /** What the stored model was trained on: all the ratings; the metrics come from a second fit of the same kind and parameters on the training side. */
+  storedModelTrainedOn: 'all';
+}
+
 /** What the trainer supplies at commit; the registry adds the rest. */
 export interface NewModelMetadata {
   params: Record<string, unknown>;
@@ -73,6 +95,9 @@ export interface NewModelMetadata {
   dataset: DatasetSummary;
   trainingSeconds: number;
   metrics?: Record<string, unknown>;
+  heldOut?: HeldOutInfo;
+  evaluations?: Record<string, unknown>;
+  training?: Record<string, unknown>;
   source?: string;
   components?: Record<string, string>;
 }
@@ -187,7 +212,7 @@ export class ModelRegistry {
     if (meta.model !== model || meta.version !== version) {
       throw new CorruptArtefactError(`${path}: describes ${String(meta.model)} ${String(meta.version)}, not ${model} ${version}`);
     }
-    return meta;
+    return upgradeLayout(meta);
   }
 
   /**
@@ -236,6 +261,9 @@ export class ModelRegistry {
       dataFingerprint: meta.dataFingerprint,
       dataset: meta.dataset,
       metrics: meta.metrics ?? {},
+      ...(meta.heldOut !== undefined ? { heldOut: meta.heldOut } : {}),
+      ...(meta.evaluations !== undefined ? { evaluations: meta.evaluations } : {}),
+      ...(meta.training !== undefined ? { training: meta.training } : {}),
       trainingSeconds: meta.trainingSeconds,
       library: { name: 'streamrec', version: libraryVersion() },
       artefacts,
@@ -308,12 +336,15 @@ export class ModelRegistry {
     return meta;
   }
 
-  /** Sets `metrics[key]` in a version's metadata.json (rewritten atomically, the key moved last); returns the new metadata. */
-  updateMetrics(model: ModelName, version: string, key: string, metrics: unknown): ModelMetadata {
+  /**
+   * Sets `evaluations[protocol]` in a version's metadata.json (rewritten atomically, the key moved
+   * last; `metrics` untouched; an old layout is rewritten in the current one); returns the new metadata.
+   */
+  updateEvaluation(model: ModelName, version: string, protocol: string, result: unknown): ModelMetadata {
     const meta = this.metadata(model, version);
-    // Re-inserted last, so the key order of `metrics` is the order of the latest updates.
-    const rest = Object.fromEntries(Object.entries(meta.metrics ?? {}).filter(([k]) => k !== key));
-    meta.metrics = { ...rest, [key]: metrics };
+    // Re-inserted last, so the key order of `evaluations` is the order of the latest updates.
+    const rest = Object.fromEntries(Object.entries(meta.evaluations ?? {}).filter(([k]) => k !== protocol));
+    meta.evaluations = { ...rest, [protocol]: result };
     const path = join(this.dir(model, version), METADATA_FILE);
     const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
     writeFileDurably(tmp, `${JSON.stringify(meta, null, 2)}\n`);
@@ -353,12 +384,35 @@ export class ModelRegistry {
 }
 
 /**
- * The RMSE and NDCG to show for a version: from the most recently updated metrics entry shaped
- * like an evaluation result ({ rating: { rmse }, ranking: { ndcg } }), else flat `rmse` / `ndcg`.
+ * Metadata written before `evaluations` existed kept `evaluate`'s results (and the hybrid's fit
+ * figures, under `training`) as objects inside `metrics`: moved to `evaluations` (and `training`),
+ * so `metrics` holds only the flat figures. Files are not rewritten here; `updateEvaluation` does.
+ */
+export function upgradeLayout(meta: ModelMetadata): ModelMetadata {
+  const metrics = meta.metrics;
+  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
+    meta.metrics = {};
+    return meta;
+  }
+  const nested = Object.entries(metrics).filter(([, v]) => v !== null && typeof v === 'object');
+  if (nested.length === 0) return meta;
+  const evaluations: Record<string, unknown> = {};
+  for (const [key, value] of nested) {
+    if (key === 'training' && meta.training === undefined) meta.training = value as Record<string, unknown>;
+    else evaluations[key] = value;
+  }
+  meta.metrics = Object.fromEntries(Object.entries(metrics).filter(([, v]) => v === null || typeof v !== 'object'));
+  if (Object.keys(evaluations).length > 0) meta.evaluations = { ...evaluations, ...(meta.evaluations ?? {}) };
+  return meta;
+}
+
+/**
+ * The RMSE and NDCG to show for a version: from the most recently updated evaluation
+ * ({ rating: { rmse }, ranking: { ndcg } }), else the flat train-time `rmse` (and `ndcg`) of `metrics`.
  */
 export function headlineMetrics(meta: ModelMetadata): { rmse?: number; ndcg?: number } {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  for (const value of Object.values(meta.metrics ?? {}).reverse()) {
+  for (const value of Object.values(upgradeLayout({ ...meta }).evaluations ?? {}).reverse()) {
     if (value === null || typeof value !== 'object') continue;
     const v = value as { rating?: { rmse?: unknown }; ranking?: { ndcg?: unknown } };
     const rmse = num(v.rating?.rmse);

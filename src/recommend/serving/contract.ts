@@ -40,6 +40,7 @@ export interface SimilarItem {
   movie_id: number;
   title: string | null;
   genres: string[];
+  /** In [0, 1], the same scale for every model: see Recommender.similar (models/recommender.ts). */
   similarity: number;
   rank: number;
 }

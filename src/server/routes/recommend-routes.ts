@@ -101,6 +101,15 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
   app.get<{ Params: { movie_id: number }; Querystring: { n: number; model?: string } }>('/recommendations/similar/:movie_id', {
     schema: {
       summary: 'Movies similar to a movie',
+      description:
+        'The n movies most similar to `movie_id` by the model asked for (default: the default model), best first. ' +
+        '`similarity` is on one scale, 0 to 1, for every model, so one threshold (e.g. `similarity > 0.5`) means the same whichever answers: ' +
+        'als — the cosine of the two movies\' latent factor vectors, clamped at 0; ' +
+        'itemcf — the cosine (adjusted cosine by default) of their rating vectors, times n / (n + shrinkage) for n users who rated both; ' +
+        'content — the cosine of their content vectors (genome tags, genres, tags, year); ' +
+        'hybrid — the weighted mean of its components\' similarities (a movie outside a component\'s list counts 0 for it), ' +
+        'listed in the order of its rank fusion, so a later movie may have a higher similarity than an earlier one. ' +
+        '1 is an identical direction, 0 nothing in common (or opposite). Rounded to 4 decimals.',
       tags: ['recommendations'],
       params: { type: 'object', properties: { movie_id: id }, required: ['movie_id'] },
       querystring: {

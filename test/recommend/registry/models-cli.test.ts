@@ -67,6 +67,10 @@ describe('streamrec models', () => {
       const verified = run(['models', 'show', 'itemcf', v1, '--json', '--verify', '--data-dir', dir]);
       assert.equal(verified.code, 0);
       assert.equal(JSON.parse(verified.stdout).version, v1);
+      // v1 has the old layout (evaluate's results inside .metrics): it loads and shows them under .evaluations.
+      const old = JSON.parse(verified.stdout) as { metrics: object; evaluations?: Record<string, { rating: { rmse: number } }> };
+      assert.deepEqual(old.metrics, {});
+      assert.equal(old.evaluations?.['random-0.2-seed42']?.rating.rmse, 0.91234);
       assert.match(verified.stderr, /1 artefact\(s\) verified/);
 
       const file = join(registry.dir('itemcf', v1), 'itemcf.bin');

@@ -178,17 +178,19 @@ describe('model registry', () => {
     }
   });
 
-  it('updateMetrics rewrites metadata.json with the results under a key; the headline is the latest update', () => {
+  it('updateEvaluation rewrites metadata.json with the results under evaluations.<protocol>; the headline is the latest update', () => {
     const { dir, cleanup } = tempDir();
     try {
       const registry = new ModelRegistry(dir);
       const { version } = commitVersion(registry, { ...META, metrics: { rmse: 0.9 } });
       assert.deepEqual(headlineMetrics(registry.metadata('als', version)), { rmse: 0.9, ndcg: undefined });
-      registry.updateMetrics('als', version, 'random-0.2-seed42', { rating: { rmse: 0.85 }, ranking: { ndcg: 0.3 } });
-      registry.updateMetrics('als', version, 'temporal', { rating: { rmse: 0.95 }, ranking: { ndcg: 0.1 } });
-      registry.updateMetrics('als', version, 'random-0.2-seed42', { rating: { rmse: 0.84 }, ranking: { ndcg: 0.31 } });
+      registry.updateEvaluation('als', version, 'random-0.2-seed42', { rating: { rmse: 0.85 }, ranking: { ndcg: 0.3 } });
+      registry.updateEvaluation('als', version, 'temporal', { rating: { rmse: 0.95 }, ranking: { ndcg: 0.1 } });
+      registry.updateEvaluation('als', version, 'random-0.2-seed42', { rating: { rmse: 0.84 }, ranking: { ndcg: 0.31 } });
       const meta = registry.metadata('als', version);
-      assert.deepEqual(Object.keys(meta.metrics), ['rmse', 'temporal', 'random-0.2-seed42']);
+      // The layout changed (s17): evaluations sit under their own key, `metrics` keeps the flat train-time figures.
+      assert.deepEqual(meta.metrics, { rmse: 0.9 });
+      assert.deepEqual(Object.keys(meta.evaluations ?? {}), ['temporal', 'random-0.2-seed42']);
       assert.deepEqual(headlineMetrics(meta), { rmse: 0.84, ndcg: 0.31 });
       assert.deepEqual(registry.verify('als', version).metrics, meta.metrics, 'artefacts still verify');
       assert.deepEqual(readdirSync(registry.dir('als', version)).sort(), ['als.bin', 'extra', 'metadata.json']);

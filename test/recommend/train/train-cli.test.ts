@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { writeSynthDataset } from '../../../src/recommend/data/synth.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -31,6 +32,17 @@ describe('streamrec train and evaluate', () => {
       const registry = new ModelRegistry(dataDir);
       const als = registry.latest('als');
       assert.ok(als, 'als has a latest version');
+      // Held-out 80/20 metrics, flat under .metrics of metadata.json (as `jq '.metrics'` read them), and printed.
+      for (const model of ['als', 'itemcf', 'content', 'hybrid'] as const) {
+        const file = JSON.parse(readFileSync(join(registry.dir(model, registry.latestVersion(model)!), 'metadata.json'), 'utf8')) as { metrics: Record<string, unknown>; heldOut?: { testRatings: number } };
+        for (const key of ['rmse', 'mae', 'mse', 'r2']) assert.equal(typeof file.metrics[key], 'number', `${model} metrics.${key}`);
+        const m = file.metrics as { rmse: number; mae: number; mse: number; r2: number };
+        assert.ok(Math.abs(m.rmse * m.rmse - m.mse) < 1e-3, `${model}: rmse² ${m.rmse ** 2} ≈ mse ${m.mse}`);
+        assert.ok(m.rmse > 0 && m.rmse < 2 && m.mae <= m.rmse && m.r2 <= 1, `${model}: ${JSON.stringify(m)}`);
+        assert.equal(file.heldOut?.testRatings, 2400, 'a 20 % random split');
+        assert.match(first.stdout, new RegExp(`^${model}: rmse ${m.rmse.toFixed(4)}  mae ${m.mae.toFixed(4)}  mse ${m.mse.toFixed(4)}  r2 ${m.r2.toFixed(4)}`, 'm'));
+      }
+      const alsMetrics = als.metrics;
       assert.equal(als.params.iterations, 5);
       const hybrid = registry.latest('hybrid');
       assert.ok(hybrid?.components, 'the hybrid names its components');
@@ -45,9 +57,12 @@ describe('streamrec train and evaluate', () => {
       assert.equal(other.code, 0, other.stderr);
       assert.notEqual(registry.latest('als')?.version, als.version, 'new parameters make a new version');
 
-      const forced = run(['train', '--data-dir', dataDir, '--models', 'als', '--iterations', '6', '--force']);
+      const forced = run(['train', '--data-dir', dataDir, '--models', 'als', '--iterations', '6', '--force', '--no-eval']);
       assert.equal(forced.code, 0, forced.stderr);
       assert.equal(registry.list('als').length, 3);
+      assert.deepEqual(registry.latest('als')?.metrics, {}, '--no-eval stores no metrics');
+      assert.doesNotMatch(forced.stdout, /^als: rmse/m);
+      assert.notEqual(Object.keys(alsMetrics).length, 0);
 
       const evaluation = run(['evaluate', '--data-dir', dataDir, '--models', 'als,itemcf', '--iterations', '6', '--json']);
       assert.equal(evaluation.code, 0, evaluation.stderr);
@@ -61,8 +76,12 @@ describe('streamrec train and evaluate', () => {
       // A model that learns beats the popularity baseline on rating error.
       const rmse = Object.fromEntries(report.results.map((r) => [r.model, r.rating.rmse]));
       assert.ok(rmse.als < rmse.popularity, `als ${rmse.als} vs popularity ${rmse.popularity}`);
-      const stored = registry.latest('als')?.metrics[report.protocol] as { rating: { rmse: number } } | undefined;
+      // The layout changed (s17): evaluate's results sit under .evaluations.<protocol>; .metrics keeps train's figures.
+      const stored = registry.latest('als')?.evaluations?.[report.protocol] as { rating: { rmse: number } } | undefined;
       assert.equal(stored?.rating.rmse, rmse.als, 'the result is stored in the model metadata');
+      const evaluatedItemcf = registry.latest('itemcf')!;
+      assert.deepEqual(Object.keys(evaluatedItemcf.metrics).sort(), ['mae', 'mse', 'r2', 'rmse'], 'evaluate leaves .metrics as train wrote it');
+      assert.ok(evaluatedItemcf.evaluations?.[report.protocol] !== undefined);
 
       const table = run(['evaluate', '--data-dir', dataDir, '--models', 'als', '--split', 'temporal', '--no-store']);
       assert.equal(table.code, 0, table.stderr);

@@ -347,8 +347,9 @@ export class AlsModel implements Recommender {
 
   /**
    * The n movies whose factor vectors have the highest cosine similarity with the movie's (biases
-   * left out: they say how liked a movie is, not what it is like). Movies with an all-zero vector
-   * have no direction and are skipped; [] for an unknown movie.
+   * left out: they say how liked a movie is, not what it is like). score = that cosine clamped to
+   * [0, 1] (a negative cosine, an opposite taste, is 0: no similarity). Movies with an all-zero
+   * vector have no direction and are skipped; [] for an unknown movie.
    */
   similar(movieId: number, n: number): Scored[] {
     const i = this.movies.index(movieId);
@@ -363,7 +364,7 @@ export class AlsModel implements Recommender {
       if (m === i || norms[m] === 0) continue;
       const s = dots[m] / (norms[i] * norms[m]);
       if (s < threshold) continue;
-      top.offer(ids[m], s);
+      top.offer(ids[m], s < 0 ? 0 : s > 1 ? 1 : s);
       threshold = top.threshold;
     }
     return top.result();

@@ -330,7 +330,10 @@ export class ContentModel implements Recommender {
     }
   }
 
-  /** The n movies with the highest positive cosine to this one; the lists of the last movies asked are kept. */
+  /**
+   * The n movies with the highest positive cosine to this one (score = the cosine of the two unit
+   * vectors, in (0, 1]); the lists of the last movies asked are kept.
+   */
   similar(movieId: number, n: number): Scored[] {
     const q = this.movies.index(movieId);
     if (q < 0 || !(n >= 1) || this.dims === 0) return [];
@@ -355,7 +358,7 @@ export class ContentModel implements Recommender {
       if (!(lanes[at] > 0 && lanes[at] >= threshold) && !(lanes[at + 1] > 0 && lanes[at + 1] >= threshold) && !(lanes[at + 2] > 0 && lanes[at + 2] >= threshold) && !(lanes[at + 3] > 0 && lanes[at + 3] >= threshold)) continue;
       for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
         if (m === q || !(dots[m] > 0) || dots[m] < threshold) continue;
-        top.offer(ids[m], dots[m]);
+        top.offer(ids[m], dots[m] > 1 ? 1 : dots[m]);
         threshold = Math.max(0, top.threshold);
       }
     }

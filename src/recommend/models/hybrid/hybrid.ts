@@ -61,9 +61,27 @@ export class HybridModel implements Recommender {
     return this.fuse(n, (model, depth) => model.recommend(user, depth, options));
   }
 
-  /** Similar movies: the same fusion over the components' own similar lists. */
+  /**
+   * Similar movies in the order of the same fusion over the components' own similar lists (what
+   * the ranking weights were fitted for); score = the ranking-weighted mean of the components'
+   * similarities (each in [0, 1]), over the components that answer for this movie (a non-empty
+   * list: popularity never does), a movie missing from a component's list counting 0 for it. So the
+   * score is in [0, 1] and means what a component's does, but the list is in fused order: a later
+   * movie may score higher than an earlier one.
+   */
   similar(movieId: number, n: number): Scored[] {
-    return this.fuse(n, (model, depth) => model.similar(movieId, depth));
+    const lists: { weight: number; scores: Map<number, number> }[] = [];
+    const order = this.fuse(n, (model, depth) => {
+      const list = model.similar(movieId, depth);
+      if (list.length > 0) lists.push({ weight: this.rankingParts.find((p) => p.model === model)?.weight ?? 0, scores: new Map(list.map((s) => [s.movieId, s.score])) });
+      return list;
+    });
+    const total = lists.reduce((sum, l) => sum + l.weight, 0);
+    return order.map(({ movieId: id }) => {
+      let sum = 0;
+      for (const { weight, scores } of lists) sum += weight * clampUnit(scores.get(id) ?? 0);
+      return { movieId: id, score: total > 0 ? clampUnit(sum / total) : 0 };
+    });
   }
 
   knowsUser(userId: number): boolean {
@@ -111,6 +129,10 @@ export class HybridModel implements Recommender {
     }
     return w;
   }
+}
+
+function clampUnit(x: number): number {
+  return x > 0 ? (x < 1 ? x : 1) : 0;
 }
 
 /**

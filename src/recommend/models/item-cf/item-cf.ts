@@ -340,12 +340,17 @@ export class ItemCfModel implements Recommender {
     return top.result();
   }
 
+  /**
+   * The movie's kept neighbours, best first; score = their similarity as trained: the cosine (or
+   * adjusted cosine) of the two movies' rating vectors times n / (n + shrinkage) for n common users,
+   * in (0, 1] (only positive similarities are kept) — the plain cosine with shrinkage 0.
+   */
   similar(movieId: number, n: number): Scored[] {
     const { s } = this;
     const m = s.movies.index(movieId);
     if (m < 0 || n <= 0) return [];
     const out: Scored[] = [];
-    for (let k = s.nbrPtr[m]; k < s.nbrPtr[m + 1] && out.length < n; k++) out.push({ movieId: s.movies.ids[s.nbrIds[k]], score: s.nbrSims[k] });
+    for (let k = s.nbrPtr[m]; k < s.nbrPtr[m + 1] && out.length < n; k++) out.push({ movieId: s.movies.ids[s.nbrIds[k]], score: Math.min(1, s.nbrSims[k]) });
     return out;
   }
 

@@ -253,6 +253,7 @@ export class PopularityModel implements Recommender {
     }
   }
 
+  /** Always []: popularity has no notion of similarity (the hybrid leaves it out of its similarity mean). */
   similar(): Scored[] {
     return [];
   }
