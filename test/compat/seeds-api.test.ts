@@ -16,6 +16,9 @@ import { tempDir } from '../helpers/tmp.js';
 const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const HEARTBEAT_MS = 500;
 const SEED_TYPES = ['summary', 'topn', 'genres'];
+/** MovieLens' genre names (the newest window may hold only some of them). */
+const GENRES = new Set(['Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir',
+  'Horror', 'IMAX', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western', '(no genres listed)']);
 
 type Json = Record<string, unknown>;
 
@@ -103,9 +106,9 @@ describe('the seed documents\' API calls against `streamrec up`', () => {
     const genres = body.genres as Record<string, Json>;
     assert.ok(!Array.isArray(genres), '.genres is an object');
     const keys = Object.keys(genres);
-    assert.ok(keys.includes('Drama'), `genre names: ${keys.join(', ')}`);
+    assert.ok(keys.length >= 1, 'some genres');
     for (const k of keys) {
-      assert.ok(!/^\d+$/.test(k), `a name, not an index: ${k}`);
+      assert.ok(GENRES.has(k), `a genre name, not an index: ${k}`);
       for (const f of ['count', 'share', 'percentage']) assert.equal(typeof genres[k]![f], 'number', `.genres.${k}.${f}`);
       assert.ok('avg_rating' in genres[k]!);
     }
@@ -189,7 +192,8 @@ describe('the seed documents\' API calls against `streamrec up`', () => {
       assert.equal(typeof summary.avg_rating, 'number');
       assert.equal(typeof summary.total_ratings, 'number');
       assert.ok(Array.isArray((types.get('topn') as Json).movies));
-      assert.ok(Object.keys((types.get('genres') as Json).genres as object).includes('Drama'));
+      const genres = Object.keys((types.get('genres') as Json).genres as object);
+      assert.ok(genres.length >= 1 && genres.every((g) => GENRES.has(g)), `genre names: ${genres.join(', ')}`);
       assert.ok(Number.isFinite(Date.parse((types.get('heartbeat') as Json).timestamp as string)), 'heartbeat {timestamp}');
     } finally {
       es.close();
