@@ -91,8 +91,9 @@ export interface PipelineResults<R extends ResultEnvelope> {
 /** A Server-Sent Events stream (implemented by server/SseHub). */
 export interface EventStream {
   readonly size: number;
-  publish(event: string, data: unknown): number;
-  attach(req: IncomingMessage, res: ServerResponse, initial: () => { event: string; data: unknown }[]): void;
+  /** `event` null: an unnamed event (no `event:` line), what EventSource's `onmessage` receives. */
+  publish(event: string | null, data: unknown): number;
+  attach(req: IncomingMessage, res: ServerResponse, initial: () => { event: string | null; data: unknown }[]): void;
 }
 
 export interface PipelineRoutesContext<R extends ResultEnvelope> {

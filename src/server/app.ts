@@ -100,7 +100,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    void reply.code(404).send(errorBody(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
 
   served.start();
@@ -122,7 +122,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 }
 
 /**
- * The one error handler. A user-facing `StreamrecError` answers its `httpStatus` with its message
+ * The one error handler (bodies from `errorBody`: `detail` beside `message`). A user-facing `StreamrecError` answers its `httpStatus` with its message
  * (a 500 excepted: that is the server's problem, logged); Fastify's own errors (validation, body
  * too large …) and any other error carrying a `statusCode` below 500 answer as they say; anything
  * else is logged and answers 500 without its message.
@@ -130,12 +130,17 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isUserFacing(err) && err.httpStatus !== 500) {
     const status = err.httpStatus;
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+    return reply.code(status).send(errorBody(status, STATUS_CODES[status] ?? 'Error', err.message));
   }
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status < 500) {
-    return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: (err as Error).message });
+    return reply.code(status).send(errorBody(status, status === 400 ? 'Bad Request' : 'Error', (err as Error).message));
   }
   req.log.error({ err }, 'request failed');
-  return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+  return reply.code(500).send(errorBody(500, 'Internal Server Error', 'internal error (see the server log)'));
+}
+
+/** Every error answer: streamrec's `{statusCode, error, message}` and FastAPI's `detail` (the seed's clients read it), the message again. */
+export function errorBody(statusCode: number, error: string, message: string): { statusCode: number; error: string; message: string; detail: string } {
+  return { statusCode, error, message, detail: message };
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface SseEvent {
   id: number;
-  event: string;
+  /** The event's name; null for an unnamed event (no `event:` line: it reaches EventSource's `onmessage`). */
+  event: string | null;
   /** Already serialised (JSON) data, one line. */
   data: string;
 }
@@ -59,8 +60,8 @@ export class SseHub {
     return this.nextEventId - 1;
   }
 
-  /** Sends an event to every client and keeps it for replay; returns its id. */
-  publish(event: string, data: unknown): number {
+  /** Sends an event (null: unnamed, a plain `message`) to every client and keeps it for replay; returns its id. */
+  publish(event: string | null, data: unknown): number {
     const e: SseEvent = { id: this.nextEventId++, event, data: JSON.stringify(data) };
     this.ring.push(e);
     if (this.ring.length > this.ringSize) this.ring.shift();
@@ -73,7 +74,7 @@ export class SseHub {
    * gets the events after it; otherwise (first connect, or too old) `initial()`'s events, stamped
    * with the current id so the next reconnect resumes after them.
    */
-  attach(req: IncomingMessage, res: ServerResponse, initial: () => { event: string; data: unknown }[]): number {
+  attach(req: IncomingMessage, res: ServerResponse, initial: () => { event: string | null; data: unknown }[]): number {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -147,5 +148,5 @@ export class SseHub {
 }
 
 function format(e: SseEvent): string {
-  return `id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`;
+  return e.event === null ? `id: ${e.id}\ndata: ${e.data}\n\n` : `id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`;
 }

@@ -26,6 +26,8 @@ export interface StreamrecConfig {
   cacheSize: number | undefined;
   /** STREAMREC_CACHE_TTL in ms (`90s`, `30m`, `1h`; a bare number is seconds); unset, the cache's default (1 h). */
   cacheTtlMs: number | undefined;
+  /** STREAMREC_SSE_HEARTBEAT_MS (default 30000): how often `/metrics/stream` sends its `{"type":"heartbeat"}` data message, 100 ms to 1 h. */
+  sseHeartbeatMs: number;
 }
 
 /** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
@@ -36,6 +38,7 @@ const RULES = {
   STREAMREC_ADMIN_TOKEN: 'a token without spaces',
   STREAMREC_CACHE_SIZE: 'a whole number ≥ 0 (entries; 0 disables the cache)',
   STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
+  STREAMREC_SSE_HEARTBEAT_MS: 'a whole number of milliseconds from 100 to 3600000',
 } as const;
 export type ConfigVariable = keyof typeof RULES;
 export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
@@ -54,6 +57,7 @@ const schema = z.object({
   STREAMREC_ADMIN_TOKEN: text.pipe(z.string().regex(/^\S+$/).optional()),
   STREAMREC_CACHE_SIZE: text.transform((v) => (v === undefined ? undefined : Number(v))).pipe(wholeNumber(0, Number.MAX_SAFE_INTEGER).optional()),
   STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
+  STREAMREC_SSE_HEARTBEAT_MS: text.transform((v) => (v === undefined ? 30_000 : Number(v))).pipe(wholeNumber(100, 3_600_000)),
 });
 
 function durationMs(value: string): number {
@@ -79,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     adminToken: v.STREAMREC_ADMIN_TOKEN,
     cacheSize: v.STREAMREC_CACHE_SIZE,
     cacheTtlMs: v.STREAMREC_CACHE_TTL,
+    sseHeartbeatMs: v.STREAMREC_SSE_HEARTBEAT_MS,
   };
 }
 

@@ -78,7 +78,7 @@ describe('streamrec CLI', () => {
       const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
       await waitFor(() => /processed [1-9][\d,]*/.test(stderr), 20_000, 'processing');
       const health = (await (await fetch(`${url}/metrics/health`)).json()) as { status: string };
-      assert.ok(['ok', 'idle', 'no_data'].includes(health.status));
+      assert.ok(['healthy', 'idle', 'no_data'].includes(health.status));
       child.kill('SIGINT');
       assert.equal(await exited, 0, stderr);
       assert.match(stderr, /stopped cleanly/);

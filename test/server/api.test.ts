@@ -56,8 +56,9 @@ describe('metrics API', () => {
       const r = await get(path);
       assert.equal(r.status, 404, path);
       assert.match(r.body.message!, /no metrics yet: start the pipeline with `streamrec up`/);
+      assert.equal(r.body.detail, r.body.message, `${path}: FastAPI's detail`);
     }
-    assert.deepEqual((await get('/metrics/history')).body, { window_type: 'tumbling_1min', items: [] });
+    assert.deepEqual((await get('/metrics/history')).body, { count: 0, history: [], window_type: 'tumbling_1min', items: [] });
     assert.equal((await get('/metrics/health')).body.status, 'no_data');
   });
 
@@ -70,22 +71,41 @@ describe('metrics API', () => {
     assert.equal(summary.status, 200);
     assert.equal((summary.body.tumbling as MetricsRecord).count, 50, 'the latest (open) tumbling window');
     assert.equal((summary.body.sliding as MetricsRecord).count, 300);
-    assert.equal(summary.body.total_ratings, 360, 'final tumbling counts summed');
+    assert.equal(summary.body.ratings_total_since_start, 360, 'final tumbling counts summed');
+    // The seed's flat fields: the latest tumbling window.
+    assert.equal(summary.body.total_ratings, 50, "the latest window's count");
+    assert.equal(summary.body.window_start, '2025-11-10T07:03:00.000Z');
+    assert.equal(summary.body.window_end, '2025-11-10T07:04:00.000Z');
+    assert.equal(summary.body.window_type, 'tumbling_1min');
+    assert.equal(summary.body.avg_rating, 3.5);
+    assert.equal(summary.body.p50_rating, 3.5);
+    assert.equal(summary.body.p95_rating, 5);
+    assert.equal(summary.body.final, false);
+    assert.ok(Number.isFinite(Date.parse(summary.body.timestamp as string)), 'timestamp');
 
     const top = await get('/metrics/topn?limit=3');
     assert.equal(top.status, 200);
     assert.equal(top.body.window_type, 'sliding_5min');
     assert.deepEqual((top.body.movies as { rank: number; movieId: number }[]).map((m) => [m.rank, m.movieId]), [[1, 1], [2, 2], [3, 3]]);
+    assert.equal(top.body.count, 3, 'movies returned');
+    assert.ok(Number.isFinite(Date.parse(top.body.timestamp as string)), 'timestamp');
+    assert.deepEqual((top.body.movies as { count: number; rating_count: number }[]).map((m) => [m.count, m.rating_count]), [[20, 20], [19, 19], [18, 18]]);
     assert.equal(((await get('/metrics/topn')).body.movies as unknown[]).length, 10, 'default limit 10');
     assert.equal(((await get('/metrics/topn?window_type=tumbling_1min&limit=100')).body.movies as unknown[]).length, 20, 'all the pipeline keeps');
 
     const genres = await get('/metrics/genres');
-    const rows = genres.body.genres as { genre: string; count: number; share: number }[];
+    const rows = genres.body.genre_list as { genre: string; count: number; share: number }[];
     assert.deepEqual(rows.map((g) => g.genre), ['Drama', 'Comedy', 'Horror']);
     assert.ok(Math.abs(rows.reduce((s, g) => s + g.share, 0) - 1) < 1e-9);
+    const byName = genres.body.genres as Record<string, { count: number; avg_rating: number; share: number; percentage: number }>;
+    assert.deepEqual(Object.keys(byName), ['Drama', 'Comedy', 'Horror'], 'keyed by genre name');
+    assert.deepEqual(byName.Drama, { count: 60, avg_rating: 3.6, share: 0.6, percentage: 60 });
 
     const history = await get('/metrics/history?limit=2');
     assert.deepEqual((history.body.items as MetricsRecord[]).map((r) => r.window_start), ['2025-11-10T07:01:00.000Z', '2025-11-10T07:02:00.000Z'], 'finals only, oldest first');
+    assert.equal(history.body.count, 2);
+    const latest = history.body.history as { window_start: string; final: boolean; total_ratings: number; avg_rating: number }[];
+    assert.deepEqual(latest.map((r) => [r.window_start.slice(11, 16), r.final, r.total_ratings]), [['07:02', true, 140], ['07:03', false, 50]], 'the latest of each window, open ones too, newest last');
 
     await waitFor(() => server.view.currentHealth().metrics_received === 5);
     const health = (await get('/metrics/health')).body;
@@ -110,10 +130,12 @@ describe('metrics API', () => {
       const r = await get(path);
       assert.equal(r.status, 400, path);
       assert.match(r.body.message!, message, path);
+      assert.equal(r.body.detail, r.body.message, `${path}: FastAPI's detail`);
     }
     const missing = await get('/metrics/nothing');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, 'no route GET /metrics/nothing');
+    assert.equal(missing.body.detail, 'no route GET /metrics/nothing');
   });
 
   it('publishes the OpenAPI document and interactive docs', async () => {
@@ -125,8 +147,8 @@ describe('metrics API', () => {
     assert.match(await docs.text(), /swagger/i);
   });
 
-  it('streams the current state at once, then each new result with increasing ids, heartbeats and retry', async () => {
-    const client = sseConnect(`${base}/metrics/stream`);
+  it('streams the current state at once, then each new result with increasing ids, heartbeats and retry (named events, ?format=events)', async () => {
+    const client = sseConnect(`${base}/metrics/stream?format=events`);
     try {
       await waitFor(() => client.events.length > 0, 5000, 'snapshot');
       assert.match(String(client.headers['content-type']), /^text\/event-stream/);
@@ -134,8 +156,8 @@ describe('metrics API', () => {
       assert.equal(client.retry, 3000);
       const snapshot = client.events[0]!;
       assert.equal(snapshot.event, 'snapshot');
-      const state = JSON.parse(snapshot.data) as { summary: { total_ratings: number }; history: MetricsRecord[] };
-      assert.equal(state.summary.total_ratings, 360);
+      const state = JSON.parse(snapshot.data) as { summary: { ratings_total_since_start: number }; history: MetricsRecord[] };
+      assert.equal(state.summary.ratings_total_since_start, 360);
       assert.deepEqual(state.history.map((r) => [r.window_start.slice(11, 16), r.final]), [['07:00', true], ['07:01', true], ['07:02', true], ['07:03', false]]);
 
       await publish([record('tumbling_1min', 3, true, 55), record('tumbling_1min', 4, false, 10)]);
@@ -151,13 +173,54 @@ describe('metrics API', () => {
     }
   });
 
+  it("streams the seed's unnamed messages on /metrics/stream: the state at once, then new results, ids and Last-Event-ID replay", async () => {
+    type Message = { type: string; data: Record<string, unknown> };
+    const client = sseConnect(`${base}/metrics/stream`);
+    let resumed: ReturnType<typeof sseConnect> | null = null;
+    try {
+      await waitFor(() => client.events.length >= 3, 5000, 'the current state');
+      assert.match(String(client.headers['content-type']), /^text\/event-stream/);
+      assert.equal(client.retry, 3000);
+      assert.ok(client.events.every((e) => e.event === 'message' && e.id !== null), 'unnamed frames (no event: line), each with an id');
+      const initial = client.events.slice(0, 3).map((e) => JSON.parse(e.data) as Message);
+      assert.deepEqual(initial.map((m) => m.type), ['summary', 'topn', 'genres']);
+      assert.equal(initial[0]!.data.window_start, '2025-11-10T07:04:00.000Z', 'the latest tumbling window, flat');
+      assert.equal(typeof initial[0]!.data.total_ratings, 'number');
+      assert.ok(!('tumbling' in initial[0]!.data), 'no nested records in the stream');
+      assert.equal((initial[1]!.data.movies as { rating_count: number }[])[0]!.rating_count, 20);
+      assert.deepEqual(Object.keys(initial[2]!.data.genres as object), ['Drama', 'Comedy', 'Horror']);
+      const lastSeen = client.events[client.events.length - 1]!.id!;
+
+      await publish([record('tumbling_1min', 5, false, 7), record('sliding_5min', 1, false, 77)]);
+      const news = () => client.events.slice(3).map((e) => JSON.parse(e.data) as Message).filter((m) => m.type !== 'heartbeat');
+      await waitFor(() => news().length >= 3, 5000, 'new summary, topn and genres');
+      assert.deepEqual(news().map((m) => m.type), ['summary', 'topn', 'genres']);
+      assert.equal(news()[0]!.data.total_ratings, 7);
+      assert.equal(news()[1]!.data.window_start, '2025-11-10T07:01:00.000Z', 'the new latest sliding window');
+      // The initial state is stamped with the stream's current id (a reconnect resumes after it); new messages count up.
+      const ids = client.events.map((e) => Number(e.id));
+      assert.ok(ids.slice(0, 3).every((id) => id === ids[0]), `initial state: one id: ${ids.join(',')}`);
+      assert.ok(ids.every((id, i) => i < 3 || id > ids[i - 1]!), `ids increase: ${ids.join(',')}`);
+
+      resumed = sseConnect(`${base}/metrics/stream`, { 'Last-Event-ID': lastSeen });
+      const r = resumed;
+      await waitFor(() => r.events.filter((e) => !e.data.includes('"heartbeat"')).length >= 3, 5000, 'replay');
+      const replayed = r.events.filter((e) => !e.data.includes('"heartbeat"'));
+      assert.deepEqual(replayed.map((e) => (JSON.parse(e.data) as Message).type), ['summary', 'topn', 'genres'], 'what it missed, no fresh state');
+      assert.ok(r.events.every((e) => Number(e.id) > Number(lastSeen)));
+    } finally {
+      client.close();
+      resumed?.close();
+    }
+  });
+
   it('replays what a client missed after its Last-Event-ID', async () => {
-    const first = sseConnect(`${base}/metrics/stream`);
+    const first = sseConnect(`${base}/metrics/stream?format=events`);
     await waitFor(() => first.events.length > 0);
     const lastSeen = first.events[first.events.length - 1]!.id!;
     first.close();
     const missed = [server.hub.publish('metrics', { n: 1 }), server.hub.publish('metrics', { n: 2 })];
-    const again = sseConnect(`${base}/metrics/stream`, { 'Last-Event-ID': lastSeen });
+    const again = sseConnect(`${base}/metrics/stream?format=events`, { 'Last-Event-ID': lastSeen });
     try {
       await waitFor(() => again.events.filter((e) => e.event === 'metrics' && e.data.startsWith('{"n"')).length === 2, 5000, 'replay');
       assert.ok(!again.events.some((e) => e.event === 'snapshot'), 'a resumed client gets no snapshot');
@@ -167,7 +230,7 @@ describe('metrics API', () => {
     } finally {
       again.close();
     }
-    const stale = sseConnect(`${base}/metrics/stream`, { 'Last-Event-ID': '999999999' });
+    const stale = sseConnect(`${base}/metrics/stream?format=events`, { 'Last-Event-ID': '999999999' });
     try {
       await waitFor(() => stale.events.length > 0);
       assert.equal(stale.events[0]!.event, 'snapshot', 'an id from another server run gets a fresh snapshot');
@@ -180,9 +243,9 @@ describe('metrics API', () => {
     // A client that connects and never reads: its socket buffers fill, then its queue grows.
     const stalled = net.connect((server.app.server.address() as net.AddressInfo).port, '127.0.0.1');
     stalled.on('error', () => {});
-    stalled.write('GET /metrics/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    stalled.write('GET /metrics/stream?format=events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
     stalled.pause();
-    const fast = sseConnect(`${base}/metrics/stream`);
+    const fast = sseConnect(`${base}/metrics/stream?format=events`);
     try {
       await waitFor(() => fast.events.length > 0 && server.hub.size >= 2, 5000, 'both connected');
       const payload = { blob: 'x'.repeat(8 * 1024) };

@@ -56,15 +56,15 @@ describe('the server error handler', () => {
   };
 
   it('answers a user-facing StreamrecError with its status, reason phrase and message', async () => {
-    assert.deepEqual(await get('/test-errors/not-found'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no model named "x"' } });
-    assert.deepEqual(await get('/test-errors/unavailable'), { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'no model is loaded yet: train one' } });
-    assert.deepEqual(await get('/test-errors/user'), { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'bad flag' } });
-    assert.deepEqual(await get('/test-errors/busy'), { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'another run is writing' } });
-    assert.deepEqual(await get('/test-errors/query'), { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'limit must be a positive integer, got 0' } });
+    assert.deepEqual(await get('/test-errors/not-found'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no model named "x"', detail: 'no model named "x"' } });
+    assert.deepEqual(await get('/test-errors/unavailable'), { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'no model is loaded yet: train one', detail: 'no model is loaded yet: train one' } });
+    assert.deepEqual(await get('/test-errors/user'), { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'bad flag', detail: 'bad flag' } });
+    assert.deepEqual(await get('/test-errors/busy'), { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'another run is writing', detail: 'another run is writing' } });
+    assert.deepEqual(await get('/test-errors/query'), { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'limit must be a positive integer, got 0', detail: 'limit must be a positive integer, got 0' } });
   });
 
   it('answers the analytics routes’ errors (now thrown to this handler) as before', async () => {
-    assert.deepEqual(await get('/analytics/trending'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no analytics yet: run `streamrec analytics`' } });
+    assert.deepEqual(await get('/analytics/trending'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no analytics yet: run `streamrec analytics`', detail: 'no analytics yet: run `streamrec analytics`' } });
     const invalid = await get('/analytics/trending?limit=0');
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.error, 'Bad Request');
@@ -72,15 +72,15 @@ describe('the server error handler', () => {
   });
 
   it('keeps Fastify’s own 4xx errors and the 404 handler as they were', async () => {
-    assert.deepEqual(await get('/test-errors/fastify-like'), { status: 413, body: { statusCode: 413, error: 'Error', message: 'Request body is too large' } });
-    assert.deepEqual(await get('/nowhere'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no route GET /nowhere' } });
+    assert.deepEqual(await get('/test-errors/fastify-like'), { status: 413, body: { statusCode: 413, error: 'Error', message: 'Request body is too large', detail: 'Request body is too large' } });
+    assert.deepEqual(await get('/nowhere'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no route GET /nowhere', detail: 'no route GET /nowhere' } });
   });
 
   it('answers anything else 500 without its message, and logs it', async () => {
     for (const kind of ['unexpected', 'hidden', 'log']) {
       logLines.length = 0;
       const r = await get(`/test-errors/${kind}`);
-      assert.deepEqual(r, { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' } }, kind);
+      assert.deepEqual(r, { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)', detail: 'internal error (see the server log)' } }, kind);
       const logged = logLines.find((l) => l.msg === 'request failed');
       assert.ok(logged, `${kind}: a log line`);
       assert.ok(logged.err && logged.err.message.length > 0, `${kind}: the error is in the log`);

@@ -258,6 +258,7 @@ describe('recommendations API', () => {
     const none = await post(base, '/recommendations/reload', {});
     assert.equal(none.status, 401);
     assert.match(none.body.message!, /Authorization: Bearer/);
+    assert.equal((none.body as { detail?: string }).detail, none.body.message, "FastAPI's detail");
     assert.equal((await post(base, '/recommendations/reload', {}, { authorization: 'Bearer guess' })).status, 401);
     const ok = await post(base, '/recommendations/reload', {}, { authorization: 'Bearer open-sesame' });
     assert.equal(ok.status, 200);

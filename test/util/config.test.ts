@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       cacheSize: undefined,
       cacheTtlMs: undefined,
+      sseHeartbeatMs: 30_000,
     });
   });
 
@@ -41,9 +42,10 @@ describe('loadConfig', () => {
       STREAMREC_ADMIN_TOKEN: 's3cret-token',
       STREAMREC_CACHE_SIZE: '50',
       STREAMREC_CACHE_TTL: '30m',
+      STREAMREC_SSE_HEARTBEAT_MS: '500',
       UNRELATED: 'ignored',
     });
-    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000 });
+    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500 });
   });
 
   it('treats an empty variable as unset', () => {
@@ -52,6 +54,11 @@ describe('loadConfig', () => {
 
   it('STREAMREC_DATA_DIR: a path, made absolute', () => {
     assert.equal(loadConfig({ STREAMREC_DATA_DIR: 'rel/dir' }).dataDir, resolve('rel/dir'));
+  });
+
+  it('STREAMREC_SSE_HEARTBEAT_MS: whole milliseconds from 100 to 3600000', () => {
+    assert.equal(loadConfig({ STREAMREC_SSE_HEARTBEAT_MS: '100' }).sseHeartbeatMs, 100);
+    for (const bad of ['fast', '99', '3600001', '250.5']) assertBad('STREAMREC_SSE_HEARTBEAT_MS', bad, /milliseconds from 100 to 3600000/);
   });
 
   it('STREAMREC_PORT: 1 to 65535', () => {

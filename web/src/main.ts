@@ -1,5 +1,7 @@
 /**
- * The streamrec dashboard: one EventSource on /metrics/stream feeds the state (state.ts); each
+ * The streamrec dashboard: one EventSource on /metrics/stream?format=events (named `snapshot`,
+ * `metrics`, `health` events with whole records; plain /metrics/stream is the seed's unnamed
+ * messages for scripts) feeds the state (state.ts); each
  * change schedules one render of every panel. No polling: a 1 s ticker only refreshes the
  * "… ago" texts and the banner timing.
  */
@@ -13,7 +15,7 @@ import { connectMetricsStream } from './sse.js';
 import { applyHealth, applyMetrics, applySnapshot, initialState, setConnection, type DashboardState } from './state.js';
 import { ratingGradientCss } from './colors.js';
 
-const STREAM_URL = '/metrics/stream';
+const STREAM_URL = '/metrics/stream?format=events';
 
 type Renderer = (s: DashboardState, now: number) => void;
 

@@ -16,7 +16,10 @@ export function genreRows(r: MetricsRecord | null): GenreRow[] {
   if (!r?.genres) return [];
   const total = r.count > 0 ? r.count : 0;
   return Object.entries(r.genres)
-    .map(([genre, v]) => ({ genre, count: v.count, avg_rating: v.avg_rating, share: total > 0 ? v.count / total : 0 }))
+    .map(([genre, v]) => {
+      const share = total > 0 ? v.count / total : 0;
+      return { genre, count: v.count, avg_rating: v.avg_rating, share, percentage: share * 100 };
+    })
     .filter((g) => g.count > 0)
     .sort((a, b) => b.count - a.count || a.genre.localeCompare(b.genre));
 }

@@ -6,7 +6,7 @@ import type { DashboardState } from './state.js';
 
 type Level = 'ok' | 'warn' | 'bad' | 'muted';
 
-export const PIPELINE_LABEL: Record<HealthResponse['status'], string> = { ok: 'Running', idle: 'Idle', no_data: 'No data' };
+export const PIPELINE_LABEL: Record<HealthResponse['status'], string> = { healthy: 'Running', idle: 'Idle', no_data: 'No data' };
 
 export function createHealth(): (s: DashboardState, now: number) => void {
   const panel = byTestId('health');
@@ -38,7 +38,7 @@ export function createHealth(): (s: DashboardState, now: number) => void {
       put(f.sse, s.connection, 'waiting for the first health report', s.connection === 'live' ? 'ok' : 'warn');
       return;
     }
-    put(f.status, PIPELINE_LABEL[h.status] ?? h.status, `up ${fmtDuration(h.uptime_seconds)}`, h.status === 'ok' ? 'ok' : h.status === 'idle' ? 'warn' : 'muted');
+    put(f.status, PIPELINE_LABEL[h.status] ?? h.status, `up ${fmtDuration(h.uptime_seconds)}`, h.status === 'healthy' ? 'ok' : h.status === 'idle' ? 'warn' : 'muted');
     put(f.lag, fmtInt(h.consumer_lag), 'ratings not yet processed', h.consumer_lag > 10_000 ? 'bad' : h.consumer_lag > 1_000 ? 'warn' : 'ok');
     const d = h.watermark_delay_seconds;
     // The watermark trails by the allowed lateness on purpose: judge the delay beyond it.

@@ -69,7 +69,7 @@ export function createStatus(startedAt: number): (s: DashboardState, now: number
     const h = s.health;
     const pState = h ? h.status : 'unknown';
     if (pipePill.dataset.state !== pState) pipePill.dataset.state = pState;
-    setText(pipeText, h ? `Pipeline ${PIPELINE_LABEL[h.status]?.toLowerCase() ?? h.status}${h.status === 'ok' ? ` · ${fmtRate(h.events_per_second)} ev/s` : ''}` : 'Pipeline —');
+    setText(pipeText, h ? `Pipeline ${PIPELINE_LABEL[h.status]?.toLowerCase() ?? h.status}${h.status === 'healthy' ? ` · ${fmtRate(h.events_per_second)} ev/s` : ''}` : 'Pipeline —');
 
     const lastAt = s.lastMessageAt;
     setText(updated, lastAt === null ? '—' : fmtAgo(now - lastAt));

@@ -1,5 +1,5 @@
 /**
- * The connection to `GET /metrics/stream`. EventSource reconnects by itself (sending
+ * The connection to `GET /metrics/stream?format=events` (named events). EventSource reconnects by itself (sending
  * Last-Event-ID); this adds what it does not do: reopening after it gives up (an HTTP error
  * closes it for good), a watchdog for a silent connection, and one status for the header.
  */

@@ -25,7 +25,7 @@ export interface DashboardState {
   hasData: boolean;
   /** Whether any snapshot arrived yet (until then, "no data" is not known). */
   snapshotSeen: boolean;
-  /** `summary.total_ratings` at the last snapshot. */
+  /** `summary.ratings_total_since_start` at the last snapshot. */
   totalBase: number;
   /** Counts of final tumbling windows received since that snapshot. */
   totalExtra: number;
@@ -131,7 +131,7 @@ export function applySnapshot(s: DashboardState, snap: StreamSnapshot, now = Dat
   const summary = snap.summary ?? null;
   const history = Array.isArray(snap.history) ? snap.history.filter(isRecord) : [];
   // The snapshot's total covers every final window so far: start counting afresh from it.
-  s.totalBase = typeof summary?.total_ratings === 'number' ? summary.total_ratings : 0;
+  s.totalBase = typeof summary?.ratings_total_since_start === 'number' ? summary.ratings_total_since_start : 0;
   s.totalExtra = 0;
   for (const r of history) {
     if (!isTumbling(r)) continue;

@@ -7,15 +7,39 @@ import type { MetricsRecord, TopMovie } from './ratings-metrics.js';
 
 export type { MetricsRecord, TopMovie };
 
-export interface SummaryResponse {
+/**
+ * The seed's flat summary of one window result (the latest tumbling one in `GET /metrics/summary`):
+ * what `curl … | jq '.avg_rating'` reads.
+ */
+export interface FlatSummary {
+  window_start: string;
+  window_end: string;
+  window_type: string;
+  /** Ratings in this window. */
+  total_ratings: number;
+  avg_rating: number | null;
+  p50_rating: number | null;
+  p95_rating: number | null;
+  /** When the result was computed (its processing time, ISO). */
+  timestamp: string;
+  /** Whether the window is closed (false: it still grows). */
+  final: boolean;
+}
+
+/** `GET /metrics/summary`: the seed's flat fields from the latest tumbling result, streamrec's nested results beside. */
+export interface SummaryResponse extends FlatSummary {
   tumbling: MetricsRecord | null;
   sliding: MetricsRecord | null;
   /** Ratings counted in final tumbling windows since the server started following the topic. */
-  total_ratings: number;
+  ratings_total_since_start: number;
 }
 
+/** The `summary` message of the seed stream: the flat fields and the running total, no nested records. */
+export type StreamSummary = FlatSummary & { ratings_total_since_start: number };
+
 export interface HealthResponse {
-  status: 'ok' | 'idle' | 'no_data';
+  /** `healthy`: results arrive and ratings are being processed; `idle`: results, but nothing processed lately; `no_data`: no result yet. */
+  status: 'healthy' | 'idle' | 'no_data';
   last_event_time: string | null;
   watermark: string | null;
   /** Processing time minus the watermark, seconds. */
@@ -40,31 +64,61 @@ export interface TopnResponse {
   window_start: string;
   window_end: string;
   final: boolean;
-  movies: (TopMovie & { rank: number })[];
+  /** Movies returned. */
+  count: number;
+  /** The result's processing time (ISO). */
+  timestamp: string;
+  /** `rating_count` is `count` under the seed's name. */
+  movies: (TopMovie & { rank: number; rating_count: number })[];
 }
 
-export interface GenreRow {
-  genre: string;
+export interface GenreStats {
   count: number;
   avg_rating: number | null;
-  /** Share of this window's ratings (a rating of a movie with two genres counts in both). */
+  /** Share of this window's genre assignments (a rating of a movie with two genres counts in both), 0–1. */
   share: number;
+  /** `share` × 100. */
+  percentage: number;
+}
+
+export interface GenreRow extends GenreStats {
+  genre: string;
 }
 
 export interface GenresResponse {
   window_type: string;
   window_start: string;
   window_end: string;
-  genres: GenreRow[];
+  /** Keyed by genre name (the seed's shape: `jq '.genres | keys'`), in descending count. */
+  genres: Record<string, GenreStats>;
+  /** The same rows as a list, descending count then name. */
+  genre_list: GenreRow[];
 }
 
+/** One entry of `GET /metrics/history`'s `history`: a window's latest result, flat. */
+export type HistoryEntry = FlatSummary;
+
 export interface HistoryResponse {
+  /** Entries in `history`. */
+  count: number;
+  /**
+   * The latest result of each recent window, newest last: for tumbling_1min the open windows too
+   * (`final: false`), so it fills from the first minute; for sliding_5min the final results.
+   */
+  history: HistoryEntry[];
   window_type: string;
   /** Final results, oldest first. */
   items: MetricsRecord[];
 }
 
-/** What `GET /metrics/stream` sends at once on connect (event `snapshot`). */
+/** A message of the seed stream (`GET /metrics/stream`): unnamed `data:` frames, read with `onmessage`. */
+export type SeedStreamMessage =
+  | { type: 'summary'; data: StreamSummary }
+  | { type: 'topn'; data: TopnResponse }
+  | { type: 'genres'; data: GenresResponse }
+  | { type: 'heartbeat'; data: { timestamp: string } };
+
+/** What `GET /metrics/stream?format=events` sends at once on connect (event `snapshot`). */
 export interface StreamSnapshot {
   summary: SummaryResponse | null;
   health: HealthResponse;
@@ -75,5 +129,5 @@ export interface StreamSnapshot {
   history: MetricsRecord[];
 }
 
-/** SSE event names: `snapshot` (StreamSnapshot), `metrics` (MetricsRecord), `health` (HealthResponse). */
+/** `GET /metrics/stream?format=events`' event names: `snapshot` (StreamSnapshot), `metrics` (MetricsRecord), `health` (HealthResponse). */
 export type StreamEventName = 'snapshot' | 'metrics' | 'health';

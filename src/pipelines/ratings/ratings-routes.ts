@@ -1,54 +1,102 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { loadConfig } from '../../util/config.js';
 import type { EventStream, PipelineRoutes, PipelineRoutesContext } from '../pipeline-declaration.js';
 import { responseCache } from '../response-cache.js';
-import type { GenresResponse, HistoryResponse, MetricsRecord, TopnResponse } from './ratings-contract.js';
-import { MetricsView } from './ratings-metrics-view.js';
+import type { MetricsRecord, SeedStreamMessage } from './ratings-contract.js';
+import { genresOf, MetricsView, topnOf, TUMBLING } from './ratings-metrics-view.js';
 
 export interface MetricsRoutesOptions {
   view: MetricsView;
+  /** `GET /metrics/stream`: the seed's unnamed `data: {"type": …, "data": …}` frames. */
+  seed: EventStream;
+  /** `GET /metrics/stream?format=events`: named `snapshot`, `metrics`, `health` events (the dashboard's). */
   hub: EventStream;
+  /** How often the seed stream sends its `heartbeat` message. */
+  heartbeatMs: number;
 }
 
 const windowType = { type: 'string', enum: ['tumbling_1min', 'sliding_5min'] } as const;
 const NO_DATA = 'no metrics yet: start the pipeline with `streamrec up`, or `streamrec process` beside a generator';
+/** How many movies the seed stream's `topn` messages carry (GET /metrics/topn's default). */
+const STREAM_TOPN = 10;
 
 /**
  * The ratings pipeline's contribution to the server: the seed's `/metrics/*` over the generic
- * results view, with its own SSE stream (events `metrics` and `health` in the seed's shapes).
+ * results view, with two SSE streams on `/metrics/stream`: the seed's unnamed messages (default)
+ * and, with `?format=events`, named events carrying whole records (what the dashboard reads).
  */
 export function ratingsRoutes(ctx: PipelineRoutesContext<MetricsRecord>): PipelineRoutes {
   const view = new MetricsView(ctx.results);
+  const seed = ctx.newStream();
   const hub = ctx.newStream();
-  ctx.results.onResult((record) => hub.publish('metrics', record));
+  const send = (message: SeedStreamMessage) => seed.publish(null, message);
+  ctx.results.onResult((record) => {
+    hub.publish('metrics', record);
+    // The seed's messages follow the current windows only (late finals of older ones would step back).
+    if (record.window_type === TUMBLING && record === view.latestOf(TUMBLING)) {
+      const summary = view.streamSummary();
+      if (summary) send({ type: 'summary', data: summary });
+    }
+    if (record === view.rankingRecord()) {
+      send({ type: 'topn', data: topnOf(record, STREAM_TOPN) });
+      send({ type: 'genres', data: genresOf(record) });
+    }
+  });
   ctx.results.onHealth(() => hub.publish('health', view.currentHealth()));
+  const heartbeatMs = loadConfig().sseHeartbeatMs;
   return {
     plugin: async (app) => {
-      await app.register(metricsRoutes, { view, hub });
+      await app.register(metricsRoutes, { view, seed, hub, heartbeatMs });
     },
     view,
     stream: hub,
   };
 }
 
+/** The seed stream's state on connect: the current summary, top-N and genres (those there are). */
+function seedSnapshot(view: MetricsView): { event: null; data: SeedStreamMessage }[] {
+  const out: { event: null; data: SeedStreamMessage }[] = [];
+  const summary = view.streamSummary();
+  if (summary) out.push({ event: null, data: { type: 'summary', data: summary } });
+  const ranking = view.rankingRecord();
+  if (ranking) {
+    out.push({ event: null, data: { type: 'topn', data: topnOf(ranking, STREAM_TOPN) } });
+    out.push({ event: null, data: { type: 'genres', data: genresOf(ranking) } });
+  }
+  return out;
+}
+
 /** The ratings pipeline's live metrics: the routes of the seed API, plus SSE. */
-export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, { view, hub }) => {
+export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, { view, seed, hub, heartbeatMs }) => {
   const cached = responseCache(view);
   const json = (body: string | null, reply: FastifyReply) =>
     body === null
-      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: NO_DATA })
+      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: NO_DATA, detail: NO_DATA })
       : reply.type('application/json; charset=utf-8').send(body);
 
+  const heartbeat = setInterval(() => seed.publish(null, { type: 'heartbeat', data: { timestamp: new Date().toISOString() } } satisfies SeedStreamMessage), heartbeatMs);
+  heartbeat.unref();
+  app.addHook('onClose', async () => clearInterval(heartbeat));
+
   app.get('/metrics/health', {
-    schema: { summary: 'Pipeline health: last event time, consumer lag, watermark delay, events/s', tags: ['metrics'] },
+    schema: {
+      summary: 'Pipeline health: status (healthy, idle, no_data), last event time, consumer lag, watermark delay, events/s',
+      tags: ['metrics'],
+    },
   }, async () => view.currentHealth());
 
   app.get('/metrics/summary', {
-    schema: { summary: 'The latest tumbling (1 min) and sliding (5 min) window results', tags: ['metrics'] },
+    schema: {
+      summary: 'The seed\'s flat summary of the latest tumbling (1 min) window result (window_start, window_end, window_type, '
+        + 'total_ratings = that window\'s count, avg/p50/p95_rating, timestamp), with the latest tumbling and sliding (5 min) '
+        + 'results nested beside and ratings_total_since_start',
+      tags: ['metrics'],
+    },
   }, async (_req, reply) => json(cached('summary', () => view.summary()), reply));
 
   app.get<{ Querystring: { limit: number; window_type: string } }>('/metrics/topn', {
     schema: {
-      summary: 'Top movies by score (count × average rating) in the latest window',
+      summary: 'Top movies by score (count × average rating) in the latest window; count = movies returned, rating_count = a movie\'s ratings',
       tags: ['metrics'],
       querystring: {
         type: 'object',
@@ -57,42 +105,25 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
       },
     },
   }, async (req, reply) => json(cached(`topn:${req.query.window_type}:${req.query.limit}`, () => {
-    const record = view.latestOf(req.query.window_type) ?? view.latestOf('tumbling_1min');
-    if (!record) return null;
-    const body: TopnResponse = {
-      window_type: record.window_type,
-      window_start: record.window_start,
-      window_end: record.window_end,
-      final: record.final,
-      movies: record.top_movies.slice(0, req.query.limit).map((m, i) => ({ ...m, rank: i + 1 })),
-    };
-    return body;
+    const record = view.rankingRecord(req.query.window_type);
+    return record ? topnOf(record, req.query.limit) : null;
   }), reply));
 
   app.get<{ Querystring: { window_type: string } }>('/metrics/genres', {
     schema: {
-      summary: 'Ratings count, share and average by genre in the latest window',
+      summary: 'Ratings count, share, percentage and average by genre in the latest window: `genres` keyed by genre name, `genre_list` the same rows as a list',
       tags: ['metrics'],
       querystring: { type: 'object', properties: { window_type: { ...windowType, default: 'sliding_5min' } }, additionalProperties: false },
     },
   }, async (req, reply) => json(cached(`genres:${req.query.window_type}`, () => {
-    const record = view.latestOf(req.query.window_type) ?? view.latestOf('tumbling_1min');
-    if (!record) return null;
-    const total = Object.values(record.genres).reduce((s, g) => s + g.count, 0);
-    const body: GenresResponse = {
-      window_type: record.window_type,
-      window_start: record.window_start,
-      window_end: record.window_end,
-      genres: Object.entries(record.genres)
-        .map(([genre, g]) => ({ genre, count: g.count, avg_rating: g.avg_rating, share: total ? g.count / total : 0 }))
-        .sort((a, b) => b.count - a.count || a.genre.localeCompare(b.genre)),
-    };
-    return body;
+    const record = view.rankingRecord(req.query.window_type);
+    return record ? genresOf(record) : null;
   }), reply));
 
   app.get<{ Querystring: { limit: number; window_type: string } }>('/metrics/history', {
     schema: {
-      summary: 'Final window results, oldest first',
+      summary: '`history`: the latest result of each recent window, flat, newest last (tumbling: open windows too, `final: false`); '
+        + '`count` its length; `items`: the final results, oldest first',
       tags: ['metrics'],
       querystring: {
         type: 'object',
@@ -100,18 +131,24 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
         additionalProperties: false,
       },
     },
-  }, async (req, reply) => json(cached(`history:${req.query.window_type}:${req.query.limit}`, (): HistoryResponse => ({
-    window_type: req.query.window_type,
-    items: view.historyOf(req.query.window_type, req.query.limit),
-  })), reply));
+  }, async (req, reply) => json(cached(`history:${req.query.window_type}:${req.query.limit}`, () => view.history(req.query.window_type, req.query.limit)), reply));
 
-  app.get('/metrics/stream', {
+  app.get<{ Querystring: { format: 'seed' | 'events' } }>('/metrics/stream', {
     schema: {
-      summary: 'Server-Sent Events: `snapshot` at once, then `metrics` (each new result) and `health` (every second); ids resume with Last-Event-ID',
+      summary: 'Server-Sent Events. Default: the seed\'s unnamed messages `data: {"type": "summary"|"topn"|"genres"|"heartbeat", "data": …}` '
+        + '(EventSource onmessage): the current state at once, then each new result, a heartbeat message every 30 s. '
+        + '`?format=events`: named events `snapshot` at once, then `metrics` (each new result) and `health` (every second). '
+        + 'Both: an id on every event, resume with Last-Event-ID',
       tags: ['metrics'],
+      querystring: {
+        type: 'object',
+        properties: { format: { type: 'string', enum: ['seed', 'events'], default: 'seed' } },
+        additionalProperties: false,
+      },
     },
   }, (req, reply) => {
     reply.hijack();
-    hub.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: view.snapshot() }]);
+    if (req.query.format === 'events') hub.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: view.snapshot() }]);
+    else seed.attach(req.raw, reply.raw, () => seedSnapshot(view));
   });
 };

@@ -24,7 +24,8 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     const r = await open();
     const rows = await r.distributions(req.query.genre);
     if (req.query.genre !== undefined && rows.length === 0) {
-      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no ratings for genre ${JSON.stringify(req.query.genre)} in the analysed range` });
+      const message = `no ratings for genre ${JSON.stringify(req.query.genre)} in the analysed range`;
+      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message, detail: message });
     }
     return { generated_at: r.manifest()?.finished_at ?? null, distributions: rows };
   });

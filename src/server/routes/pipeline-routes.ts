@@ -18,7 +18,7 @@ export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (
   const cached = responseCache(view);
   const json = (body: string | null, reply: FastifyReply) =>
     body === null
-      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: noData })
+      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: noData, detail: noData })
       : reply.type('application/json; charset=utf-8').send(body);
   const tags = [`pipeline ${name}`];
 

@@ -137,7 +137,8 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     },
   }, async (req, reply) => {
     if (token !== undefined && !tokenMatches(req.headers.authorization, token)) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'reload needs the admin token: send "Authorization: Bearer <STREAMREC_ADMIN_TOKEN>"' });
+      const message = 'reload needs the admin token: send "Authorization: Bearer <STREAMREC_ADMIN_TOKEN>"';
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message, detail: message });
     }
     const result = await service.reload();
     const body = { ...result, model_version: service.health().model_version, timestamp: new Date().toISOString() };
