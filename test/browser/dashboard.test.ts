@@ -42,7 +42,10 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
   it('shows live numbers from a running `streamrec up`, renders every chart, and has no page errors', async () => {
     const data = tempDir();
     const profile = tempDir('chromium-profile-');
-    const up = spawn(process.execPath, [BIN, 'up', '--rate', '300', '--port', '0', '--data-dir', data.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const up = spawn(process.execPath, [BIN, 'up', '--rate', '300', '--port', '0', '--data-dir', data.dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, STREAMREC_SSE_HEARTBEAT_MS: '1000' },
+    });
     let stderr = '';
     up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
@@ -73,6 +76,18 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
       assert.ok((await page.locator('[data-testid="table-top"] tbody tr').count()) >= 5, 'top table has rows');
       assert.ok((await page.locator('[data-testid="table-genres"] tbody tr').count()) >= 3, 'genre table has rows');
       assert.match((await page.getByTestId('health').textContent())!, /lag/i);
+
+      // The seeds' browser client, as their document writes it: unnamed messages reach onmessage.
+      const seen = (await page.evaluate(`new Promise((done) => {
+        const types = new Set();
+        const es = new EventSource('/metrics/stream');
+        es.onmessage = (event) => {
+          types.add(JSON.parse(event.data).type);
+          if (['summary', 'topn', 'genres', 'heartbeat'].every((t) => types.has(t))) { es.close(); done([...types].sort()); }
+        };
+        setTimeout(() => { es.close(); done([...types].sort()); }, 10000);
+      })`)) as string[];
+      assert.deepEqual(seen, ['genres', 'heartbeat', 'summary', 'topn'], 'EventSource.onmessage got every message type');
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: resolve(ARTIFACTS, 'dashboard-e2e.png'), fullPage: true });
