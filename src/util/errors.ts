@@ -24,27 +24,41 @@ export interface StreamrecErrorOptions {
 /** Marks both kinds of StreamrecError (see `StreamrecRangeError`); global so copies of this module agree. */
 const BRAND = Symbol.for('streamrec.StreamrecError');
 
-function statusOf(status: HttpStatus | undefined, userFacing: boolean): HttpStatus {
-  return status ?? (userFacing ? 400 : 500);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base constructor must take any arguments
+type ErrorConstructor = new (...args: any[]) => Error;
+
+/**
+ * The fields and `httpStatus` of a StreamrecError on top of any Error class: written once, for
+ * the two bases we need (Error, and RangeError for callers that check `instanceof RangeError`).
+ */
+function withStreamrecFields<B extends ErrorConstructor>(Base: B) {
+  return class extends Base {
+    readonly [BRAND] = true;
+    readonly code: string;
+    readonly status: HttpStatus | undefined;
+    readonly userFacing: boolean;
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ErrorConstructor
+    constructor(...args: any[]) {
+      const [message, options] = args as [string, StreamrecErrorOptions];
+      super(message, options.cause === undefined ? undefined : { cause: options.cause });
+      this.code = options.code;
+      this.status = options.status;
+      this.userFacing = options.userFacing ?? true;
+    }
+
+    /** The status the HTTP layer answers with. */
+    get httpStatus(): HttpStatus {
+      return this.status ?? (this.userFacing ? 400 : 500);
+    }
+  };
 }
 
-export class StreamrecError extends Error {
+export class StreamrecError extends withStreamrecFields(Error) {
   override name = 'StreamrecError';
-  readonly [BRAND] = true;
-  readonly code: string;
-  readonly status: HttpStatus | undefined;
-  readonly userFacing: boolean;
 
   constructor(message: string, options: StreamrecErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.status = options.status;
-    this.userFacing = options.userFacing ?? true;
-  }
-
-  /** The status the HTTP layer answers with. */
-  get httpStatus(): HttpStatus {
-    return statusOf(this.status, this.userFacing);
+    super(message, options);
   }
 
   /**
@@ -62,22 +76,11 @@ export class StreamrecError extends Error {
  * `instanceof RangeError`. It has the same fields and `httpStatus`, and `instanceof StreamrecError`
  * holds for it.
  */
-export class StreamrecRangeError extends RangeError {
+export class StreamrecRangeError extends withStreamrecFields(RangeError) {
   override name = 'StreamrecRangeError';
-  readonly [BRAND] = true;
-  readonly code: string;
-  readonly status: HttpStatus | undefined;
-  readonly userFacing: boolean;
 
   constructor(message: string, options: StreamrecErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.status = options.status;
-    this.userFacing = options.userFacing ?? true;
-  }
-
-  get httpStatus(): HttpStatus {
-    return statusOf(this.status, this.userFacing);
+    super(message, options);
   }
 }
 

@@ -9,6 +9,7 @@ import { datasetDir, importMovieLens } from '../../../src/recommend/data/import.
 import { loadRatings } from '../../../src/recommend/data/ratings-store.js';
 import { synthesize, synthModel, writeSynthDataset, type SynthOptions } from '../../../src/recommend/data/synth.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { cosine } from '../../helpers/cosine.js';
 
 const SMALL: SynthOptions = { users: 300, movies: 200, ratings: 12_000, rank: 4, noise: 0.5, seed: 3 };
 
@@ -42,17 +43,6 @@ function pearson(xs: number[], ys: number[]): number {
   return sxy / Math.sqrt(sxx * syy);
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('synthesize', () => {
   it('is deterministic for a seed and differs for another', () => {

@@ -14,22 +14,12 @@ import type { Recommender, Scored } from '../../../src/recommend/models/recommen
 import { Random } from '../../../src/util/random.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { fitAls, storeSynthDataset } from '../serving/fixtures.js';
+import { cosine } from '../../helpers/cosine.js';
 
 function inUnitRange(list: Scored[], what: string): void {
   for (const s of list) assert.ok(Number.isFinite(s.score) && s.score >= 0 && s.score <= 1, `${what}: ${s.movieId} has similarity ${s.score}`);
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** Each movie's dense vector of ratings over the users (0 where unrated). */
 function ratingVectors(data: Interactions): Map<number, Float64Array> {

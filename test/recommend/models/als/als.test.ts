@@ -13,6 +13,7 @@ import { addGramUpper, addMatVec, cholesky, choleskySolve } from '../../../../sr
 import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
 import { Random } from '../../../../src/util/random.js';
 import { tempDir } from '../../../helpers/tmp.js';
+import { cosine } from '../../../helpers/cosine.js';
 
 // ---------------------------------------------------------------------------------------------
 // Brute-force references and data.
@@ -113,17 +114,6 @@ function smallSynth(seed: number): Interactions {
   return buildInteractions(synthesize({ users: 300, movies: 120, ratings: 12_000, rank: 4, noise: 0.5, seed }).columns);
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 // ---------------------------------------------------------------------------------------------
 
