@@ -1,12 +1,20 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../util/duration.js';
+import { positiveInt as positiveIntText } from '../util/text-parsers.js';
+
+/** A commander argument parser from a text parser: its Error becomes InvalidArgumentError, shown as one line. */
+export function forCommander<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
 
 /** commander argument parsers: each throws InvalidArgumentError, which commander shows as one line. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number.');
-  return n;
-}
+export const positiveInt = forCommander(positiveIntText);
 
 export function port(value: string): number {
   const n = Number(value);

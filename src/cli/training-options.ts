@@ -1,12 +1,11 @@
 // Options `train` and `evaluate` share: where the ratings come from, which models, their parameters.
 import { InvalidArgumentError, type Command } from 'commander';
-import { DatasetSourceError } from '../recommend/data/import.js';
 import { openTrainingData, type Dataset } from '../recommend/data/dataset.js';
-import { MODEL_NAMES, modelKind, type ModelName, type TrainParams } from '../recommend/models/model-kinds.js';
+import { DEFAULT_TRAIN_PARAMS, MODEL_NAMES, modelKind, type ModelName, type TrainParams } from '../recommend/models/model-kinds.js';
 import type { ParamOption } from '../recommend/models/model-kind.js';
 import { phaseClock } from '../util/progress-bar.js';
 import { progress } from '../util/progress.js';
-import { positiveInt } from './options.js';
+import { forCommander, positiveInt } from './options.js';
 import { UserError } from '../util/errors.js';
 
 export const TRAINABLE: readonly ModelName[] = MODEL_NAMES;
@@ -69,21 +68,14 @@ export function addModelParamOptions(command: Command): Command {
   for (const { kind, option } of paramFlags()) {
     if (added.has(option.flag)) continue;
     added.add(option.flag);
-    const parse = (value: string): unknown => {
-      try {
-        return option.parse(value);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    };
-    command.option(option.flag, option.describe(modelKind(kind).defaults), parse);
+    command.option(option.flag, option.describe(modelKind(kind).defaults), forCommander(option.parse));
   }
   return command.option('--threads <n>', 'worker threads (default: one per core)', positiveInt);
 }
 
 /** Each kind's defaults with the flags given applied (a flag several kinds declare sets each). */
 export function trainParams(flags: ParamFlags): TrainParams {
-  const params = Object.fromEntries(MODEL_NAMES.map((kind) => [kind, { ...modelKind(kind).defaults }])) as Record<ModelName, Record<string, unknown>>;
+  const params = structuredClone(DEFAULT_TRAIN_PARAMS) as unknown as Record<ModelName, Record<string, unknown>>;
   for (const { kind, option } of paramFlags()) {
     const value = flags[attributeOf(option.flag)];
     if (value !== undefined) params[kind][option.key] = value;
@@ -104,11 +96,8 @@ export async function openDataFromFlags(dataDir: string, flags: DataFlags): Prom
       fromLake: flags.fromLake === true,
       onProgress: (p) => line.update(clock.line('importing', p.overallBytesRead, p.overallTotalBytes)),
     });
-    line.done('');
     return dataset;
-  } catch (err) {
+  } finally {
     line.done('');
-    if (err instanceof DatasetSourceError) throw new UserError(err.message);
-    throw err;
   }
 }

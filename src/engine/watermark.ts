@@ -1,6 +1,5 @@
 /**
- * Event-time progress: watermark = largest event time seen − allowed lateness (bounded
- * out-of-orderness). An event with a time below the watermark is late. The watermark only moves
+ * Event-time progress: watermark = largest event time seen − the bounded out-of-orderness. An event with a time below the watermark is late. The watermark only moves
  * forward; `flushTo` lets an idle pipeline close its windows without waiting for more input.
  */
 export class Watermark {
@@ -8,7 +7,7 @@ export class Watermark {
   private forced = -Infinity;
 
   constructor(readonly outOfOrdernessMs: number) {
-    if (!(outOfOrdernessMs >= 0)) throw new Error(`allowed lateness must be >= 0 ms, got ${outOfOrdernessMs}`);
+    if (!(outOfOrdernessMs >= 0)) throw new Error(`the out-of-orderness must be >= 0 ms, got ${outOfOrdernessMs}`);
   }
 
   /** Records an event time; returns true when the event is late (behind the watermark). */

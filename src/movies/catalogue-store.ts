@@ -1,3 +1,4 @@
+import { csvField } from '../util/csv.js';
 import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Catalogue, loadCatalogue } from './catalogue.js';
@@ -42,8 +43,7 @@ export async function ensureCatalogue(choice: CatalogueChoice): Promise<Catalogu
 }
 
 export function formatMoviesCsv(movies: Movie[]): string {
-  const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = movies.map((m) => `${m.movieId},${quote(m.title)},${quote(m.genres.join('|'))}`);
+  const lines = movies.map((m) => `${m.movieId},${csvField(m.title)},${csvField(m.genres.join('|'))}`);
   return `movieId,title,genres\n${lines.join('\n')}\n`;
 }
 

@@ -54,7 +54,10 @@ export interface PipelineGenerator {
   examples?: string[];
   /** Adds the generator's own options (the CLI adds --rate, --count, --duration, --seed). */
   options(command: Command, parse: OptionParsers): Command;
-  /** Readies what the pipeline reads from the generator's flags, before any processor starts (ratings: the catalogue). */
+  /**
+   * Checks the generator's flags and readies what the pipeline reads from them (ratings: the
+   * catalogue), before any processor or server starts; `generate` and `up` call it before `run`.
+   */
   prepare?(flags: Record<string, unknown>, ctx: { dataDir: string }): Promise<void>;
   /** Sends events until the paced flags' count, duration or the signal stops it. */
   run(flags: Record<string, unknown>, paced: PacedFlags, ctx: GeneratorContext): Promise<PacedStats>;
@@ -98,8 +101,11 @@ export interface EventStream {
 
 export interface PipelineRoutesContext<R extends ResultEnvelope> {
   results: PipelineResults<R>;
-  /** A new SSE stream with the server's heartbeat and backpressure settings. */
-  newStream(): EventStream;
+  /**
+   * A new SSE stream with the server's heartbeat and backpressure settings; `heartbeatMessage`
+   * adds a heartbeat clients see (sent every STREAMREC_SSE_HEARTBEAT_MS, not kept for replay).
+   */
+  newStream(options?: { heartbeatMessage?: () => unknown }): EventStream;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ServerOptions {
   /** Where the built dashboard is; default dist/web beside this package. */
   webDir?: string;
   heartbeatMs?: number;
+  /** How often streams with a visible heartbeat message send it (default STREAMREC_SSE_HEARTBEAT_MS). */
+  heartbeatMessageMs?: number;
   healthEveryMs?: number;
   maxQueuedBytes?: number;
   /**
@@ -66,11 +68,13 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const config = loadConfig();
   const served = await servePipelines(app, pipelineDeclarations(), {
     log: options.log,
     healthEveryMs: options.healthEveryMs,
     hub: {
       heartbeatMs: options.heartbeatMs,
+      heartbeatMessageMs: options.heartbeatMessageMs ?? config.sseHeartbeatMs,
       maxQueuedBytes: options.maxQueuedBytes,
       onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
     },
@@ -79,7 +83,6 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   let recommend: RecommendationService | null = null;
   if (options.dataDir && options.recommend !== false) {
     const { adminToken, ...serviceOptions } = options.recommend ?? {};
-    const config = loadConfig();
     recommend = new RecommendationService({
       cache: cacheOptionsFromEnv(),
       logger: app.log,

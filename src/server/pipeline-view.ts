@@ -84,7 +84,7 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
   }
 
   /**
-   * With minutes of allowed lateness, finals trail real time; live charts need the open windows
+   * With minutes of out-of-orderness, finals trail real time; live charts need the open windows
    * too: the newest result of each, oldest first.
    */
   recent(limit: number): R[] {
@@ -206,7 +206,8 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
       }, null);
     const watermark = maxOf((r) => r.watermark);
     const lastEventTime = maxOf((r) => r.max_event_time);
-    // Watermark = newest event time − allowed lateness, so their distance is the lateness.
+    // Watermark = newest event time − out-of-orderness, so their distance is that bound
+    // (`allowed_lateness_seconds`: the API field keeps its first name).
     const lateness = watermark && lastEventTime ? Math.max(0, (Date.parse(lastEventTime) - Date.parse(watermark)) / 1000) : null;
     const eventsPerSecond = this.recentRates.length ? this.recentRates.reduce((s, r) => s + r, 0) / this.recentRates.length : 0;
     return {

@@ -36,8 +36,8 @@ export async function servePipelines(app: FastifyInstance, declarations: AnyPipe
   const pipelines = new Map<string, ServedPipeline>();
   const hubs: SseHub[] = [];
   const contributed: ServedPipelines['contributed'] = {};
-  const newHub = () => {
-    const hub = new SseHub(options.hub);
+  const newHub = (extra: Pick<SseHubOptions, 'heartbeatMessage'> = {}) => {
+    const hub = new SseHub({ ...options.hub, ...extra });
     hubs.push(hub);
     return hub;
   };
@@ -53,8 +53,8 @@ export async function servePipelines(app: FastifyInstance, declarations: AnyPipe
     if (declaration.routes) {
       const routes = declaration.routes({
         results: view,
-        newStream: () => {
-          const extra = newHub();
+        newStream: (streamOptions) => {
+          const extra = newHub(streamOptions);
           own.push(extra);
           return extra;
         },

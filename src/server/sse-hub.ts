@@ -12,6 +12,13 @@ export interface SseHubOptions {
   /** Events kept for Last-Event-ID replay. */
   ringSize?: number;
   heartbeatMs?: number;
+  /**
+   * A heartbeat clients can see (an unnamed `data:` message, e.g. the seed API's
+   * `{"type": "heartbeat"}`), sent every `heartbeatMessageMs` to the clients connected then: it
+   * takes no event id and is not kept for replay, so it never pushes real events out of the ring.
+   */
+  heartbeatMessage?: () => unknown;
+  heartbeatMessageMs?: number;
   /** What the browser waits before reconnecting. */
   retryMs?: number;
   /** A client with more than this many bytes waiting (it stopped reading) is dropped. */
@@ -38,7 +45,7 @@ export class SseHub {
   private readonly clients = new Map<number, Client>();
   private nextEventId = 1;
   private nextClientId = 1;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeats: NodeJS.Timeout[] = [];
   private readonly ringSize: number;
   private readonly retryMs: number;
   private readonly maxQueuedBytes: number;
@@ -47,8 +54,10 @@ export class SseHub {
     this.ringSize = options.ringSize ?? 1000;
     this.retryMs = options.retryMs ?? 3000;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
-    this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), options.heartbeatMs ?? 15_000);
-    this.heartbeat.unref();
+    this.heartbeats.push(setInterval(() => this.broadcast(': heartbeat\n\n'), options.heartbeatMs ?? 15_000));
+    const message = options.heartbeatMessage;
+    if (message) this.heartbeats.push(setInterval(() => this.broadcast(`data: ${JSON.stringify(message())}\n\n`), options.heartbeatMessageMs ?? 30_000));
+    for (const t of this.heartbeats) t.unref();
   }
 
   get size(): number {
@@ -141,7 +150,7 @@ export class SseHub {
   }
 
   close(): void {
-    clearInterval(this.heartbeat);
+    for (const t of this.heartbeats) clearInterval(t);
     for (const client of this.clients.values()) client.res.end();
     this.clients.clear();
   }

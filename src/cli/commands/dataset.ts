@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolveDataDir } from '../../util/config.js';
 import { listDatasets } from '../../recommend/data/dataset.js';
-import { DatasetSourceError, importMovieLens, type ImportProgress, type ImportResult } from '../../recommend/data/import.js';
+import { importMovieLens, type ImportProgress, type ImportResult } from '../../recommend/data/import.js';
 import { importLake, LAKE_DATASET } from '../../recommend/data/lake-import.js';
 import { checkSynthOptions, writeSynthDataset, type SynthOptions } from '../../recommend/data/synth.js';
 import { progress } from '../../util/progress.js';
@@ -46,13 +46,9 @@ function importProgressLine(): { show: (p: ImportProgress) => void; line: Return
 async function runImport(work: (onProgress: (p: ImportProgress) => void) => Promise<ImportResult>): Promise<ImportResult> {
   const { show, line } = importProgressLine();
   try {
-    const result = await work(show);
+    return await work(show);
+  } finally {
     line.done('');
-    return result;
-  } catch (err) {
-    line.done('');
-    if (err instanceof DatasetSourceError) throw new UserError(err.message);
-    throw err;
   }
 }
 

@@ -67,6 +67,7 @@ export async function runGenerator(name: string, generator: PipelineGenerator, f
   const { noun } = generator;
   const { dataDir, log } = openDataDirLog(flags.dataDir);
   try {
+    await generator.prepare?.(flags, { dataDir });
     const { backfill } = paced;
     const what = backfill
       ? `backfilling ${new Date(backfill.fromMs).toISOString()} + ${formatDuration(backfill.spanMs)}`

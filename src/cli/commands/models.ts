@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../../util/config.js';
-import { CorruptArtefactError } from '../../recommend/models/array-file.js';
 import { MODEL_NAMES, type ModelName } from '../../recommend/models/model-kinds.js';
-import { checkModel, headlineMetrics, ModelRegistry, RegistryError, type RegistryEntry } from '../../recommend/registry/registry.js';
-import { importSparkAls, SparkImportError } from '../../recommend/registry/spark-import.js';
+import { checkModel, headlineMetrics, ModelRegistry, type RegistryEntry } from '../../recommend/registry/registry.js';
+import { importSparkAls } from '../../recommend/registry/spark-import.js';
 import { formatTable } from '../../util/table.js';
 import { addDataDirOption } from '../context.js';
 import { UserError } from '../../util/errors.js';
@@ -24,21 +23,19 @@ function listCommand(): Command {
     .argument('[model]', `one model: ${MODEL_NAMES.join(', ')}`)
     .option('--json', 'print the entries (with their metadata) as JSON')
     .addHelpText('after', ['', 'Examples:', '  streamrec models list', '  streamrec models list als --json'].join('\n'))
-    .action((model: string | undefined, flags: { json?: boolean; dataDir?: string }) =>
-      userErrors(() => {
-        const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
-        const entries = registry.list(model === undefined ? undefined : checkModel(model));
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-          return;
-        }
-        if (entries.length === 0) {
-          process.stdout.write(`no models in ${registry.root}\n`);
-          return;
-        }
-        process.stdout.write(`${formatTable(['model', 'version', 'latest', 'created', 'dataset', 'RMSE', 'NDCG', 'size', 'source'], entries.map(listRow))}\n`);
-      }),
-    );
+    .action((model: string | undefined, flags: { json?: boolean; dataDir?: string }) => {
+      const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
+      const entries = registry.list(model === undefined ? undefined : checkModel(model));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        return;
+      }
+      if (entries.length === 0) {
+        process.stdout.write(`no models in ${registry.root}\n`);
+        return;
+      }
+      process.stdout.write(`${formatTable(['model', 'version', 'latest', 'created', 'dataset', 'RMSE', 'NDCG', 'size', 'source'], entries.map(listRow))}\n`);
+    });
   return addDataDirOption(command);
 }
 
@@ -68,16 +65,14 @@ function showCommand(): Command {
     .option('--json', 'print compact JSON (one line) instead of indented')
     .option('--verify', 're-hash the artefacts and fail if one is missing or altered')
     .addHelpText('after', ['', 'Examples:', '  streamrec models show als', '  streamrec models show itemcf v20261201T203015123Z-3fa2 --verify'].join('\n'))
-    .action((modelArg: string, versionArg: string | undefined, flags: { json?: boolean; verify?: boolean; dataDir?: string }) =>
-      userErrors(() => {
-        const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
-        const model = checkModel(modelArg);
-        const version = resolveVersion(registry, model, versionArg);
-        const meta = flags.verify ? registry.verify(model, version) : registry.metadata(model, version);
-        process.stdout.write(`${flags.json ? JSON.stringify(meta) : JSON.stringify(meta, null, 2)}\n`);
-        if (flags.verify) process.stderr.write(`${model} ${version}: ${meta.artefacts.length} artefact(s) verified\n`);
-      }),
-    );
+    .action((modelArg: string, versionArg: string | undefined, flags: { json?: boolean; verify?: boolean; dataDir?: string }) => {
+      const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
+      const model = checkModel(modelArg);
+      const version = resolveVersion(registry, model, versionArg);
+      const meta = flags.verify ? registry.verify(model, version) : registry.metadata(model, version);
+      process.stdout.write(`${flags.json ? JSON.stringify(meta) : JSON.stringify(meta, null, 2)}\n`);
+      if (flags.verify) process.stderr.write(`${model} ${version}: ${meta.artefacts.length} artefact(s) verified\n`);
+    });
   return addDataDirOption(command);
 }
 
@@ -88,15 +83,13 @@ function rmCommand(): Command {
     .argument('<version>', 'the version id (see models list)')
     .option('--force', 'also remove the latest version, or a version the latest hybrid blends', false)
     .addHelpText('after', ['', 'Examples:', '  streamrec models rm als v20261201T203015123Z-3fa2', '  streamrec models rm als v20261201T203015123Z-3fa2 --force'].join('\n'))
-    .action((modelArg: string, version: string, flags: { force?: boolean; dataDir?: string }) =>
-      userErrors(() => {
-        const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
-        const model = checkModel(modelArg);
-        registry.remove(model, version, { force: flags.force === true });
-        const latest = registry.latestVersion(model);
-        process.stdout.write(`removed ${model} ${version}; latest is ${latest ?? 'none'}\n`);
-      }),
-    );
+    .action((modelArg: string, version: string, flags: { force?: boolean; dataDir?: string }) => {
+      const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
+      const model = checkModel(modelArg);
+      registry.remove(model, version, { force: flags.force === true });
+      const latest = registry.latestVersion(model);
+      process.stdout.write(`removed ${model} ${version}; latest is ${latest ?? 'none'}\n`);
+    });
   return addDataDirOption(command);
 }
 
@@ -121,28 +114,26 @@ function importSparkCommand(): Command {
         'or remove the hybrid versions (streamrec models rm hybrid <version> --force) to make it the default.',
       ].join('\n'),
     )
-    .action((dir: string, flags: { name?: string; dataDir?: string }) =>
-      userErrors(async () => {
-        const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
-        const meta = await importSparkAls(dir, registry, { datasetName: flags.name });
+    .action(async (dir: string, flags: { name?: string; dataDir?: string }) => {
+      const registry = new ModelRegistry(resolveDataDir(flags.dataDir));
+      const meta = await importSparkAls(dir, registry, { datasetName: flags.name });
+      process.stdout.write(
+        `imported Spark ALS (rank ${String(meta.params.rank)}, ${meta.dataset.users.toLocaleString('en-US')} users, ` +
+          `${meta.dataset.movies.toLocaleString('en-US')} movies, dataset "${meta.dataset.name}") as als ${meta.version} (latest) → ${registry.dir('als', meta.version)}\n`,
+      );
+      const hybrid = registry.list('hybrid').find((e) => e.latest)?.metadata;
+      if (hybrid !== undefined && hybrid.dataset.name === meta.dataset.name) {
         process.stdout.write(
-          `imported Spark ALS (rank ${String(meta.params.rank)}, ${meta.dataset.users.toLocaleString('en-US')} users, ` +
-            `${meta.dataset.movies.toLocaleString('en-US')} movies, dataset "${meta.dataset.name}") as als ${meta.version} (latest) → ${registry.dir('als', meta.version)}\n`,
+          `note: hybrid ${hybrid.version} (same dataset) stays the default model; /recommendations/recommend/<user>?model=als serves the imported one ` +
+            `(or remove the hybrid versions, streamrec models rm hybrid <version> --force, to make it the default)\n`,
         );
-        const hybrid = registry.list('hybrid').find((e) => e.latest)?.metadata;
-        if (hybrid !== undefined && hybrid.dataset.name === meta.dataset.name) {
-          process.stdout.write(
-            `note: hybrid ${hybrid.version} (same dataset) stays the default model; /recommendations/recommend/<user>?model=als serves the imported one ` +
-              `(or remove the hybrid versions, streamrec models rm hybrid <version> --force, to make it the default)\n`,
-          );
-        } else if (hybrid !== undefined) {
-          process.stdout.write(
-            `note: hybrid ${hybrid.version} stays the default model and was trained on dataset "${hybrid.dataset.name}": the server serves that dataset ` +
-              `and skips this model until the hybrid versions are removed (streamrec models rm hybrid <version> --force)\n`,
-          );
-        }
-      }),
-    );
+      } else if (hybrid !== undefined) {
+        process.stdout.write(
+          `note: hybrid ${hybrid.version} stays the default model and was trained on dataset "${hybrid.dataset.name}": the server serves that dataset ` +
+            `and skips this model until the hybrid versions are removed (streamrec models rm hybrid <version> --force)\n`,
+        );
+      }
+    });
   return addDataDirOption(command);
 }
 
@@ -152,16 +143,6 @@ function resolveVersion(registry: ModelRegistry, model: ModelName, version: stri
   const latest = registry.latestVersion(model);
   if (latest === undefined) throw new UserError(`model ${model} has no latest version in ${registry.root}`);
   return latest;
-}
-
-/** Registry, import and artefact errors are the user's to fix: one line, no stack. */
-async function userErrors(action: () => void | Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (err instanceof RegistryError || err instanceof SparkImportError || err instanceof CorruptArtefactError) throw new UserError(err.message);
-    throw err;
-  }
 }
 
 function formatBytes(n: number): string {

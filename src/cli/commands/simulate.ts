@@ -7,7 +7,7 @@ import { SimulationLog } from '../simulate/log-files.js';
 import { formatProgressLine, formatSummary } from '../simulate/report.js';
 import { requestLogLine } from '../simulate/request-record.js';
 import { runSimulation } from '../simulate/runner.js';
-import { checkService, ServiceCheckError } from '../simulate/service-check.js';
+import { checkService } from '../simulate/service-check.js';
 import type { KnownUsersFrom, SimulationConfig } from '../simulate/summary.js';
 import { checkUserChoice, DEFAULT_KNOWN_USERS, defaultUnknownUsers, parseUserRange, type UserRange } from '../simulate/users.js';
 import { formatDuration } from '../../util/duration.js';
@@ -110,9 +110,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
       `streamrec: simulating ${flags.rate} req/s for ${formatDuration(flags.duration)} (~${formatCount(expectedRequests(flags.rate, flags.duration))} requests, ` +
         `${flags.arrivals} arrivals) against ${client.base.href.replace(/\/$/, '')}`,
     );
-    const service = await checkService(client, Math.min(flags.timeout, PREFLIGHT_TIMEOUT_MS)).catch((err: unknown) => {
-      throw err instanceof ServiceCheckError ? new UserError(err.message) : err;
-    });
+    const service = await checkService(client, Math.min(flags.timeout, PREFLIGHT_TIMEOUT_MS));
     const version = service.modelVersion ?? 'unknown';
     if (service.healthStatus === 200) say(`API available (health latency: ${Math.round(service.healthLatencyMs)}ms), model version: ${version}`);
     else say(`warning: /recommendations/health answered HTTP ${service.healthStatus}${service.modelLoaded === false ? ' (no model loaded)' : ''}; simulating anyway`);

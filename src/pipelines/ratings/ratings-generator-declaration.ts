@@ -44,12 +44,14 @@ export const ratingsGenerator: PipelineGenerator = {
       .option('--min-delay <d>', 'smallest delay of a late event', parse.duration, 0)
       .option('--max-delay <d>', 'largest delay of a late event', parse.duration, 15 * 60_000),
   async prepare(raw, ctx) {
-    await ensureCatalogue(catalogueChoice(ctx.dataDir, (raw as unknown as RatingsGeneratorFlags).movies));
+    const flags = raw as unknown as RatingsGeneratorFlags;
+    if (flags.minDelay > flags.maxDelay) throw new UserError('--min-delay is larger than --max-delay');
+    await ensureCatalogue(catalogueChoice(ctx.dataDir, flags.movies));
   },
   async run(raw, paced, ctx) {
     const flags = raw as unknown as RatingsGeneratorFlags;
-    if (flags.minDelay > flags.maxDelay) throw new UserError('--min-delay is larger than --max-delay');
-    const catalogue = await ensureCatalogue(catalogueChoice(ctx.dataDir, flags.movies));
+    // prepare() stored the catalogue the flags chose in the data dir: read that one.
+    const catalogue = await ensureCatalogue({ dataDir: ctx.dataDir });
     ctx.onStart?.(`${Math.round(flags.users).toLocaleString('en-US')} users, ${catalogue.size.toLocaleString('en-US')} movies`);
     return generateRatings({
       log: ctx.log,

@@ -3,6 +3,7 @@ import { avg, count, exactQuantiles, groupByFlags, groupByIndex, LabelIndex, rec
 import type { PipelineSpec, ResultContext } from '../../engine/pipeline.js';
 import { sliding, tumbling } from '../../engine/windows.js';
 import { idLookup } from '../../util/id-index.js';
+import { resultEnvelope } from '../result-envelope.js';
 import type { Catalogue } from '../../movies/catalogue.js';
 import { RATING_VALUES, UNKNOWN_GENRE, type Movie } from '../../movies/movie.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
@@ -89,10 +90,7 @@ export function ratingsPipeline(options: RatingsPipelineOptions): PipelineSpec<R
 /** One `metrics` record: `metricsRecordSchema`'s shape, which the API, the dashboard and the lake read. */
 export function formatRatingsMetrics(r: RatingsWindowResult, ctx: ResultContext, catalogue: Catalogue): MetricsRecord {
   return {
-    window_start: new Date(ctx.window.start).toISOString(),
-    window_end: new Date(ctx.window.end).toISOString(),
-    window_type: ctx.window.spec.name,
-    count: r.count,
+    ...resultEnvelope(ctx, r.count),
     avg_rating: r.avg,
     p50_rating: r.quantiles.p50 ?? null,
     p95_rating: r.quantiles.p95 ?? null,
@@ -109,11 +107,6 @@ export function formatRatingsMetrics(r: RatingsWindowResult, ctx: ResultContext,
       };
     }),
     genres: mapValues(r.genres, (v) => ({ count: v.count, avg_rating: v.avg })),
-    late_events: ctx.lateEvents,
-    final: ctx.final,
-    processing_time: new Date(ctx.emittedAt).toISOString(),
-    watermark: ctx.watermark === null ? null : new Date(ctx.watermark).toISOString(),
-    max_event_time: ctx.maxEventTime === null ? null : new Date(ctx.maxEventTime).toISOString(),
   };
 }
 

@@ -1,5 +1,5 @@
+import { StreamrecError } from '../../util/errors.js';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { loadConfig } from '../../util/config.js';
 import type { EventStream, PipelineRoutes, PipelineRoutesContext } from '../pipeline-declaration.js';
 import { responseCache } from '../response-cache.js';
 import type { MetricsRecord, SeedStreamMessage } from './ratings-contract.js';
@@ -11,8 +11,6 @@ export interface MetricsRoutesOptions {
   seed: EventStream;
   /** `GET /metrics/stream?format=events`: named `snapshot`, `metrics`, `health` events (the dashboard's). */
   hub: EventStream;
-  /** How often the seed stream sends its `heartbeat` message. */
-  heartbeatMs: number;
 }
 
 const windowType = { type: 'string', enum: ['tumbling_1min', 'sliding_5min'] } as const;
@@ -27,7 +25,9 @@ const STREAM_TOPN = 10;
  */
 export function ratingsRoutes(ctx: PipelineRoutesContext<MetricsRecord>): PipelineRoutes {
   const view = new MetricsView(ctx.results);
-  const seed = ctx.newStream();
+  const seed = ctx.newStream({
+    heartbeatMessage: (): SeedStreamMessage => ({ type: 'heartbeat', data: { timestamp: new Date().toISOString() } }),
+  });
   const hub = ctx.newStream();
   const send = (message: SeedStreamMessage) => seed.publish(null, message);
   ctx.results.onResult((record) => {
@@ -43,10 +43,9 @@ export function ratingsRoutes(ctx: PipelineRoutesContext<MetricsRecord>): Pipeli
     }
   });
   ctx.results.onHealth(() => hub.publish('health', view.currentHealth()));
-  const heartbeatMs = loadConfig().sseHeartbeatMs;
   return {
     plugin: async (app) => {
-      await app.register(metricsRoutes, { view, seed, hub, heartbeatMs });
+      await app.register(metricsRoutes, { view, seed, hub });
     },
     view,
     stream: hub,
@@ -67,16 +66,13 @@ function seedSnapshot(view: MetricsView): { event: null; data: SeedStreamMessage
 }
 
 /** The ratings pipeline's live metrics: the routes of the seed API, plus SSE. */
-export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, { view, seed, hub, heartbeatMs }) => {
+export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, { view, seed, hub }) => {
   const cached = responseCache(view);
   const json = (body: string | null, reply: FastifyReply) =>
     body === null
-      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: NO_DATA, detail: NO_DATA })
+      ? Promise.reject(new StreamrecError(NO_DATA, { code: 'no-metrics', status: 404 }))
       : reply.type('application/json; charset=utf-8').send(body);
 
-  const heartbeat = setInterval(() => seed.publish(null, { type: 'heartbeat', data: { timestamp: new Date().toISOString() } } satisfies SeedStreamMessage), heartbeatMs);
-  heartbeat.unref();
-  app.addHook('onClose', async () => clearInterval(heartbeat));
 
   app.get('/metrics/health', {
     schema: {

@@ -16,7 +16,7 @@ import { fitHybrid, DEFAULT_HYBRID_PARAMS, type HybridParams } from './hybrid/hy
 import { HybridModel } from './hybrid/hybrid.js';
 import { DEFAULT_ITEMCF_PARAMS, ItemCfModel, trainItemCf, type ItemCfParams } from './item-cf/item-cf.js';
 import type { ModelKind } from './model-kind.js';
-import { nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './param-parsers.js';
+import { nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../../util/text-parsers.js';
 import { PopularityModel } from './popularity/popularity.js';
 
 const als: ModelKind<AlsParams, true> = {
@@ -136,9 +136,17 @@ export const SERVING_MODELS = (MODEL_NAMES.filter((n) => modelKind(n).servable) 
 /** Components before the kinds that blend them: the order models are loaded and trained in. */
 export const LOAD_ORDER: readonly ModelName[] = [...MODEL_NAMES.filter((n) => !modelKind(n).blends), ...BLENDING_MODELS];
 
+/**
+ * The kinds to fit for a request, in order: every hybrid component when a blending kind is asked
+ * for (it needs them all), the other kinds asked for, then the blending kinds (fitted on the rest).
+ */
+export function fitOrder(requested: readonly ModelName[]): { base: ModelName[]; blending: ModelName[] } {
+  const wanted = new Set(requested);
+  const blending = BLENDING_MODELS.filter((m) => wanted.has(m));
+  const base = HYBRID_COMPONENTS.filter((m) => wanted.has(m) || blending.length > 0);
+  for (const m of requested) if (!base.includes(m) && !blending.includes(m)) base.push(m);
+  return { base, blending };
+}
+
 /** Every kind's defaults. */
 export const DEFAULT_TRAIN_PARAMS = Object.fromEntries(MODEL_NAMES.map((n) => [n, modelKind(n).defaults])) as TrainParams;
-
-export function isModelName(name: string): name is ModelName {
-  return Object.hasOwn(MODEL_KINDS, name);
-}

@@ -29,7 +29,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fsyncPath } from '../../util/fsync.js';
 import { CorruptArtefactError } from '../models/array-file.js';
 import type { DatasetInfo } from '../data/dataset.js';
-import { MODEL_NAMES, type ModelName } from '../models/model-kinds.js';
+import { BLENDING_MODELS, MODEL_NAMES, type ModelName } from '../models/model-kinds.js';
 import { StreamrecError } from '../../util/errors.js';
 
 export const METADATA_FILE = 'metadata.json';
@@ -293,11 +293,11 @@ export class ModelRegistry {
   remove(model: ModelName, version: string, options: { force?: boolean } = {}): void {
     const dir = this.dir(model, version);
     if (!existsSync(dir)) throw new RegistryError(`no version ${version} of model ${model}`);
-    const hybrid = model === 'hybrid' ? undefined : this.latestHybridOrNone();
-    if (hybrid?.components?.[model] === version && options.force !== true) {
+    const blender = this.latestBlendingUse(model, version);
+    if (blender !== undefined && options.force !== true) {
       throw new RegistryError(
-        `${model} ${version} is a component of the latest hybrid (hybrid ${hybrid.version}), which could not be loaded without it; ` +
-          'pass --force to remove it anyway, or train the hybrid again first (streamrec train --models hybrid)',
+        `${model} ${version} is a component of the latest ${blender.model} (${blender.model} ${blender.version}), which could not be loaded without it; ` +
+          `pass --force to remove it anyway, or train the ${blender.model} again first (streamrec train --models ${blender.model})`,
       );
     }
     if (this.latestVersion(model) === version) {
@@ -312,13 +312,18 @@ export class ModelRegistry {
     rmSync(trash, { recursive: true, force: true });
   }
 
-  /** The latest hybrid's metadata; none when there is no hybrid or it is unreadable (nothing to protect then). */
-  private latestHybridOrNone(): ModelMetadata | undefined {
-    try {
-      return this.latest('hybrid');
-    } catch {
-      return undefined;
+  /** The latest version of a blending kind that blends this version; none when none does (or it is unreadable: nothing to protect then). */
+  private latestBlendingUse(model: ModelName, version: string): ModelMetadata | undefined {
+    for (const blender of BLENDING_MODELS) {
+      if (blender === model) continue;
+      try {
+        const latest = this.latest(blender);
+        if (latest?.components?.[model] === version) return latest;
+      } catch {
+        // No readable latest version of it: nothing it blends to protect.
+      }
     }
+    return undefined;
   }
 
   /** Re-hashes a version's artefacts: a CorruptArtefactError names the first missing, resized or altered file. */
@@ -412,7 +417,7 @@ export function upgradeLayout(meta: ModelMetadata): ModelMetadata {
  */
 export function headlineMetrics(meta: ModelMetadata): { rmse?: number; ndcg?: number } {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  for (const value of Object.values(upgradeLayout({ ...meta }).evaluations ?? {}).reverse()) {
+  for (const value of Object.values(meta.evaluations ?? {}).reverse()) {
     if (value === null || typeof value !== 'object') continue;
     const v = value as { rating?: { rmse?: unknown }; ranking?: { ndcg?: unknown } };
     const rmse = num(v.rating?.rmse);

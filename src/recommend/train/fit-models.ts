@@ -3,13 +3,10 @@
 // kind that blends (the hybrid) is fitted last, on the components fitted here.
 import { buildInteractions, type Interactions } from '../data/interactions.js';
 import type { FitHooks, FitSource, Fitted, SavableModel } from '../models/model-kind.js';
-import { BLENDING_MODELS, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
+import { fitOrder, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
 import type { Recommender } from '../models/recommender.js';
 
-export { historiesOf } from '../data/interactions.js';
-export { holdOut, DEFAULT_HYBRID_PARAMS, type HybridParams } from '../models/hybrid/hybrid-train.js';
-export type { FitHooks, FitSource, SavableModel } from '../models/model-kind.js';
-export { DEFAULT_TRAIN_PARAMS, HYBRID_COMPONENTS, type TrainParams } from '../models/model-kinds.js';
+export { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../models/model-kinds.js';
 
 /**
  * Fits one kind on a prepared matrix. A kind that blends gets `components`: the component models
@@ -29,10 +26,9 @@ export async function fitModel(name: ModelName, data: Interactions, source: FitS
 export async function fitModels(source: FitSource, names: readonly ModelName[], params: TrainParams, hooks: FitHooks = {}): Promise<Map<ModelName, Recommender>> {
   const data = buildInteractions(source.columns, source.rows);
   const wanted = new Set(names);
-  const blending = BLENDING_MODELS.filter((n) => wanted.has(n));
+  const { base, blending } = fitOrder(names);
   const models = new Map<ModelName, Recommender>();
-  for (const name of HYBRID_COMPONENTS) if (wanted.has(name) || blending.length > 0) models.set(name, await fitModel(name, data, source, params, hooks));
-  for (const name of names) if (!models.has(name) && !blending.includes(name)) models.set(name, await fitModel(name, data, source, params, hooks));
+  for (const name of base) models.set(name, await fitModel(name, data, source, params, hooks));
   const components = new Map(HYBRID_COMPONENTS.map((n) => [n as string, models.get(n) as Recommender]));
   for (const name of blending) models.set(name, (await fitKind(name, () => data, source, params, hooks, components)).model);
   for (const name of [...models.keys()]) if (!wanted.has(name)) models.delete(name);

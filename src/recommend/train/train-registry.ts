@@ -8,7 +8,7 @@ import type { RatingMetrics } from '../evaluate/metrics.js';
 import { randomSplit, type Split } from '../evaluate/splits.js';
 import { loadRegisteredModel } from '../models/load-model.js';
 import type { FitHooks, Fitted } from '../models/model-kind.js';
-import { BLENDING_MODELS, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
+import { fitOrder, HYBRID_COMPONENTS, modelKind, type ModelName, type TrainParams } from '../models/model-kinds.js';
 import type { Recommender } from '../models/recommender.js';
 import type { DatasetSummary, HeldOutInfo, ModelMetadata, ModelRegistry } from '../registry/registry.js';
 import { fitKind } from './fit-models.js';
@@ -40,14 +40,6 @@ export interface TrainRequest {
 /** The train-time split: a random 80/20 of the rows, as the old training script did. */
 export const HELD_OUT_FRACTION = 0.2;
 
-/** The flat figures stored as a version's `metrics`. */
-export interface HeldOutMetrics {
-  rmse: number;
-  mae: number;
-  mse: number;
-  r2: number;
-}
-
 /** The parameters a model's version is identified by (with the data fingerprint). */
 export function paramsOf(model: ModelName, params: TrainParams, components?: Record<string, string>): Record<string, unknown> {
   return modelKind(model).blends ? { ...params[model], components: components ?? {} } : { ...params[model] };
@@ -60,10 +52,8 @@ export async function trainIntoRegistry(request: TrainRequest): Promise<TrainOut
   const columns = dataset.ratings.columns;
   const wanted = new Set(request.models);
   // A hybrid needs every component in the registry: train the missing ones too.
-  const blending = BLENDING_MODELS.filter((m) => wanted.has(m));
-  const order: ModelName[] = HYBRID_COMPONENTS.filter((m) => wanted.has(m) || blending.length > 0);
-  for (const m of request.models) if (!order.includes(m) && !blending.includes(m)) order.push(m);
-  order.push(...blending);
+  const { base, blending } = fitOrder(request.models);
+  const order: ModelName[] = [...base, ...blending];
 
   const outcomes: TrainOutcome[] = [];
   let data: ReturnType<typeof buildInteractions> | undefined;

@@ -1,3 +1,4 @@
+import { StreamrecError } from '../../util/errors.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { readAnalytics, type AnalyticsReader } from '../../analytics/read-analytics.js';
 
@@ -20,12 +21,11 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       tags: ['analytics'],
       querystring: { type: 'object', properties: { genre: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]*$' } }, additionalProperties: false },
     },
-  }, async (req, reply) => {
+  }, async (req) => {
     const r = await open();
     const rows = await r.distributions(req.query.genre);
     if (req.query.genre !== undefined && rows.length === 0) {
-      const message = `no ratings for genre ${JSON.stringify(req.query.genre)} in the analysed range`;
-      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message, detail: message });
+      throw new StreamrecError(`no ratings for genre ${JSON.stringify(req.query.genre)} in the analysed range`, { code: 'unknown-genre', status: 404 });
     }
     return { generated_at: r.manifest()?.finished_at ?? null, distributions: rows };
   });

@@ -1,3 +1,4 @@
+import { StreamrecError } from '../../util/errors.js';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { PipelineHistory, PipelineSnapshot, PipelineSummary, ResultEnvelope } from '../../pipelines/pipeline-result.js';
 import { responseCache } from '../../pipelines/response-cache.js';
@@ -18,7 +19,7 @@ export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (
   const cached = responseCache(view);
   const json = (body: string | null, reply: FastifyReply) =>
     body === null
-      ? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: noData, detail: noData })
+      ? Promise.reject(new StreamrecError(noData, { code: 'no-results', status: 404 }))
       : reply.type('application/json; charset=utf-8').send(body);
   const tags = [`pipeline ${name}`];
 

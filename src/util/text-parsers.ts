@@ -1,5 +1,5 @@
-// Parsers of model parameters given as text (command-line flags). Each throws an Error with a
-// one-line message; the CLI shows it as the flag's error.
+// Parsers of numbers and words given as text (flags, model parameters). Each throws a plain Error
+// with a one-line message; the CLI turns it into the flag's error (cli/options.ts forCommander).
 
 export function positiveInt(value: string): number {
   const n = Number(value);
