@@ -34,7 +34,9 @@ interface Pending {
 
 /**
  * One append at a time; requests queued meanwhile go together in the next. With the embedded log
- * an append is synchronous, so what shares it is what arrived in the same turn of the loop.
+ * an append is synchronous, so what shares it is what arrived in the same turn of the loop — and,
+ * under load (the previous append less than `busyWithinMs` ago), what arrives within `lingerMs`
+ * more (Kafka's linger.ms): a quiet server appends at once, a busy one in fewer, larger batches.
  */
 export class GroupCommit {
   private pending: Pending[] = [];
@@ -47,9 +49,10 @@ export class GroupCommit {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
-    /** Records one append carries at most (a request is never split). */
-    private readonly maxRecords = 50_000,
+    private readonly options: { maxRecords?: number; lingerMs?: number; busyWithinMs?: number } = {},
   ) {}
+
+  private lastFlushAt = -Infinity;
 
   append(records: ProducerRecord[]): Promise<SendResult[]> {
     return new Promise((resolve, reject) => {
@@ -61,14 +64,19 @@ export class GroupCommit {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    setImmediate(() => void this.flush());
+    const busy = performance.now() - this.lastFlushAt < (this.options.busyWithinMs ?? 5);
+    if (busy) setTimeout(() => void this.flush(), this.options.lingerMs ?? 1);
+    else setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false;
+    this.lastFlushAt = performance.now();
+    /** Records one append carries at most (a request is never split). */
+    const maxRecords = this.options.maxRecords ?? 50_000;
     let n = 0;
     let take = 0;
-    while (take < this.pending.length && (take === 0 || n + this.pending[take]!.records.length <= this.maxRecords)) n += this.pending[take++]!.records.length;
+    while (take < this.pending.length && (take === 0 || n + this.pending[take]!.records.length <= maxRecords)) n += this.pending[take++]!.records.length;
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
     this.inFlight = true;
