@@ -64,7 +64,7 @@ export function createClicksChart(): (s: ClicksState, now: number) => void {
     const ticks: number[] = [];
     for (let t = Math.ceil(series.from / TICK_MS) * TICK_MS; t <= series.to; t += TICK_MS) ticks.push(t);
     const line = (name: string, color: string, fill: string, data: BinPoint[]) => ({
-      name, type: 'line' as const, data: data.map(mid), smooth: 0.25, showSymbol: false, symbol: 'circle', symbolSize: 6,
+      name, type: 'line' as const, data: data.map(mid), smooth: 0.25, smoothMonotone: 'x' as const, showSymbol: false, symbol: 'circle', symbolSize: 6,
       lineStyle: { width: 2.2, color }, itemStyle: { color },
       areaStyle: { color: { type: 'linear' as const, x: 0, y: 0, x2: 0, y2: 1, colorStops: [{ offset: 0, color: fill }, { offset: 1, color: 'rgba(0,0,0,0)' }] } },
       emphasis: { focus: 'none' as const },
