@@ -151,8 +151,9 @@ export function binSeries(s: ClicksState, end: number | null): ClickSeries | nul
   const first = bins[0];
   const width = first ? ms(first.bin_end) - ms(first.bin_start) : BIN_MS;
   const anchor = first ? ms(first.bin_start) : 0;
-  // The bin containing `end` is the last one; SPAN_MS / width bins in all.
-  const lastStart = anchor + Math.floor((end - anchor) / width) * width;
+  // The last bin is the one `end` falls in (`end` itself excluded: data up to a bin's end closes
+  // that bin, it does not open the next); SPAN_MS / width bins in all.
+  const lastStart = anchor + Math.floor((end - 1 - anchor) / width) * width;
   const n = Math.max(1, Math.round(SPAN_MS / width));
   const from = lastStart - (n - 1) * width;
   const byStart = new Map<number, ClickBin>();
