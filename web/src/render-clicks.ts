@@ -27,11 +27,11 @@ export function createClickFigures(): (s: ClicksState, now: number) => void {
     setText(cheers, known ? fmtInt(t.cheers) : '—');
     setText(hate, known ? fmtInt(t.hate) : '—');
     setText(all, known ? fmtInt(t.all) : '—');
-    setText(cheersFoot, t.cheersShare === null ? 'of all clicks' : `${fmtPct(t.cheersShare)} of all clicks`);
-    setText(hateFoot, t.cheersShare === null ? 'of all clicks' : `${fmtPct(1 - t.cheersShare)} of all clicks`);
+    setText(cheersFoot, t.cheersShare === null ? 'no clicks yet' : `${fmtPct(t.cheersShare)} of all clicks`);
+    setText(hateFoot, t.cheersShare === null ? 'no clicks yet' : `${fmtPct(1 - t.cheersShare)} of all clicks`);
     const share = t.cheersShare === null ? '50%' : `${(t.cheersShare * 100).toFixed(1)}%`;
     if (shareBar.style.width !== share) shareBar.style.width = share;
-    shareBar.parentElement?.classList.toggle('empty', t.cheersShare === null);
+    shareBar.parentElement?.classList.toggle('none', t.cheersShare === null);
     setText(rate, rateText(currentRate(s, now)));
     setText(updated, s.data?.updated_at ? `last result at ${fmtTime(s.data.updated_at)}` : 'no result yet');
   };
@@ -45,7 +45,8 @@ export function createClicksChart(): (s: ClicksState, now: number) => void {
   let lastTo = NaN;
 
   return (s, now) => {
-    const series = binSeries(s, viewEnd(s, now));
+    // Before the first result the data has no time: the axis ends at the client's clock.
+    const series = binSeries(s, viewEnd(s, now) ?? (s.data ? now : null));
     if (!series) return;
     // Redraw on new data, or when the time axis moved on by a bin.
     if (s.version === lastVersion && series.to === lastTo && chart) return;
