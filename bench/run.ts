@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   analytics: () => import('./analytics.bench.js'),
   train: () => import('./train.bench.js'),
   serve: () => import('./serve.bench.js'),
+  clicks: () => import('./clicks.bench.js'),
 };
 
 const name = process.argv[2];

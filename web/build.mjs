@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * Builds the web pages into dist/web/, minified, target es2020: the live dashboard (index.html,
- * app.js) and the batch analytics view (analytics.html, analytics.js), which share app.css and,
- * as ES modules, shared.js: the code both use (ECharts, charts.ts, …). Its name is fixed, not
- * hashed: the server lists the files to serve when it starts, so a rebuild under a running
- * server (--watch) must not rename it. Paths are relative to this file, so it works from any
- * directory.
+ * app.js), the batch analytics view (analytics.html, analytics.js) and the live clicks
+ * (clicks.html, clicks.js), which share app.css and, as ES modules, shared.js: the code they
+ * use in common (ECharts, charts.ts, sse.ts, …; web/src/shared.ts lists it). Its name is fixed,
+ * not hashed: the server lists the files to serve when it starts, so a rebuild under a running
+ * server (--watch) must not rename it. The clicker (clicker.html, clicker.js) is built on its
+ * own, without the shared chunk: it needs no chart code. Paths are relative to this file, so it
+ * works from any directory.
  *
  *   node web/build.mjs           one build, prints one line with the output sizes
  *   node web/build.mjs --watch   rebuilds on change (the .html pages too)
@@ -20,13 +22,18 @@ import { gzipSync } from 'node:zlib';
 const webDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(webDir, '..');
 export const outDir = join(root, 'dist', 'web');
-/** The code the pages share, split out of their scripts (one chunk: there are two entry points). */
+/**
+ * The code the dashboard pages share, split out of their scripts: one chunk, as every page
+ * imports web/src/shared.ts (see there).
+ */
 const SHARED = 'shared';
 
 /** The pages: each HTML file loads its own script and the shared stylesheet. */
 const PAGES = [
   { html: 'index.html', script: 'app' },
   { html: 'analytics.html', script: 'analytics' },
+  { html: 'clicks.html', script: 'clicks' },
+  { html: 'clicker.html', script: 'clicker' },
 ];
 
 /** @type {esbuild.BuildOptions} */
@@ -35,6 +42,7 @@ const options = {
   entryPoints: [
     { in: join(webDir, 'src', 'main.ts'), out: 'app' },
     { in: join(webDir, 'src', 'analytics-main.ts'), out: 'analytics' },
+    { in: join(webDir, 'src', 'clicks-main.ts'), out: 'clicks' },
     { in: join(webDir, 'styles.css'), out: 'app' },
   ],
   outdir: outDir,
@@ -51,6 +59,23 @@ const options = {
   logLevel: 'warning',
   metafile: true,
 };
+
+/** The pages built on their own: one script each, no shared chunk. */
+/** @type {esbuild.BuildOptions} */
+const standalone = {
+  ...options,
+  entryPoints: [{ in: join(webDir, 'src', 'clicker-main.ts'), out: 'clicker' }],
+  splitting: false,
+  chunkNames: undefined,
+};
+
+/** esbuild's error when the dashboard pages share code in two combinations, with the fix. */
+function explain(err) {
+  if (err?.errors?.some((e) => /share the same path/i.test(e.text))) {
+    console.error(`web/build.mjs: the pages share code outside ${SHARED}.js: add the module that two of them import to web/src/shared.ts`);
+  }
+  return err;
+}
 
 /** The pages with cache-busting query strings on their script and app.css. */
 function writeHtml() {
@@ -92,26 +117,30 @@ function summary() {
 export async function build({ watch = false } = {}) {
   mkdirSync(outDir, { recursive: true });
   if (!watch) {
-    await esbuild.build(options);
+    await Promise.all([esbuild.build(options), esbuild.build(standalone)]).catch((err) => { throw explain(err); });
     writeHtml();
     const line = summary();
     console.log(line);
     return line;
   }
-  const ctx = await esbuild.context({
-    ...options,
-    plugins: [{
-      name: 'html-and-report',
-      setup(b) {
-        b.onEnd((result) => {
-          if (result.errors.length > 0) return;
+  const report = {
+    name: 'html-and-report',
+    setup(b) {
+      b.onEnd((result) => {
+        if (result.errors.length > 0) return;
+        try {
           writeHtml();
           console.log(`[${new Date().toLocaleTimeString()}] ${summary()}`);
-        });
-      },
-    }],
-  });
-  await ctx.watch();
+        } catch (err) {
+          // The other build's first output may not be there yet: its own onEnd reports.
+          if (err?.code !== 'ENOENT') console.error(err);
+        }
+      });
+    },
+  };
+  const contexts = await Promise.all([options, standalone].map((o) => esbuild.context({ ...o, plugins: [report] })));
+  await Promise.all(contexts.map((c) => c.watch()));
+  const ctx = { dispose: () => Promise.all(contexts.map((c) => c.dispose())) };
   for (const { html } of PAGES) {
     fsWatch(join(webDir, html), () => {
       try { writeHtml(); } catch (err) { console.error(err); }

@@ -64,7 +64,7 @@ export async function resetPipeline(log: EventLog, name: string): Promise<boolea
 export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, options: RunnerOptions): Promise<RunnerStatus> {
   const { log } = options;
   const now = options.now ?? Date.now;
-  const checkpointEvery = options.checkpointIntervalMs ?? 1000;
+  const checkpointEvery = options.checkpointIntervalMs ?? spec.checkpointIntervalMs ?? 1000;
   // Small reads keep little buffered: what is buffered survives garbage collections (the merge
   // holds a read of every partition), and copying it is most of the collector's cost.
   const readBatch = options.readBatch ?? 1000;

@@ -40,6 +40,11 @@ export interface PipelineSpec<E, X, S, R> {
   idleTimeoutMs: number;
   /** Updated results of open windows at most this often (processing time). */
   emitIntervalMs: number;
+  /**
+   * How often the runner commits (outputs reach the output topic only then); default 1000 ms.
+   * A runner's own `checkpointIntervalMs` wins. Live pipelines may want less (clicks: 100 ms).
+   */
+  checkpointIntervalMs?: number;
   output: {
     topic: string;
     format: (result: R, context: ResultContext) => Record<string, unknown>;

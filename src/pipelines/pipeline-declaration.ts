@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { PipelineSpec } from '../engine/pipeline.js';
 import type { LakeTable } from '../lake/lake-table.js';
+import type { EventCodec } from '../events/codec.js';
 import type { EventLog } from '../log/types.js';
 import type { PacedStats } from './paced-producer.js';
 import type { PipelineHealth, ResultEnvelope } from './pipeline-result.js';
@@ -101,6 +102,8 @@ export interface EventStream {
 
 export interface PipelineRoutesContext<R extends ResultEnvelope> {
   results: PipelineResults<R>;
+  /** The server's event log (routes that append, e.g. ingestion, or follow topics of their own). */
+  log: EventLog;
   /**
    * A new SSE stream with the server's heartbeat and backpressure settings; `heartbeatMessage`
    * adds a heartbeat clients see (sent every STREAMREC_SSE_HEARTBEAT_MS, not kept for replay).
@@ -132,10 +135,36 @@ export interface PipelineDeclaration<R extends ResultEnvelope = ResultEnvelope> 
   result: z.ZodType<R>;
   /** Whether `streamrec up` runs it. */
   runInUp: boolean;
+  /** Whether `streamrec up` runs its generator (default true; clicks: false, its events come from the page). */
+  generateInUp?: boolean;
+  /** Events clients may post over HTTP (`POST /events/<name>`): appended to `sourceTopic`. */
+  ingest?: PipelineIngest;
   /** Builds the runnable spec (loading its dimension tables). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   open(ctx: PipelineContext): Promise<PipelineSpec<any, any, any, any>>;
   lake?: PipelineLake;
   generator?: PipelineGenerator;
   routes?: (ctx: PipelineRoutesContext<R>) => PipelineRoutes;
+}
+
+/**
+ * How a pipeline takes events over HTTP (`POST /events/<name>`, and any route of its own built on
+ * `pipelines/ingest.ts`): each posted item is stamped into an event (the server sets what the
+ * client must not, e.g. the time), checked against `codec` and appended to the source topic.
+ */
+export interface PipelineIngest<E = unknown> {
+  /** The source topic's codec: every stamped event must decode with it. */
+  codec: EventCodec<E>;
+  /** One posted item → the event to append; throws a 400 `StreamrecError` naming what is wrong. */
+  stamp(item: unknown, now: number): E;
+  /** The record key (partition choice); default none. */
+  key?(event: E): string | null;
+  /** Items one request may carry (an array body); more is a 400 naming this. */
+  maxBatch: number;
+  /** The largest body in bytes (413 over it). */
+  maxBodyBytes: number;
+  /** Items per second one client (IP) may post; 0 none. Read when the server starts. */
+  rateLimit?(): number;
+  /** Partitions of the source topic when ingestion creates it (default 1). */
+  partitions?: number;
 }

@@ -7,6 +7,7 @@ import { UserError } from '../util/errors.js';
 import { startLakeWriters, type LakeWriters } from './lake-writers.js';
 import type { PipelineContext, PipelineDeclaration } from './pipeline-declaration.js';
 import type { ResultEnvelope } from './pipeline-result.js';
+import { clicksDeclaration } from './clicks/clicks-declaration.js';
 import { ratingsDeclaration } from './ratings/ratings-declaration.js';
 
 export type { LakeWriters, PipelineContext };
@@ -89,4 +90,5 @@ async function registerFromEnv(): Promise<void> {
 }
 
 registerPipeline(ratingsDeclaration);
+registerPipeline(clicksDeclaration);
 await registerFromEnv();

@@ -15,7 +15,8 @@ import { analyticsRoutes } from './routes/analytics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
 import type { SseHub } from './sse-hub.js';
 import { loadConfig } from '../util/config.js';
-import { isUserFacing } from '../util/errors.js';
+import { isUserFacing, RetryLaterError } from '../util/errors.js';
+import { eventsRoutes } from './routes/events-routes.js';
 
 export interface ServerOptions {
   log: EventLog;
@@ -79,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
     },
   });
+  await app.register(eventsRoutes, { log: options.log, declarations: pipelineDeclarations() });
   if (options.dataDir) await app.register(analyticsRoutes, { dataDir: options.dataDir });
   let recommend: RecommendationService | null = null;
   if (options.dataDir && options.recommend !== false) {
@@ -133,6 +135,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isUserFacing(err) && err.httpStatus !== 500) {
     const status = err.httpStatus;
+    if (err instanceof RetryLaterError) void reply.header('Retry-After', String(err.retryAfterSeconds));
     return reply.code(status).send(errorBody(status, STATUS_CODES[status] ?? 'Error', err.message));
   }
   const status = (err as { statusCode?: unknown }).statusCode;

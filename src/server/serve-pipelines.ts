@@ -53,6 +53,7 @@ export async function servePipelines(app: FastifyInstance, declarations: AnyPipe
     if (declaration.routes) {
       const routes = declaration.routes({
         results: view,
+        log: options.log,
         newStream: (streamOptions) => {
           const extra = newHub(streamOptions);
           own.push(extra);

@@ -28,6 +28,8 @@ export interface StreamrecConfig {
   cacheTtlMs: number | undefined;
   /** STREAMREC_SSE_HEARTBEAT_MS (default 30000): how often `/metrics/stream` sends its `{"type":"heartbeat"}` data message, 100 ms to 1 h. */
   sseHeartbeatMs: number;
+  /** STREAMREC_CLICKS_RATE_LIMIT (default 1000): clicks per second one client (IP) may post to the clicks pipeline; 0 disables the limit. */
+  clicksRateLimit: number;
 }
 
 /** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
@@ -39,6 +41,7 @@ const RULES = {
   STREAMREC_CACHE_SIZE: 'a whole number ≥ 0 (entries; 0 disables the cache)',
   STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
   STREAMREC_SSE_HEARTBEAT_MS: 'a whole number of milliseconds from 100 to 3600000',
+  STREAMREC_CLICKS_RATE_LIMIT: 'a whole number ≥ 0 (clicks per second per client; 0 disables the limit)',
 } as const;
 export type ConfigVariable = keyof typeof RULES;
 export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
@@ -58,6 +61,7 @@ const schema = z.object({
   STREAMREC_CACHE_SIZE: text.transform((v) => (v === undefined ? undefined : Number(v))).pipe(wholeNumber(0, Number.MAX_SAFE_INTEGER).optional()),
   STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
   STREAMREC_SSE_HEARTBEAT_MS: text.transform((v) => (v === undefined ? 30_000 : Number(v))).pipe(wholeNumber(100, 3_600_000)),
+  STREAMREC_CLICKS_RATE_LIMIT: text.transform((v) => (v === undefined ? 1000 : Number(v))).pipe(wholeNumber(0, 1_000_000_000)),
 });
 
 function durationMs(value: string): number {
@@ -84,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     cacheSize: v.STREAMREC_CACHE_SIZE,
     cacheTtlMs: v.STREAMREC_CACHE_TTL,
     sseHeartbeatMs: v.STREAMREC_SSE_HEARTBEAT_MS,
+    clicksRateLimit: v.STREAMREC_CLICKS_RATE_LIMIT,
   };
 }
 

@@ -96,3 +96,17 @@ export class UserError extends StreamrecError {
 export function isUserFacing(err: unknown): err is StreamrecError {
   return err instanceof StreamrecError && err.userFacing;
 }
+
+/**
+ * Not now, maybe later (HTTP 429 or 503): the server answers with a `Retry-After` header of
+ * `retryAfterSeconds` beside the error body. A client's request rate over its limit, or a log that
+ * cannot take writes (full disk, read-only file, closed log).
+ */
+export class RetryLaterError extends StreamrecError {
+  override name = 'RetryLaterError';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: { code: string; status: 429 | 503; retryAfterSeconds: number; cause?: unknown }) {
+    super(message, { code: options.code, status: options.status, cause: options.cause });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+  }
+}

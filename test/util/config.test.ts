@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       cacheSize: undefined,
       cacheTtlMs: undefined,
       sseHeartbeatMs: 30_000,
+      clicksRateLimit: 1000,
     });
   });
 
@@ -43,9 +44,10 @@ describe('loadConfig', () => {
       STREAMREC_CACHE_SIZE: '50',
       STREAMREC_CACHE_TTL: '30m',
       STREAMREC_SSE_HEARTBEAT_MS: '500',
+      STREAMREC_CLICKS_RATE_LIMIT: '0',
       UNRELATED: 'ignored',
     });
-    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500 });
+    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0 });
   });
 
   it('treats an empty variable as unset', () => {
@@ -59,6 +61,12 @@ describe('loadConfig', () => {
   it('STREAMREC_SSE_HEARTBEAT_MS: whole milliseconds from 100 to 3600000', () => {
     assert.equal(loadConfig({ STREAMREC_SSE_HEARTBEAT_MS: '100' }).sseHeartbeatMs, 100);
     for (const bad of ['fast', '99', '3600001', '250.5']) assertBad('STREAMREC_SSE_HEARTBEAT_MS', bad, /milliseconds from 100 to 3600000/);
+  });
+
+  it('STREAMREC_CLICKS_RATE_LIMIT: whole clicks per second, 0 disables', () => {
+    assert.equal(loadConfig({ STREAMREC_CLICKS_RATE_LIMIT: '25' }).clicksRateLimit, 25);
+    assert.equal(loadConfig({ STREAMREC_CLICKS_RATE_LIMIT: '0' }).clicksRateLimit, 0);
+    for (const bad of ['many', '-1', '2.5']) assertBad('STREAMREC_CLICKS_RATE_LIMIT', bad, /clicks per second per client/);
   });
 
   it('STREAMREC_PORT: 1 to 65535', () => {

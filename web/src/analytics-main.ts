@@ -4,6 +4,7 @@
  * them anew). Before the first run every route answers 404 and the page shows how to run it,
  * checking again every 15 s.
  */
+import './shared.js';
 import { ApiError, fetchDistributions, fetchTrending } from './analytics-api.js';
 import { ALL_GENRES, type DistributionsResponse, type TopNResult, type TrendingResult } from '../../src/analytics/analytics-contract.js';
 import { ratingGradientCss } from './colors.js';

@@ -5,6 +5,7 @@
  * change schedules one render of every panel. No polling: a 1 s ticker only refreshes the
  * "… ago" texts and the banner timing.
  */
+import './shared.js';
 import { createGenres } from './render-genres.js';
 import { createHealth } from './render-health.js';
 import { createKpis } from './render-kpis.js';

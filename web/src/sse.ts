@@ -1,7 +1,9 @@
 /**
- * The connection to `GET /metrics/stream?format=events` (named events). EventSource reconnects by itself (sending
- * Last-Event-ID); this adds what it does not do: reopening after it gives up (an HTTP error
- * closes it for good), a watchdog for a silent connection, and one status for the header.
+ * Server-Sent Events with named events: `connectEventStream` for any stream (the Clicks page's
+ * `GET /clicks/stream`), `connectMetricsStream` for the dashboard's
+ * `GET /metrics/stream?format=events`. EventSource reconnects by itself (sending Last-Event-ID);
+ * this adds what it does not do: reopening after it gives up (an HTTP error closes it for good),
+ * a watchdog for a silent connection, and one status for the header.
  */
 import type { HealthResponse, MetricsRecord, StreamSnapshot } from '../../src/server/metrics-contract.js';
 import type { ConnectionStatus } from './state.js';
@@ -14,7 +16,11 @@ export interface StreamHandlers {
 }
 
 export interface StreamOptions {
-  /** Reopen when nothing arrived for this long (health comes about once a second). */
+  /**
+   * Reopen when nothing arrived for this long (health comes about once a second); 0 turns the
+   * watchdog off, for a stream that only speaks on change (its heartbeats are comments, which
+   * EventSource does not report).
+   */
   silenceMs?: number;
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -22,6 +28,12 @@ export interface StreamOptions {
 
 export interface StreamConnection {
   close(): void;
+}
+
+/** Each named event's JSON payload goes to its handler; `status` hears the connection state. */
+export interface EventHandlers<E> {
+  events: { [K in keyof E]: (value: E[K]) => void };
+  status(s: ConnectionStatus): void;
 }
 
 function parse<T>(event: Event, name: string): T | null {
@@ -35,7 +47,8 @@ function parse<T>(event: Event, name: string): T | null {
   }
 }
 
-export function connectMetricsStream(url: string, handlers: StreamHandlers, options: StreamOptions = {}): StreamConnection {
+/** Opens `url` and keeps it open; named events carry JSON (`E` maps event names to their payloads). */
+export function connectEventStream<E>(url: string, handlers: EventHandlers<E>, options: StreamOptions = {}): StreamConnection {
   const silenceMs = options.silenceMs ?? 15_000;
   const minRetry = options.minRetryMs ?? 1_000;
   const maxRetry = options.maxRetryMs ?? 15_000;
@@ -93,16 +106,19 @@ export function connectMetricsStream(url: string, handlers: StreamHandlers, opti
       if (source.readyState === EventSource.CLOSED) reopenLater();
       else setStatus(waiting());
     };
-    source.addEventListener('snapshot', guard<StreamSnapshot>('snapshot', (v) => handlers.snapshot(v)));
-    source.addEventListener('metrics', guard<MetricsRecord>('metrics', (v) => handlers.metrics(v)));
-    source.addEventListener('health', guard<HealthResponse>('health', (v) => handlers.health(v)));
+    for (const name of Object.keys(handlers.events) as (keyof E & string)[]) {
+      const handler = handlers.events[name];
+      source.addEventListener(name, guard<E[typeof name]>(name, (v) => handler(v)));
+    }
     // Any message means the connection works, even if the open event was missed.
     source.addEventListener('message', () => { lastMessage = Date.now(); });
   }
 
-  const watchdog = window.setInterval(() => {
-    if (status === 'live' && Date.now() - lastMessage > silenceMs) reopenLater();
-  }, 1_000);
+  const watchdog = silenceMs > 0
+    ? window.setInterval(() => {
+      if (status === 'live' && Date.now() - lastMessage > silenceMs) reopenLater();
+    }, 1_000)
+    : undefined;
 
   open();
   return {
@@ -114,4 +130,16 @@ export function connectMetricsStream(url: string, handlers: StreamHandlers, opti
       es = null;
     },
   };
+}
+
+/** The dashboard's stream: `snapshot` first (on every connection), then `metrics` and `health`. */
+export function connectMetricsStream(url: string, handlers: StreamHandlers, options: StreamOptions = {}): StreamConnection {
+  return connectEventStream<{ snapshot: StreamSnapshot; metrics: MetricsRecord; health: HealthResponse }>(url, {
+    events: {
+      snapshot: (v) => handlers.snapshot(v),
+      metrics: (v) => handlers.metrics(v),
+      health: (v) => handlers.health(v),
+    },
+    status: (s) => handlers.status(s),
+  }, options);
 }

@@ -25,15 +25,20 @@ function upPipelines(): AnyPipelineDeclaration[] {
   return pipelineDeclarations().filter((d) => d.runInUp);
 }
 
+/** The generators `up` runs: those of its pipelines not declared `generateInUp: false`. */
+function upGenerators() {
+  return upPipelines().filter((d) => d.generator && d.generateInUp !== false).map((d) => ({ name: d.name, generator: d.generator! }));
+}
+
 /**
  * `streamrec up` — what `npm start` runs: the generators, the processors (one worker thread each)
  * and the API + dashboard, in one process, for every pipeline declared to run in `up`. Ctrl-C
  * stops the generators, lets the processors write a final checkpoint, and closes the server.
  */
 export function upCommand(): Command {
-  const pipelines = upPipelines();
-  let command = addPacedOptions(new Command('up'), '200', pipelines.map((d) => d.generator?.noun ?? d.name).join(' and ') || 'events');
-  for (const d of pipelines) if (d.generator) command = d.generator.options(command, optionParsers);
+  const generators = upGenerators();
+  let command = addPacedOptions(new Command('up'), '200', generators.map((g) => g.generator.noun).join(' and ') || 'events');
+  for (const { generator } of generators) command = generator.options(command, optionParsers);
   command = addServerOptions(command)
     .description('run everything: generator, processor and the live dashboard (until Ctrl-C)')
     .option('--no-generate', 'do not generate events: process and serve what the data dir gets')
@@ -71,7 +76,8 @@ async function runUp(flags: UpFlags): Promise<void> {
   const pipelines = upPipelines();
   const paced = pacedFlags(flags);
   const { dataDir, log } = openDataDirLog(flags.dataDir);
-  for (const d of pipelines) await d.generator?.prepare?.(flags, { dataDir });
+  const generators = upGenerators();
+  for (const { generator } of generators) await generator.prepare?.(flags, { dataDir });
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const config = loadConfig();
   const server = await listen({
@@ -104,9 +110,8 @@ async function runUp(flags: UpFlags): Promise<void> {
   const signal = interruptSignal();
   try {
     if (flags.generate) {
-      await Promise.all(pipelines.map(async (d) => {
-        if (!d.generator) return;
-        await d.generator.run(flags, paced, { log, dataDir, signal, onProgress: (s) => generated.set(d.name, { ...s }) });
+      await Promise.all(generators.map(async ({ name, generator }) => {
+        await generator.run(flags, paced, { log, dataDir, signal, onProgress: (s) => generated.set(name, { ...s }) });
       }));
     }
     // The signal may have fired already (it is what stopped the generators).

@@ -1,5 +1,5 @@
 /**
- * A second pipeline declared outside src/: "clicks" ({type, ts}) counted in 2-second tumbling
+ * A second pipeline declared outside src/: "taps" ({type, ts}) counted in 2-second tumbling
  * windows, with a lake table, a generator and no routes of its own. The default export is what
  * env STREAMREC_PIPELINES_MODULE loads into the CLI; tests register it with registerPipeline.
  * It must not import the registry (which may be loading it).
@@ -18,20 +18,20 @@ import { resultEnvelopeSchema } from '../../src/pipelines/pipeline-result.js';
 import { resultEnvelope } from '../../src/pipelines/result-envelope.js';
 import { Random } from '../../src/util/random.js';
 
-export const Click = z.object({ type: z.enum(['cheer', 'hate']), ts: z.number().int() });
-export type Click = z.infer<typeof Click>;
-export const clickCodec = jsonCodec('click', Click);
+export const Tap = z.object({ type: z.enum(['cheer', 'hate']), ts: z.number().int() });
+export type Tap = z.infer<typeof Tap>;
+export const tapCodec = jsonCodec('tap', Tap);
 
 /** The one definition of a result record. */
-export const clicksResultSchema = resultEnvelopeSchema.extend({ cheers: z.number().int(), hate: z.number().int() });
-export type ClicksResult = z.infer<typeof clicksResultSchema>;
+export const tapsResultSchema = resultEnvelopeSchema.extend({ cheers: z.number().int(), hate: z.number().int() });
+export type TapsResult = z.infer<typeof tapsResultSchema>;
 
-const aggregate = record({ total: count(), byType: groupBy((c: Click) => c.type, count()) });
+const aggregate = record({ total: count(), byType: groupBy((c: Tap) => c.type, count()) });
 
-type BinRow = Pick<ClicksResult, 'window_start' | 'window_end' | 'window_type' | 'count' | 'cheers' | 'hate'>;
+type BinRow = Pick<TapsResult, 'window_start' | 'window_end' | 'window_type' | 'count' | 'cheers' | 'hate'>;
 
-export const clicksBinsTable: LakeTable<BinRow> = {
-  path: 'clicks/bins',
+export const tapsBinsTable: LakeTable<BinRow> = {
+  path: 'taps/bins',
   columns: [
     { name: 'window_start', type: 'VARCHAR', get: (r) => r.window_start },
     { name: 'window_end', type: 'VARCHAR', get: (r) => r.window_end },
@@ -43,20 +43,20 @@ export const clicksBinsTable: LakeTable<BinRow> = {
 };
 
 function decodeFinal(r: LogRecord): BinRow | null {
-  const parsed = clicksResultSchema.safeParse(JSON.parse(typeof r.value === 'string' ? r.value : new TextDecoder().decode(r.value)));
+  const parsed = tapsResultSchema.safeParse(JSON.parse(typeof r.value === 'string' ? r.value : new TextDecoder().decode(r.value)));
   return parsed.success && parsed.data.final ? parsed.data : null;
 }
 
-const clicksDeclaration: PipelineDeclaration<ClicksResult> = {
-  name: 'clicks',
-  sourceTopic: 'clicks',
-  outputTopic: 'clicks.bins',
+const tapsDeclaration: PipelineDeclaration<TapsResult> = {
+  name: 'taps',
+  sourceTopic: 'taps',
+  outputTopic: 'taps.bins',
   windows: ['bins_2s'],
-  result: clicksResultSchema,
+  result: tapsResultSchema,
   runInUp: false,
-  open: async (ctx): Promise<PipelineSpec<Click, Click, unknown, ReturnType<typeof aggregate.result>>> => ({
-    name: 'clicks',
-    source: { topic: 'clicks', codec: clickCodec },
+  open: async (ctx): Promise<PipelineSpec<Tap, Tap, unknown, ReturnType<typeof aggregate.result>>> => ({
+    name: 'taps',
+    source: { topic: 'taps', codec: tapCodec },
     eventTime: (c) => c.ts,
     enrich: (c) => c,
     windows: [tumbling('bins_2s', 2000)],
@@ -66,28 +66,28 @@ const clicksDeclaration: PipelineDeclaration<ClicksResult> = {
     emitIntervalMs: 1000,
     stateVersion: 1,
     output: {
-      topic: 'clicks.bins',
-      format: (r, c): ClicksResult => ({ ...resultEnvelope(c, r.total), cheers: r.byType.cheer ?? 0, hate: r.byType.hate ?? 0 }),
+      topic: 'taps.bins',
+      format: (r, c): TapsResult => ({ ...resultEnvelope(c, r.total), cheers: r.byType.cheer ?? 0, hate: r.byType.hate ?? 0 }),
     },
   }),
   lake: {
-    views: { clicks_bins: clicksBinsTable as LakeTable<never> },
-    sinks: ({ log, dataDir }) => [new LakeSink({ log, dataDir, topic: 'clicks.bins', group: 'lake-clicks-bins', table: clicksBinsTable, decode: decodeFinal })],
+    views: { taps_bins: tapsBinsTable as LakeTable<never> },
+    sinks: ({ log, dataDir }) => [new LakeSink({ log, dataDir, topic: 'taps.bins', group: 'lake-taps-bins', table: tapsBinsTable, decode: decodeFinal })],
   },
   generator: {
     description: 'cheers and hate clicks',
-    noun: 'clicks',
+    noun: 'taps',
     options: (command, parse) => command.option('--hate-share <f>', 'share of hate clicks', parse.fraction, 0.25),
     async run(flags, paced, ctx) {
       const random = new Random(paced.seed);
-      await ctx.log.ensureTopic('clicks', { partitions: 2 });
+      await ctx.log.ensureTopic('taps', { partitions: 2 });
       ctx.onStart?.('');
       return runPaced({
         producer: ctx.log.producer(),
-        topic: 'clicks',
+        topic: 'taps',
         next: (ts) => {
-          const click: Click = { type: random.next() < (flags.hateShare as number) ? 'hate' : 'cheer', ts: Math.round(ts) };
-          return { key: click.type, value: clickCodec.encode(click), timestamp: click.ts };
+          const click: Tap = { type: random.next() < (flags.hateShare as number) ? 'hate' : 'cheer', ts: Math.round(ts) };
+          return { key: click.type, value: tapCodec.encode(click), timestamp: click.ts };
         },
         rate: paced.rate,
         count: paced.count,
@@ -100,4 +100,4 @@ const clicksDeclaration: PipelineDeclaration<ClicksResult> = {
   },
 };
 
-export default clicksDeclaration;
+export default tapsDeclaration;

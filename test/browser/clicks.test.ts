@@ -1,0 +1,160 @@
+/**
+ * The clicker and the Clicks page in a real browser: Debian's Chromium, driven by playwright-core
+ * (launched as in dashboard.test.ts), against a real `streamrec up`. Clicks go through the
+ * clicker's buttons (mouse and keyboard) to `POST /clicks`; the Clicks page must show them over
+ * `/clicks/stream`. Saves screenshots to test-artifacts/.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { waitFor } from '../helpers/sse-client.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
+const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
+function launchChromium(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Sampled non-transparent pixels of the canvas inside a data-testid element (0 without one), as
+ * dashboard.test.ts counts them. Page-side code is passed as an expression: this file is compiled
+ * without the DOM's types.
+ */
+async function paintedSamples(page: Page, testId: string): Promise<number> {
+  return (await page.evaluate(`(() => {
+    const canvas = document.querySelector('[data-testid="${testId}"] canvas');
+    if (!canvas || canvas.width === 0) return 0;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
+    return n;
+  })()`)) as number;
+}
+
+/** The trimmed text of a data-testid element, as a page-side expression. */
+const textOf = (testId: string): string => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '').trim()`;
+
+/** Waits until the data-testid element's text is `expected`; fails naming what it showed. */
+async function waitForText(page: Page, testId: string, expected: string, timeout = 15_000): Promise<void> {
+  try {
+    await page.waitForFunction(`${textOf(testId)} === ${JSON.stringify(expected)}`, undefined, { timeout });
+  } catch {
+    assert.fail(`${testId} shows ${JSON.stringify(await page.evaluate(textOf(testId)))}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+/** Waits until a page-side expression is true; fails with `what`. */
+async function waitUntil(page: Page, expression: string, what: string, timeout = 15_000): Promise<void> {
+  try {
+    await page.waitForFunction(expression, undefined, { timeout });
+  } catch {
+    assert.fail(`timed out waiting for ${what}`);
+  }
+}
+
+describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
+  it('acknowledges clicks from the buttons and the keyboard, and the Clicks page shows them live', async () => {
+    const data = tempDir();
+    const profile = tempDir('chromium-profile-');
+    const up = spawn(process.execPath, [BIN, 'up', '--port', '0', '--rate', '50', '--data-dir', data.dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, STREAMREC_SSE_HEARTBEAT_MS: '1000' },
+    });
+    let stderr = '';
+    up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
+    const context = await launchChromium(profile.dir);
+    try {
+      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
+      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
+      const problems: string[] = [];
+      const watch = (page: Page, name: string): Page => {
+        page.on('pageerror', (err) => problems.push(`${name}: page error: ${err.message}`));
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') problems.push(`${name}: console error: ${msg.text()}`);
+        });
+        return page;
+      };
+
+      // ---- the clicker ----
+      const clicker = watch(context.pages()[0] ?? (await context.newPage()), 'clicker');
+      const res = await clicker.goto(`${url}/clicker`);
+      assert.equal(res?.status(), 200, 'GET /clicker serves the clicker');
+      await waitForText(clicker, 'count-cheers', '0');
+      await waitForText(clicker, 'count-hate', '0');
+
+      for (let i = 0; i < 3; i++) await clicker.getByTestId('click-cheers').click();
+      await waitForText(clicker, 'count-cheers', '3');
+      // Each acknowledgement flashes where the click landed in the log.
+      await waitUntil(clicker, `/^Accepted · (partition \\d+ · )?offset \\d+$/.test(${textOf('ack-cheers')})`, 'the "accepted" state with its offset');
+      for (let i = 0; i < 2; i++) await clicker.getByTestId('click-hate').click();
+      await waitForText(clicker, 'count-hate', '2');
+      await waitForText(clicker, 'count-cheers', '3');
+
+      // Keyboard: Enter on the focused button, and the H shortcut.
+      await clicker.getByTestId('click-cheers').focus();
+      await clicker.keyboard.press('Enter');
+      await waitForText(clicker, 'count-cheers', '4');
+      await clicker.keyboard.press('h');
+      await waitForText(clicker, 'count-hate', '3');
+      assert.equal(await clicker.getByTestId('clicker-message').isVisible(), false, 'no error message after accepted clicks');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await clicker.screenshot({ path: resolve(ARTIFACTS, 'clicker-e2e.png'), fullPage: true });
+
+      // ---- the Clicks page ----
+      const clicks = watch(await context.newPage(), 'clicks');
+      await clicks.goto(url);
+      await clicks.getByTestId('nav-clicks').click();
+      await clicks.waitForURL(/\/clicks\.html$/);
+      await waitForText(clicks, 'connection-status', 'live');
+      // A fresh data dir: the topic holds exactly the clicks above.
+      await waitForText(clicks, 'clicks-total-cheers', '4');
+      await waitForText(clicks, 'clicks-total-hate', '3');
+      await waitForText(clicks, 'clicks-total', '7');
+      assert.match(await clicks.evaluate(textOf('clicks-rate')), /clicks?\/s$/, 'the rate is shown');
+      const plotted = `Number(document.querySelector('[data-testid="chart-clicks"]')?.dataset.plotted ?? -1)`;
+      await waitUntil(clicks, `${plotted} === 7`, 'the chart to plot the 7 clicks');
+      const before = await paintedSamples(clicks, 'chart-clicks');
+      assert.ok(before > 50, `the chart is painted (${before} painted samples)`);
+
+      // More clicks: the page follows without reloading (pushed over SSE).
+      for (let i = 0; i < 2; i++) await clicker.getByTestId('click-cheers').click();
+      await clicker.getByTestId('click-hate').click();
+      await waitForText(clicker, 'count-cheers', '6');
+      await waitForText(clicker, 'count-hate', '4');
+      await waitForText(clicks, 'clicks-total-cheers', '6');
+      await waitForText(clicks, 'clicks-total-hate', '4');
+      await waitForText(clicks, 'clicks-total', '10');
+      await waitUntil(clicks, `${plotted} === 10`, 'the chart to plot the 10 clicks');
+      await clicks.waitForTimeout(600); // the chart's update animation
+      const after = await paintedSamples(clicks, 'chart-clicks');
+      assert.ok(after > 50, `the chart is painted after more clicks (${after} painted samples)`);
+      await clicks.screenshot({ path: resolve(ARTIFACTS, 'clicks-e2e.png'), fullPage: true });
+      assert.deepEqual(problems, [], 'no errors in the pages');
+
+      // ---- the server goes away: the clicker says so, the Clicks page shows it lost the stream ----
+      up.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+      await clicker.getByTestId('click-cheers').click();
+      await waitUntil(clicker, `/unreachable/.test(${textOf('clicker-message')})`, 'the "unreachable" message');
+      await waitForText(clicker, 'count-cheers', '6');
+      await waitUntil(clicks, `/^(reconnecting|connecting)$/.test(${textOf('connection-status')})`, 'the Clicks page to notice the lost stream');
+      await clicker.screenshot({ path: resolve(ARTIFACTS, 'clicker-unreachable.png'), fullPage: true });
+    } finally {
+      await context.close();
+      if (up.exitCode === null && up.signalCode === null) up.kill('SIGINT');
+      await exited;
+      data.cleanup();
+      profile.cleanup();
+    }
+  });
+});
