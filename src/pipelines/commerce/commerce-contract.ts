@@ -1,0 +1,106 @@
+/**
+ * The commerce pipeline's shapes: the events the relay writes to the log (one topic each, keyed
+ * by customer id), the 30-second window result, and what the routes and the SSE stream answer.
+ * Shared by the relay, the pipeline, the sinks, the server and the Commerce page (which imports
+ * these types only). No imports here, so the browser build can check it.
+ */
+
+/** The log topics the relay writes; `commerce.events` carries every record of the others too (the pipeline's one source). */
+export const COMMERCE_TOPICS = ['transactions', 'transaction_items', 'user_behavior', 'searches', 'cart_events'] as const;
+export type CommerceTopic = (typeof COMMERCE_TOPICS)[number];
+export const COMMERCE_EVENTS_TOPIC = 'commerce.events';
+
+/** Every event: its outbox row id (`event_id`), the customer, and the event time (epoch ms, UTC). */
+export interface CommerceEventBase {
+  event_id: number;
+  customer_id: number;
+  timestamp: number;
+}
+
+export interface TransactionEvent extends CommerceEventBase {
+  transaction_id: number;
+  /** Sum of the items' line totals, in the shop's currency. */
+  total: number;
+  items_count: number;
+  payment_method: string;
+}
+
+/** One line of a transaction, enriched with the product's name, category and price. */
+export interface TransactionItemEvent extends CommerceEventBase {
+  transaction_id: number;
+  product_id: number;
+  product_name: string;
+  category: string;
+  unit_price: number;
+  quantity: number;
+  line_total: number;
+}
+
+export const BEHAVIOR_ACTIONS = ['page_view', 'product_view', 'add_to_cart', 'remove_from_cart', 'search'] as const;
+export type BehaviorAction = (typeof BEHAVIOR_ACTIONS)[number];
+
+export interface UserBehaviorEvent extends CommerceEventBase {
+  action: BehaviorAction;
+  product_id: number | null;
+  page: string | null;
+}
+
+export interface SearchEvent extends CommerceEventBase {
+  query: string;
+  results_count: number;
+}
+
+export interface CartEvent extends CommerceEventBase {
+  action: 'add' | 'remove';
+  product_id: number;
+  quantity: number;
+}
+
+/** A record of `commerce.events`: the event with the topic it was written to. */
+export type CommerceEvent =
+  | ({ topic: 'transactions' } & TransactionEvent)
+  | ({ topic: 'transaction_items' } & TransactionItemEvent)
+  | ({ topic: 'user_behavior' } & UserBehaviorEvent)
+  | ({ topic: 'searches' } & SearchEvent)
+  | ({ topic: 'cart_events' } & CartEvent);
+
+/** One 30-second window's figures (the fields beside the engine's result envelope). */
+export interface CommerceWindowFigures {
+  transactions: number;
+  revenue: number;
+  /** revenue / transactions; null without transactions. */
+  avg_order_value: number | null;
+  /** Customers with any event in the window. */
+  distinct_customers: number;
+  /** By product category: units sold and revenue (from transaction_items). */
+  categories: Record<string, { units: number; revenue: number }>;
+  /** user_behavior events by action. */
+  behaviors: Record<string, number>;
+  /** The most frequent search queries, most first (ties by query). */
+  top_searches: { query: string; count: number }[];
+  cart: {
+    adds: number;
+    removes: number;
+    /** transactions / adds; null without adds. */
+    conversion: number | null;
+  };
+}
+
+/** `GET /commerce/summary`: the latest window (open or final) and totals since the server started following. */
+export interface CommerceSummary {
+  window_start: string;
+  window_end: string;
+  final: boolean;
+  figures: CommerceWindowFigures;
+  totals: { transactions: number; revenue: number };
+  updated_at: string;
+}
+
+/** One row of `GET /commerce/orders`: a recent transaction. */
+export interface RecentOrder {
+  transaction_id: number;
+  customer_id: number;
+  total: number;
+  items_count: number;
+  timestamp: string;
+}
