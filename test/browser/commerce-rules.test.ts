@@ -176,7 +176,8 @@ describe('Commerce page rules', () => {
 
   it('merges orders by transaction id, newest first, at most MAX_ORDERS, marking the ones that came later', () => {
     const s = rules.initialCommerceState();
-    rules.applyOrders(s, [order(1, T0), order(2, T0 + 1_000), { transaction_id: 'x' }]);
+    // `GET /commerce/orders` answers {orders}; a malformed row is skipped.
+    rules.applyOrders(s, { orders: [order(1, T0), order(2, T0 + 1_000), { transaction_id: 'x' }] });
     assert.deepEqual(s.orders.map((o) => o.transaction_id), [2, 1]);
     assert.equal(s.fresh.size, 0, 'the first orders are not "new"');
     // A summary event may carry orders; a repeated one is replaced, not doubled.
@@ -190,7 +191,7 @@ describe('Commerce page rules', () => {
     assert.ok(!s.fresh.has(3), 'an order that left the table is forgotten');
   });
 
-  it('takes a snapshot with a summary, history and orders, or a bare summary; an empty snapshot still means connected', () => {
+  it('takes a CommerceStreamSnapshot (snapshot and summary events), or a bare summary; an empty snapshot still means connected', () => {
     const s = rules.initialCommerceState();
     rules.applySnapshot(s, { summary: summary(T0 + W), history: [summary(T0)], orders: [order(1, T0)] });
     assert.deepEqual([...s.windows.keys()].sort(), [T0, T0 + W]);

@@ -1,6 +1,7 @@
 /**
  * The Commerce page's state and rules: what `/commerce/stream` (a `snapshot` at connect, then a
- * `summary` event on each change) and the initial GETs mean for the KPIs, the revenue per
+ * `summary` event on each change, both a `CommerceStreamSnapshot`: the summary, the recent
+ * windows and the newest orders) and the initial GETs mean for the KPIs, the revenue per
  * window, the category, behaviour and search figures and the latest orders. Pure data: no DOM,
  * no EventSource (as state.ts for the dashboard, clicks-state.ts for the Clicks page).
  *
@@ -178,9 +179,11 @@ export function applyHistory(s: CommerceState, history: unknown, now = Date.now(
   return any;
 }
 
-/** Orders from `GET /commerce/orders` or an event: merged by transaction id, newest first. */
+/** Orders from `GET /commerce/orders` (`{orders}`, or a list) or an event: merged by transaction id, newest first. */
 export function applyOrders(s: CommerceState, orders: unknown, now = Date.now()): boolean {
-  const list = Array.isArray(orders) ? orders : obj(orders) && Array.isArray(orders.items) ? orders.items : null;
+  const list = Array.isArray(orders) ? orders
+    : obj(orders) && Array.isArray(orders.orders) ? orders.orders
+      : obj(orders) && Array.isArray(orders.items) ? orders.items : null;
   if (!list) return false;
   mergeOrders(s, list);
   touch(s, now);
@@ -203,8 +206,9 @@ function mergeOrders(s: CommerceState, list: unknown[]): void {
 }
 
 /**
- * The stream's `snapshot` (sent on every connection): whatever it carries of the summary, the
- * recent windows and the orders. A snapshot may be a bare summary too.
+ * The stream's `snapshot` (sent on every connection) and `summary` events, both a
+ * `CommerceStreamSnapshot`: whatever it carries of the summary, the recent windows and the
+ * newest orders. A bare `CommerceSummary` is taken too.
  */
 export function applySnapshot(s: CommerceState, snap: unknown, now = Date.now()): boolean {
   if (!obj(snap)) return false;
