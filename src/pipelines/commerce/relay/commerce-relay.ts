@@ -119,8 +119,11 @@ export class OutboxRelay {
         }
         const rows = await this.shop.readOutbox(position, this.batch);
         if (rows.length === 0) {
-          this.status.lag = 0;
-          if (this.options.exitWhenIdle) return;
+          // Nothing readable. On PostgreSQL committed rows may still wait behind an older
+          // transaction in flight anywhere on the server (xmin): idle means none are left.
+          this.status.lag = await this.shop.pending(position);
+          lagAt = Date.now();
+          if (this.options.exitWhenIdle && this.status.lag === 0) return;
           try {
             await sleep(this.pollMs, undefined, { signal });
           } catch {
