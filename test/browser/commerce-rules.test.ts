@@ -42,6 +42,7 @@ interface Rules {
   behaviorRows(s: State): { action: string; label: string; count: number }[];
   topSearches(s: State, n?: number): { query: string; count: number }[];
   fmtMoney(n: number | null | undefined): string;
+  fmtConversion(n: number | null | undefined): string;
   fmtMoneyShort(n: number): string;
 }
 
@@ -198,6 +199,12 @@ describe('Commerce page rules', () => {
     assert.equal(s.orders.length, 1);
     assert.equal(rules.commerceKpis(s).window?.start, T0 + W);
 
+    // The `summary` event: a CommerceStreamSummary (the summary with the newest orders).
+    rules.applySnapshot(s, { ...summary(T0 + 2 * W, {}, { revenue: 75 }), orders: [order(2, T0 + 61_000)] });
+    assert.equal(rules.commerceKpis(s).revenue, 75);
+    assert.deepEqual([...s.windows.keys()].sort(), [T0, T0 + W, T0 + 2 * W]);
+    assert.deepEqual(s.orders.map((o) => o.transaction_id), [2, 1]);
+
     const bare = rules.initialCommerceState();
     rules.applySnapshot(bare, summary(T0));
     assert.equal(rules.commerceKpis(bare).revenue, 200);
@@ -214,5 +221,8 @@ describe('Commerce page rules', () => {
     assert.equal(rules.fmtMoneyShort(950), '950');
     assert.equal(rules.fmtMoneyShort(12_500), '12.5k');
     assert.equal(rules.fmtMoneyShort(2_000_000), '2M');
+    assert.equal(rules.fmtConversion(0.454), '0.45');
+    assert.equal(rules.fmtConversion(18.044), '18.04');
+    assert.equal(rules.fmtConversion(null), '—');
   });
 });

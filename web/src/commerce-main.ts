@@ -1,19 +1,17 @@
 /**
- * The Commerce page: the initial GETs (`/commerce/summary`, `/commerce/history`,
- * `/commerce/orders`) and one EventSource on `/commerce/stream` (a `snapshot` at connect, then a
- * `summary` on each change) feed the state (commerce-state.ts); each change schedules one
- * render. No polling: a 1 s ticker only refreshes the "… ago" text and the banner.
+ * The Commerce page: one EventSource on `/commerce/stream` (a `snapshot` at connect: the summary,
+ * the last 20 windows and the newest orders; then a `summary` with the newest orders on each
+ * change) and one initial GET of `/commerce/orders` feed the state (commerce-state.ts); each
+ * change schedules one render. No polling: a 1 s ticker only refreshes the "… ago" text and the
+ * banner.
  */
 import './shared.js';
-import type { CommerceSummary, RecentOrder } from '../../src/pipelines/commerce/commerce-contract.js';
+import type { CommerceOrders, CommerceStreamSnapshot, CommerceStreamSummary } from '../../src/pipelines/commerce/commerce-contract.js';
 import {
-  applyHistory,
   applyOrders,
   applySnapshot,
-  applySummary,
   initialCommerceState,
   MAX_ORDERS,
-  CHART_WINDOWS,
   setCommerceConnection,
   type CommerceState,
 } from './commerce-state.js';
@@ -44,11 +42,11 @@ function safe(name: string, render: Renderer): Renderer {
 }
 
 /** A GET whose JSON goes to `apply`; a failure is left to the stream (the banner says so). */
-async function fetchInto(url: string, apply: (v: unknown) => void): Promise<void> {
+async function fetchInto<T>(url: string, apply: (v: T) => void): Promise<void> {
   try {
     const res = await fetch(url, { headers: { accept: 'application/json' } });
     if (!res.ok) return;
-    apply(await res.json());
+    apply((await res.json()) as T);
   } catch {
     // The stream's status shows a server that is down; nothing to add here.
   }
@@ -97,14 +95,16 @@ function start(): void {
   };
 
   // The server speaks only on change (its heartbeats are comments), so no silence watchdog.
-  connectEventStream<{ snapshot: unknown; summary: CommerceSummary }>(STREAM_URL, {
-    events: { snapshot: then(applySnapshot), summary: then(applySummary) },
+  // `snapshot` carries the summary, the recent windows and the newest orders; `summary` the
+  // summary with the newest orders (applySnapshot takes both shapes).
+  connectEventStream<{ snapshot: CommerceStreamSnapshot; summary: CommerceStreamSummary }>(STREAM_URL, {
+    events: { snapshot: then(applySnapshot), summary: then(applySnapshot) },
     status: (c) => { setCommerceConnection(state, c); schedule(); },
   }, { silenceMs: 0 });
 
-  void fetchInto('/commerce/summary', then(applySummary));
-  void fetchInto(`/commerce/history?limit=${CHART_WINDOWS}`, then(applyHistory));
-  void fetchInto(`/commerce/orders?limit=${MAX_ORDERS}`, then((s, v: RecentOrder[] | unknown) => applyOrders(s, v)));
+  // The snapshot has the 10 newest orders; the table shows MAX_ORDERS from the start. (No GET of
+  // /commerce/summary: it answers 404 before the first window, which the snapshot says as null.)
+  void fetchInto(`/commerce/orders?limit=${MAX_ORDERS}`, then((s, v: CommerceOrders) => applyOrders(s, v)));
 
   window.setInterval(render, 1_000);
   render();

@@ -1,7 +1,7 @@
 /**
- * The Commerce page's state and rules: what `/commerce/stream` (a `snapshot` at connect, then a
- * `summary` event on each change, both a `CommerceStreamSnapshot`: the summary, the recent
- * windows and the newest orders) and the initial GETs mean for the KPIs, the revenue per
+ * The Commerce page's state and rules: what `/commerce/stream` (a `snapshot` at connect: the
+ * summary, the recent windows and the newest orders; then a `summary` event, the summary with the
+ * newest orders, on each change) and the initial GET of the orders mean for the KPIs, the revenue per
  * window, the category, behaviour and search figures and the latest orders. Pure data: no DOM,
  * no EventSource (as state.ts for the dashboard, clicks-state.ts for the Clicks page).
  *
@@ -206,9 +206,9 @@ function mergeOrders(s: CommerceState, list: unknown[]): void {
 }
 
 /**
- * The stream's `snapshot` (sent on every connection) and `summary` events, both a
- * `CommerceStreamSnapshot`: whatever it carries of the summary, the recent windows and the
- * newest orders. A bare `CommerceSummary` is taken too.
+ * The stream's events: `snapshot` (a `CommerceStreamSnapshot`, sent on every connection: the
+ * summary or null, the recent windows, the newest orders) and `summary` (a
+ * `CommerceStreamSummary`: the summary with the newest orders).
  */
 export function applySnapshot(s: CommerceState, snap: unknown, now = Date.now()): boolean {
   if (!obj(snap)) return false;
@@ -377,4 +377,14 @@ export function fmtMoneyShort(n: number): string {
   if (a >= 1_000_000) return `${trim(n / 1_000_000)}M`;
   if (a >= 10_000) return `${trim(n / 1_000)}k`;
   return Math.round(n).toLocaleString('en-US');
+}
+
+/**
+ * Cart conversion (transactions / adds, the pipeline's figure) as a ratio, "0.45" or "18.04": a
+ * percentage would read "1,804%" whenever orders outnumber adds to cart (the shop's orders need
+ * no cart), so the page shows the plain ratio with its unit in the caption.
+ */
+export function fmtConversion(n: number | null | undefined): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
+  return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }

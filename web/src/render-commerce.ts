@@ -13,6 +13,7 @@ import {
   behaviorRows,
   categoryRows,
   commerceKpis,
+  fmtConversion,
   fmtMoney,
   fmtMoneyShort,
   revenueBars,
@@ -75,11 +76,11 @@ export function createCommerceKpis(): Renderer {
     setText(orders, fmtInt(k.orders));
     setText(aov, fmtMoney(k.aov));
     setText(customers, fmtInt(k.customers));
-    setText(conversion, fmtPct(k.conversion));
+    setText(conversion, fmtConversion(k.conversion));
     setText(revenueTotal, k.totalRevenue === null ? 'this window' : `this window · ${fmtMoney(k.totalRevenue)} in all`);
     setText(ordersTotal, k.totalOrders === null ? 'this window' : `this window · ${fmtInt(k.totalOrders)} in all`);
     setText(aovTotal, k.totalAov === null ? 'this window' : `this window · ${fmtMoney(k.totalAov)} overall`);
-    setText(cart, k.cart === null ? 'orders per add to cart' : `${fmtInt(k.cart.adds)} adds · ${fmtInt(k.cart.removes)} removes`);
+    setText(cart, k.cart === null ? 'orders per add to cart' : `orders per add · ${fmtInt(k.cart.adds)} adds · ${fmtInt(k.cart.removes)} removes`);
     setText(windowText, k.window === null
       ? 'no window yet'
       : `window ${hms.format(k.window.start)}–${hms.format(k.window.end)}${k.window.final ? ' (final)' : ' (open)'}`);
@@ -168,6 +169,8 @@ export function createCategoryChart(): Renderer {
     const labelWidth = Math.round(Math.min(140, Math.max(70, el.clientWidth * 0.34)));
     const option: ChartOption = {
       ...baseOption(),
+      // Quick updates: the ranking changes as the window fills, and long moves blur the labels.
+      animationDurationUpdate: 200,
       grid: { left: 8, right: 64, top: 4, bottom: 4, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
       tooltip: tooltip({
         trigger: 'item',
@@ -210,6 +213,7 @@ export function createBehaviorChart(): Renderer {
     setNote(el, total > 0 ? null : 'No behaviour events in this window yet');
     const option: ChartOption = {
       ...baseOption(),
+      animationDurationUpdate: 200,
       grid: { left: 8, right: 40, top: 4, bottom: 4, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
       tooltip: tooltip({
         trigger: 'item',
@@ -236,19 +240,31 @@ export function createBehaviorChart(): Renderer {
   });
 }
 
+/**
+ * The latest orders. A row is built once per order and kept while the order is shown, so the
+ * highlight of an order that arrived after the first ones plays once, not on every render.
+ */
 export function createOrdersTable(): Renderer {
   const table = byTestId<HTMLTableElement>('table-orders');
   const tbody = table.tBodies[0] ?? table.createTBody();
+  let rowsById = new Map<number, HTMLTableRowElement>();
   return onChange((s) => {
-    const rows = s.orders.map((o) => h('tr', { class: s.fresh.has(o.transaction_id) ? 'fresh' : null, 'data-order': o.transaction_id },
-      h('td', { class: 'order-id' }, `#${o.transaction_id}`),
-      h('td', { class: 'time' }, fmtTime(o.timestamp)),
-      h('td', { class: 'num' }, String(o.customer_id)),
-      h('td', { class: 'num' }, fmtInt(o.items_count)),
-      h('td', { class: 'num money' }, fmtMoney(o.total)),
-    ));
+    const next = new Map<number, HTMLTableRowElement>();
+    for (const o of s.orders) {
+      const row = rowsById.get(o.transaction_id) ?? h('tr', { class: s.fresh.has(o.transaction_id) ? 'fresh' : null, 'data-order': o.transaction_id },
+        h('td', { class: 'order-id' }, `#${o.transaction_id}`),
+        h('td', { class: 'time' }, fmtTime(o.timestamp)),
+        h('td', { class: 'num' }, String(o.customer_id)),
+        h('td', { class: 'num' }, fmtInt(o.items_count)),
+        h('td', { class: 'num money' }, fmtMoney(o.total)),
+      );
+      next.set(o.transaction_id, row);
+    }
+    rowsById = next;
+    const rows: HTMLTableRowElement[] = [...next.values()];
     if (rows.length === 0) rows.push(emptyRow(5, s.hasData ? 'No orders yet' : 'Waiting for the stream…'));
-    tbody.replaceChildren(...rows);
+    const same = rows.length === tbody.rows.length && rows.every((r, i) => tbody.rows[i] === r);
+    if (!same) tbody.replaceChildren(...rows);
   });
 }
 
