@@ -186,10 +186,23 @@ describe('Commerce page rules', () => {
     assert.deepEqual(s.orders.map((o) => [o.transaction_id, o.total]), [[3, 10], [2, 99], [1, 10]]);
     assert.deepEqual([...s.fresh], [3]);
     const many = Array.from({ length: 30 }, (_, i) => order(10 + i, T0 + 10_000 + i));
-    rules.applyOrders(s, many);
+    rules.applyOrders(s, [order(3, T0 + 2_000), ...many]);
     assert.equal(s.orders.length, rules.MAX_ORDERS);
     assert.equal(s.orders[0]!.transaction_id, 39);
     assert.ok(!s.fresh.has(3), 'an order that left the table is forgotten');
+  });
+
+  it('starts the orders again from a batch that shares none with the table (orders were missed in between)', () => {
+    const s = rules.initialCommerceState();
+    rules.applyOrders(s, [order(2, T0 + 1_000), order(1, T0)]);
+    rules.applySnapshot(s, { ...summary(T0), orders: [order(9, T0 + 9_000), order(8, T0 + 8_000)] });
+    assert.deepEqual(s.orders.map((o) => o.transaction_id), [9, 8], 'no rows from before the gap');
+    // An overlapping batch extends the table.
+    rules.applySnapshot(s, { ...summary(T0), orders: [order(10, T0 + 10_000), order(9, T0 + 9_000)] });
+    assert.deepEqual(s.orders.map((o) => o.transaction_id), [10, 9, 8]);
+    // An older batch (the initial GET answering late) is merged, not a restart.
+    rules.applyOrders(s, { orders: [order(7, T0 + 7_000), order(6, T0 + 6_000)] });
+    assert.deepEqual(s.orders.map((o) => o.transaction_id), [10, 9, 8, 7, 6]);
   });
 
   it('takes a CommerceStreamSnapshot (snapshot and summary events), or a bare summary; an empty snapshot still means connected', () => {
@@ -203,7 +216,7 @@ describe('Commerce page rules', () => {
     rules.applySnapshot(s, { ...summary(T0 + 2 * W, {}, { revenue: 75 }), orders: [order(2, T0 + 61_000)] });
     assert.equal(rules.commerceKpis(s).revenue, 75);
     assert.deepEqual([...s.windows.keys()].sort(), [T0, T0 + W, T0 + 2 * W]);
-    assert.deepEqual(s.orders.map((o) => o.transaction_id), [2, 1]);
+    assert.deepEqual(s.orders.map((o) => o.transaction_id), [2], 'a batch sharing no order with the table starts it again');
 
     const bare = rules.initialCommerceState();
     rules.applySnapshot(bare, summary(T0));

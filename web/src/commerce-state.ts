@@ -190,12 +190,22 @@ export function applyOrders(s: CommerceState, orders: unknown, now = Date.now())
   return true;
 }
 
+/**
+ * Merges a batch of the newest orders (newest first) into the table's. When the batch shares no
+ * order with the table and is newer than all of it, orders may have been missed in between (the
+ * shop sold more than a batch holds since the last one): the table then starts again from the
+ * batch, so it never shows a gap as if the rows below were the next-latest orders.
+ */
 function mergeOrders(s: CommerceState, list: unknown[]): void {
   const first = s.orders.length === 0;
-  const byId = new Map(s.orders.map((o) => [o.transaction_id, o]));
-  for (const o of list) {
-    if (!isOrder(o)) continue;
-    if (!first && !byId.has(o.transaction_id)) s.fresh.add(o.transaction_id);
+  const batch = list.filter(isOrder);
+  if (batch.length === 0) return;
+  const known = new Set(s.orders.map((o) => o.transaction_id));
+  const newestKnown = Math.max(...s.orders.map((o) => ms(o.timestamp)));
+  const gap = !first && !batch.some((o) => known.has(o.transaction_id)) && batch.every((o) => ms(o.timestamp) >= newestKnown);
+  const byId = new Map(gap ? [] : s.orders.map((o) => [o.transaction_id, o]));
+  for (const o of batch) {
+    if (!first && !known.has(o.transaction_id)) s.fresh.add(o.transaction_id);
     byId.set(o.transaction_id, o);
   }
   s.orders = [...byId.values()]

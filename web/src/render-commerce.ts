@@ -241,8 +241,8 @@ export function createBehaviorChart(): Renderer {
 }
 
 /**
- * The latest orders. A row is built once per order and kept while the order is shown, so the
- * highlight of an order that arrived after the first ones plays once, not on every render.
+ * The latest orders. A row is built once per order and stays in the DOM while the order is shown,
+ * so the flash of an order that arrived after the first ones plays once, not on every render.
  */
 export function createOrdersTable(): Renderer {
   const table = byTestId<HTMLTableElement>('table-orders');
@@ -263,8 +263,12 @@ export function createOrdersTable(): Renderer {
     rowsById = next;
     const rows: HTMLTableRowElement[] = [...next.values()];
     if (rows.length === 0) rows.push(emptyRow(5, s.hasData ? 'No orders yet' : 'Waiting for the stream…'));
-    const same = rows.length === tbody.rows.length && rows.every((r, i) => tbody.rows[i] === r);
-    if (!same) tbody.replaceChildren(...rows);
+    // Insert and remove around the kept rows: moving a row out of the DOM and back (as
+    // replaceChildren does) would restart its flash.
+    rows.forEach((row, i) => {
+      if (tbody.rows[i] !== row) tbody.insertBefore(row, tbody.rows[i] ?? null);
+    });
+    while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
   });
 }
 
