@@ -48,6 +48,11 @@ function relay(dataDir: string, extra: string[]): { child: ChildProcess; exited:
   return { child, exited, stderr: () => err };
 }
 
+async function waitUntil(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await sleep(20);
+}
+
 /** A sequential writer: each batch commits before the next starts, so id order is commit order. */
 async function write(shop: ShopStore, ms: number, seed: number): Promise<void> {
   const traffic = new ShopTraffic(seed, shop.products, shop.customers);
@@ -68,9 +73,12 @@ async function verify(dataDir: string, facts: OutboxFact[]): Promise<void> {
       const consumer = log.consumer({ group: `verify-${topic}`, topics: [topic], from: 'earliest' });
       const seen = new Map<number, number>();
       const lastByKey = new Map<string, number>();
-      for (;;) {
-        const batch = await consumer.poll({ maxRecords: 5000, timeoutMs: 0 });
-        if (batch.length === 0) break;
+      const info = await log.topic(topic);
+      const total = info ? info.partitions.reduce((n, p) => n + p.endOffset - p.startOffset, 0) : 0;
+      let read = 0;
+      while (read < total) {
+        const batch = await consumer.poll({ maxRecords: 5000, timeoutMs: 200 });
+        read += batch.length;
         for (const r of batch) {
           const event = JSON.parse(r.value as string) as { event_id: number; customer_id: number; topic?: string };
           seen.set(event.event_id, (seen.get(event.event_id) ?? 0) + 1);
@@ -126,8 +134,11 @@ async function twoRelaysTest(backend: Backend, dataDir: string): Promise<void> {
     // With the courtesy lock: the second waits and says who holds the shop.
     const writing = write(shop, 2500, 10);
     const a = relay(dataDir, backend.args);
-    await sleep(300);
+    await waitUntil(() => /relay into/.test(a.stderr()), 20_000);
     const b = relay(dataDir, backend.args);
+    // One of them (b, unless a was slow to reach its lock) says who holds the shop, and waits.
+    const waiting = /another relay holds .* \(pid \d+ on .*since/;
+    await waitUntil(() => waiting.test(a.stderr() + b.stderr()), 20_000);
     // Without it: both publish at once, and the log's fencing alone keeps them apart.
     const c = relay(dataDir, [...backend.args, '--no-lock']);
     const d = relay(dataDir, [...backend.args, '--no-lock']);
@@ -135,7 +146,7 @@ async function twoRelaysTest(backend: Backend, dataDir: string): Promise<void> {
     await sleep(800);
     for (const p of [a, b, c, d]) p.child.kill('SIGTERM');
     await Promise.all([a, b, c, d].map((p) => p.exited));
-    assert.match(b.stderr(), /another relay holds .* \(pid \d+ on .*since/);
+    assert.match(a.stderr() + b.stderr(), waiting);
   } finally {
     await shop.close();
   }

@@ -112,12 +112,21 @@ export class OutboxRelay {
       this.status.position = position;
       const started = Date.now();
       let lagAt = 0;
+      let pageSize = this.batch;
+      // The next page, read while the log commits the current one (discarded if fenced).
+      let prefetched: Promise<OutboxRow[]> | null = null;
+      const discard = () => {
+        prefetched?.catch(() => {});
+        prefetched = null;
+      };
       while (!signal.aborted) {
         if (Date.now() - lagAt > 1000) {
           lagAt = Date.now();
+          discard();
           this.status.lag = await this.shop.pending(position);
         }
-        const rows = await this.shop.readOutbox(position, this.batch);
+        const rows = await (prefetched ?? this.shop.readOutbox(position, pageSize));
+        prefetched = null;
         if (rows.length === 0) {
           // Nothing readable. On PostgreSQL committed rows may still wait behind an older
           // transaction in flight anywhere on the server (xmin): idle means none are left.
@@ -138,9 +147,13 @@ export class OutboxRelay {
         tx.expectState(RELAY_STATE_NAMESPACE, this.shop.shopId, raw);
         for (const [topic, records] of toRecords(rows)) tx.send(topic, records);
         tx.putState(RELAY_STATE_NAMESPACE, this.shop.shopId, nextRaw);
+        // A backlog: full pages grow (fewer round trips and log commits), up to 8× the batch.
+        pageSize = rows.length === pageSize ? Math.min(pageSize * 2, this.batch * 8) : this.batch;
+        if (rows.length >= this.batch) prefetched = this.shop.readOutbox(next, pageSize);
         try {
           await tx.commit();
         } catch (err) {
+          discard();
           if (err instanceof StreamrecError && err.code === 'fenced') {
             // Another relay moved the position: nothing was written; go on from where it is.
             this.status.fenced++;
@@ -158,6 +171,7 @@ export class OutboxRelay {
         const elapsed = Date.now() - started;
         this.status.rate = elapsed > 0 ? (this.status.relayed * 1000) / elapsed : 0;
       }
+      discard();
     } finally {
       await this.shop.releaseRelayLock();
     }
