@@ -59,7 +59,10 @@ const IDENT = /^[a-z_][a-z0-9_]*$/;
 /** The DDL of the warehouse's two tables in `schema`. */
 export function warehouseDdl(schema: string): string {
   const s = quoteIdent(schema);
+  // One creator at a time (IF NOT EXISTS alone races between two sinks starting together).
   return `
+    BEGIN;
+    SELECT pg_advisory_xact_lock(hashtext('streamrec-warehouse-ddl'));
     CREATE SCHEMA IF NOT EXISTS ${s};
     CREATE TABLE IF NOT EXISTS ${s}.realtime_events (
       id BIGSERIAL PRIMARY KEY,
@@ -80,7 +83,8 @@ export function warehouseDdl(schema: string): string {
       "partition" INTEGER NOT NULL,
       next_offset BIGINT NOT NULL,
       PRIMARY KEY ("group", topic, "partition")
-    );`;
+    );
+    COMMIT;`;
 }
 
 export function quoteIdent(name: string): string {
@@ -162,6 +166,7 @@ export class WarehouseSink {
       await client.connect();
       await client.query(warehouseDdl(this.schema.slice(1, -1)));
     } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
       await client.end().catch(() => {});
       throw new WarehouseError(`the warehouse on ${describePostgres(url)}: ${(err as Error).message}`, err);
     }
