@@ -162,7 +162,7 @@ export class CommerceView {
             // not a transaction: nothing to show
           }
         }
-        this.addOrders(orders.length > MAX_ORDERS ? orders.slice(-MAX_ORDERS) : orders);
+        this.addOrders(orders);
       }
     } finally {
       await consumer.close().catch(() => {});
