@@ -79,9 +79,9 @@ const commercePlugin: FastifyPluginAsync<CommercePluginOptions> = async (app, { 
       tags: ['commerce'],
     },
   }, async (_req, reply) => {
-    const summary: CommerceSummary | null = view.summary();
-    if (!summary) throw new StreamrecError('no commerce results yet: is the commerce pipeline running (streamrec up, or streamrec process commerce)?', { code: 'no-results', status: 404 });
-    return reply.type(json).send(cached('summary', () => summary));
+    const body = cached('summary', (): CommerceSummary | null => view.summary());
+    if (body === null) throw new StreamrecError('no commerce results yet: is the commerce pipeline running (streamrec up, or streamrec process commerce)?', { code: 'no-results', status: 404 });
+    return reply.type(json).send(body);
   });
 
   app.get<{ Querystring: { limit: number } }>('/commerce/history', {
