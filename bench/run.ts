@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   train: () => import('./train.bench.js'),
   serve: () => import('./serve.bench.js'),
   clicks: () => import('./clicks.bench.js'),
+  commerce: () => import('./commerce.bench.js'),
 };
 
 const name = process.argv[2];

@@ -5,6 +5,7 @@ import { generateCommand } from './commands/generate.js';
 import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
 import { upCommand } from './commands/up.js';
+import { relayCommand } from './commands/relay.js';
 import { processCommand } from './commands/process.js';
 import { resetCommand } from './commands/reset.js';
 import { sqlCommand } from './commands/sql.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(upCommand());
   program.addCommand(generateCommand());
+  program.addCommand(relayCommand());
   program.addCommand(serveCommand());
   program.addCommand(processCommand());
   program.addCommand(resetCommand());

@@ -166,6 +166,13 @@ export interface Transaction {
   send(topic: string, records: ProducerRecord[]): void;
   commitOffsets(group: string, offsets: TopicPartitionOffset[]): void;
   putState(namespace: string, key: string, value: LogValue | null): void;
+  /**
+   * A condition on commit: the state stored under (namespace, key) must equal `value` (null: no
+   * state) when the transaction commits, else the commit fails with a `FencedError` (code
+   * `fenced`) and writes nothing. Two writers that each read a position and expect it fence each
+   * other: only the first commit wins (the outbox relay's guard against a second relay).
+   */
+  expectState(namespace: string, key: string, value: LogValue | null): void;
   commit(): Promise<RecordMetadata[]>;
   abort(): void;
 }
@@ -199,5 +206,16 @@ export class LogError extends StreamrecError {
   override name = 'LogError';
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'log-error', status: 500, cause: options.cause });
+  }
+}
+
+/**
+ * A transaction's `expectState` did not hold at commit: another writer moved the state first.
+ * Nothing was written; the writer re-reads the state and goes on from there (code `fenced`, 409).
+ */
+export class FencedError extends StreamrecError {
+  override name = 'FencedError';
+  constructor(namespace: string, key: string) {
+    super(`state ${namespace}/${key} changed since it was read: another writer committed first`, { code: 'fenced', status: 409 });
   }
 }

@@ -145,6 +145,33 @@ export interface PipelineDeclaration<R extends ResultEnvelope = ResultEnvelope> 
   lake?: PipelineLake;
   generator?: PipelineGenerator;
   routes?: (ctx: PipelineRoutesContext<R>) => PipelineRoutes;
+  /**
+   * Long-running helpers beside the processor (commerce: the outbox relay): `streamrec up` starts
+   * them before the generator and stops them (abort, then awaits `run`) after it; `streamrec relay
+   * <name>` runs those of kind `relay` alone. The generator's options are parsed for them too (e.g. `--postgres`).
+   */
+  services?: (ctx: ServiceContext) => BackgroundService[];
+}
+
+/** What a background service gets: the data dir, the log and the CLI flags (the generator's options included). */
+export interface ServiceContext {
+  dataDir: string;
+  log: EventLog;
+  flags: Record<string, unknown>;
+  /** Return from `run` once nothing is left to do (`streamrec relay --exit-when-idle`). */
+  exitWhenIdle?: boolean;
+  /** A message worth a line of its own (e.g. "another relay holds the shop; waiting"). */
+  notify?: (message: string) => void;
+}
+
+/** A background service: runs until the signal aborts (or, with `exitWhenIdle`, until idle). */
+export interface BackgroundService {
+  name: string;
+  run(signal: AbortSignal): Promise<void>;
+  /** `relay`: what `streamrec relay <name>` runs (alone); others run only in `up`. */
+  kind?: 'relay';
+  /** A short status for progress lines (`rows/s`, position, lag …). */
+  status?(): string;
 }
 
 /**

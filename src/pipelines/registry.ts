@@ -8,6 +8,7 @@ import { startLakeWriters, type LakeWriters } from './lake-writers.js';
 import type { PipelineContext, PipelineDeclaration } from './pipeline-declaration.js';
 import type { ResultEnvelope } from './pipeline-result.js';
 import { clicksDeclaration } from './clicks/clicks-declaration.js';
+import { commerceDeclaration } from './commerce/commerce-declaration.js';
 import { ratingsDeclaration } from './ratings/ratings-declaration.js';
 
 export type { LakeWriters, PipelineContext };
@@ -91,4 +92,5 @@ async function registerFromEnv(): Promise<void> {
 
 registerPipeline(ratingsDeclaration);
 registerPipeline(clicksDeclaration);
+registerPipeline(commerceDeclaration);
 await registerFromEnv();

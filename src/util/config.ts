@@ -30,6 +30,10 @@ export interface StreamrecConfig {
   sseHeartbeatMs: number;
   /** STREAMREC_CLICKS_RATE_LIMIT (default 1000): clicks per second one client (IP) may post to the clicks pipeline; 0 disables the limit. */
   clicksRateLimit: number;
+  /** STREAMREC_POSTGRES_URL (`postgres://…` or `postgresql://…`): the commerce shop's and warehouse's PostgreSQL; unset, the embedded SQLite shop and the lake as warehouse. */
+  postgresUrl: string | undefined;
+  /** STREAMREC_REDIS_URL (`redis://…` or `rediss://…`): where the commerce pipeline writes the seed's `metrics:*` keys; unset, no Redis. */
+  redisUrl: string | undefined;
 }
 
 /** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
@@ -42,6 +46,8 @@ const RULES = {
   STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
   STREAMREC_SSE_HEARTBEAT_MS: 'a whole number of milliseconds from 100 to 3600000',
   STREAMREC_CLICKS_RATE_LIMIT: 'a whole number ≥ 0 (clicks per second per client; 0 disables the limit)',
+  STREAMREC_POSTGRES_URL: 'a PostgreSQL URL like postgres://user@host:5432/db',
+  STREAMREC_REDIS_URL: 'a Redis URL like redis://host:6379',
 } as const;
 export type ConfigVariable = keyof typeof RULES;
 export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
@@ -62,7 +68,19 @@ const schema = z.object({
   STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
   STREAMREC_SSE_HEARTBEAT_MS: text.transform((v) => (v === undefined ? 30_000 : Number(v))).pipe(wholeNumber(100, 3_600_000)),
   STREAMREC_CLICKS_RATE_LIMIT: text.transform((v) => (v === undefined ? 1000 : Number(v))).pipe(wholeNumber(0, 1_000_000_000)),
+  STREAMREC_POSTGRES_URL: text.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'])),
+  STREAMREC_REDIS_URL: text.refine((v) => v === undefined || isUrl(v, ['redis:', 'rediss:'])),
 });
+
+/** Whether `value` parses as a URL with one of `protocols` and a host. */
+export function isUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    const url = new URL(value.trim());
+    return protocols.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 function durationMs(value: string): number {
   try {
@@ -89,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     cacheTtlMs: v.STREAMREC_CACHE_TTL,
     sseHeartbeatMs: v.STREAMREC_SSE_HEARTBEAT_MS,
     clicksRateLimit: v.STREAMREC_CLICKS_RATE_LIMIT,
+    postgresUrl: v.STREAMREC_POSTGRES_URL?.trim(),
+    redisUrl: v.STREAMREC_REDIS_URL?.trim(),
   };
 }
 

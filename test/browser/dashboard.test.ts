@@ -7,36 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, paintedSamples } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
 const CHARTS = ['chart-top', 'chart-genre-share', 'chart-genre-avg', 'chart-throughput', 'chart-quality'];
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
-function launchChromium(profileDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
-}
-
-/**
- * Sampled non-transparent pixels of the canvas inside a data-testid element (0 without one).
- * Page-side code is passed as an expression: this file is compiled without the DOM's types.
- */
-async function paintedSamples(page: Page, testId: string): Promise<number> {
-  return (await page.evaluate(`(() => {
-    const canvas = document.querySelector('[data-testid="${testId}"] canvas');
-    if (!canvas || canvas.width === 0) return 0;
-    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let n = 0;
-    for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
-    return n;
-  })()`)) as number;
-}
 
 describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
   it('shows live numbers from a running `streamrec up`, renders every chart, and has no page errors', async () => {

@@ -76,7 +76,7 @@ describe('pipeline checkpoints', () => {
     assert.match(again.stderr, /ratings: 8,000 events/, 'reprocessed from the earliest offset, with the new definition');
     const unknown = spawnSync(process.execPath, [BIN, 'reset', 'nope', '--data-dir', dir], { encoding: 'utf8' });
     assert.equal(unknown.status, 1);
-    assert.match(unknown.stderr, /unknown pipeline: nope \(pipelines: ratings, clicks\)/);
+    assert.match(unknown.stderr, /unknown pipeline: nope \(pipelines: ratings, clicks, commerce\)/);
     cleanup();
   });
 

@@ -175,6 +175,35 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, opt
       assert.throws(() => tx.send('tx-out', [{ value: 'late' }]), /already committed/);
     });
 
+    it('fences a transaction whose expected state changed: code fenced, nothing written', async () => {
+      // Two writers read the same (absent) position; both expect it.
+      const first = log.transaction();
+      const second = log.transaction();
+      for (const [tx, v] of [[first, 'one'], [second, 'two']] as const) {
+        tx.expectState('fence', 'pos', null);
+        tx.send('fence-out', [{ key: 'k', value: v }]);
+        tx.putState('fence', 'pos', v);
+      }
+      assert.equal((await first.commit()).length, 1);
+      await assert.rejects(second.commit(), (err: unknown) => (err as { code?: string }).code === 'fenced');
+      assert.equal(await log.getState('fence', 'pos'), 'one');
+      // The loser re-reads and goes on from there.
+      const retry = log.transaction();
+      retry.expectState('fence', 'pos', await log.getState('fence', 'pos'));
+      retry.send('fence-out', [{ key: 'k', value: 'two' }]);
+      retry.putState('fence', 'pos', 'two');
+      await retry.commit();
+      const { records } = await drain(log, 'g-fence', 'fence-out');
+      assert.deepEqual(records.map(text), ['one', 'two']);
+      assert.equal(await log.getState('fence', 'pos'), 'two');
+      // A stale expectation of a present value fails too.
+      const stale = log.transaction();
+      stale.expectState('fence', 'pos', 'one');
+      stale.putState('fence', 'pos', 'three');
+      await assert.rejects(stale.commit(), /another writer committed first/);
+      assert.equal(await log.getState('fence', 'pos'), 'two');
+    });
+
     it('drops records an idempotent producer already wrote', async () => {
       const producer = log.producer({ producerId: 'outbox-relay' });
       await producer.send('idem', [{ value: 'a' }, { value: 'b' }], { sequences: [1, 2] });

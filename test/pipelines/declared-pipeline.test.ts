@@ -52,8 +52,8 @@ describe('a pipeline declared outside src/', () => {
   });
 
   it('is listed beside ratings, with its lake view', () => {
-    assert.deepEqual(pipelineNames(), ['ratings', 'clicks', 'taps']);
-    assert.deepEqual(Object.keys(lakeViews()).sort(), ['clicks_agg', 'clicks_raw', 'ratings_agg', 'ratings_raw', 'taps_bins']);
+    assert.deepEqual(pipelineNames(), ['ratings', 'clicks', 'commerce', 'taps']);
+    assert.deepEqual(Object.keys(lakeViews()).sort(), ['clicks_agg', 'clicks_raw', 'commerce_agg', 'commerce_raw', 'ratings_agg', 'ratings_raw', 'taps_bins']);
     assert.throws(() => registerPipeline(tapsDeclaration), /already registered/);
   });
 
@@ -162,7 +162,7 @@ describe('a pipeline declared outside src/', () => {
       assert.deepEqual(JSON.parse(sql.stdout), { n: 400, bins: 10 });
       assert.match(cli(['sql', '--help'], env).stdout, /taps_bins\s+window_start, window_end, count, cheers, hate, window_type/);
       // Without the module, the CLI knows only its built-in pipelines.
-      assert.match(cli(['process', 'taps'], { STREAMREC_DATA_DIR: cliDir }).stderr, /unknown pipeline: taps \(pipelines: ratings, clicks\)/);
+      assert.match(cli(['process', 'taps'], { STREAMREC_DATA_DIR: cliDir }).stderr, /unknown pipeline: taps \(pipelines: ratings, clicks, commerce\)/);
     } finally {
       cliCleanup();
     }

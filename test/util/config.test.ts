@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       cacheTtlMs: undefined,
       sseHeartbeatMs: 30_000,
       clicksRateLimit: 1000,
+      postgresUrl: undefined,
+      redisUrl: undefined,
     });
   });
 
@@ -45,9 +47,12 @@ describe('loadConfig', () => {
       STREAMREC_CACHE_TTL: '30m',
       STREAMREC_SSE_HEARTBEAT_MS: '500',
       STREAMREC_CLICKS_RATE_LIMIT: '0',
+      STREAMREC_POSTGRES_URL: 'postgres://shop@db:5432/shop',
+      STREAMREC_REDIS_URL: 'redis://cache:6379',
       UNRELATED: 'ignored',
     });
-    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0 });
+    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
+      postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379' });
   });
 
   it('treats an empty variable as unset', () => {
@@ -67,6 +72,13 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ STREAMREC_CLICKS_RATE_LIMIT: '25' }).clicksRateLimit, 25);
     assert.equal(loadConfig({ STREAMREC_CLICKS_RATE_LIMIT: '0' }).clicksRateLimit, 0);
     for (const bad of ['many', '-1', '2.5']) assertBad('STREAMREC_CLICKS_RATE_LIMIT', bad, /clicks per second per client/);
+  });
+
+  it('STREAMREC_POSTGRES_URL and STREAMREC_REDIS_URL: URLs of their scheme', () => {
+    assert.equal(loadConfig({ STREAMREC_POSTGRES_URL: 'postgresql://127.0.0.1/test' }).postgresUrl, 'postgresql://127.0.0.1/test');
+    assert.equal(loadConfig({ STREAMREC_REDIS_URL: 'rediss://cache:6380/2' }).redisUrl, 'rediss://cache:6380/2');
+    for (const bad of ['localhost:5432', 'mysql://db/x', 'postgres://']) assertBad('STREAMREC_POSTGRES_URL', bad, /a PostgreSQL URL/);
+    for (const bad of ['127.0.0.1:6379', 'http://cache']) assertBad('STREAMREC_REDIS_URL', bad, /a Redis URL/);
   });
 
   it('STREAMREC_PORT: 1 to 65535', () => {

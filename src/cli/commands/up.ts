@@ -89,6 +89,20 @@ async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
 
   const processors = pipelines.map((d) => startProcessor(dataDir, d.name));
+  // Declared background services (commerce: the outbox relay, its sinks): started before the
+  // generators, stopped after them.
+  const serviceStop = new AbortController();
+  const services = pipelines.flatMap((d) =>
+    (d.services?.({ dataDir, log, flags, notify: (m) => process.stderr.write(`\nstreamrec: ${d.name}: ${m}\n`) }) ?? []).map((s) => ({ pipeline: d.name, service: s, error: null as string | null })),
+  );
+  const servicesDone = Promise.all(services.map(async (s) => {
+    try {
+      await s.service.run(serviceStop.signal);
+    } catch (err) {
+      s.error = (err as Error).message;
+      process.stderr.write(`\nstreamrec: ${s.service.name}: ${s.error}\n`);
+    }
+  }));
   const generated = new Map<string, PacedStats>();
   const workersDone = Promise.all(processors.map((p) => p.done));
   const anyWorkerDone = Promise.race(processors.map((p) => p.done));
@@ -104,7 +118,8 @@ async function runUp(flags: UpFlags): Promise<void> {
         ? `${prefix}processed ${formatCount(status.processed)} · lag ${formatCount(status.lag)} · finals ${formatCount(status.finals)} · late ${formatCount(status.late)}`
         : `${prefix}processor starting`;
     }).join(' · ');
-    line.update(`${g} · ${p} · ${server.url}`);
+    const sv = services.map(({ service }) => service.status?.()).filter(Boolean).join(' · ');
+    line.update(`${g} · ${p}${sv ? ` · ${sv}` : ''} · ${server.url}`);
   };
   const ticker = setInterval(show, 500);
   const signal = interruptSignal();
@@ -118,6 +133,8 @@ async function runUp(flags: UpFlags): Promise<void> {
     if (!signal.aborted) await Promise.race([new Promise((r) => signal.addEventListener('abort', r, { once: true })), anyWorkerDone]);
   } finally {
     clearInterval(ticker);
+    serviceStop.abort();
+    await servicesDone;
     for (const p of processors) p.worker.postMessage('stop');
     await workersDone;
     show();
@@ -125,6 +142,8 @@ async function runUp(flags: UpFlags): Promise<void> {
     await server.close();
     await log.close();
   }
+  const failedService = services.find((s) => s.error);
+  if (failedService) throw new UserError(`${failedService.service.name}: ${failedService.error}`);
   const failed = processors.find((p) => p.error);
   if (failed) throw new UserError(processors.length > 1 ? `processor ${failed.name}: ${failed.error}` : `processor: ${failed.error}`);
   process.stderr.write(`streamrec: stopped cleanly after ${formatDuration(process.uptime() * 1000)}.\n`);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LogError, type LogValue, type ProducerRecord, type RecordMetadata, type TopicPartitionOffset, type Transaction } from '../types.js';
+import { FencedError, LogError, type LogValue, type ProducerRecord, type RecordMetadata, type TopicPartitionOffset, type Transaction } from '../types.js';
 import type { SqliteAppender } from './sqlite-append.js';
 import type { ChangeToken } from './sqlite-changes.js';
 import type { SqliteGroups } from './sqlite-groups.js';
@@ -20,7 +20,14 @@ export interface TransactionParts {
 type Op =
   | { kind: 'send'; topic: string; records: ProducerRecord[] }
   | { kind: 'commit'; group: string; offsets: TopicPartitionOffset[] }
-  | { kind: 'state'; namespace: string; key: string; value: LogValue | null };
+  | { kind: 'state'; namespace: string; key: string; value: LogValue | null }
+  | { kind: 'expect'; namespace: string; key: string; value: LogValue | null };
+
+function sameValue(a: LogValue | null, b: LogValue | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  return Buffer.from(typeof a === 'string' ? Buffer.from(a) : a).equals(Buffer.from(typeof b === 'string' ? Buffer.from(b) : b));
+}
 
 /**
  * Appends, group commits and state collected, then written in one SQLite write transaction on
@@ -36,6 +43,7 @@ export function sqliteTransaction(parts: TransactionParts): Transaction {
     send: (topic, records) => void pending().push({ kind: 'send', topic, records }),
     commitOffsets: (group, offsets) => void pending().push({ kind: 'commit', group, offsets }),
     putState: (namespace, key, value) => void pending().push({ kind: 'state', namespace, key, value }),
+    expectState: (namespace, key, value) => void pending().push({ kind: 'expect', namespace, key, value }),
     abort: () => {
       ops = null;
     },
@@ -50,6 +58,11 @@ export function sqliteTransaction(parts: TransactionParts): Transaction {
         .transaction(() => {
           const out: RecordMetadata[] = [];
           const now = Date.now();
+          // Conditions first, inside the write lock (BEGIN IMMEDIATE): no other writer can move
+          // the state between this check and the commit.
+          for (const op of list) {
+            if (op.kind === 'expect' && !sameValue(parts.state.get(op.namespace, op.key), op.value)) throw new FencedError(op.namespace, op.key);
+          }
           for (const op of list) {
             if (op.kind === 'send') {
               for (const r of parts.appender.appendInTransaction(metas.get(op.topic)!, op.records)) {
@@ -57,7 +70,7 @@ export function sqliteTransaction(parts: TransactionParts): Transaction {
               }
             } else if (op.kind === 'commit') {
               parts.groups.commitInTransaction(op.group, op.offsets);
-            } else {
+            } else if (op.kind === 'state') {
               parts.state.putInTransaction(op.namespace, op.key, op.value, now);
             }
           }

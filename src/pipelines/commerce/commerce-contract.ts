@@ -104,3 +104,57 @@ export interface RecentOrder {
   items_count: number;
   timestamp: string;
 }
+
+/** One window's result as the routes serve it: the window, whether it is final, and its figures. */
+export interface CommerceWindow extends CommerceWindowFigures {
+  window_start: string;
+  window_end: string;
+  final: boolean;
+  /** Events of every topic in the window (items counted one by one). */
+  count: number;
+  /** Late events attributed to this window (counted, kept in `commerce.events.late`, not in the figures). */
+  late_events: number;
+}
+
+/** `GET /commerce/history?limit=`: the newest result of each recent window, oldest first (newest last). */
+export interface CommerceHistory {
+  items: CommerceWindow[];
+}
+
+/** `GET /commerce/categories`: the latest window's categories, by revenue (then name). */
+export interface CommerceCategories {
+  window_start: string | null;
+  window_end: string | null;
+  categories: { category: string; units: number; revenue: number }[];
+}
+
+/** `GET /commerce/orders?limit=`: the newest transactions first. */
+export interface CommerceOrders {
+  orders: RecentOrder[];
+}
+
+/** What `/commerce/health` adds to the pipeline's health: PostgreSQL and Redis, `'not configured'`, `'ok'` or the error. */
+export interface CommerceServicesHealth {
+  postgres: string;
+  redis: string;
+  /** Where `realtime_events` is: PostgreSQL's table, or the lake's `commerce_raw` without PostgreSQL. */
+  warehouse: 'postgres' | 'lake';
+}
+
+/**
+ * `GET /commerce/stream` (Server-Sent Events, `id:` on each): event `snapshot` (this) at once, then
+ * event `summary` (`CommerceStreamSummary`) on each change, at most every 200 ms.
+ */
+export interface CommerceStreamSnapshot {
+  /** null before the first window result. */
+  summary: CommerceSummary | null;
+  /** The newest result of each of the last 20 windows, oldest first. */
+  history: CommerceWindow[];
+  /** The 10 newest transactions, newest first. */
+  orders: RecentOrder[];
+}
+
+/** The `summary` event of `/commerce/stream`: the summary (as `/commerce/summary`) and the 10 newest orders, newest first. */
+export interface CommerceStreamSummary extends CommerceSummary {
+  orders: RecentOrder[];
+}

@@ -1,0 +1,34 @@
+/**
+ * What the browser tests share: Debian's Chromium driven by playwright-core (launched headless
+ * with a fresh profile and no background network traffic), a skip reason when it is absent, and
+ * the painted-pixel count that tells a chart drew on its canvas.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** `describe`'s skip option: false with Chromium, else why the tests skip. */
+export const chromiumSkip: false | string = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+
+/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
+export function launchChromium(profileDir: string, viewport = { width: 1400, height: 1000 }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Sampled non-transparent pixels of the canvas inside a data-testid element (0 without one).
+ * Page-side code is passed as an expression: the tests are compiled without the DOM's types.
+ */
+export async function paintedSamples(page: Page, testId: string): Promise<number> {
+  return (await page.evaluate(`(() => {
+    const canvas = document.querySelector('[data-testid="${testId}"] canvas');
+    if (!canvas || canvas.width === 0) return 0;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 64) if (px[i] > 0) n++;
+    return n;
+  })()`)) as number;
+}

@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openShop, shopFile, type ShopStore } from '../../../src/pipelines/commerce/shop/shop-store.js';
+import { ShopTraffic } from '../../../src/pipelines/commerce/shop/shop-model.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { PG_URL, dropSchema, postgresMissing, uniqueSchema } from './shop-helpers.js';
+
+const TABLES = ['customers', 'products', 'transactions', 'transaction_items', 'user_behavior', 'searches', 'cart_events', 'outbox'];
+
+async function exercise(shops: ShopStore[], count: (sql: string) => Promise<number>): Promise<void> {
+  // Two opened at once on a fresh database: one shop, base data once.
+  const [a, b] = shops as [ShopStore, ShopStore];
+  assert.equal(a.shopId, b.shopId);
+  assert.equal(await count('SELECT count(*) FROM products'), 200);
+  assert.equal(await count('SELECT count(*) FROM customers'), 1000);
+  const traffic = new ShopTraffic(42, a.products, a.customers);
+  const drafts = Array.from({ length: 2000 }, (_, i) => traffic.next(Date.UTC(2026, 11, 6, 8, 0, 0) + i));
+  const purchases = drafts.filter((d) => d.kind === 'purchase');
+  assert.ok(purchases.length > 1300 && purchases.length < 1500, `about 70 % purchases, got ${purchases.length}`);
+  const written = (await a.write(drafts.slice(0, 1000))) + (await b.write(drafts.slice(1000)));
+  assert.equal(await count('SELECT count(*) FROM outbox'), written);
+  // Every business row has its outbox row (same transaction).
+  for (const t of ['transactions', 'transaction_items', 'user_behavior', 'searches', 'cart_events']) {
+    assert.equal(await count(`SELECT count(*) FROM outbox WHERE topic = '${t}'`), await count(`SELECT count(*) FROM ${t}`), t);
+  }
+  assert.equal(await count('SELECT count(*) FROM transactions'), purchases.length);
+  const rows = await a.readOutbox(null, 100_000);
+  assert.equal(rows.length, written);
+  const item = rows.find((r) => r.topic === 'transaction_items')!;
+  const payload = JSON.parse(item.payload) as Record<string, unknown>;
+  for (const k of ['product_name', 'category', 'unit_price', 'quantity', 'line_total', 'transaction_id', 'customer_id', 'timestamp']) assert.ok(k in payload, k);
+  assert.ok(item.payload.startsWith('{"customer_id":'));
+  // Reading from a position goes on after it, in order.
+  const after = await a.readOutbox(rows[9]!.xid === undefined ? { id: rows[9]!.id } : { id: rows[9]!.id, xid: rows[9]!.xid }, 5);
+  assert.deepEqual(after.map((r) => r.id), rows.slice(10, 15).map((r) => r.id));
+  assert.equal(await a.pending({ id: rows[rows.length - 6]!.id, xid: rows[rows.length - 6]!.xid }), 5);
+}
+
+describe('the commerce shop', () => {
+  it('creates its schema and base data once on SQLite and writes business rows with their outbox rows', async () => {
+    const { dir, cleanup } = tempDir();
+    const shops = await Promise.all([openShop({ dataDir: dir }), openShop({ dataDir: dir })]);
+    const db = new Database(shopFile(dir), { readonly: true });
+    try {
+      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      for (const t of TABLES) assert.ok(names.includes(t), t);
+      await exercise(shops, (sql) => Promise.resolve(db.prepare(sql).pluck().get() as number));
+    } finally {
+      db.close();
+      for (const s of shops) await s.close();
+      cleanup();
+    }
+  });
+
+  it('does the same on the real PostgreSQL, in a schema of its own', async (t) => {
+    const missing = await postgresMissing();
+    if (missing) return t.skip(missing);
+    const schema = uniqueSchema('shop_test');
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    const shops = await Promise.all([openShop({ dataDir: '/nonexistent', postgresUrl: PG_URL, schema }), openShop({ dataDir: '/nonexistent', postgresUrl: PG_URL, schema })]);
+    try {
+      const names = (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema])).rows.map((r) => r.table_name);
+      for (const name of TABLES) assert.ok(names.includes(name), name);
+      await c.query(`SET search_path TO "${schema}"`);
+      await exercise(shops, async (sql) => Number((await c.query<{ count: string }>(sql)).rows[0]!.count));
+      const xid = (await c.query<{ t: string }>("SELECT pg_typeof(xid)::text AS t FROM outbox LIMIT 1")).rows[0]!.t;
+      assert.equal(xid, 'xid8');
+    } finally {
+      for (const s of shops) await s.close();
+      await c.end();
+      await dropSchema(schema);
+    }
+  });
+});
