@@ -110,7 +110,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   const line = progress();
   const show = () => {
     const g = generated.size > 0
-      ? [...generated.values()].map((s) => `generated ${formatCount(s.sent)} (${formatCount(s.rate)}/s)`).join(' · ')
+      ? [...generated].map(([name, s]) => `${name}: generated ${formatCount(s.sent)} (${formatCount(s.rate)}/s)`).join(' · ')
       : 'not generating';
     const p = processors.map(({ name, status }) => {
       const prefix = processors.length > 1 ? `${name} ` : '';

@@ -29,7 +29,8 @@ export const commerceGenerator: PipelineGenerator = {
   options: (command) =>
     command
       .option('--postgres <url>', 'the shop on PostgreSQL (default: STREAMREC_POSTGRES_URL, else embedded SQLite in the data dir)')
-      .option('--shop-schema <name>', 'the PostgreSQL schema of the shop', DEFAULT_SHOP_SCHEMA),
+      .option('--shop-schema <name>', 'the PostgreSQL schema of the shop', DEFAULT_SHOP_SCHEMA)
+      .option('--redis <url>', 'write the seed\'s metrics:* keys to this Redis (default: STREAMREC_REDIS_URL, else none)'),
   prepare(flags) {
     if (flags.from !== undefined) return Promise.reject(new UserError('the commerce shop writes events as they happen: --from (backfill) is not supported'));
     const schema = flags.shopSchema;
