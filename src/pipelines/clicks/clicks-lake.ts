@@ -3,13 +3,10 @@ import type { LakeTable } from '../../lake/lake-table.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
 import { CLICKS_BINS_TOPIC, CLICKS_TOPIC, clickCodec, type Click } from './click-event.js';
 import { clicksResultSchema, type ClicksResult } from './clicks-pipeline.js';
+import { finalResultRows, MAX_TIME_MS } from '../final-results.js';
 
 export const CLICKS_RAW_GROUP = 'lake-clicks-raw';
 export const CLICKS_AGG_GROUP = 'lake-clicks-agg';
-
-/** The largest epoch ms a TIMESTAMP and a 4-digit year take. */
-const MAX_TIME_MS = 253_402_300_799_999;
-const textDecoder = new TextDecoder();
 
 export interface RawClickRow extends Click {
   source_partition: number;
@@ -44,29 +41,15 @@ export const clicksRawTable: LakeTable<RawClickRow> = {
 export type AggClickRow = Pick<ClicksResult, 'window_start' | 'window_end' | 'window_type' | 'count' | 'cheers' | 'hate' | 'late_events' | 'processing_time'>;
 
 /** A `clicks.bins` record's row when it is a valid final bin; null for anything else. */
-export function decodeFinalBin(record: LogRecord): AggClickRow | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof record.value === 'string' ? record.value : textDecoder.decode(record.value));
-  } catch {
-    return null;
-  }
-  const result = clicksResultSchema.safeParse(parsed);
-  if (!result.success || !result.data.final) return null;
-  const r = result.data;
-  const start = Date.parse(r.window_start);
-  if (start < 0 || start > MAX_TIME_MS) return null;
-  return {
-    window_start: new Date(start).toISOString(),
-    window_end: new Date(Date.parse(r.window_end)).toISOString(),
-    window_type: r.window_type,
-    count: r.count,
-    cheers: r.cheers,
-    hate: r.hate,
-    late_events: r.late_events,
-    processing_time: r.processing_time,
-  };
-}
+export const decodeFinalBin = finalResultRows(clicksResultSchema, (r, w): AggClickRow => ({
+  ...w,
+  window_type: r.window_type,
+  count: r.count,
+  cheers: r.cheers,
+  hate: r.hate,
+  late_events: r.late_events,
+  processing_time: r.processing_time,
+}));
 
 /** `clicks_agg` (lake `clicks/agg`): the final 2-second bins, by window type and UTC date. */
 export const clicksAggTable: LakeTable<AggClickRow> = {

@@ -6,6 +6,7 @@ import { CLICKS_TOPIC, MAX_CLICKS_BODY_BYTES, MAX_CLICKS_PER_REQUEST } from './c
 import { CLICK_TYPES, type ClickAccepted } from './clicks-contract.js';
 import type { ClicksResult } from './clicks-pipeline.js';
 import { ClicksView } from './clicks-view.js';
+import { throttledPublisher } from '../throttled-publisher.js';
 
 /** `/clicks/stream` sends a `data` event at most this often. */
 export const STREAM_EVERY_MS = 200;
@@ -53,7 +54,7 @@ interface ClicksPluginOptions {
 
 const clicksPlugin: FastifyPluginAsync<ClicksPluginOptions> = async (app, { view, stream, ingester }) => {
   const cached = responseCache(view);
-  const publisher = throttledPublisher(view, stream);
+  const publisher = throttledPublisher(stream, 'data', () => view.data(), STREAM_EVERY_MS);
   view.onChange(publisher.changed);
   view.start();
   app.addHook('onClose', async () => {
@@ -123,30 +124,3 @@ const clicksPlugin: FastifyPluginAsync<ClicksPluginOptions> = async (app, { view
 
   app.get('/clicker', { schema: { summary: 'The clicker page (redirects to /clicker.html)', tags: ['clicks'] } }, async (_req, reply) => reply.redirect('/clicker.html'));
 };
-
-/** Publishes `data` when the view's ClicksData changed: at once, or at most every STREAM_EVERY_MS. */
-function throttledPublisher(view: ClicksView, stream: EventStream) {
-  let last = '';
-  let lastAt = -Infinity;
-  let timer: NodeJS.Timeout | null = null;
-  const publish = () => {
-    timer = null;
-    const data = view.data();
-    const text = JSON.stringify(data);
-    if (text === last) return;
-    last = text;
-    lastAt = performance.now();
-    stream.publish('data', data);
-  };
-  return {
-    changed: () => {
-      if (timer) return;
-      const wait = lastAt + STREAM_EVERY_MS - performance.now();
-      if (wait <= 0) publish();
-      else timer = setTimeout(publish, wait);
-    },
-    stop: () => {
-      if (timer) clearTimeout(timer);
-    },
-  };
-}

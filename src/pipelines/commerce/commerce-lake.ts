@@ -4,13 +4,10 @@ import type { EventLog, LogRecord } from '../../log/types.js';
 import type { CommerceEvent } from './commerce-contract.js';
 import { COMMERCE_EVENTS_TOPIC, COMMERCE_WINDOWS_TOPIC, commerceEventCodec, eventPayload } from './commerce-events.js';
 import { commerceResultSchema } from './commerce-pipeline.js';
+import { finalResultRows, MAX_TIME_MS } from '../final-results.js';
 
 export const COMMERCE_RAW_GROUP = 'lake-commerce-raw';
 export const COMMERCE_AGG_GROUP = 'lake-commerce-agg';
-
-/** The largest epoch ms a TIMESTAMP and a 4-digit year take. */
-const MAX_TIME_MS = 253_402_300_799_999;
-const textDecoder = new TextDecoder();
 
 /** A `commerce_raw` row: what the warehouse's `realtime_events` holds, plus where it came from. */
 export interface RawCommerceRow {
@@ -85,21 +82,8 @@ export interface AggCommerceRow {
 }
 
 /** A `commerce.windows` record's row when it is a valid final window; null for anything else. */
-export function decodeFinalWindow(record: LogRecord): AggCommerceRow | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof record.value === 'string' ? record.value : textDecoder.decode(record.value));
-  } catch {
-    return null;
-  }
-  const result = commerceResultSchema.safeParse(parsed);
-  if (!result.success || !result.data.final) return null;
-  const r = result.data;
-  const start = Date.parse(r.window_start);
-  if (start < 0 || start > MAX_TIME_MS) return null;
-  return {
-    window_start: new Date(start).toISOString(),
-    window_end: new Date(Date.parse(r.window_end)).toISOString(),
+export const decodeFinalWindow = finalResultRows(commerceResultSchema, (r, w): AggCommerceRow => ({
+    ...w,
     window_type: r.window_type,
     count: r.count,
     late_events: r.late_events,
@@ -114,8 +98,7 @@ export function decodeFinalWindow(record: LogRecord): AggCommerceRow | null {
     categories: JSON.stringify(r.categories),
     behaviors: JSON.stringify(r.behaviors),
     top_searches: JSON.stringify(r.top_searches),
-  };
-}
+}));
 
 /** `commerce_agg` (lake `commerce/agg`): the final 30-second windows, by window type and UTC date. */
 export const commerceAggTable: LakeTable<AggCommerceRow> = {

@@ -8,6 +8,7 @@ import type { CommerceResult } from './commerce-pipeline.js';
 import { CommerceView, MAX_ORDERS } from './commerce-view.js';
 import { checkRedis } from './redis-metrics.js';
 import { checkPostgres } from './warehouse.js';
+import { throttledPublisher } from '../throttled-publisher.js';
 
 /** `/commerce/stream` sends a `summary` event at most this often. */
 export const STREAM_EVERY_MS = 200;
@@ -64,7 +65,7 @@ interface CommercePluginOptions {
 
 const commercePlugin: FastifyPluginAsync<CommercePluginOptions> = async (app, { view, stream, health, endpoints }) => {
   const cached = responseCache(view);
-  const publisher = throttledPublisher(view, stream);
+  const publisher = throttledPublisher(stream, 'summary', () => view.streamSummary(), STREAM_EVERY_MS);
   view.onChange(publisher.changed);
   view.start();
   app.addHook('onClose', async () => {
@@ -134,33 +135,5 @@ function serviceChecks(endpoints: () => CommerceEndpoints) {
     ]).then(([pg, rd]): CommerceServicesHealth => ({ postgres: pg, redis: rd, warehouse: postgres ? 'postgres' : 'lake' }));
     last = { at: now, key, value };
     return value;
-  };
-}
-
-/** Publishes `summary` (CommerceStreamSummary) when it changed: at once, or at most every STREAM_EVERY_MS. */
-function throttledPublisher(view: CommerceView, stream: EventStream) {
-  let last = '';
-  let lastAt = -Infinity;
-  let timer: NodeJS.Timeout | null = null;
-  const publish = () => {
-    timer = null;
-    const data = view.streamSummary();
-    if (data === null) return;
-    const text = JSON.stringify(data);
-    if (text === last) return;
-    last = text;
-    lastAt = performance.now();
-    stream.publish('summary', data);
-  };
-  return {
-    changed: () => {
-      if (timer) return;
-      const wait = lastAt + STREAM_EVERY_MS - performance.now();
-      if (wait <= 0) publish();
-      else timer = setTimeout(publish, wait);
-    },
-    stop: () => {
-      if (timer) clearTimeout(timer);
-    },
   };
 }

@@ -5,13 +5,12 @@ import type { EventLog, LogRecord } from '../../log/types.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
 import { finalMetricsSchema, type MetricsRecord } from './ratings-metrics.js';
 import { METRICS_TOPIC } from './ratings-topics.js';
+import { MAX_TIME_MS } from '../final-results.js';
 
 /** Consumer groups of the two lake sinks. */
 export const RAW_LAKE_GROUP = 'lake-ratings-raw';
 export const AGG_LAKE_GROUP = 'lake-ratings-agg';
 
-/** The largest epoch ms a TIMESTAMP and a 4-digit year take (9999-12-31T23:59:59.999Z). */
-const MAX_TIME_MS = 253_402_300_799_999;
 
 // ---------------------------------------------------------------------------------------------
 // ratings/raw: every valid rating event.

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import type { LogRecord } from '../log/types.js';
+import type { ResultEnvelope } from './pipeline-result.js';
+
+/** The largest epoch ms a TIMESTAMP and a 4-digit year take (9999-12-31T23:59:59.999Z). */
+export const MAX_TIME_MS = 253_402_300_799_999;
+
+const textDecoder = new TextDecoder();
+
+/** The window of a final result, its times normalised to ISO-8601 UTC. */
+export interface FinalWindow {
+  window_start: string;
+  window_end: string;
+}
+
+/**
+ * A lake decoder for a pipeline's output topic: the record's row when it is a valid FINAL result
+ * of `schema` whose window a lake partition can hold; null for anything else (open results,
+ * other records, malformed JSON), which the sink skips.
+ */
+export function finalResultRows<R extends ResultEnvelope, Row>(
+  schema: z.ZodType<R>,
+  toRow: (result: R, window: FinalWindow) => Row,
+): (record: LogRecord) => Row | null {
+  return (record) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(typeof record.value === 'string' ? record.value : textDecoder.decode(record.value));
+    } catch {
+      return null;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success || !result.data.final) return null;
+    const start = Date.parse(result.data.window_start);
+    if (!(start >= 0 && start <= MAX_TIME_MS)) return null;
+    return toRow(result.data, { window_start: new Date(start).toISOString(), window_end: new Date(Date.parse(result.data.window_end)).toISOString() });
+  };
+}
