@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic } from '../events/dead-letter.js';
 import { pollBatch } from '../log/record-batch.js';
-import type { Consumer, EventLog, ProducerRecord } from '../log/types.js';
+import type { Consumer, EventLog, ProducerRecord, Transaction } from '../log/types.js';
+import { diskWriteProblem } from '../util/disk-errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
 import { lateTopic, specFingerprint, type PipelineSpec } from './pipeline.js';
 import { Intake } from './intake.js';
@@ -22,6 +23,13 @@ export interface RunnerOptions {
   /** Called once the start position is settled (after the checkpoint, if any, was accepted). */
   onStart?: (start: { from: 'checkpoint' | 'earliest' | 'latest'; events: number }) => void;
   now?: () => number;
+  /**
+   * Adds the owner's fencing condition to every checkpoint transaction (see `log/lease.ts`): a
+   * runner that lost its ownership then fails its commit with a `FencedError` and writes nothing.
+   */
+  fence?: (tx: Transaction) => void;
+  /** Told once when a checkpoint cannot be written because the disk is full or read-only, and once when it is written again. */
+  onDiskProblem?: (problem: { kind: 'full' | 'read-only'; message: string } | null) => void;
 }
 
 export interface RunnerStatus {
@@ -128,16 +136,37 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     }
   };
 
+  let diskProblem: 'full' | 'read-only' | null = null;
   const checkpoint = async () => {
     emit(operator.takeFinals());
-    const tx = log.transaction();
-    if (outputs.length) tx.send(spec.output.topic, outputs.splice(0));
-    if (lates.length) tx.send(lateTopic(spec), lates.splice(0));
-    if (deadLetters.length) tx.send(deadLetterTopic(spec.source.topic), deadLetters.splice(0));
-    const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered: intake.deadLettered, writtenAt: new Date(now()).toISOString() };
-    tx.putState(CHECKPOINT_NAMESPACE, spec.name, encodeCheckpoint(state));
-    tx.commitOffsets(group, positions.map((offset, partition) => ({ topic: spec.source.topic, partition, offset })));
-    await tx.commit();
+    // The buffers are cleared only once the transaction has committed: a commit that fails for a
+    // full or read-only disk is retried with everything it held, so nothing is lost meanwhile.
+    for (;;) {
+      const tx = log.transaction();
+      options.fence?.(tx);
+      if (outputs.length) tx.send(spec.output.topic, outputs.slice());
+      if (lates.length) tx.send(lateTopic(spec), lates.slice());
+      if (deadLetters.length) tx.send(deadLetterTopic(spec.source.topic), deadLetters.slice());
+      const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered: intake.deadLettered, writtenAt: new Date(now()).toISOString() };
+      tx.putState(CHECKPOINT_NAMESPACE, spec.name, encodeCheckpoint(state));
+      tx.commitOffsets(group, positions.map((offset, partition) => ({ topic: spec.source.topic, partition, offset })));
+      try {
+        await tx.commit();
+      } catch (err) {
+        const problem = diskWriteProblem(err);
+        if (!problem || options.signal?.aborted) throw err;
+        if (diskProblem !== problem) options.onDiskProblem?.({ kind: problem, message: err instanceof Error ? err.message : String(err) });
+        diskProblem = problem;
+        await sleep(1000);
+        continue;
+      }
+      break;
+    }
+    if (diskProblem) options.onDiskProblem?.(null);
+    diskProblem = null;
+    outputs.length = 0;
+    lates.length = 0;
+    deadLetters.length = 0;
     status.checkpoints++;
     lastCheckpoint = now();
   };
