@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openShop, shopFile, type ShopStore } from '../../../src/pipelines/commerce/shop/shop-store.js';
+import { openShop, positionAfter, shopFile, type ShopStore } from '../../../src/pipelines/commerce/shop/shop-store.js';
 import { ShopTraffic } from '../../../src/pipelines/commerce/shop/shop-model.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { PG_URL, dropSchema, postgresMissing, uniqueSchema } from './shop-helpers.js';
@@ -29,11 +29,14 @@ async function exercise(shops: ShopStore[], count: (sql: string) => Promise<numb
   const rows = await a.readOutbox(null, 100_000);
   assert.equal(rows.length, written);
   const item = rows.find((r) => r.topic === 'transaction_items')!;
-  const payload = JSON.parse(item.payload) as Record<string, unknown>;
-  for (const k of ['product_name', 'category', 'unit_price', 'quantity', 'line_total', 'transaction_id', 'customer_id', 'timestamp']) assert.ok(k in payload, k);
-  assert.ok(item.payload.startsWith('{"customer_id":'));
+  // Each row is its log record: the event with its outbox id as event_id, keyed by customer.
+  const value = JSON.parse(item.value) as Record<string, unknown>;
+  for (const k of ['product_name', 'category', 'unit_price', 'quantity', 'line_total', 'transaction_id', 'customer_id', 'timestamp']) assert.ok(k in value, k);
+  assert.ok(item.value.startsWith(`{"event_id":${item.id},"customer_id":`));
+  assert.equal(item.key, String(value.customer_id));
+  assert.equal(item.timestamp, value.timestamp);
   // Reading from a position goes on after it, in order.
-  const after = await a.readOutbox(rows[9]!.xid === undefined ? { id: rows[9]!.id } : { id: rows[9]!.id, xid: rows[9]!.xid }, 5);
+  const after = await a.readOutbox(positionAfter(rows[9]!), 5);
   assert.deepEqual(after.map((r) => r.id), rows.slice(10, 15).map((r) => r.id));
   assert.equal(await a.pending({ id: rows[rows.length - 6]!.id, xid: rows[rows.length - 6]!.xid }), 5);
 }
@@ -70,6 +73,32 @@ describe('the commerce shop', () => {
       assert.equal(xid, 'xid8');
     } finally {
       for (const s of shops) await s.close();
+      await c.end();
+      await dropSchema(schema);
+    }
+  });
+
+  it('reads the PostgreSQL outbox in numeric transaction order, also where the xid gains a digit', async (t) => {
+    const missing = await postgresMissing();
+    if (missing) return t.skip(missing);
+    const schema = uniqueSchema('shop_xid');
+    const shop = await openShop({ dataDir: '/nonexistent', postgresUrl: PG_URL, schema });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      // Rows as transactions 10, 9 and 100 would have written them (all long committed): as text,
+      // '10' < '100' < '9', which once made a page end at xid 9 and the next read skip xid 10's rows.
+      for (const x of ['10', '9', '100', '10']) {
+        await c.query(`INSERT INTO "${schema}".outbox (topic, customer_id, payload, created_at, xid) VALUES ('searches', 1, '{"customer_id":1}', 0, $1::xid8)`, [x]);
+      }
+      const order = ['9', '10', '10', '100'];
+      assert.deepEqual((await shop.readOutbox(null, 10)).map((r) => r.xid), order);
+      const paged: string[] = [];
+      for (let page = await shop.readOutbox(null, 1); page.length > 0; page = await shop.readOutbox(positionAfter(page[0]!), 1)) paged.push(page[0]!.xid!);
+      assert.deepEqual(paged, order);
+      assert.equal(await shop.pending(null), 4);
+    } finally {
+      await shop.close();
       await c.end();
       await dropSchema(schema);
     }

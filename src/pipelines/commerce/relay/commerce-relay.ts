@@ -19,7 +19,7 @@ import { StreamrecError } from '../../../util/errors.js';
 import { COMMERCE_EVENTS_TOPIC, COMMERCE_TOPICS } from '../commerce-contract.js';
 import type { BackgroundService, ServiceContext } from '../../pipeline-declaration.js';
 import { shopOptions } from '../shop/commerce-generator.js';
-import { openShop, type OutboxPosition, type OutboxRow, type RelayHolder, type ShopStore } from '../shop/shop-store.js';
+import { openShop, positionAfter, type OutboxPosition, type OutboxRow, type RelayHolder, type ShopStore } from '../shop/shop-store.js';
 
 export const RELAY_STATE_NAMESPACE = 'relay';
 /** Partitions of the topics the relay creates (records keyed by customer id). */
@@ -51,17 +51,16 @@ function holderText(h: RelayHolder): string {
   return `pid ${h.pid} on ${h.host}${h.since ? ` since ${new Date(h.since).toISOString()}` : ''}`;
 }
 
+/** A page's records by topic: each row already is its record (see OutboxRow). */
 function toRecords(rows: OutboxRow[]): Map<string, ProducerRecord[]> {
   const byTopic = new Map<string, ProducerRecord[]>();
-  const union: ProducerRecord[] = [];
-  for (const r of rows) {
-    // The payload is the event's JSON without event_id (it starts with `{"customer_id":`).
-    const body = r.payload.slice(1);
-    const key = String(r.customerId);
+  const union: ProducerRecord[] = new Array<ProducerRecord>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
-    list.push({ key, value: `{"event_id":${r.id},${body}`, timestamp: r.createdAt });
-    union.push({ key, value: `{"topic":"${r.topic}","event_id":${r.id},${body}`, timestamp: r.createdAt });
+    list.push(r);
+    union[i] = { key: r.key, value: `{"topic":"${r.topic}",${r.value.slice(1)}`, timestamp: r.timestamp };
   }
   byTopic.set(COMMERCE_EVENTS_TOPIC, union);
   return byTopic;
@@ -71,6 +70,8 @@ export class OutboxRelay {
   readonly status: RelayStatus = { relayed: 0, rate: 0, position: null, lag: null, fenced: 0, waitingFor: null };
   private readonly batch: number;
   private readonly pollMs: number;
+  /** The lag count in flight (run in the background: a backlog's reads do not wait for it). */
+  private lagQuery: Promise<void> | null = null;
 
   constructor(private readonly shop: ShopStore, private readonly log: EventLog, private readonly options: RelayOptions = {}) {
     this.batch = options.batch ?? 2000;
@@ -104,6 +105,21 @@ export class OutboxRelay {
     }
   }
 
+  /** Counts the rows after `position` in the background; rows relayed meanwhile are taken off when it lands. */
+  private refreshLag(position: OutboxPosition | null): void {
+    if (this.lagQuery) return;
+    const relayedAt = this.status.relayed;
+    this.lagQuery = this.shop
+      .pending(position)
+      .then((n) => {
+        this.status.lag = Math.max(0, n - (this.status.relayed - relayedAt));
+      })
+      .catch(() => {}) // status only: the next read reports a lost connection
+      .finally(() => {
+        this.lagQuery = null;
+      });
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     for (const topic of [...COMMERCE_TOPICS, COMMERCE_EVENTS_TOPIC]) await this.log.ensureTopic(topic, { partitions: COMMERCE_PARTITIONS });
     if (this.options.lock !== false && !(await this.takeLock(signal))) return;
@@ -122,14 +138,14 @@ export class OutboxRelay {
       while (!signal.aborted) {
         if (Date.now() - lagAt > 1000) {
           lagAt = Date.now();
-          discard();
-          this.status.lag = await this.shop.pending(position);
+          this.refreshLag(position);
         }
         const rows = await (prefetched ?? this.shop.readOutbox(position, pageSize));
         prefetched = null;
         if (rows.length === 0) {
           // Nothing readable. On PostgreSQL committed rows may still wait behind an older
           // transaction in flight anywhere on the server (xmin): idle means none are left.
+          await this.lagQuery;
           this.status.lag = await this.shop.pending(position);
           lagAt = Date.now();
           if (this.options.exitWhenIdle && this.status.lag === 0) return;
@@ -140,8 +156,7 @@ export class OutboxRelay {
           }
           continue;
         }
-        const last = rows[rows.length - 1]!;
-        const next: OutboxPosition = last.xid === undefined ? { id: last.id } : { id: last.id, xid: last.xid };
+        const next = positionAfter(rows[rows.length - 1]!);
         const nextRaw = JSON.stringify(next);
         const tx = this.log.transaction();
         tx.expectState(RELAY_STATE_NAMESPACE, this.shop.shopId, raw);
@@ -173,6 +188,7 @@ export class OutboxRelay {
       }
       discard();
     } finally {
+      await this.lagQuery;
       await this.shop.releaseRelayLock();
     }
   }

@@ -21,14 +21,31 @@ export interface OutboxPosition {
   xid?: string;
 }
 
+/**
+ * One outbox row as the relay reads it: already the log record it becomes (key, value,
+ * timestamp), so the database's row object is the record and nothing is rebuilt per row. The
+ * value is the payload with `event_id` (the row's id) in front, put together by the query.
+ */
 export interface OutboxRow {
-  id: number;
   topic: string;
-  customerId: number;
-  payload: string;
-  createdAt: number;
+  /** The customer id as text: the record key. */
+  key: string;
+  /** The event's JSON, `{"event_id":<id>,"customer_id":…}`. */
+  value: string;
+  /** created_at, epoch ms. */
+  timestamp: number;
+  id: number;
+  /** PostgreSQL: the writing transaction's xid8, as text. */
   xid?: string;
 }
+
+/** The relay's position after a row. */
+export function positionAfter(row: OutboxRow): OutboxPosition {
+  return row.xid === undefined ? { id: row.id } : { id: row.id, xid: row.xid };
+}
+
+/** The select list of a relay read (the same expression on both databases). */
+const RECORD_COLUMNS = `o.topic, CAST(o.customer_id AS TEXT) AS key, '{"event_id":' || o.id || ',' || substr(o.payload, 2) AS value, o.created_at AS timestamp, o.id`;
 
 export interface ShopStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -118,7 +135,7 @@ class SqliteShop implements ShopStore {
       cart: db.prepare(`INSERT INTO cart_events ${CART_COLS} VALUES (?, ?, ?, ?, ?)`),
       outbox: db.prepare(`INSERT INTO outbox ${OUTBOX_COLS} VALUES (?, ?, ?, ?)`),
     };
-    this.read = db.prepare('SELECT id, topic, customer_id AS customerId, payload, created_at AS createdAt FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
+    this.read = db.prepare(`SELECT ${RECORD_COLUMNS} FROM outbox o WHERE o.id > ? ORDER BY o.id LIMIT ?`);
     this.count = db.prepare('SELECT count(*) FROM outbox WHERE id > ?').pluck();
   }
 
@@ -211,6 +228,11 @@ class SqliteShop implements ShopStore {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** BIGINT columns as numbers (ids, customer ids and epoch ms stay far below 2^53), on the shop's connection only. */
+const NUMERIC_BIGINT: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
 class PostgresShop implements ShopStore {
   readonly kind = 'postgres' as const;
   private readonly s: string;
@@ -228,7 +250,7 @@ class PostgresShop implements ShopStore {
 
   static async open(url: string, schema: string): Promise<PostgresShop> {
     if (!SCHEMA_NAME.test(schema)) throw new UserError(`--shop-schema must be a lower-case SQL name (letters, digits, _), got "${schema}"`);
-    const client = new pg.Client({ connectionString: url, application_name: 'streamrec-shop' });
+    const client = new pg.Client({ connectionString: url, application_name: 'streamrec-shop', types: NUMERIC_BIGINT });
     const where = describeUrl(url);
     try {
       await client.connect();
@@ -261,10 +283,10 @@ class PostgresShop implements ShopStore {
           [base.products.map((p) => p.id), base.products.map((p) => p.name), base.products.map((p) => p.category), base.products.map((p) => p.price)],
         );
       }
-      const products = (await client.query<{ id: string; name: string; category: string; price: string }>(`SELECT id, name, category, price FROM ${s}.products ORDER BY id`)).rows.map(
-        (r) => ({ id: Number(r.id), name: r.name, category: r.category, price: Number(r.price) }),
+      const products = (await client.query<{ id: number; name: string; category: string; price: string }>(`SELECT id, name, category, price FROM ${s}.products ORDER BY id`)).rows.map(
+        (r) => ({ id: r.id, name: r.name, category: r.category, price: Number(r.price) }),
       );
-      const customers = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.customers`)).rows[0]!.n);
+      const customers = (await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${s}.customers`)).rows[0]!.n;
       await client.query('COMMIT');
       return new PostgresShop(client, schema, `PostgreSQL ${where} schema ${schema}`, id, products, customers);
     } catch (err) {
@@ -281,7 +303,7 @@ class PostgresShop implements ShopStore {
     await c.query('BEGIN');
     try {
       const purchases = drafts.filter((d) => d.kind === 'purchase').length;
-      const ids = purchases === 0 ? [] : (await c.query<{ id: string }>(`SELECT nextval('${s}.transactions_id_seq') AS id FROM generate_series(1, $1)`, [purchases])).rows.map((r) => Number(r.id));
+      const ids = purchases === 0 ? [] : (await c.query<{ id: number }>(`SELECT nextval('${s}.transactions_id_seq') AS id FROM generate_series(1, $1)`, [purchases])).rows.map((r) => r.id);
       const all = { tx: [] as unknown[][], item: [] as unknown[][], behavior: [] as unknown[][], search: [] as unknown[][], cart: [] as unknown[][], outbox: [] as unknown[][] };
       let next = 0;
       for (const d of drafts) {
@@ -312,18 +334,20 @@ class PostgresShop implements ShopStore {
     // after one holding id 8. So read only rows whose writing transaction is older than every
     // transaction still in flight (xid < the snapshot's xmin): no row can appear behind them
     // any more. Their order (xid, id) is the position, and it only grows.
-    const res = await this.client.query<{ id: string; topic: string; customer_id: string; payload: string; created_at: string; xid: string }>({
-      text: `SELECT id, topic, customer_id, payload, created_at, xid::text AS xid FROM ${this.s}.outbox
-             WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
-             ORDER BY xid, id LIMIT $3`,
+    const res = await this.client.query<OutboxRow>({
+      // ORDER BY names the table's columns: a bare `xid` would be the text output column (the
+      // string order, where '10' < '9', and no index).
+      text: `SELECT ${RECORD_COLUMNS}, o.xid::text AS xid FROM ${this.s}.outbox o
+             WHERE (o.xid, o.id) > ($1::xid8, $2::bigint) AND o.xid < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY o.xid, o.id LIMIT $3`,
       values: [from?.xid ?? '0', from?.id ?? 0, limit],
     });
-    return res.rows.map((r) => ({ id: Number(r.id), topic: r.topic, customerId: Number(r.customer_id), payload: r.payload, createdAt: Number(r.created_at), xid: r.xid }));
+    return res.rows;
   }
 
   async pending(from: OutboxPosition | null): Promise<number> {
-    const res = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.s}.outbox WHERE (xid, id) > ($1::xid8, $2::bigint)`, [from?.xid ?? '0', from?.id ?? 0]);
-    return Number(res.rows[0]!.n);
+    const res = await this.client.query<{ n: number }>(`SELECT count(*) AS n FROM ${this.s}.outbox WHERE (xid, id) > ($1::xid8, $2::bigint)`, [from?.xid ?? '0', from?.id ?? 0]);
+    return res.rows[0]!.n;
   }
 
   async tryRelayLock(holder: RelayHolder): Promise<true | RelayHolder> {
@@ -336,8 +360,8 @@ class PostgresShop implements ShopStore {
       );
       return true;
     }
-    const row = (await this.client.query<{ pid: number; host: string; since: string }>(`SELECT pid, host, since FROM ${this.s}.relay_holder WHERE id = 1`)).rows[0];
-    return row ? { pid: row.pid, host: row.host, since: Number(row.since) } : { pid: 0, host: 'unknown', since: 0 };
+    const row = (await this.client.query<{ pid: number; host: string; since: number }>(`SELECT pid, host, since FROM ${this.s}.relay_holder WHERE id = 1`)).rows[0];
+    return row ? { pid: row.pid, host: row.host, since: row.since } : { pid: 0, host: 'unknown', since: 0 };
   }
 
   async releaseRelayLock(): Promise<void> {
