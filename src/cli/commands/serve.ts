@@ -13,10 +13,11 @@ export function serveCommand(): Command {
     .action(async (flags: ServerFlags & { dataDir?: string; host: string }) => {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       const config = loadConfig();
+      // Before listening: a Ctrl-C in the moment after the URL is printed must still stop cleanly.
+      const signal = interruptSignal();
       const server = await listen({ log, dataDir, port: flags.port ?? config.port, host: flags.host, logger: { level: config.logLevel }, ...serverAccess(flags) });
       process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
       if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
-      const signal = interruptSignal();
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       await server.close();
       await log.close();
