@@ -23,8 +23,8 @@ async function post(base: string, path: string, body: string, headers: Record<st
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** A log whose producers count their sends (appends), optionally failing them as a full disk would. */
-function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoException | null }): EventLog {
+/** A log whose producers count their sends (appends), optionally slowing them or failing them as a full disk would. */
+function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoException | null; delayMs: number }): EventLog {
   return new Proxy(log, {
     get(target, prop) {
       if (prop === 'producer') {
@@ -34,6 +34,7 @@ function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoExcept
             send: async (topic, records, options) => {
               state.sends++;
               if (state.fail) throw state.fail;
+              if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
               return inner.send(topic, records, options);
             },
             close: () => inner.close(),
@@ -55,7 +56,7 @@ describe('click ingestion', () => {
   let dir: string;
   let cleanup: () => void;
   let log: EventLog;
-  const state = { sends: 0, fail: null as NodeJS.ErrnoException | null };
+  const state = { sends: 0, fail: null as NodeJS.ErrnoException | null, delayMs: 0 };
   let server: StreamrecServer;
   let base: string;
 
@@ -156,9 +157,20 @@ describe('click ingestion', () => {
   it('shares appends between concurrent requests (group commit), each answered with its own offsets', async () => {
     const sendsBefore = state.sends;
     const n = 200;
-    const answers = await Promise.all(Array.from({ length: n }, (_, i) => post(base, '/clicks', JSON.stringify(i % 2 ? { type: 'cheers' } : [{ type: 'hate' }, { type: 'hate' }]))));
+    // Each append takes 100 ms: the requests that arrive meanwhile must share the next one, however
+    // slowly a loaded machine delivers them.
+    state.delayMs = 100;
+    const started = Date.now();
+    let answers: Answer[];
+    try {
+      answers = await Promise.all(Array.from({ length: n }, (_, i) => post(base, '/clicks', JSON.stringify(i % 2 ? { type: 'cheers' } : [{ type: 'hate' }, { type: 'hate' }]))));
+    } finally {
+      state.delayMs = 0;
+    }
+    const elapsed = Date.now() - started;
     assert.ok(answers.every((a) => a.status === 202));
     const appends = state.sends - sendsBefore;
+    assert.ok(appends <= Math.ceil(elapsed / 100) + 1, `${appends} appends in ${elapsed} ms: one at a time, the others waiting for it`);
     assert.ok(appends < n / 2, `${appends} appends for ${n} requests`);
     const offsets = answers.flatMap((a) => (a.body as unknown as ClickAccepted).offsets.map((o) => o.offset));
     assert.equal(offsets.length, n / 2 + n);
