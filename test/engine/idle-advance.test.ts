@@ -14,7 +14,6 @@ import { sliding, tumbling } from '../../src/engine/windows.js';
 import { jsonCodec } from '../../src/events/codec.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog, LogRecord } from '../../src/log/types.js';
-import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MIN = 60_000;
