@@ -92,7 +92,10 @@ export interface PipelineResults<R extends ResultEnvelope> {
   readonly eventsTotal: number;
   readonly resultsReceived: number;
   hasData(): boolean;
+  /** The last sampled health (pushed to streams every second). */
   health(): PipelineHealth;
+  /** Health with the late and dead-letter totals read from the log now (what health routes answer). */
+  healthNow(): Promise<PipelineHealth>;
   onResult(listener: (record: R) => void): void;
   onHealth(listener: (health: PipelineHealth) => void): void;
 }

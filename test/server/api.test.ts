@@ -108,10 +108,14 @@ describe('metrics API', () => {
     assert.deepEqual(latest.map((r) => [r.window_start.slice(11, 16), r.final, r.total_ratings]), [['07:02', true, 140], ['07:03', false, 50]], 'the latest of each window, open ones too, newest last');
 
     await waitFor(() => server.view.currentHealth().metrics_received === 5);
+    // Late events are what ratings.late holds (as the processor commits them), not the results' late_events.
+    assert.equal((await get('/metrics/health')).body.late_events_total, 0);
+    await log.producer().send('ratings.late', [1, 2].map((i) => ({ value: JSON.stringify({ userId: i, movieId: 1, rating: 4, timestamp: 0 }) })));
     const health = (await get('/metrics/health')).body;
     assert.equal(health.metrics_received, 5);
     assert.equal(health.last_event_time, '2025-11-10T07:03:59.000Z');
-    assert.equal(health.late_events_total, 3);
+    assert.equal(health.late_events_total, 2, 'counted the moment they are in ratings.late');
+    assert.equal((await get('/pipelines/ratings/health')).body.late_events_total, 2);
     for (const k of ['consumer_lag', 'events_per_second', 'watermark_delay_seconds', 'dead_letters_total', 'ratings_processed']) assert.equal(typeof health[k], 'number', k);
     assert.equal(health.allowed_lateness_seconds, 59, 'newest event time − watermark');
   });
