@@ -8,8 +8,13 @@ export const CHECKPOINT_NAMESPACE = 'pipeline-checkpoint';
 
 export interface Checkpoint {
   fingerprint: Record<string, unknown>;
-  /** Next offset to process, per source partition. */
+  /**
+   * Next offset to process, per source partition: for several source topics, topic by topic in
+   * the source's order (see `SourceLayout`).
+   */
   positions: number[];
+  /** Several source topics: the partitions of each (one topic: `positions.length`, not written). */
+  partitions?: number[];
   operator: OperatorSnapshot;
   deadLettered: number;
   writtenAt: string;

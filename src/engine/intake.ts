@@ -1,7 +1,9 @@
 import { rejectionReason } from '../events/codec.js';
 import { deadLetterRecord } from '../events/dead-letter.js';
+import type { EventCodec } from '../events/codec.js';
 import type { LogRecord, ProducerRecord, RecordBatch } from '../log/types.js';
-import type { PipelineSpec } from './pipeline.js';
+import { sourceTopics, type PipelineSpec } from './pipeline.js';
+import type { SourceLayout } from './source-layout.js';
 import { SourceMerge } from './source-merge.js';
 import { Arrival, type WindowOperator, type WindowResult } from './window-operator.js';
 
@@ -19,26 +21,49 @@ class Rejected {
  */
 export class Intake<E, X, S, R> {
   readonly merge: SourceMerge<E | Rejected>;
-  /** Late events and dead letters taken since the last checkpoint, for its transaction. */
-  readonly lates: ProducerRecord[] = [];
-  readonly deadLetters: ProducerRecord[] = [];
+  /**
+   * Late events and dead letters taken since the last checkpoint, for its transaction: one list
+   * a source topic (in the source's order), since each goes to its own topic's `.late`/`.dlq`.
+   */
+  readonly lates: ProducerRecord[][];
+  readonly deadLetters: ProducerRecord[][];
+  /** Each input's codec and topic index (inputs as the layout numbers them). */
+  private readonly codecs: EventCodec<E>[];
+  private readonly topicOf: Int32Array;
 
   /**
-   * `positions[p]` is the next offset to process of partition p; it advances as records are taken.
-   * `deadLettered` counts rejected records since the pipeline started.
+   * `positions[i]` is the next offset to process of the layout's input i; it advances as records
+   * are taken. `deadLettered` counts rejected records since the pipeline started.
    */
   constructor(
     private readonly spec: PipelineSpec<E, X, S, R>,
     private readonly operator: WindowOperator<X, S, R>,
+    layout: SourceLayout,
     readonly positions: number[],
     public deadLettered: number,
   ) {
-    this.merge = new SourceMerge<E | Rejected>(positions.length);
+    const topics = sourceTopics(spec.source);
+    this.codecs = layout.slots.map((s) => topics[s.topicIndex]!.codec);
+    this.topicOf = Int32Array.from(layout.slots, (s) => s.topicIndex);
+    this.lates = topics.map(() => []);
+    this.deadLetters = topics.map(() => []);
+    this.merge = new SourceMerge<E | Rejected>(layout.slots.length);
   }
 
-  /** Decodes what a read of partition p returned and hands it to the merge. */
+  /** Whether late events or dead letters wait for the next checkpoint. */
+  hasSetAside(): boolean {
+    return this.lates.some((l) => l.length > 0) || this.deadLetters.some((d) => d.length > 0);
+  }
+
+  /** Forgets what was set aside, once a checkpoint has committed it. */
+  clearSetAside(): void {
+    for (const l of this.lates) l.length = 0;
+    for (const d of this.deadLetters) d.length = 0;
+  }
+
+  /** Decodes what a read of input p returned and hands it to the merge. */
   push(p: number, batch: RecordBatch): void {
-    const { codec } = this.spec.source;
+    const codec = this.codecs[p]!;
     const times = new Float64Array(batch.length);
     const values = new Array<E | Rejected>(batch.length);
     for (let i = 0; i < batch.length; i++) {
@@ -56,7 +81,7 @@ export class Intake<E, X, S, R> {
   }
 
   /**
-   * Takes records in event-time order until a partition must be read first, handing the final
+   * Takes records in event-time order until an input must be read first, handing the final
    * results that became due to `onFinals` every 1024 records and at the end. Returns how many
    * records were taken.
    */
@@ -64,16 +89,16 @@ export class Intake<E, X, S, R> {
     const { merge, operator, spec, positions } = this;
     let took = 0;
     while (merge.take()) {
-      const { batch, index } = merge;
+      const { batch, index, input } = merge;
       const value = merge.value!;
-      positions[merge.partition] = batch.offset(index) + 1;
+      positions[input] = batch.offset(index) + 1;
       took++;
       if (value instanceof Rejected) {
-        this.deadLetters.push(deadLetterRecord(batch.record(index), value.reason));
+        this.deadLetters[this.topicOf[input]!]!.push(deadLetterRecord(batch.record(index), value.reason));
         this.deadLettered++;
       } else {
         const arrival = operator.add(spec.enrich(value), merge.time);
-        if (arrival !== Arrival.onTime) this.setAsideLate(batch.record(index), arrival);
+        if (arrival !== Arrival.onTime) this.setAsideLate(this.lates[this.topicOf[input]!]!, batch.record(index), arrival);
       }
       if ((took & 1023) === 0) onFinals(operator.takeFinals());
     }
@@ -85,8 +110,8 @@ export class Intake<E, X, S, R> {
    * A late event's copy for `<topic>.late`; `counted` says whether it still counted in windows of
    * it that were open (`partly`) or in none (`none`).
    */
-  private setAsideLate(record: LogRecord, arrival: Arrival): void {
-    this.lates.push({
+  private setAsideLate(into: ProducerRecord[], record: LogRecord, arrival: Arrival): void {
+    into.push({
       key: record.key,
       value: record.value,
       timestamp: record.timestamp,

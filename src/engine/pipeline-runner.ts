@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic } from '../events/dead-letter.js';
 import { pollBatch } from '../log/record-batch.js';
-import type { Consumer, EventLog, ProducerRecord, Transaction } from '../log/types.js';
+import type { Consumer, EventLog, ProducerRecord, TopicInfo, Transaction } from '../log/types.js';
 import { diskWriteProblem } from '../util/disk-errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
-import { lateTopic, specFingerprint, type PipelineSpec } from './pipeline.js';
+import { lateTopic, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
 import { Intake } from './intake.js';
+import { SourceLayout } from './source-layout.js';
 import { WindowOperator, type WindowResult } from './window-operator.js';
 
 export interface RunnerOptions {
@@ -64,7 +65,7 @@ export async function resetPipeline(log: EventLog, name: string): Promise<boolea
 }
 
 /**
- * Runs a pipeline over an event log: reads every source partition, merges them by event time,
+ * Runs a pipeline over an event log: reads every partition of its source topic(s), merges them by event time,
  * feeds the window operator, and commits outputs, late events, dead letters, operator state and
  * source positions in one transaction per checkpoint — so a crash at any moment followed by a
  * restart gives the same final results as an uninterrupted run.
@@ -79,9 +80,10 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const group = pipelineGroup(spec.name);
   const fingerprint = specFingerprint(spec as PipelineSpec<unknown, unknown, unknown, unknown>);
 
-  const topic = await waitForTopic(log, spec.source.topic, options);
-  if (!topic) return emptyStatus(spec.name);
-  const partitions = topic.partitions.length;
+  const topics = sourceTopics(spec.source).map((t) => t.topic);
+  const infos = await waitForTopics(log, topics, options);
+  if (!infos) return emptyStatus(spec.name);
+  const layout = SourceLayout.of(infos);
 
   const operator = new WindowOperator({
     windows: spec.windows,
@@ -94,8 +96,11 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const stored = options.fromExplicit ? null : await loadCheckpoint(log, spec.name);
   if (stored) {
     assertCompatible(spec.name, stored.fingerprint, fingerprint);
-    if (stored.positions.length !== partitions) {
-      assertCompatible(spec.name, { partitions: stored.positions.length }, { partitions });
+    // A topic given more partitions since (or fewer): the positions no longer say where each is.
+    const storedPartitions = stored.partitions ?? [stored.positions.length];
+    if (JSON.stringify(storedPartitions) !== JSON.stringify(layout.partitions)) {
+      const shown = (counts: readonly number[]) => (counts.length === 1 ? counts[0] : counts);
+      assertCompatible(spec.name, { partitions: shown(storedPartitions) }, { partitions: shown(layout.partitions) });
     }
     operator.restore(stored.operator);
     positions = stored.positions;
@@ -103,18 +108,18 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     options.onStart?.({ from: 'checkpoint', events: operator.taken() + deadLettered });
   } else {
     const from = options.from ?? 'earliest';
-    positions = topic.partitions.map((p) => (from === 'earliest' ? p.startOffset : p.endOffset));
+    positions = layout.bounds(infos, from === 'earliest' ? 'startOffset' : 'endOffset');
     options.onStart?.({ from, events: 0 });
   }
 
-  const consumers: Consumer[] = [];
-  for (let p = 0; p < partitions; p++) {
-    const c = log.consumer({ group, topics: [spec.source.topic], partitions: [{ topic: spec.source.topic, partition: p }], from: 'earliest' });
-    c.seek(spec.source.topic, p, positions[p]!);
-    consumers.push(c);
-  }
+  // One consumer an input, so the merge reads exactly the input it waits on.
+  const consumers: Consumer[] = layout.slots.map(({ topic, partition }, i) => {
+    const c = log.consumer({ group, topics: [topic], partitions: [{ topic, partition }], from: 'earliest' });
+    c.seek(topic, partition, positions[i]!);
+    return c;
+  });
 
-  const intake = new Intake(spec, operator, positions, deadLettered);
+  const intake = new Intake(spec, operator, layout, positions, deadLettered);
   const { merge, lates, deadLetters } = intake;
   const outputs: ProducerRecord[] = [];
   const status: RunnerStatus = { ...emptyStatus(spec.name), deadLettered, late: operator.late, processed: operator.taken() };
@@ -144,11 +149,15 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
       const tx = log.transaction();
       options.fence?.(tx);
       if (outputs.length) tx.send(spec.output.topic, outputs.slice());
-      if (lates.length) tx.send(lateTopic(spec), lates.slice());
-      if (deadLetters.length) tx.send(deadLetterTopic(spec.source.topic), deadLetters.slice());
+      topics.forEach((topic, i) => {
+        if (lates[i]!.length) tx.send(lateTopic(topic), lates[i]!.slice());
+        if (deadLetters[i]!.length) tx.send(deadLetterTopic(topic), deadLetters[i]!.slice());
+      });
       const state: Checkpoint = { fingerprint, positions: [...positions], operator: operator.snapshot(), deadLettered: intake.deadLettered, writtenAt: new Date(now()).toISOString() };
+      // One topic: the checkpoint as it always was (its partitions are its positions' count).
+      if (topics.length > 1) state.partitions = [...layout.partitions];
       tx.putState(CHECKPOINT_NAMESPACE, spec.name, encodeCheckpoint(state));
-      tx.commitOffsets(group, positions.map((offset, partition) => ({ topic: spec.source.topic, partition, offset })));
+      tx.commitOffsets(group, layout.offsets(positions));
       try {
         await tx.commit();
       } catch (err) {
@@ -164,16 +173,14 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     if (diskProblem) options.onDiskProblem?.(null);
     diskProblem = null;
     outputs.length = 0;
-    lates.length = 0;
-    deadLetters.length = 0;
+    intake.clearSetAside();
     status.checkpoints++;
     lastCheckpoint = now();
   };
 
   const report = async () => {
     const t = now();
-    const info = await log.topic(spec.source.topic);
-    status.lag = info ? info.partitions.reduce((s, p, i) => s + Math.max(0, p.endOffset - (positions[i] ?? 0)), 0) : 0;
+    status.lag = layout.lag(await Promise.all(topics.map((name) => log.topic(name))), positions);
     status.processed = operator.taken() + intake.deadLettered;
     status.rate = t > lastStatus ? ((status.processed - processedAtLastStatus) * 1000) / (t - lastStatus) : 0;
     status.late = operator.late;
@@ -214,7 +221,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
       }
     }
     emit(operator.updates(t));
-    if (t - lastCheckpoint >= checkpointEvery && (outputs.length || took > 0 || lates.length || deadLetters.length)) await checkpoint();
+    if (t - lastCheckpoint >= checkpointEvery && (outputs.length || took > 0 || intake.hasSetAside())) await checkpoint();
     if (t - lastStatus >= 1000) await report();
     if (options.signal?.aborted) break;
     if (took === 0) {
@@ -230,10 +237,11 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   return status;
 }
 
-async function waitForTopic(log: EventLog, name: string, options: RunnerOptions) {
+/** The source topics' info once every one exists (null: not all exist and the run is not to wait). */
+async function waitForTopics(log: EventLog, names: readonly string[], options: RunnerOptions): Promise<TopicInfo[] | null> {
   for (;;) {
-    const topic = await log.topic(name);
-    if (topic) return topic;
+    const infos = await Promise.all(names.map((name) => log.topic(name)));
+    if (infos.every((i) => i !== null)) return infos as TopicInfo[];
     if (options.exitWhenIdle || options.signal?.aborted) return null;
     await sleep(100);
   }

@@ -17,15 +17,34 @@ export interface ResultContext {
   maxEventTime: number | null;
 }
 
+/** A topic a pipeline reads, and how its records decode. */
+export interface SourceTopic<E> {
+  topic: string;
+  codec: EventCodec<E>;
+}
+
+/**
+ * What a pipeline reads: one topic, or several (commerce: one a kind of event) whose partitions
+ * the engine merges into one stream by event time, ties broken by the order of `topics` and then
+ * by partition. A late event goes to its own topic's `<topic>.late`, a rejected record to its
+ * `<topic>.dlq`.
+ */
+export type PipelineSource<E> = SourceTopic<E> | { topics: readonly [SourceTopic<E>, ...SourceTopic<E>[]] };
+
+/** The topics of a source, in merge order. */
+export function sourceTopics<E>(source: PipelineSource<E>): readonly SourceTopic<E>[] {
+  return 'topics' in source ? source.topics : [source];
+}
+
 /**
  * A streaming pipeline, declared as data plus small functions (the engine knows nothing about
- * what the events mean): read `source.topic`, take each event's event time, optionally enrich it
- * from a dimension table, aggregate it in every window of `windows`, and write one record per
- * window result to `output.topic`.
+ * what the events mean): read the source topic(s), take each event's event time, optionally
+ * enrich it from a dimension table, aggregate it in every window of `windows`, and write one
+ * record per window result to `output.topic`.
  */
 export interface PipelineSpec<E, X, S, R> {
   name: string;
-  source: { topic: string; codec: EventCodec<E> };
+  source: PipelineSource<E>;
   eventTime: (event: E) => number;
   /** Joins an event with a dimension table in memory (e.g. a movie catalogue). */
   enrich: (event: E) => X;
@@ -64,7 +83,8 @@ export interface PipelineSpec<E, X, S, R> {
 export function specFingerprint(spec: PipelineSpec<unknown, unknown, unknown, unknown>): Record<string, unknown> {
   return {
     name: spec.name,
-    source: spec.source.topic,
+    // One topic stays a string, as every checkpoint of a single-topic pipeline has it.
+    source: 'topics' in spec.source ? spec.source.topics.map((t) => t.topic) : spec.source.topic,
     output: spec.output.topic,
     windows: spec.windows.map((w) => `${w.name}:${w.sizeMs}/${w.slideMs}`),
     // The key keeps its first name: checkpoints written before the rename must still match.
@@ -73,7 +93,7 @@ export function specFingerprint(spec: PipelineSpec<unknown, unknown, unknown, un
   };
 }
 
-/** `<source>.late` receives every late event, so nothing late is dropped in silence. */
-export function lateTopic(spec: { source: { topic: string } }): string {
-  return `${spec.source.topic}.late`;
+/** `<source topic>.late` receives every late event read from that topic, so nothing late is dropped in silence. */
+export function lateTopic(sourceTopic: string): string {
+  return `${sourceTopic}.late`;
 }

@@ -1,7 +1,7 @@
 import type { RecordBatch } from '../log/types.js';
 
-/** One partition's read-ahead as parallel arrays: no object per buffered record. */
-interface PartitionBuffer<T> {
+/** One input's read-ahead as parallel arrays: no object per buffered record. */
+interface InputBuffer<T> {
   records: RecordBatch;
   times: ArrayLike<number>;
   values: T[];
@@ -9,7 +9,7 @@ interface PartitionBuffer<T> {
   exhausted: boolean;
 }
 
-/** What a partition holds before its first read. */
+/** What an input holds before its first read. */
 const EMPTY: RecordBatch = { length: 0, partition: noRecord, offset: noRecord, value: noRecord, record: noRecord };
 
 function noRecord(i: number): never {
@@ -17,41 +17,42 @@ function noRecord(i: number): never {
 }
 
 /**
- * Merges the records of several partitions into one stream ordered by event time (ties by
- * partition), as Kafka Streams orders a task's input. The order depends only on what each
- * partition holds, not on how reads were batched, so a replay after a crash processes events in
- * the same order and closes windows the same way.
+ * Merges the records of several inputs — the source's partitions, of one topic or several,
+ * numbered as `SourceLayout` does — into one stream ordered by event time, ties going to the lower
+ * input (topic order, then partition), as Kafka Streams orders a task's input. The order depends
+ * only on what each input holds, not on how reads were batched, so a replay after a crash
+ * processes events in the same order and closes windows the same way.
  *
- * A record can be taken only while every partition either has a buffered head or is known to be
+ * A record can be taken only while every input either has a buffered head or is known to be
  * exhausted (its last read came back empty); otherwise the caller must read more first.
  *
  * `take()` moves a cursor instead of returning an object, because it runs once per event.
  */
 export class SourceMerge<T> {
-  private readonly buffers: PartitionBuffer<T>[];
-  /** Where `take()` moved to: the partition, its batch and the record's index in it. */
-  partition = -1;
+  private readonly buffers: InputBuffer<T>[];
+  /** Where `take()` moved to: the input, its batch and the record's index in it. */
+  input = -1;
   batch: RecordBatch = EMPTY;
   index = -1;
   /** The event time and decoded value of that record. */
   time = NaN;
   value: T | undefined = undefined;
 
-  constructor(partitions: number) {
-    this.buffers = Array.from({ length: partitions }, () => ({ records: EMPTY, times: [], values: [], head: 0, exhausted: false }));
+  constructor(inputs: number) {
+    this.buffers = Array.from({ length: inputs }, () => ({ records: EMPTY, times: [], values: [], head: 0, exhausted: false }));
   }
 
   /**
-   * Adds what a read of partition `p` returned: records with their event times and decoded
-   * values, index for index (no records → that partition is exhausted for now). The partition's
-   * buffer must have been taken to its end: a read is due only then.
+   * Adds what a read of input `p` returned: records with their event times and decoded values,
+   * index for index (no records → that input is exhausted for now). The input's buffer must have
+   * been taken to its end: a read is due only then.
    */
   push(p: number, records: RecordBatch, times: ArrayLike<number>, values: T[]): void {
     if (times.length !== records.length || values.length !== records.length) {
       throw new Error(`SourceMerge.push: ${records.length} records, ${times.length} times and ${values.length} values`);
     }
     const b = this.buffers[p]!;
-    if (b.head < b.records.length) throw new Error(`SourceMerge.push: partition ${p} still has ${b.records.length - b.head} records`);
+    if (b.head < b.records.length) throw new Error(`SourceMerge.push: input ${p} still has ${b.records.length - b.head} records`);
     if (records.length === 0) {
       b.exhausted = true;
       return;
@@ -63,7 +64,7 @@ export class SourceMerge<T> {
     b.head = 0;
   }
 
-  /** Partitions whose buffer is empty and that are not known to be exhausted: read these next. */
+  /** Inputs whose buffer is empty and that are not known to be exhausted: read these next. */
   needsRead(): number[] {
     const out: number[] = [];
     for (let p = 0; p < this.buffers.length; p++) {
@@ -73,14 +74,14 @@ export class SourceMerge<T> {
     return out;
   }
 
-  /** Forget exhaustion, so the next round reads every empty partition again. */
+  /** Forget exhaustion, so the next round reads every empty input again. */
   resetExhausted(): void {
     for (const b of this.buffers) b.exhausted = false;
   }
 
   /**
    * Moves `record`, `time` and `value` to the next record in event-time order; false (cursor
-   * unchanged) when a partition must be read first or all are empty.
+   * unchanged) when an input must be read first or all are empty.
    */
   take(): boolean {
     let best = -1;
@@ -100,7 +101,7 @@ export class SourceMerge<T> {
     if (best < 0) return false;
     const b = this.buffers[best]!;
     const i = b.head++;
-    this.partition = best;
+    this.input = best;
     this.batch = b.records;
     this.index = i;
     this.time = bestTime;

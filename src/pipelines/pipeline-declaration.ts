@@ -135,7 +135,13 @@ export interface PipelineRoutes {
  */
 export interface PipelineDeclaration<R extends ResultEnvelope = ResultEnvelope> {
   name: string;
+  /** The topic the pipeline reads (the first of `sourceTopics` when it reads several). */
   sourceTopic: string;
+  /**
+   * Every topic the pipeline reads, when it reads several (commerce: its five, merged by event
+   * time): health and `reset` cover each one's `.late` and `.dlq`. Default: `[sourceTopic]`.
+   */
+  sourceTopics?: readonly string[];
   outputTopic: string;
   /** Window spec names, as the spec declares them; the first is the one history and totals follow. */
   windows: readonly [string, ...string[]];
@@ -202,4 +208,9 @@ export interface PipelineIngest<E = unknown> {
   rateLimit?(): number;
   /** Partitions of the source topic when ingestion creates it (default 1). */
   partitions?: number;
+}
+
+/** The topics a declared pipeline reads. */
+export function declaredSourceTopics(declaration: Pick<PipelineDeclaration, 'sourceTopic' | 'sourceTopics'>): readonly string[] {
+  return declaration.sourceTopics ?? [declaration.sourceTopic];
 }

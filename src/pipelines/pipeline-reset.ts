@@ -10,7 +10,7 @@ import { lateTopic } from '../engine/pipeline.js';
 import { deadLetterTopic } from '../events/dead-letter.js';
 import { rewindLakeSink, type LakeRewind, type LakeSinkTarget } from '../lake/lake-reset.js';
 import type { EventLog } from '../log/types.js';
-import type { PipelineDeclaration } from './pipeline-declaration.js';
+import { declaredSourceTopics, type PipelineDeclaration } from './pipeline-declaration.js';
 
 export interface ResetReport {
   pipeline: string;
@@ -26,9 +26,10 @@ export interface ResetReport {
   keptSourceTables: string[];
 }
 
-/** The topics a pipeline run writes: its results, its late events, its dead letters. */
-export function pipelineOutputTopics(declaration: Pick<PipelineDeclaration, 'sourceTopic' | 'outputTopic'>): string[] {
-  return [declaration.outputTopic, lateTopic({ source: { topic: declaration.sourceTopic } }), deadLetterTopic(declaration.sourceTopic)];
+/** The topics a pipeline run writes: its results, and each source topic's late events and dead letters. */
+export function pipelineOutputTopics(declaration: Pick<PipelineDeclaration, 'sourceTopic' | 'sourceTopics' | 'outputTopic'>): string[] {
+  const sources = declaredSourceTopics(declaration);
+  return [declaration.outputTopic, ...sources.map(lateTopic), ...sources.map(deadLetterTopic)];
 }
 
 /**
@@ -37,7 +38,7 @@ export function pipelineOutputTopics(declaration: Pick<PipelineDeclaration, 'sou
  * running it again.
  */
 export async function resetPipelineData(
-  declaration: Pick<PipelineDeclaration, 'name' | 'sourceTopic' | 'outputTopic' | 'lake'>,
+  declaration: Pick<PipelineDeclaration, 'name' | 'sourceTopic' | 'sourceTopics' | 'outputTopic' | 'lake'>,
   options: { log: EventLog; dataDir: string; keepLake?: boolean },
 ): Promise<ResetReport> {
   const { log, dataDir } = options;

@@ -3,7 +3,7 @@ import { deadLetterTopic } from '../events/dead-letter.js';
 import { lateTopic } from '../engine/pipeline.js';
 import { pipelineGroup } from '../engine/pipeline-runner.js';
 import type { EventLog } from '../log/types.js';
-import type { PipelineDeclaration, PipelineResults } from '../pipelines/pipeline-declaration.js';
+import { declaredSourceTopics, type PipelineDeclaration, type PipelineResults } from '../pipelines/pipeline-declaration.js';
 import { resultEnvelopeSchema, type PipelineHealth, type ResultEnvelope } from '../pipelines/pipeline-result.js';
 
 export interface PipelineViewOptions {
@@ -104,15 +104,16 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
 
   /**
    * Late events and dead letters as the processor commits them: the sizes of `<source>.late` and
-   * `<source>.dlq` (records ever appended). A late event is counted the moment its checkpoint
+   * `<source>.dlq` (records ever appended), over every source topic. A late event is counted the moment its checkpoint
    * commits, not when a later final result attributes it to a window.
    */
   private async sideTopicTotals(): Promise<Pick<PipelineHealth, 'late_events_total' | 'dead_letters_total'>> {
     const { log } = this.options;
-    const { sourceTopic } = this.declaration;
-    const appended = (topic: Awaited<ReturnType<EventLog['topic']>>) => (topic ? topic.partitions.reduce((s, p) => s + p.endOffset, 0) : 0);
-    const [late, dlq] = await Promise.all([log.topic(lateTopic({ source: { topic: sourceTopic } })), log.topic(deadLetterTopic(sourceTopic))]);
-    return { late_events_total: appended(late), dead_letters_total: appended(dlq) };
+    const sources = declaredSourceTopics(this.declaration);
+    const appended = async (topics: string[]) =>
+      (await Promise.all(topics.map((t) => log.topic(t)))).reduce((n, topic) => n + (topic ? topic.partitions.reduce((s, p) => s + p.endOffset, 0) : 0), 0);
+    const [late, dlq] = await Promise.all([appended(sources.map(lateTopic)), appended(sources.map(deadLetterTopic))]);
+    return { late_events_total: late, dead_letters_total: dlq };
   }
 
   /** Applies one result record (exported for tests that feed records directly). */
@@ -198,12 +199,15 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
 
   private async measureHealth(): Promise<PipelineHealth> {
     const { log } = this.options;
-    const { sourceTopic, name } = this.declaration;
+    const { name } = this.declaration;
     const now = Date.now();
-    const source = await log.topic(sourceTopic);
-    const committed = await log.committed(pipelineGroup(name), sourceTopic);
-    const end = source ? source.partitions.reduce((s, p) => s + p.endOffset, 0) : 0;
-    const done = committed.reduce((s, c) => s + c.offset, 0);
+    let end = 0;
+    let done = 0;
+    for (const topic of declaredSourceTopics(this.declaration)) {
+      const source = await log.topic(topic);
+      end += source ? source.partitions.reduce((s, p) => s + p.endOffset, 0) : 0;
+      done += (await log.committed(pipelineGroup(name), topic)).reduce((s, c) => s + c.offset, 0);
+    }
     if (this.lastCommitted && now > this.lastCommitted.at) {
       this.recentRates.push(((done - this.lastCommitted.offset) * 1000) / (now - this.lastCommitted.at));
       if (this.recentRates.length > 5) this.recentRates.shift();

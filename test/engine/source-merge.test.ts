@@ -82,7 +82,7 @@ describe('SourceMerge', () => {
   it('refuses a read into a partition that still holds records, and mismatched columns', () => {
     const merge = new SourceMerge<string>(1);
     merge.push(0, batchOf(0, [0, 1]), [1, 2], ['a', 'b']);
-    assert.throws(() => merge.push(0, batchOf(0, [2]), [3], ['c']), /partition 0 still has 2 records/);
+    assert.throws(() => merge.push(0, batchOf(0, [2]), [3], ['c']), /input 0 still has 2 records/);
     assert.throws(() => new SourceMerge<string>(1).push(0, batchOf(0, [0]), [], ['a']), /1 records, 0 times and 1 values/);
   });
 });
