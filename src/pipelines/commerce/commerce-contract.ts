@@ -5,10 +5,9 @@
  * these types only). No imports here, so the browser build can check it.
  */
 
-/** The log topics the relay writes; `commerce.events` carries every record of the others too (the pipeline's one source). */
+/** The log topics the relay writes, each event once; the pipeline reads them all, merged by event time in this order. */
 export const COMMERCE_TOPICS = ['transactions', 'transaction_items', 'user_behavior', 'searches', 'cart_events'] as const;
 export type CommerceTopic = (typeof COMMERCE_TOPICS)[number];
-export const COMMERCE_EVENTS_TOPIC = 'commerce.events';
 
 /** Every event: its outbox row id (`event_id`), the customer, and the event time (epoch ms, UTC). */
 export interface CommerceEventBase {
@@ -56,7 +55,7 @@ export interface CartEvent extends CommerceEventBase {
   quantity: number;
 }
 
-/** A record of `commerce.events`: the event with the topic it was written to. */
+/** An event as the pipeline reads it: with the topic it was written to. */
 export type CommerceEvent =
   | ({ topic: 'transactions' } & TransactionEvent)
   | ({ topic: 'transaction_items' } & TransactionItemEvent)
@@ -112,7 +111,7 @@ export interface CommerceWindow extends CommerceWindowFigures {
   final: boolean;
   /** Events of every topic in the window (items counted one by one). */
   count: number;
-  /** Late events attributed to this window (counted, kept in `commerce.events.late`, not in the figures). */
+  /** Late events attributed to this window (counted, kept in its topic's `<topic>.late`, not in the figures). */
   late_events: number;
 }
 

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../util/config.js';
 import type { BackgroundService, PipelineDeclaration, ServiceContext } from '../pipeline-declaration.js';
-import { COMMERCE_EVENTS_TOPIC, COMMERCE_WINDOWS_TOPIC } from './commerce-events.js';
+import { COMMERCE_TOPICS } from './commerce-contract.js';
+import { COMMERCE_WINDOWS_TOPIC } from './commerce-events.js';
 import { COMMERCE_LAKE_VIEWS, commerceLakeSinks } from './commerce-lake.js';
 import { COMMERCE_WINDOW, commercePipeline, commerceResultSchema, type CommerceResult } from './commerce-pipeline.js';
 import { commerceRoutes, type CommerceEndpoints } from './commerce-routes.js';
@@ -54,13 +55,14 @@ export function commerceSinkServices(ctx: ServiceContext): BackgroundService[] {
 
 /**
  * The commerce pipeline (the seed's InstaShop): the shop (PostgreSQL or embedded SQLite) and its
- * outbox → the relay → the topics and their union `commerce.events` → 30-second windows in
+ * outbox → the relay → its five topics, merged by event time → 30-second windows in
  * `commerce.windows` → `/commerce/*`, the Commerce page, the lake (`commerce_raw`,
  * `commerce_agg`), the PostgreSQL warehouse and the seed's Redis keys.
  */
 export const commerceDeclaration: PipelineDeclaration<CommerceResult> = {
   name: 'commerce',
-  sourceTopic: COMMERCE_EVENTS_TOPIC,
+  sourceTopic: COMMERCE_TOPICS[0],
+  sourceTopics: COMMERCE_TOPICS,
   outputTopic: COMMERCE_WINDOWS_TOPIC,
   windows: [COMMERCE_WINDOW],
   result: commerceResultSchema,

@@ -1,14 +1,14 @@
 /**
  * The commerce events as the log holds them: one zod schema a topic (the relay writes each event
- * to its topic), and the union on `commerce.events` — the event plus the `topic` it was written
- * to — which is the pipeline's one source. The shapes are the contract's (`commerce-contract.ts`);
- * the `satisfies` checks below keep the two in step.
+ * to its topic, once). The pipeline reads the five topics together; its codecs give each event
+ * the `topic` it was read from (`CommerceEvent`). The shapes are the contract's
+ * (`commerce-contract.ts`); the checks below keep the two in step.
  */
 import { z } from 'zod';
 import { jsonCodec, type EventCodec } from '../../events/codec.js';
 import {
   BEHAVIOR_ACTIONS,
-  COMMERCE_EVENTS_TOPIC,
+  COMMERCE_TOPICS,
   type CartEvent,
   type CommerceEvent,
   type CommerceTopic,
@@ -18,9 +18,7 @@ import {
   type UserBehaviorEvent,
 } from './commerce-contract.js';
 
-export { COMMERCE_EVENTS_TOPIC };
-/** Where late events go (the engine's `<source>.late`), and the window results. */
-export const COMMERCE_LATE_TOPIC = `${COMMERCE_EVENTS_TOPIC}.late`;
+/** The window results. (Late events go to their topic's `<topic>.late`, rejected records to `<topic>.dlq`.) */
 export const COMMERCE_WINDOWS_TOPIC = 'commerce.windows';
 
 const id = z.number().int().nonnegative();
@@ -51,15 +49,6 @@ export const topicEventSchemas = {
   cart_events: cartEventSchema,
 } as const satisfies Record<CommerceTopic, z.ZodTypeAny>;
 
-/** A record of `commerce.events`: the event and its topic. */
-export const commerceEventSchema = z.discriminatedUnion('topic', [
-  transactionEventSchema.extend({ topic: z.literal('transactions') }),
-  transactionItemEventSchema.extend({ topic: z.literal('transaction_items') }),
-  userBehaviorEventSchema.extend({ topic: z.literal('user_behavior') }),
-  searchEventSchema.extend({ topic: z.literal('searches') }),
-  cartEventSchema.extend({ topic: z.literal('cart_events') }),
-]);
-
 // The schemas and the contract's interfaces describe the same records, both ways.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameShapes: [
@@ -68,17 +57,33 @@ const sameShapes: [
   Same<z.infer<typeof userBehaviorEventSchema>, UserBehaviorEvent>,
   Same<z.infer<typeof searchEventSchema>, SearchEvent>,
   Same<z.infer<typeof cartEventSchema>, CartEvent>,
-  Same<z.infer<typeof commerceEventSchema>, CommerceEvent>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true];
 void sameShapes;
-
-/** The `commerce.events` codec (decode validates; encode is JSON.stringify). */
-export const commerceEventCodec: EventCodec<CommerceEvent> = jsonCodec('commerce event', commerceEventSchema);
 
 /** One topic's codec (a record of `transactions`, `searches` …, without the `topic` field). */
 export function topicEventCodec<T extends CommerceTopic>(topic: T): EventCodec<z.infer<(typeof topicEventSchemas)[T]>> {
   return jsonCodec(`${topic} event`, topicEventSchemas[topic] as z.ZodTypeAny) as EventCodec<z.infer<(typeof topicEventSchemas)[T]>>;
 }
+
+/**
+ * The codec the pipeline reads `topic` with: decode validates the topic's event and adds
+ * `topic`; encode writes the record the relay writes (the event without `topic`).
+ */
+export function commerceSourceCodec(topic: CommerceTopic): EventCodec<CommerceEvent> {
+  const codec = topicEventCodec(topic);
+  return {
+    name: codec.name,
+    decode: (value) => Object.assign(codec.decode(value), { topic }) as CommerceEvent,
+    encode: (event) => JSON.stringify(eventPayload(event)),
+  };
+}
+
+export function isCommerceTopic(topic: string): topic is CommerceTopic {
+  return (COMMERCE_TOPICS as readonly string[]).includes(topic);
+}
+
+/** Each topic's pipeline codec, by topic. */
+export const commerceSourceCodecs = Object.fromEntries(COMMERCE_TOPICS.map((t) => [t, commerceSourceCodec(t)])) as Record<CommerceTopic, EventCodec<CommerceEvent>>;
 
 /** The record key of every commerce event: its customer. */
 export function commerceKey(event: { customer_id: number }): string {

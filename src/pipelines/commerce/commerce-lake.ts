@@ -1,12 +1,15 @@
 import { LakeSink } from '../../lake/lake-sink.js';
 import type { LakeTable } from '../../lake/lake-table.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
-import type { CommerceEvent } from './commerce-contract.js';
-import { COMMERCE_EVENTS_TOPIC, COMMERCE_WINDOWS_TOPIC, commerceEventCodec, eventPayload } from './commerce-events.js';
+import { COMMERCE_TOPICS, type CommerceEvent, type CommerceTopic } from './commerce-contract.js';
+import { COMMERCE_WINDOWS_TOPIC, commerceSourceCodecs, eventPayload, isCommerceTopic } from './commerce-events.js';
 import { commerceResultSchema } from './commerce-pipeline.js';
 import { finalResultRows, MAX_TIME_MS } from '../final-results.js';
 
-export const COMMERCE_RAW_GROUP = 'lake-commerce-raw';
+/** The raw sink of `topic`'s consumer group (one sink, and one group, a topic). */
+export function commerceRawGroup(topic: CommerceTopic): string {
+  return `lake-commerce-raw-${topic}`;
+}
 export const COMMERCE_AGG_GROUP = 'lake-commerce-agg';
 
 /** A `commerce_raw` row: what the warehouse's `realtime_events` holds, plus where it came from. */
@@ -20,11 +23,12 @@ export interface RawCommerceRow {
   source_offset: number;
 }
 
-/** A `commerce.events` record's row; null for a record that is not a commerce event (the processor dead-letters it). */
+/** A record's row (the record of one of the commerce topics); null for anything else (the processor dead-letters it). */
 export function decodeRawCommerce(record: LogRecord): RawCommerceRow | null {
+  if (!isCommerceTopic(record.topic)) return null;
   let event: CommerceEvent;
   try {
-    event = commerceEventCodec.decode(record.value);
+    event = commerceSourceCodecs[record.topic].decode(record.value);
   } catch {
     return null;
   }
@@ -41,12 +45,14 @@ export function decodeRawCommerce(record: LogRecord): RawCommerceRow | null {
 }
 
 /**
- * `commerce_raw` (lake `commerce/raw`): every event of every topic, by UTC date of its time. Without
- * PostgreSQL this is the warehouse (the seed's `realtime_events`: event_type, customer_id,
- * timestamp, payload; `processed_at` is the file's write, not kept per row).
+ * `commerce_raw` (lake `commerce/events/<topic>/date=…`): every event of every topic, by UTC date
+ * of its time; the view reads the five topics' directories. Without PostgreSQL this is the
+ * warehouse (the seed's `realtime_events`: event_type, customer_id, timestamp, payload;
+ * `processed_at` is the file's write, not kept per row). (`commerce/raw` held the rows of the
+ * former union topic `commerce.events`: it is read no more.)
  */
 export const commerceRawTable: LakeTable<RawCommerceRow> = {
-  path: 'commerce/raw',
+  path: 'commerce/events',
   columns: [
     { name: 'event_type', type: 'VARCHAR', get: (r) => r.event_type },
     { name: 'event_id', type: 'BIGINT', get: (r) => r.event_id },
@@ -128,10 +134,20 @@ export const commerceAggTable: LakeTable<AggCommerceRow> = {
 
 export const COMMERCE_LAKE_VIEWS = { commerce_raw: commerceRawTable as LakeTable<never>, commerce_agg: commerceAggTable as LakeTable<never> };
 
-/** The two lake sinks: `commerce.events` → commerce/raw, `commerce.windows` finals → commerce/agg (exactly once each). */
+/**
+ * The table one topic's raw sink writes: `commerce_raw`'s columns under a directory of the topic's
+ * own, so each sink's files (named by partition and offset) and its clean-up at start stay apart.
+ */
+export function commerceRawTopicTable(topic: CommerceTopic): LakeTable<RawCommerceRow> {
+  return { ...commerceRawTable, path: `${commerceRawTable.path}/${topic}` };
+}
+
+/** The lake sinks: each commerce topic → its part of commerce_raw, `commerce.windows` finals → commerce/agg (exactly once each). */
 export function commerceLakeSinks({ log, dataDir }: { log: EventLog; dataDir: string }) {
   return [
-    new LakeSink({ log, dataDir, topic: COMMERCE_EVENTS_TOPIC, group: COMMERCE_RAW_GROUP, table: commerceRawTable, decode: decodeRawCommerce, flushIntervalMs: 5000 }),
+    ...COMMERCE_TOPICS.map(
+      (topic) => new LakeSink({ log, dataDir, topic, group: commerceRawGroup(topic), table: commerceRawTopicTable(topic), decode: decodeRawCommerce, flushIntervalMs: 5000 }),
+    ),
     new LakeSink({ log, dataDir, topic: COMMERCE_WINDOWS_TOPIC, group: COMMERCE_AGG_GROUP, table: commerceAggTable, decode: decodeFinalWindow, flushIntervalMs: 5000 }),
   ];
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { count, distinctCount, groupBy, groupByEach, record, sum, topN, where } from '../../engine/aggregates/index.js';
-import type { PipelineSpec } from '../../engine/pipeline.js';
+import type { PipelineSpec, SourceTopic } from '../../engine/pipeline.js';
 import { tumbling } from '../../engine/windows.js';
 import { resultEnvelopeSchema } from '../pipeline-result.js';
 import { resultEnvelope } from '../result-envelope.js';
-import type { CommerceEvent, CommerceWindowFigures } from './commerce-contract.js';
-import { COMMERCE_EVENTS_TOPIC, COMMERCE_WINDOWS_TOPIC, commerceEventCodec } from './commerce-events.js';
+import { COMMERCE_TOPICS, type CommerceEvent, type CommerceWindowFigures } from './commerce-contract.js';
+import { COMMERCE_WINDOWS_TOPIC, commerceSourceCodecs } from './commerce-events.js';
 
 export const COMMERCE_WINDOW = 'commerce_30s';
 export const COMMERCE_WINDOW_MS = 30_000;
@@ -47,7 +47,7 @@ export const searchTerm = (query: string): string => query.trim().toLowerCase();
 const isTransaction = (e: CommerceEvent) => e.topic === 'transactions';
 
 /**
- * What each window computes over the union of the topics. Revenue comes from `transactions.total`,
+ * What each window computes over the events of the five topics. Revenue comes from `transactions.total`,
  * categories from `transaction_items` (an item shares its transaction's `event_id`, so it is never
  * taken for a second order); amounts are summed in cents.
  */
@@ -94,9 +94,14 @@ export interface CommercePipelineOptions {
   idleTimeoutMs?: number;
 }
 
+/** What the pipeline reads: the relay's five topics, merged by event time (ties in this order). */
+export const COMMERCE_SOURCE = {
+  topics: COMMERCE_TOPICS.map((topic) => ({ topic, codec: commerceSourceCodecs[topic] })) as [SourceTopic<CommerceEvent>, ...SourceTopic<CommerceEvent>[]],
+};
+
 /**
  * 30-second tumbling windows on event time (the shop's UTC commit time) with the seed's 10-second
- * watermark; late events go to `commerce.events.late`, counted. Input silent for 40 s closes the
+ * watermark, over the relay's five topics; late events go to their topic's `<topic>.late`, counted. Input silent for 40 s closes the
  * open windows: longer than a window, so an idle close (which moves the watermark to the newest
  * window's end) makes no later on-time event late. Updates and commits every 200 ms: a commit in
  * the shop reaches the page within about a second plus the window.
@@ -104,7 +109,7 @@ export interface CommercePipelineOptions {
 export function commercePipeline(options: CommercePipelineOptions = {}): PipelineSpec<CommerceEvent, CommerceEvent, unknown, CommerceAggregate> {
   return {
     name: 'commerce',
-    source: { topic: COMMERCE_EVENTS_TOPIC, codec: commerceEventCodec },
+    source: COMMERCE_SOURCE,
     eventTime: (e) => e.timestamp,
     enrich: (e) => e,
     windows: [tumbling(COMMERCE_WINDOW, COMMERCE_WINDOW_MS)],

@@ -1,6 +1,6 @@
 /**
  * The warehouse: the seed's DWH table `realtime_events(event_type, customer_id, timestamp,
- * processed_at, payload)` in PostgreSQL, written from `commerce.events` exactly once.
+ * processed_at, payload)` in PostgreSQL, written from the five commerce topics exactly once.
  *
  * Why exactly once: the sink's position is not the log's consumer group but a row of
  * `streamrec_offsets(group, topic, partition, next_offset)` in the same database, and each batch
@@ -17,10 +17,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Consumer, EventLog } from '../../log/types.js';
 import { StreamrecError } from '../../util/errors.js';
-import { COMMERCE_EVENTS_TOPIC } from './commerce-events.js';
+import { COMMERCE_TOPICS } from './commerce-contract.js';
 import { decodeRawCommerce, type RawCommerceRow } from './commerce-lake.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-commerce';
+/** The union topic the relay once wrote every event to; positions on it mean a warehouse filled from it. */
+const FORMER_UNION_TOPIC = 'commerce.events';
+
+/** A source partition: `<topic>/<partition>` (the map key of positions and spans). */
+type Slot = string;
+const slotOf = (topic: string, partition: number): Slot => `${topic}/${partition}`;
+function splitSlot(slot: Slot): { topic: string; partition: number } {
+  const at = slot.lastIndexOf('/');
+  return { topic: slot.slice(0, at), partition: Number(slot.slice(at + 1)) };
+}
 
 export interface WarehouseOptions {
   log: EventLog;
@@ -115,7 +125,7 @@ export class WarehouseSink {
   }
 
   /**
-   * Follows `commerce.events` until the signal aborts. A failure to open at first is thrown (a
+   * Follows the commerce topics until the signal aborts. A failure to open at first is thrown (a
    * wrong URL says so at once); a later failure (PostgreSQL restarting) reopens after a pause and
    * resumes from the committed positions.
    */
@@ -171,35 +181,49 @@ export class WarehouseSink {
       throw new WarehouseError(`the warehouse on ${describePostgres(url)}: ${(err as Error).message}`, err);
     }
     this.client = client;
-    // The relay creates the topic (and chooses its partitions): wait for it.
-    let info = await log.topic(COMMERCE_EVENTS_TOPIC);
-    while (!info) {
-      if (signal === null || signal.aborted) return false;
-      await sleep(500);
-      info = await log.topic(COMMERCE_EVENTS_TOPIC);
-    }
     const positions = await this.positions();
-    const consumer = log.consumer({ group: this.group, topics: [COMMERCE_EVENTS_TOPIC], from: 'earliest' });
-    for (const p of info.partitions) {
-      const at = positions.get(p.partition);
-      if (at === undefined) {
-        await client.query(
-          `INSERT INTO ${this.schema}.streamrec_offsets ("group", topic, "partition", next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-          [this.group, COMMERCE_EVENTS_TOPIC, p.partition, p.startOffset],
-        );
+    if ([...positions.keys()].some((slot) => splitSlot(slot).topic === FORMER_UNION_TOPIC)) {
+      const s = this.schema;
+      throw new WarehouseError(
+        `the warehouse on ${describePostgres(url)} (group ${this.group}) was filled from the former topic ${FORMER_UNION_TOPIC}; reading the five commerce topics now would write every event again. ` +
+          `Empty it to rebuild it from the log: TRUNCATE ${s}.realtime_events; DELETE FROM ${s}.streamrec_offsets WHERE "group" = '${this.group}';`,
+      );
+    }
+    // The relay creates the topics (and chooses their partitions): wait for them.
+    const infos = [];
+    for (const topic of COMMERCE_TOPICS) {
+      let info = await log.topic(topic);
+      while (!info) {
+        if (signal === null || signal.aborted) return false;
+        await sleep(500);
+        info = await log.topic(topic);
       }
-      consumer.seek(COMMERCE_EVENTS_TOPIC, p.partition, Math.max(p.startOffset, at ?? p.startOffset));
+      infos.push(info);
+    }
+    const consumer = log.consumer({ group: this.group, topics: [...COMMERCE_TOPICS], from: 'earliest' });
+    for (const info of infos) {
+      for (const p of info.partitions) {
+        const at = positions.get(slotOf(info.name, p.partition));
+        if (at === undefined) {
+          await client.query(
+            `INSERT INTO ${this.schema}.streamrec_offsets ("group", topic, "partition", next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+            [this.group, info.name, p.partition, p.startOffset],
+          );
+        }
+        consumer.seek(info.name, p.partition, Math.max(p.startOffset, at ?? p.startOffset));
+      }
     }
     this.consumer = consumer;
     return true;
   }
 
-  private async positions(): Promise<Map<number, number>> {
-    const res = await this.client!.query<{ partition: number; next_offset: string }>(
-      `SELECT "partition", next_offset FROM ${this.schema}.streamrec_offsets WHERE "group" = $1 AND topic = $2`,
-      [this.group, COMMERCE_EVENTS_TOPIC],
+  /** The stored positions of this sink's group, by source partition. */
+  private async positions(): Promise<Map<Slot, number>> {
+    const res = await this.client!.query<{ topic: string; partition: number; next_offset: string }>(
+      `SELECT topic, "partition", next_offset FROM ${this.schema}.streamrec_offsets WHERE "group" = $1`,
+      [this.group],
     );
-    return new Map(res.rows.map((r) => [r.partition, Number(r.next_offset)]));
+    return new Map(res.rows.map((r) => [slotOf(r.topic, r.partition), Number(r.next_offset)]));
   }
 
   /** One batch in one transaction; returns the records read. */
@@ -208,13 +232,17 @@ export class WarehouseSink {
     const client = this.client!;
     const records = await consumer.poll({ maxRecords: this.options.batchSize ?? 2000, timeoutMs });
     if (records.length === 0) return 0;
-    // Per partition: where this batch starts (what the position must say) and where it ends.
-    const span = new Map<number, { from: number; next: number }>();
+    // Per source partition: where this batch starts (what the position must say) and where it ends.
+    const span = new Map<Slot, { from: number; next: number }>();
     for (const r of records) {
-      const s = span.get(r.partition);
+      const slot = slotOf(r.topic, r.partition);
+      const s = span.get(slot);
       if (s) s.next = r.offset + 1;
-      else span.set(r.partition, { from: r.offset, next: r.offset + 1 });
+      else span.set(slot, { from: r.offset, next: r.offset + 1 });
     }
+    const where = [...span.keys()].map(splitSlot);
+    const topics = where.map((w) => w.topic);
+    const partitions = where.map((w) => w.partition);
     const rows: RawCommerceRow[] = [];
     for (const r of records) {
       const row = decodeRawCommerce(r);
@@ -223,26 +251,31 @@ export class WarehouseSink {
     }
     await client.query('BEGIN');
     try {
-      const locked = await client.query<{ partition: number; next_offset: string }>(
-        `SELECT "partition", next_offset FROM ${this.schema}.streamrec_offsets WHERE "group" = $1 AND topic = $2 AND "partition" = ANY($3::int[]) FOR UPDATE`,
-        [this.group, COMMERCE_EVENTS_TOPIC, [...span.keys()]],
+      const locked = await client.query<{ topic: string; partition: number; next_offset: string }>(
+        `SELECT o.topic, o."partition", o.next_offset FROM ${this.schema}.streamrec_offsets AS o
+         JOIN unnest($2::text[], $3::int[]) AS v(t, p) ON o.topic = v.t AND o."partition" = v.p
+         WHERE o."group" = $1 FOR UPDATE OF o`,
+        [this.group, topics, partitions],
       );
-      const at = new Map(locked.rows.map((r) => [r.partition, Number(r.next_offset)]));
-      const moved = [...span].filter(([p, s]) => at.get(p) !== s.from);
+      const at = new Map(locked.rows.map((r) => [slotOf(r.topic, r.partition), Number(r.next_offset)]));
+      const moved = [...span].filter(([slot, s]) => at.get(slot) !== s.from);
       if (moved.length > 0) {
         // Another sink of this group wrote past us (or a position was reset): start from it.
         await client.query('ROLLBACK');
         this.stats.conflicts++;
-        for (const [p, s] of span) consumer.seek(COMMERCE_EVENTS_TOPIC, p, at.get(p) ?? s.from);
+        for (const [slot, s] of span) {
+          const { topic, partition } = splitSlot(slot);
+          consumer.seek(topic, partition, at.get(slot) ?? s.from);
+        }
         return records.length;
       }
       const inserted = rows.length === 0 ? 0 : await this.insert(rows);
       this.stats.duplicatesSkipped += rows.length - inserted;
       await client.query(
         `UPDATE ${this.schema}.streamrec_offsets AS o SET next_offset = v.next
-         FROM unnest($3::int[], $4::bigint[]) AS v(p, next)
-         WHERE o."group" = $1 AND o.topic = $2 AND o."partition" = v.p`,
-        [this.group, COMMERCE_EVENTS_TOPIC, [...span.keys()], [...span.values()].map((s) => s.next)],
+         FROM unnest($2::text[], $3::int[], $4::bigint[]) AS v(t, p, next)
+         WHERE o."group" = $1 AND o.topic = v.t AND o."partition" = v.p`,
+        [this.group, topics, partitions, [...span.values()].map((s) => s.next)],
       );
       await this.options.beforeCommit?.(rows.length);
       await client.query('COMMIT');
@@ -252,7 +285,7 @@ export class WarehouseSink {
       await client.query('ROLLBACK').catch(() => {});
       throw new WarehouseError(`the warehouse on ${describePostgres(this.options.url)}: ${(err as Error).message}`, err);
     }
-    await consumer.commit([...span].map(([partition, s]) => ({ topic: COMMERCE_EVENTS_TOPIC, partition, offset: s.next }))).catch(() => {});
+    await consumer.commit([...span].map(([slot, s]) => ({ ...splitSlot(slot), offset: s.next }))).catch(() => {});
     return records.length;
   }
 

@@ -1,11 +1,11 @@
 /**
- * Commerce events for the tests, written straight to `commerce.events` (no shop, no relay): a
+ * Commerce events for the tests, written straight to their topics (no shop, no relay): a
  * seeded mix of transactions with their items (sharing the transaction's event_id and time),
  * behaviours, searches and cart events, keyed by customer; times mostly increasing with a few
  * seconds of disorder, and, when asked, some events far behind (late).
  */
-import type { CommerceEvent } from '../../../src/pipelines/commerce/commerce-contract.js';
-import { COMMERCE_EVENTS_TOPIC, commerceEventCodec, commerceKey } from '../../../src/pipelines/commerce/commerce-events.js';
+import { COMMERCE_TOPICS, type CommerceEvent } from '../../../src/pipelines/commerce/commerce-contract.js';
+import { commerceKey, commerceSourceCodecs } from '../../../src/pipelines/commerce/commerce-events.js';
 import type { EventLog } from '../../../src/log/types.js';
 
 const CATEGORIES = ['Electronics', 'Books', 'Home', 'Toys', 'Sports'];
@@ -77,12 +77,18 @@ export function commerceFixture(o: FixtureOptions): CommerceEvent[] {
   return out;
 }
 
-/** Appends the events to `commerce.events` (created with `partitions`), keyed by customer. */
+/** Appends each event to its topic (the five created with `partitions`), keyed by customer, as the relay writes them. */
 export async function writeCommerceEvents(log: EventLog, events: CommerceEvent[], partitions = 2): Promise<void> {
-  await log.ensureTopic(COMMERCE_EVENTS_TOPIC, { partitions });
+  for (const topic of COMMERCE_TOPICS) await log.ensureTopic(topic, { partitions });
   const producer = log.producer();
   for (let i = 0; i < events.length; i += 1000) {
-    await producer.send(COMMERCE_EVENTS_TOPIC, events.slice(i, i + 1000).map((e) => ({ key: commerceKey(e), value: commerceEventCodec.encode(e), timestamp: e.timestamp })));
+    for (const topic of COMMERCE_TOPICS) {
+      const records = events
+        .slice(i, i + 1000)
+        .filter((e) => e.topic === topic)
+        .map((e) => ({ key: commerceKey(e), value: commerceSourceCodecs[topic].encode(e), timestamp: e.timestamp }));
+      if (records.length > 0) await producer.send(topic, records);
+    }
   }
   await producer.close();
 }

@@ -1,23 +1,26 @@
 /**
  * The commerce pipeline against a brute-force computation over the raw events: events written
- * straight to `commerce.events` (two partitions, some out of order, some late), the real
- * processor, and every final 30-second window compared field by field; the late events are in
- * `commerce.events.late` and counted; the lake's commerce_raw and commerce_agg hold them.
+ * straight to their five topics (two partitions each, some out of order, some late), the real
+ * processor merging them, and every final 30-second window compared field by field; the late
+ * events are in their topics' `<topic>.late` and counted; the lake's commerce_raw and
+ * commerce_agg hold them.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CHECKPOINT_NAMESPACE, CheckpointMismatchError } from '../../../src/engine/checkpoint.js';
 import { runPipeline } from '../../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../../src/log/open-log.js';
 import type { EventLog, LogRecord } from '../../../src/log/types.js';
-import type { CommerceEvent, CommerceWindowFigures } from '../../../src/pipelines/commerce/commerce-contract.js';
-import { COMMERCE_LATE_TOPIC, COMMERCE_WINDOWS_TOPIC, commerceEventCodec } from '../../../src/pipelines/commerce/commerce-events.js';
+import { lateTopic } from '../../../src/engine/pipeline.js';
+import { COMMERCE_TOPICS, type CommerceEvent, type CommerceWindowFigures } from '../../../src/pipelines/commerce/commerce-contract.js';
+import { COMMERCE_WINDOWS_TOPIC, commerceSourceCodecs } from '../../../src/pipelines/commerce/commerce-events.js';
 import { commerceResultSchema, type CommerceResult } from '../../../src/pipelines/commerce/commerce-pipeline.js';
 import { openPipeline, openPipelinesLake } from '../../../src/pipelines/registry.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { commerceFixture, writeCommerceEvents } from './fixture.js';
 
-async function readAll(log: EventLog, topic: string): Promise<LogRecord[]> {
-  const consumer = log.consumer({ group: `read-${topic}-${Math.random()}`, topics: [topic], from: 'earliest' });
+async function readAll(log: EventLog, ...topics: string[]): Promise<LogRecord[]> {
+  const consumer = log.consumer({ group: `read-${topics.join(',')}-${Math.random()}`, topics, from: 'earliest' });
   const out: LogRecord[] = [];
   for (;;) {
     const batch = await consumer.poll({ maxRecords: 10_000 });
@@ -83,23 +86,25 @@ describe('the commerce pipeline', () => {
     const status = await runPipeline(pipeline.spec, { log, exitWhenIdle: true });
     await lake.finish();
 
-    const raw = await readAll(log, 'commerce.events');
+    const decode = (r: LogRecord) => commerceSourceCodecs[r.topic as CommerceEvent['topic']].decode(r.value);
+    const raw = await readAll(log, ...COMMERCE_TOPICS);
     assert.equal(raw.length, events.length);
-    const lateRecords = await readAll(log, COMMERCE_LATE_TOPIC);
-    const lateKeys = new Set(lateRecords.map((r) => `${r.headers!.source_partition}:${r.headers!.source_offset}`));
+    const lateRecords = await readAll(log, ...COMMERCE_TOPICS.map(lateTopic));
+    // A late record is in its own topic's `.late`; the headers say where it was read.
+    const lateKeys = new Set(lateRecords.map((r) => `${r.topic.replace(/\.late$/, '')}:${r.headers!.source_partition}:${r.headers!.source_offset}`));
     assert.equal(status.late, lateRecords.length);
     // Every event stamped a minute behind is late (a transaction's items with it); nothing else is.
     const expectedLate = raw.filter((r) => {
-      const e = commerceEventCodec.decode(r.value);
+      const e = decode(r);
       return events.some((x) => x.event_id === e.event_id) && (e.event_id - 1) > 50 && (e.event_id - 1) % 97 === 0;
     });
     assert.ok(expectedLate.length > 20, `late events in the fixture (${expectedLate.length})`);
-    assert.deepEqual(new Set(expectedLate.map((r) => `${r.partition}:${r.offset}`)), lateKeys, 'the late events, exactly, in commerce.events.late');
+    assert.deepEqual(new Set(expectedLate.map((r) => `${r.topic}:${r.partition}:${r.offset}`)), lateKeys, 'the late events, exactly, each in its <topic>.late');
 
     const byWindow = new Map<number, CommerceEvent[]>();
     for (const r of raw) {
-      if (lateKeys.has(`${r.partition}:${r.offset}`)) continue;
-      const e = commerceEventCodec.decode(r.value);
+      if (lateKeys.has(`${r.topic}:${r.partition}:${r.offset}`)) continue;
+      const e = decode(r);
       const w = Math.floor(e.timestamp / 30_000) * 30_000;
       byWindow.set(w, [...(byWindow.get(w) ?? []), e]);
     }
@@ -129,6 +134,29 @@ describe('the commerce pipeline', () => {
       assert.equal(Number(agg!.n) + Number(agg!.late), events.length, 'every event once: in a final window or late');
     } finally {
       query.close();
+    }
+  });
+
+  it('refuses a checkpoint from when it read the union topic commerce.events, naming the reset', async () => {
+    const { dir: other, cleanup: remove } = tempDir();
+    const old = openEmbeddedLog({ dataDir: other });
+    try {
+      await writeCommerceEvents(old, commerceFixture({ seed: 3, n: 50, start: Date.UTC(2026, 0, 1), stepMs: 100 }), 2);
+      // What the pipeline stored before it read the five topics.
+      const fingerprint = { name: 'commerce', source: 'commerce.events', output: 'commerce.windows', windows: ['commerce_30s:30000/30000'], allowedLatenessMs: 10_000, stateVersion: 1 };
+      const tx = old.transaction();
+      tx.putState(CHECKPOINT_NAMESPACE, 'commerce', JSON.stringify({ fingerprint, positions: [40, 38, 41, 39], operator: {}, deadLettered: 0, writtenAt: new Date().toISOString() }));
+      await tx.commit();
+      const pipeline = await openPipeline('commerce', { dataDir: other, log: old, idleTimeoutMs: 300 });
+      await assert.rejects(runPipeline(pipeline.spec, { log: old, exitWhenIdle: true }), (err: unknown) => {
+        assert.ok(err instanceof CheckpointMismatchError);
+        assert.match(err.message, /source was "commerce\.events", is now \["transactions","transaction_items","user_behavior","searches","cart_events"\]/);
+        assert.match(err.message, /Run `streamrec reset commerce`/);
+        return true;
+      });
+    } finally {
+      await old.close();
+      remove();
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The commerce routes on a real server on 127.0.0.1: events written to `commerce.events` and
- * `transactions` (as the relay would), the real processor, and `/commerce/*` checked against the
+ * The commerce routes on a real server on 127.0.0.1: events written to their topics (as the relay
+ * would), the real processor, and `/commerce/*` checked against the
  * window results in `commerce.windows`; the SSE stream's snapshot and summary events; the health
  * route with PostgreSQL and Redis not configured; the OpenAPI tags.
  */
@@ -12,7 +12,7 @@ import type { EventLog } from '../../../src/log/types.js';
 import type {
   CommerceCategories, CommerceEvent, CommerceHistory, CommerceOrders, CommerceServicesHealth, CommerceStreamSnapshot, CommerceStreamSummary, CommerceSummary,
 } from '../../../src/pipelines/commerce/commerce-contract.js';
-import { COMMERCE_WINDOWS_TOPIC, commerceKey, eventPayload } from '../../../src/pipelines/commerce/commerce-events.js';
+import { COMMERCE_WINDOWS_TOPIC } from '../../../src/pipelines/commerce/commerce-events.js';
 import { commerceResultSchema, type CommerceResult } from '../../../src/pipelines/commerce/commerce-pipeline.js';
 import { openPipeline } from '../../../src/pipelines/registry.js';
 import type { StreamrecServer } from '../../../src/server/app.js';
@@ -20,14 +20,6 @@ import { sseConnect, waitFor } from '../../helpers/sse-client.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { commerceFixture, writeCommerceEvents } from './fixture.js';
-
-async function writeTransactions(log: EventLog, events: CommerceEvent[]): Promise<void> {
-  await log.ensureTopic('transactions', { partitions: 2 });
-  const producer = log.producer();
-  const tx = events.filter((e) => e.topic === 'transactions');
-  await producer.send('transactions', tx.map((e) => ({ key: commerceKey(e), value: JSON.stringify(eventPayload(e)), timestamp: e.timestamp })));
-  await producer.close();
-}
 
 describe('the commerce routes', () => {
   let dir: string;
@@ -64,7 +56,6 @@ describe('the commerce routes', () => {
     const start = Math.floor((Date.now() - 1800_000) / 30_000) * 30_000;
     const events = commerceFixture({ seed: 21, n: 1500, start, stepMs: 100 });
     await writeCommerceEvents(log, events, 2);
-    await writeTransactions(log, events);
     const pipeline = await openPipeline('commerce', { dataDir: dir, log, idleTimeoutMs: 300 });
     await runPipeline(pipeline.spec, { log, exitWhenIdle: true });
 

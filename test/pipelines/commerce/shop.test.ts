@@ -97,6 +97,11 @@ describe('the commerce shop', () => {
       for (let page = await shop.readOutbox(null, 1); page.length > 0; page = await shop.readOutbox(positionAfter(page[0]!), 1)) paged.push(page[0]!.xid!);
       assert.deepEqual(paged, order);
       assert.equal(await shop.pending(null), 4);
+      // A row written by hand with a control character in its payload: the page is read row by row.
+      await c.query(`INSERT INTO "${schema}".outbox (topic, customer_id, payload, created_at, xid) VALUES ('searches', 2, $1, 5, '200'::xid8)`, ['{"customer_id":2,"query":"a\u0002b\u0001c"}']);
+      const all = await shop.readOutbox(null, 10);
+      assert.deepEqual(all.map((r) => r.xid), [...order, '200']);
+      assert.equal(all[4]!.value, `{"event_id":${all[4]!.id},"customer_id":2,"query":"a\u0002b\u0001c"}`);
     } finally {
       await shop.close();
       await c.end();

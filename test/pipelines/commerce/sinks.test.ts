@@ -14,8 +14,8 @@ import { Redis } from 'ioredis';
 import { runPipeline } from '../../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../../src/log/open-log.js';
 import type { EventLog } from '../../../src/log/types.js';
-import { BEHAVIOR_ACTIONS } from '../../../src/pipelines/commerce/commerce-contract.js';
-import { COMMERCE_EVENTS_TOPIC, COMMERCE_WINDOWS_TOPIC } from '../../../src/pipelines/commerce/commerce-events.js';
+import { BEHAVIOR_ACTIONS, COMMERCE_TOPICS } from '../../../src/pipelines/commerce/commerce-contract.js';
+import { COMMERCE_WINDOWS_TOPIC } from '../../../src/pipelines/commerce/commerce-events.js';
 import { commerceResultSchema, type CommerceResult } from '../../../src/pipelines/commerce/commerce-pipeline.js';
 import { checkRedis, RedisMetricsWriter } from '../../../src/pipelines/commerce/redis-metrics.js';
 import { checkPostgres, WarehouseSink } from '../../../src/pipelines/commerce/warehouse.js';
@@ -80,14 +80,17 @@ describe('the PostgreSQL warehouse', { skip: pgState !== 'ok' && `PostgreSQL abs
 
   async function assertExactlyOnce(s: string) {
     const { rows: [row] } = await db.query<{ n: string; distinct_sources: string; distinct_keys: string }>(
-      `SELECT count(*) AS n, count(DISTINCT (source_partition, source_offset)) AS distinct_sources,
+      `SELECT count(*) AS n, count(DISTINCT (event_type, source_partition, source_offset)) AS distinct_sources,
               count(DISTINCT (event_type, event_id, payload::text)) AS distinct_keys FROM "${s}".realtime_events`);
     assert.equal(Number(row!.n), events.length, 'one row per event');
     assert.equal(Number(row!.distinct_sources), events.length, 'no record twice');
     assert.equal(Number(row!.distinct_keys), events.length, 'no event twice');
-    const info = (await log.topic(COMMERCE_EVENTS_TOPIC))!;
-    const { rows: offsets } = await db.query<{ partition: number; next_offset: string }>(`SELECT "partition", next_offset FROM "${s}".streamrec_offsets ORDER BY "partition"`);
-    assert.deepEqual(offsets.map((o) => [o.partition, Number(o.next_offset)]), info.partitions.map((p) => [p.partition, p.endOffset]));
+    // Its positions: the end of every partition of the five topics.
+    const ends: [string, number, number][] = [];
+    for (const topic of [...COMMERCE_TOPICS].sort()) for (const p of (await log.topic(topic))!.partitions) ends.push([topic, p.partition, p.endOffset]);
+    const { rows: offsets } = await db.query<{ topic: string; partition: number; next_offset: string }>(
+      `SELECT topic, "partition", next_offset FROM "${s}".streamrec_offsets ORDER BY topic COLLATE "C", "partition"`);
+    assert.deepEqual(offsets.map((o) => [o.topic, o.partition, Number(o.next_offset)]), ends);
     const { rows: sample } = await db.query<{ event_type: string; payload: Record<string, unknown>; timestamp: Date; processed_at: Date }>(
       `SELECT event_type, payload, "timestamp", processed_at FROM "${s}".realtime_events WHERE event_type = 'transaction_items' LIMIT 1`);
     const item = events.find((e) => e.topic === 'transaction_items' && e.event_id === sample[0]!.payload.event_id && e.product_id === sample[0]!.payload.product_id)!;
@@ -125,6 +128,19 @@ describe('the PostgreSQL warehouse', { skip: pgState !== 'ok' && `PostgreSQL abs
     assert.equal(stats.duplicatesSkipped, 0);
     assert.equal(stats.rowsWritten, events.length - Number(partial!.n));
     await assertExactlyOnce(schema);
+  });
+
+  it('refuses a warehouse filled from the former union topic commerce.events, naming how to rebuild it', async () => {
+    const s = `${schema}_old`;
+    await db.query(`CREATE SCHEMA "${s}"; CREATE TABLE "${s}".streamrec_offsets ("group" TEXT NOT NULL, topic TEXT NOT NULL, "partition" INTEGER NOT NULL, next_offset BIGINT NOT NULL, PRIMARY KEY ("group", topic, "partition"))`);
+    try {
+      await db.query(`INSERT INTO "${s}".streamrec_offsets VALUES ('warehouse-commerce', 'commerce.events', 0, 10)`);
+      const sink = new WarehouseSink({ log, url: PG_URL, schema: s });
+      await assert.rejects(sink.runOnce(), /filled from the former topic commerce\.events.*TRUNCATE "[^"]+"\.realtime_events; DELETE FROM "[^"]+"\.streamrec_offsets WHERE "group" = 'warehouse-commerce'/);
+      assert.equal(sink.stats.rowsWritten, 0);
+    } finally {
+      await db.query(`DROP SCHEMA "${s}" CASCADE`);
+    }
   });
 
   it('lets two sinks of one group run at once without writing a record twice', async () => {

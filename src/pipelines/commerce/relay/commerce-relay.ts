@@ -2,8 +2,8 @@
  * The outbox relay: moves the shop's outbox rows to the log, exactly once.
  *
  * Each round reads up to `batch` committed outbox rows after the relay's position (in commit
- * order: see ShopStore.readOutbox) and writes, in ONE log transaction, the records of their topics,
- * their copies on `commerce.events`, and the new position (`putState('relay', <shop id>, …)`). The
+ * order: see ShopStore.readOutbox) and writes, in ONE log transaction, each row's record to its
+ * topic and the new position (`putState('relay', <shop id>, …)`). The
  * transaction also `expectState`s the position the relay read, so:
  * - a kill -9 before the commit leaves the old position and no records (the rows are read again);
  *   after it, records and position together — neither skips nor repeats a row;
@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventLog, LogValue, ProducerRecord } from '../../../log/types.js';
 import { StreamrecError } from '../../../util/errors.js';
-import { COMMERCE_EVENTS_TOPIC, COMMERCE_TOPICS } from '../commerce-contract.js';
+import { COMMERCE_TOPICS } from '../commerce-contract.js';
 import type { BackgroundService, ServiceContext } from '../../pipeline-declaration.js';
 import { shopOptions } from '../shop/commerce-generator.js';
 import { openShop, positionAfter, type OutboxPosition, type OutboxRow, type RelayHolder, type ShopStore } from '../shop/shop-store.js';
@@ -54,15 +54,11 @@ function holderText(h: RelayHolder): string {
 /** A page's records by topic: each row already is its record (see OutboxRow). */
 function toRecords(rows: OutboxRow[]): Map<string, ProducerRecord[]> {
   const byTopic = new Map<string, ProducerRecord[]>();
-  const union: ProducerRecord[] = new Array<ProducerRecord>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
+  for (const r of rows) {
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
     list.push(r);
-    union[i] = { key: r.key, value: `{"topic":"${r.topic}",${r.value.slice(1)}`, timestamp: r.timestamp };
   }
-  byTopic.set(COMMERCE_EVENTS_TOPIC, union);
   return byTopic;
 }
 
@@ -121,7 +117,7 @@ export class OutboxRelay {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    for (const topic of [...COMMERCE_TOPICS, COMMERCE_EVENTS_TOPIC]) await this.log.ensureTopic(topic, { partitions: COMMERCE_PARTITIONS });
+    for (const topic of COMMERCE_TOPICS) await this.log.ensureTopic(topic, { partitions: COMMERCE_PARTITIONS });
     if (this.options.lock !== false && !(await this.takeLock(signal))) return;
     try {
       let { raw, position } = await this.readPosition();

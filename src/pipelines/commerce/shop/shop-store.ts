@@ -12,40 +12,11 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { StreamrecError, UserError } from '../../../util/errors.js';
 import { releaseLockFile, tryLockFile, type RelayHolder } from './lock-file.js';
+import { OUTBOX_PAGE_SELECT, recordValue, splitOutboxPage, type OutboxPosition, type OutboxRow } from './outbox-rows.js';
 import { baseData, draftRows, type Draft, type DraftRows, type Product } from './shop-model.js';
 
-/** Where the relay is in the outbox: the last row moved (PostgreSQL: its writing transaction's id too). */
-export interface OutboxPosition {
-  id: number;
-  /** PostgreSQL: the xid8 (as text) of the last row's writing transaction. */
-  xid?: string;
-}
-
-/**
- * One outbox row as the relay reads it: already the log record it becomes (key, value,
- * timestamp), so the database's row object is the record and nothing is rebuilt per row. The
- * value is the payload with `event_id` (the row's id) in front, put together by the query.
- */
-export interface OutboxRow {
-  topic: string;
-  /** The customer id as text: the record key. */
-  key: string;
-  /** The event's JSON, `{"event_id":<id>,"customer_id":…}`. */
-  value: string;
-  /** created_at, epoch ms. */
-  timestamp: number;
-  id: number;
-  /** PostgreSQL: the writing transaction's xid8, as text. */
-  xid?: string;
-}
-
-/** The relay's position after a row. */
-export function positionAfter(row: OutboxRow): OutboxPosition {
-  return row.xid === undefined ? { id: row.id } : { id: row.id, xid: row.xid };
-}
-
-/** The select list of a relay read (the same expression on both databases). */
-const RECORD_COLUMNS = `o.topic, CAST(o.customer_id AS TEXT) AS key, '{"event_id":' || o.id || ',' || substr(o.payload, 2) AS value, o.created_at AS timestamp, o.id`;
+export type { OutboxPosition, OutboxRow } from './outbox-rows.js';
+export { positionAfter } from './outbox-rows.js';
 
 export interface ShopStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -135,7 +106,7 @@ class SqliteShop implements ShopStore {
       cart: db.prepare(`INSERT INTO cart_events ${CART_COLS} VALUES (?, ?, ?, ?, ?)`),
       outbox: db.prepare(`INSERT INTO outbox ${OUTBOX_COLS} VALUES (?, ?, ?, ?)`),
     };
-    this.read = db.prepare(`SELECT ${RECORD_COLUMNS} FROM outbox o WHERE o.id > ? ORDER BY o.id LIMIT ?`);
+    this.read = db.prepare('SELECT topic, CAST(customer_id AS TEXT), payload, created_at, id FROM outbox WHERE id > ? ORDER BY id LIMIT ?').raw(true);
     this.count = db.prepare('SELECT count(*) FROM outbox WHERE id > ?').pluck();
   }
 
@@ -201,7 +172,8 @@ class SqliteShop implements ShopStore {
   readOutbox(from: OutboxPosition | null, limit: number): Promise<OutboxRow[]> {
     // SQLite serialises writers: a row's id order is its commit order, and no id below the
     // highest committed one can still appear.
-    return Promise.resolve(this.read.all(from?.id ?? 0, limit) as OutboxRow[]);
+    const rows = this.read.all(from?.id ?? 0, limit) as [string, string, string, number, number][];
+    return Promise.resolve(rows.map(([topic, key, payload, timestamp, id]) => ({ topic, key, value: recordValue(id, payload), timestamp, id })));
   }
 
   pending(from: OutboxPosition | null): Promise<number> {
@@ -329,20 +301,33 @@ class PostgresShop implements ShopStore {
     }
   }
 
+  /**
+   * Ids come from a sequence at insert, not at commit: a transaction holding id 7 may commit
+   * after one holding id 8. So read only rows whose writing transaction is older than every
+   * transaction still in flight (xid < the snapshot's xmin): no row can appear behind them any
+   * more. Their order (xid, id) is the position, and it only grows. ORDER BY names the table's
+   * columns, compared as numbers (as text '10' < '9').
+   */
+  private pageRows(): string {
+    return `SELECT o.topic, o.customer_id, o.created_at, o.xid, o.id, o.payload FROM ${this.s}.outbox o
+            WHERE (o.xid, o.id) > ($1::xid8, $2::bigint) AND o.xid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY o.xid, o.id LIMIT $3`;
+  }
+
   async readOutbox(from: OutboxPosition | null, limit: number): Promise<OutboxRow[]> {
-    // Ids come from a sequence at insert, not at commit: a transaction holding id 7 may commit
-    // after one holding id 8. So read only rows whose writing transaction is older than every
-    // transaction still in flight (xid < the snapshot's xmin): no row can appear behind them
-    // any more. Their order (xid, id) is the position, and it only grows.
-    const res = await this.client.query<OutboxRow>({
-      // ORDER BY names the table's columns: a bare `xid` would be the text output column (the
-      // string order, where '10' < '9', and no index).
-      text: `SELECT ${RECORD_COLUMNS}, o.xid::text AS xid FROM ${this.s}.outbox o
-             WHERE (o.xid, o.id) > ($1::xid8, $2::bigint) AND o.xid < pg_snapshot_xmin(pg_current_snapshot())
-             ORDER BY o.xid, o.id LIMIT $3`,
-      values: [from?.xid ?? '0', from?.id ?? 0, limit],
+    const values = [from?.xid ?? '0', from?.id ?? 0, limit];
+    // The page as one text value (see outbox-rows.ts): one string for pg to make, cut here.
+    const res = await this.client.query<{ n: number; page: string | null }>({ text: `SELECT ${OUTBOX_PAGE_SELECT} FROM (${this.pageRows()}) p`, values });
+    const { n, page } = res.rows[0]!;
+    if (n === 0 || page === null) return [];
+    const rows = splitOutboxPage(page, n);
+    if (rows) return rows;
+    // Not cut cleanly (a row written by hand with a control character): read it row by row.
+    const plain = await this.client.query<{ topic: string; customer_id: number; created_at: number; xid: string; id: number; payload: string }>({
+      text: `SELECT p.topic, p.customer_id, p.created_at, p.xid::text AS xid, p.id, p.payload FROM (${this.pageRows()}) p ORDER BY p.xid, p.id`,
+      values,
     });
-    return res.rows;
+    return plain.rows.map((r) => ({ topic: r.topic, key: String(r.customer_id), value: recordValue(r.id, r.payload), timestamp: r.created_at, id: r.id, xid: r.xid }));
   }
 
   async pending(from: OutboxPosition | null): Promise<number> {
