@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { positionAfter, recordValue, splitOutboxPage } from '../../../src/pipelines/commerce/shop/outbox-rows.js';
+import { positionAfter, recordOf, recordValue, splitOutboxPage } from '../../../src/pipelines/commerce/shop/outbox-rows.js';
 
 /** A page as PostgreSQL's OUTBOX_PAGE_SELECT joins it. */
 const page = (rows: (string | number)[][]) => rows.map((r) => r.join('\x01')).join('\x02');
@@ -9,7 +9,8 @@ describe('an outbox page as one text value', () => {
   it('cuts into the rows, each already its log record (event_id first), with the position after it', () => {
     const rows = splitOutboxPage(
       page([
-        ['transactions', 7, 1765011234567, '812', 41, '{"customer_id":7,"timestamp":1765011234567,"total":12.5}'],
+        // As the store writes payloads (with their event_id), and as rows written before that (without).
+        ['transactions', 7, 1765011234567, '812', 41, '{"event_id":41,"customer_id":7,"timestamp":1765011234567,"total":12.5}'],
         ['searches', 12, 1765011234999, '813', 40, '{"customer_id":12,"query":"tab\\there \u0001 and ☕"}'],
       ]),
       2,
@@ -28,7 +29,9 @@ describe('an outbox page as one text value', () => {
     assert.equal(splitOutboxPage(page([['searches', 1, 5, '9', 1, 'not an object']]), 1), null);
   });
 
-  it('puts the outbox id first in the payload', () => {
+  it('puts the outbox id first in a drafted payload, and takes a stored one as it is', () => {
     assert.equal(recordValue(5, '{"customer_id":1}'), '{"event_id":5,"customer_id":1}');
+    assert.equal(recordOf(5, '{"event_id":5,"customer_id":1}'), '{"event_id":5,"customer_id":1}');
+    assert.equal(recordOf(5, '{"customer_id":1}'), '{"event_id":5,"customer_id":1}');
   });
 });

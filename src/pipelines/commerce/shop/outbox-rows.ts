@@ -1,8 +1,9 @@
 /**
- * What the relay reads from the outbox: a row as the log record it becomes, the position after it,
- * and a page of rows as ONE text value. pg builds an object and a string per column per row;
- * for the relay that cost more than appending the rows to the log, so PostgreSQL joins a page
- * into one string (fields split by \x01, rows by \x02) and `splitOutboxPage` cuts it here.
+ * What the relay reads from the outbox: a row as the log record it becomes (the stored payload
+ * already is: the store writes each with its event_id), the position after it, and a page of
+ * rows as ONE text value. pg builds an object and a string per column per row; for the relay
+ * that cost more than appending the rows to the log, so PostgreSQL joins a page into one string
+ * (fields split by \x01, rows by \x02) and `splitOutboxPage` cuts it here.
  */
 
 /** Where the relay is in the outbox: the last row moved (PostgreSQL: its writing transaction's id too). */
@@ -31,9 +32,19 @@ export function positionAfter(row: OutboxRow): OutboxPosition {
   return row.xid === undefined ? { id: row.id } : { id: row.id, xid: row.xid };
 }
 
-/** The record value of an outbox payload (the event's JSON without event_id): the outbox id put first. */
+/** The event's JSON with the outbox id put first, as the store writes a payload (drafted without it). */
 export function recordValue(id: number | string, payload: string): string {
   return `{"event_id":${id},${payload.slice(1)}`;
+}
+
+const EVENT_ID = '{"event_id":';
+
+/**
+ * The record a stored payload is: the payload itself, which carries its event_id (the store
+ * writes it so); a row written before it did gets it put in front here.
+ */
+export function recordOf(id: number | string, payload: string): string {
+  return payload.startsWith(EVENT_ID) ? payload : recordValue(id, payload);
 }
 
 const FIELD = '\x01';
@@ -60,7 +71,9 @@ export function splitOutboxPage(page: string, expected: number): OutboxRow[] | n
     const e = line.indexOf(FIELD, d + 1);
     if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || line.charCodeAt(e + 1) !== 0x7b /* { */) return null;
     const id = line.slice(d + 1, e);
-    rows[i] = { topic: line.slice(0, a), key: line.slice(a + 1, b), value: recordValue(id, line.slice(e + 1)), timestamp: Number(line.slice(b + 1, c)), id: Number(id), xid: line.slice(c + 1, d) };
+    // The payload as stored is the record (a slice of the page: nothing copied).
+    const value = line.startsWith(EVENT_ID, e + 1) ? line.slice(e + 1) : recordValue(id, line.slice(e + 1));
+    rows[i] = { topic: line.slice(0, a), key: line.slice(a + 1, b), value, timestamp: Number(line.slice(b + 1, c)), id: Number(id), xid: line.slice(c + 1, d) };
   }
   return rows;
 }

@@ -1,8 +1,8 @@
 /**
  * The shop's data, independent of the database: the base data (customers, products with categories
  * and prices, written once), the business writes the generator drafts (a purchase, a behaviour),
- * and the rows and outbox events each write becomes. Outbox payloads are the contract's events
- * without `event_id` (the outbox row's id, which the relay adds); transaction items carry the
+ * and the rows and outbox events each write becomes. Outbox payloads are drafted without
+ * `event_id` (the outbox row's id, which the store puts in front as it inserts); transaction items carry the
  * product's name, category and price as they were when the order was written.
  */
 import { Random } from '../../../util/random.js';
@@ -156,7 +156,7 @@ const PAYMENT_CDF = Float64Array.from([0.45, 0.7, 0.88, 0.96, 1]);
 export interface OutboxDraft {
   topic: CommerceTopic;
   customerId: number;
-  /** The event as JSON, without `event_id` (it starts with `{"customer_id":`). */
+  /** The event as JSON, without `event_id` (it starts with `{"customer_id":`); the store puts the row's id in front. */
   payload: string;
   createdAt: number;
 }

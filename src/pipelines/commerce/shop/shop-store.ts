@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { StreamrecError, UserError } from '../../../util/errors.js';
 import { releaseLockFile, tryLockFile, type RelayHolder } from './lock-file.js';
-import { OUTBOX_PAGE_SELECT, recordValue, splitOutboxPage, type OutboxPosition, type OutboxRow } from './outbox-rows.js';
-import { baseData, draftRows, type Draft, type DraftRows, type Product } from './shop-model.js';
+import { OUTBOX_PAGE_SELECT, recordOf, recordValue, splitOutboxPage, type OutboxPosition, type OutboxRow } from './outbox-rows.js';
+import { baseData, draftRows, type Draft, type DraftRows, type OutboxDraft, type Product } from './shop-model.js';
 
 export type { OutboxPosition, OutboxRow } from './outbox-rows.js';
 export { positionAfter } from './outbox-rows.js';
@@ -79,13 +79,14 @@ const TX_COLS = '(id, customer_id, total, items_count, payment_method, created_a
 const BEHAVIOR_COLS = '(customer_id, action, product_id, page, created_at)';
 const SEARCH_COLS = '(customer_id, query, results_count, created_at)';
 const CART_COLS = '(customer_id, action, product_id, quantity, created_at)';
-const OUTBOX_COLS = '(topic, customer_id, payload, created_at)';
+const OUTBOX_COLS = '(id, topic, customer_id, payload, created_at)';
 
 class SqliteShop implements ShopStore {
   readonly kind = 'sqlite' as const;
   private readonly insert: Record<'tx' | 'item' | 'behavior' | 'search' | 'cart' | 'outbox', Database.Statement>;
   private readonly read: Database.Statement;
   private readonly count: Database.Statement;
+  private readonly lastOutboxId: Database.Statement;
   private readonly lockFile: string;
   private locked = false;
 
@@ -104,10 +105,11 @@ class SqliteShop implements ShopStore {
       behavior: db.prepare(`INSERT INTO user_behavior ${BEHAVIOR_COLS} VALUES (?, ?, ?, ?, ?)`),
       search: db.prepare(`INSERT INTO searches ${SEARCH_COLS} VALUES (?, ?, ?, ?)`),
       cart: db.prepare(`INSERT INTO cart_events ${CART_COLS} VALUES (?, ?, ?, ?, ?)`),
-      outbox: db.prepare(`INSERT INTO outbox ${OUTBOX_COLS} VALUES (?, ?, ?, ?)`),
+      outbox: db.prepare(`INSERT INTO outbox ${OUTBOX_COLS} VALUES (?, ?, ?, ?, ?)`),
     };
     this.read = db.prepare('SELECT topic, CAST(customer_id AS TEXT), payload, created_at, id FROM outbox WHERE id > ? ORDER BY id LIMIT ?').raw(true);
     this.count = db.prepare('SELECT count(*) FROM outbox WHERE id > ?').pluck();
+    this.lastOutboxId = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").pluck();
   }
 
   static open(file: string, dataDir: string): SqliteShop {
@@ -147,6 +149,8 @@ class SqliteShop implements ShopStore {
     const written = this.db
       .transaction(() => {
         let n = 0;
+        // The ids AUTOINCREMENT would give (writers are serialised): each payload carries its own.
+        let outboxId = (this.lastOutboxId.get() as number | undefined) ?? 0;
         for (const d of drafts) {
           let txId = 0;
           if (d.kind === 'purchase') {
@@ -160,7 +164,10 @@ class SqliteShop implements ShopStore {
           if (rows.behavior) ins.behavior.run(...rows.behavior);
           if (rows.search) ins.search.run(...rows.search);
           if (rows.cart) ins.cart.run(...rows.cart);
-          for (const o of rows.outbox) ins.outbox.run(o.topic, o.customerId, o.payload, o.createdAt);
+          for (const o of rows.outbox) {
+            const id = ++outboxId;
+            ins.outbox.run(id, o.topic, o.customerId, recordValue(id, o.payload), o.createdAt);
+          }
           n += rows.outbox.length;
         }
         return n;
@@ -173,7 +180,7 @@ class SqliteShop implements ShopStore {
     // SQLite serialises writers: a row's id order is its commit order, and no id below the
     // highest committed one can still appear.
     const rows = this.read.all(from?.id ?? 0, limit) as [string, string, string, number, number][];
-    return Promise.resolve(rows.map(([topic, key, payload, timestamp, id]) => ({ topic, key, value: recordValue(id, payload), timestamp, id })));
+    return Promise.resolve(rows.map(([topic, key, payload, timestamp, id]) => ({ topic, key, value: recordOf(id, payload), timestamp, id })));
   }
 
   pending(from: OutboxPosition | null): Promise<number> {
@@ -276,7 +283,8 @@ class PostgresShop implements ShopStore {
     try {
       const purchases = drafts.filter((d) => d.kind === 'purchase').length;
       const ids = purchases === 0 ? [] : (await c.query<{ id: number }>(`SELECT nextval('${s}.transactions_id_seq') AS id FROM generate_series(1, $1)`, [purchases])).rows.map((r) => r.id);
-      const all = { tx: [] as unknown[][], item: [] as unknown[][], behavior: [] as unknown[][], search: [] as unknown[][], cart: [] as unknown[][], outbox: [] as unknown[][] };
+      const outboxDrafts: OutboxDraft[] = [];
+      const all = { tx: [] as unknown[][], item: [] as unknown[][], behavior: [] as unknown[][], search: [] as unknown[][], cart: [] as unknown[][] };
       let next = 0;
       for (const d of drafts) {
         const rows = draftRows(d, d.kind === 'purchase' ? ids[next++]! : 0);
@@ -285,16 +293,18 @@ class PostgresShop implements ShopStore {
         if (rows.behavior) all.behavior.push(rows.behavior);
         if (rows.search) all.search.push(rows.search);
         if (rows.cart) all.cart.push(rows.cart);
-        for (const o of rows.outbox) all.outbox.push([o.topic, o.customerId, o.payload, o.createdAt]);
+        outboxDrafts.push(...rows.outbox);
       }
       await insertRows(c, `${s}.transactions ${TX_COLS}`, all.tx);
       await insertRows(c, `${s}.transaction_items ${ITEM_COLS}`, all.item);
       await insertRows(c, `${s}.user_behavior ${BEHAVIOR_COLS}`, all.behavior);
       await insertRows(c, `${s}.searches ${SEARCH_COLS}`, all.search);
       await insertRows(c, `${s}.cart_events ${CART_COLS}`, all.cart);
-      await insertRows(c, `${s}.outbox ${OUTBOX_COLS}`, all.outbox);
+      // Ids first, so each payload carries its own (what the relay publishes, as stored).
+      const outboxIds = outboxDrafts.length === 0 ? [] : (await c.query<{ id: number }>(`SELECT nextval('${s}.outbox_id_seq') AS id FROM generate_series(1, $1)`, [outboxDrafts.length])).rows.map((r) => r.id);
+      await insertRows(c, `${s}.outbox ${OUTBOX_COLS}`, outboxDrafts.map((o, i) => [outboxIds[i], o.topic, o.customerId, recordValue(outboxIds[i]!, o.payload), o.createdAt]));
       await c.query('COMMIT');
-      return all.outbox.length;
+      return outboxDrafts.length;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
       throw new StreamrecError(`shop write failed on ${this.description}: ${(err as Error).message}`, { code: 'shop-write', status: 503, cause: err });
@@ -327,7 +337,7 @@ class PostgresShop implements ShopStore {
       text: `SELECT p.topic, p.customer_id, p.created_at, p.xid::text AS xid, p.id, p.payload FROM (${this.pageRows()}) p ORDER BY p.xid, p.id`,
       values,
     });
-    return plain.rows.map((r) => ({ topic: r.topic, key: String(r.customer_id), value: recordValue(r.id, r.payload), timestamp: r.created_at, id: r.id, xid: r.xid }));
+    return plain.rows.map((r) => ({ topic: r.topic, key: String(r.customer_id), value: recordOf(r.id, r.payload), timestamp: r.created_at, id: r.id, xid: r.xid }));
   }
 
   async pending(from: OutboxPosition | null): Promise<number> {
