@@ -90,14 +90,16 @@ export async function run(): Promise<void> {
     // The rows in the relay's order: the table's xid8 then id (`o.` so ORDER BY does not take
     // the text output column `xid`: that sorted strings, on disk).
     const columns = 'o.id, o.topic, o.customer_id, o.payload, o.created_at, o.xid::text AS xid';
-    const runs: { select: number; paged: number; relay: number }[] = [];
-    for (let r = 0; r < REPEATS; r++) {
-      // Baseline: one bare SELECT of every row.
-      let t = process.hrtime.bigint();
+    // Baseline: one bare SELECT of every row.
+    const select = async () => {
+      const t = process.hrtime.bigint();
       const all = await c.query(`SELECT ${columns} FROM bench_shop.outbox o ORDER BY o.xid, o.id`);
-      const select = all.rowCount! / seconds(t);
-      // Extra: the same rows a page at a time, as the relay reads them (keyset pagination).
-      t = process.hrtime.bigint();
+      if (all.rowCount !== rows) throw new Error(`selected ${all.rowCount} of ${rows} rows`);
+      return rows / seconds(t);
+    };
+    // Extra: the same rows a page at a time, as the relay reads them (keyset pagination).
+    const paged = async () => {
+      const t = process.hrtime.bigint();
       let read = 0;
       let after = { xid: '0', id: 0 };
       for (;;) {
@@ -110,20 +112,35 @@ export async function run(): Promise<void> {
         const last = page.rows[page.rows.length - 1]!;
         after = { xid: last.xid, id: Number(last.id) };
       }
-      const paged = read / seconds(t);
-      // The relay, into a fresh log.
+      if (read !== rows) throw new Error(`paged ${read} of ${rows} rows`);
+      return rows / seconds(t);
+    };
+    // The relay, into a fresh log.
+    const relayed = async () => {
       const logDir = tempDir('bench-commerce-log-');
       const log = openEmbeddedLog({ dataDir: logDir.dir });
-      const relay = new OutboxRelay(shop, log, { exitWhenIdle: true });
-      t = process.hrtime.bigint();
-      await relay.run(new AbortController().signal);
-      const relayRate = rows / seconds(t);
-      await log.close();
-      logDir.cleanup();
-      if (relay.status.relayed !== rows || read !== rows || all.rowCount !== rows) throw new Error(`relayed ${relay.status.relayed}, paged ${read}, selected ${all.rowCount} of ${rows} rows`);
-      runs.push({ select, paged, relay: relayRate });
-      const f = (x: number) => Math.round(x).toLocaleString('en-US');
-      say(`run ${r + 1}: bare SELECT ${f(select)} rows/s · paginated SELECT (${PAGE} a page) ${f(paged)} rows/s · relay PostgreSQL → embedded log ${f(relayRate)} events/s (ratio ${(relayRate / select).toFixed(3)})`);
+      try {
+        const relay = new OutboxRelay(shop, log, { exitWhenIdle: true });
+        const t = process.hrtime.bigint();
+        await relay.run(new AbortController().signal);
+        const rate = rows / seconds(t);
+        if (relay.status.relayed !== rows) throw new Error(`relayed ${relay.status.relayed} of ${rows} rows`);
+        return rate;
+      } finally {
+        await log.close();
+        logDir.cleanup();
+      }
+    };
+    const runs: { select: number; paged: number; relay: number }[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      // The order turns each run, so none of the three always follows another's garbage.
+      const run: Partial<Record<'select' | 'paged' | 'relay', number>> = {};
+      const order = (['select', 'paged', 'relay'] as const).map((_, i, all) => all[(i + r) % all.length]!);
+      for (const part of order) run[part] = await { select, paged, relay: relayed }[part]();
+      const x = run as { select: number; paged: number; relay: number };
+      runs.push(x);
+      const f = (v: number) => Math.round(v).toLocaleString('en-US');
+      say(`run ${r + 1} (${order.join(', ')}): bare SELECT ${f(x.select)} rows/s · paginated SELECT (${PAGE} a page) ${f(x.paged)} rows/s · relay PostgreSQL → embedded log ${f(x.relay)} events/s (ratio ${(x.relay / x.select).toFixed(3)})`);
     }
     await c.end();
     await shop.close();
