@@ -23,6 +23,11 @@ describe('an outbox page as one text value', () => {
     assert.deepEqual(positionAfter(rows![1]!), { id: 40, xid: '813' });
   });
 
+  it('gives the rows in outbox order (xid as a number, then id) even if the page was joined in another', () => {
+    const rows = splitOutboxPage(page([['searches', 1, 5, '100', 3, '{}'], ['searches', 1, 5, '10', 7, '{}'], ['searches', 1, 5, '9', 8, '{}'], ['searches', 1, 5, '10', 2, '{}']]), 4);
+    assert.deepEqual(rows!.map((r) => `${r.xid}/${r.id}`), ['9/8', '10/2', '10/7', '100/3']);
+  });
+
   it('refuses a page that does not hold the rows counted (a row separator inside a payload) or a row missing fields', () => {
     assert.equal(splitOutboxPage(page([['searches', 1, 5, '9', 1, '{"q":"a\u0002b"}']]), 1), null);
     assert.equal(splitOutboxPage(page([['searches', 1, 5, '9', '{"q":1}']]), 1), null);

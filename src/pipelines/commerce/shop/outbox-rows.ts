@@ -51,13 +51,24 @@ const FIELD = '\x01';
 const ROW = '\x02';
 
 /**
- * The select list that makes one page one text value, from a subquery `p` of outbox rows: each row
- * `topic␁customer_id␁created_at␁xid␁id␁payload`, rows joined in (xid, id) order. The payload is
- * last and is JSON, which never holds a raw control character, so the cut is exact.
+ * The select list that makes one page one text value, from a subquery `p` of outbox rows in (xid,
+ * id) order: each row `topic␁customer_id␁created_at␁xid␁id␁payload`. The payload is last and is
+ * JSON, which never holds a raw control character, so the cut is exact. The rows are joined as
+ * the subquery gives them — an ORDER BY inside the aggregate would sort them again, which cost
+ * the database more than reading them — and `splitOutboxPage` checks the order (and sorts if
+ * ever it is not), so the relay's position never depends on it.
  */
-export const OUTBOX_PAGE_SELECT = `count(*) AS n, string_agg(concat_ws(E'\\x01', p.topic, p.customer_id, p.created_at, p.xid, p.id, p.payload), E'\\x02' ORDER BY p.xid, p.id) AS page`;
+export const OUTBOX_PAGE_SELECT = `count(*) AS n, string_agg(concat_ws(E'\\x01', p.topic, p.customer_id, p.created_at, p.xid, p.id, p.payload), E'\\x02') AS page`;
 
-/** The rows of a page `OUTBOX_PAGE_SELECT` joined; null if it does not hold `expected` well-formed rows. */
+/** Outbox order: by writing transaction (xid8 as decimal text, no leading zeros), then id. */
+export function compareOutboxOrder(a: OutboxRow, b: OutboxRow): number {
+  const x = a.xid ?? '';
+  const y = b.xid ?? '';
+  if (x !== y) return x.length !== y.length ? x.length - y.length : x < y ? -1 : 1;
+  return a.id - b.id;
+}
+
+/** The rows of a page `OUTBOX_PAGE_SELECT` joined, in outbox order; null if it does not hold `expected` well-formed rows. */
 export function splitOutboxPage(page: string, expected: number): OutboxRow[] | null {
   const lines = page.split(ROW);
   if (lines.length !== expected) return null;
@@ -74,6 +85,9 @@ export function splitOutboxPage(page: string, expected: number): OutboxRow[] | n
     // The payload as stored is the record (a slice of the page: nothing copied).
     const value = line.startsWith(EVENT_ID, e + 1) ? line.slice(e + 1) : recordValue(id, line.slice(e + 1));
     rows[i] = { topic: line.slice(0, a), key: line.slice(a + 1, b), value, timestamp: Number(line.slice(b + 1, c)), id: Number(id), xid: line.slice(c + 1, d) };
+  }
+  for (let i = 1; i < rows.length; i++) {
+    if (compareOutboxOrder(rows[i - 1]!, rows[i]!) >= 0) return rows.sort(compareOutboxOrder);
   }
   return rows;
 }
