@@ -370,8 +370,12 @@ export class Lease {
         this.markLost(await this.lostError(err));
         return;
       }
-      // A full disk, a busy or closed log: try again next time. If it lasts past the TTL a
-      // standby takes over, and this owner's next commit is fenced.
+      // A full disk or a busy log: try again next time (if it lasts past the TTL a standby takes
+      // over, and this owner's next commit is fenced). Anything else (a closed log): stop.
+      if (!retryable(err)) {
+        this.stopTimer();
+        return;
+      }
     }
     this.schedule();
   }
