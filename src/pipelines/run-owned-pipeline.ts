@@ -69,7 +69,15 @@ export async function runOwnedPipeline(options: OwnedRunOptions): Promise<Runner
   try {
     let status: RunnerStatus;
     try {
-      status = await runPipeline(pipeline.spec, { ...options, signal: stop.signal, fence: (tx) => lease.fence(tx) });
+      status = await runPipeline(pipeline.spec, {
+        ...options,
+        signal: stop.signal,
+        fence: (tx) => lease.fence(tx),
+        // One line when checkpoints stop for a full or read-only disk, one when they resume.
+        onDiskProblem:
+          options.onDiskProblem ??
+          ((p) => notify(p ? `${name}: checkpoint held (${p.message}); nothing is lost, retrying every second` : `${name}: checkpoints written again`)),
+      });
     } catch (err) {
       if (await lease.isLostBy(err)) throw await lease.lostError(err);
       throw err;
