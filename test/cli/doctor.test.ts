@@ -77,7 +77,7 @@ describe('streamrec doctor', () => {
     assert.equal(doctor(dataDir, port).code, 0);
   });
 
-  it('finds a lake file past its committed offset and a stale temporary file; the process it names removes both', () => {
+  it('finds a lake file past its committed offset and a stale temporary file (the process it names removes both), committed files not renamed, and damaged files', async () => {
     const raw = join(dataDir, 'lake', 'ratings', 'raw');
     const hourDir = join(raw, readdirSync(raw)[0]!);
     const partition = join(hourDir, readdirSync(hourDir)[0]!);
@@ -95,7 +95,7 @@ describe('streamrec doctor', () => {
     const line = d.lines.get('lake.ratings/raw.commit') ?? '';
     assert.match(line, /^PROBLEM {2}lake\.ratings\/raw\.commit: 1 file past the offsets lake-ratings-raw committed \(.*part-p0-o999999\.parquet starts at offset 999999, committed \d+ for p0\)/);
     assert.match(line, /— fix: restart the ratings lake sinks \(`streamrec process ratings` or `streamrec up`\)/);
-    assert.match(d.lines.get('lake.ratings/raw.temp') ?? '', /^warn +lake\.ratings\/raw\.temp: 1 temporary file .*part-p1-o5\.parquet\.tmp.* — fix: delete it/);
+    assert.match(d.lines.get('lake.ratings/raw.temp') ?? '', /^warn +lake\.ratings\/raw\.temp: 1 temporary file of a flush that never committed \(.*part-p1-o5\.parquet\.tmp\).* — fix: restart the ratings lake sinks/);
 
     must(['process', 'ratings', '--exit-when-idle', '--idle-timeout', '300ms', '--data-dir', dataDir]);
     assert.equal(existsSync(past), false, 'the sink deleted the file past its commit');
@@ -103,6 +103,23 @@ describe('streamrec doctor', () => {
     const again = doctor(dataDir, port);
     assert.equal(again.code, 0, again.stdout);
     assert.match(again.lines.get('lake.ratings/raw') ?? '', /^ok +lake\.ratings\/raw: \d+ files .* all below the committed offsets/);
+
+    // A flush committed with its list of files to rename, the renames not done (a crash between
+    // the two): committed rows queries do not see, a problem, unlike a temp file no list names.
+    const pendingTemp = join(partition, 'part-p0-o777777.parquet.w1.tmp');
+    copyFileSync(join(partition, source), pendingTemp);
+    utimesSync(pendingTemp, HOUR_AGO, HOUR_AGO);
+    const relativeTemp = pendingTemp.slice(raw.length + 1);
+    await putState('lake-sink', 'lake-ratings-raw', JSON.stringify({ files: [[relativeTemp, relativeTemp.replace(/\.w1\.tmp$/, '')]] }));
+    try {
+      const d1 = doctor(dataDir, port);
+      assert.equal(d1.code, 1);
+      assert.match(d1.lines.get('lake.ratings/raw.rename') ?? '', /^PROBLEM {2}lake\.ratings\/raw\.rename: 1 committed file not yet renamed into place \(.*part-p0-o777777\.parquet\.w1\.tmp\): their rows are committed but queries do not see them — fix: restart the ratings lake sinks .*: they finish the renames when they start/);
+      assert.equal(d1.lines.has('lake.ratings/raw.temp'), false, 'a listed temp file is not a leftover');
+    } finally {
+      await putState('lake-sink', 'lake-ratings-raw', null);
+      rmSync(pendingTemp);
+    }
 
     // A committed file that is not whole Parquet (damaged on disk): queries fail on it.
     const damaged = join(partition, 'part-p0-o1.parquet');

@@ -5,6 +5,7 @@
  * start and writes those rows again); until then queries count its rows. Also: temporary files a
  * crash left, and files that are not whole Parquet files (queries fail on them).
  */
+import { join } from 'node:path';
 import { lakeTableDir } from '../../lake/lake-table.js';
 import { isWholeParquetFile, listLakeFiles, type LakeDataFile } from '../../lake/lake-files.js';
 import { lakeSinkTarget, type LakeSinkTarget } from '../../lake/lake-sink-target.js';
@@ -19,6 +20,9 @@ import { formatBytes, plural } from './units.js';
  * and its commit: not reported.
  */
 export const IN_FLIGHT_MS = 15_000;
+
+/** Where a lake sink lists the files of its last committed flush it still has to rename, by group. */
+const LAKE_RENAMES_NAMESPACE = 'lake-sink';
 
 /** Files named in a finding; the rest are counted. */
 const NAMED = 3;
@@ -51,7 +55,7 @@ export async function checkLakeTable(pipeline: string, target: LakeSinkTarget, c
     findings.push(
       problem(
         `${name}.commit`,
-        `${plural(past.length, 'file')} past the offsets ${target.group} committed (${describePast(past, committed, root)}): written by a flush that never committed, so queries count their rows until the sink removes them`,
+        `${plural(past.length, 'file')} past the offsets ${target.group} committed (${describePast(past, committed, root)}): rows the sink never committed (or a rewound sink left), which queries count until the sink removes them`,
         `${restart}: they delete such files when they start and write those rows again`,
       ),
     );
@@ -67,12 +71,24 @@ export async function checkLakeTable(pipeline: string, target: LakeSinkTarget, c
     );
   }
   const staleTemp = files.temp.filter((f) => ctx.now - f.mtimeMs >= IN_FLIGHT_MS);
-  if (staleTemp.length > 0) {
+  const pending = await pendingRenames(ctx, target.group, root);
+  const committedTemp = staleTemp.filter((f) => pending.has(f.path));
+  const leftTemp = staleTemp.filter((f) => !pending.has(f.path));
+  if (committedTemp.length > 0) {
+    findings.push(
+      problem(
+        `${name}.rename`,
+        `${plural(committedTemp.length, 'committed file')} not yet renamed into place (${names(committedTemp.map((f) => f.path), root)}): their rows are committed but queries do not see them`,
+        `${restart}: they finish the renames when they start`,
+      ),
+    );
+  }
+  if (leftTemp.length > 0) {
     findings.push(
       warn(
         `${name}.temp`,
-        `${plural(staleTemp.length, 'temporary file')} left by an interrupted flush (${names(staleTemp.map((f) => f.path), root)}); queries ignore ${staleTemp.length === 1 ? 'it' : 'them'}`,
-        `delete ${staleTemp.length === 1 ? 'it' : 'them'}, or ${restart}: they remove temporary files when they start`,
+        `${plural(leftTemp.length, 'temporary file')} of a flush that never committed (${names(leftTemp.map((f) => f.path), root)}): disk space only, queries ignore ${leftTemp.length === 1 ? 'it' : 'them'}`,
+        `${restart}: they delete such files when they start`,
       ),
     );
   }
@@ -83,6 +99,22 @@ export async function checkLakeTable(pipeline: string, target: LakeSinkTarget, c
     findings.push(ok(name, `${plural(files.data.length, 'file')} (${formatBytes(bytes)}), all below the committed offsets of ${target.group} (${offsets || 'none'})`));
   }
   return findings;
+}
+
+/**
+ * The sink's list of committed files still to rename (state `lake-sink/<group>`: `{files: [[temp,
+ * file], …]}`, relative to the table's root), as absolute temp paths; empty for a sink that keeps
+ * no such list (it renames before it commits).
+ */
+async function pendingRenames(ctx: LogContext, group: string, root: string): Promise<Set<string>> {
+  const raw = await ctx.log.getState(LAKE_RENAMES_NAMESPACE, group);
+  if (raw === null) return new Set();
+  try {
+    const { files } = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as { files?: unknown };
+    return new Set(Array.isArray(files) ? files.filter((f): f is [string, string] => Array.isArray(f) && typeof f[0] === 'string').map(([temp]) => join(root, temp)) : []);
+  } catch {
+    return new Set();
+  }
 }
 
 function describePast(past: LakeDataFile[], committed: Map<number, number>, root: string): string {

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { assertCompatible, CheckpointMismatchError, loadCheckpoint, type Checkpoint } from '../../engine/checkpoint.js';
 import { specFingerprint, type PipelineSpec } from '../../engine/pipeline.js';
+import { pipelineGroup } from '../../engine/pipeline-runner.js';
 import { WindowOperator } from '../../engine/window-operator.js';
 import type { TopicInfo } from '../../log/types.js';
 import { openPipeline, type AnyPipelineDeclaration } from '../../pipelines/registry.js';
@@ -50,7 +51,8 @@ export async function checkPipeline(declaration: AnyPipelineDeclaration, ctx: Lo
   } else {
     findings.push(ok(`${base}.checkpoint`, 'no checkpoint: the next run starts at the earliest offset'));
   }
-  findings.push(progressFinding(declaration, stored, source, output, lease));
+  const committed = new Map((await log.committed(pipelineGroup(name), declaration.sourceTopic)).map((c) => [c.partition, c.offset]));
+  findings.push(progressFinding(declaration, committed, source, output, lease));
   return findings;
 }
 
@@ -79,7 +81,7 @@ async function checkpointFinding(declaration: AnyPipelineDeclaration, stored: Ch
   const findingName = `pipeline.${name}.checkpoint`;
   const resetFix = `\`streamrec reset ${name}\` drops the checkpoint and reprocesses from the earliest offset (or run the streamrec version that wrote it)`;
   const spec = (await openPipeline(name, { dataDir: ctx.dataDir, log: ctx.log })).spec;
-  const done = `${formatCount(stored.operator.events + stored.operator.late + stored.deadLettered)} events done, written ${formatAge(Date.parse(stored.writtenAt), ctx.now)}`;
+  const done = `${formatCount(eventsDone(stored))} events done, written ${formatAge(Date.parse(stored.writtenAt), ctx.now)}`;
   const mismatch = compatibility(name, stored, spec);
   let resumable = spec;
   let flagNote: Finding | null = null;
@@ -94,8 +96,9 @@ async function checkpointFinding(declaration: AnyPipelineDeclaration, stored: Ch
       `run \`streamrec process ${name} ${flag}\`: without the flag the checkpoint is refused (or \`streamrec reset ${name}\` to start over with the default)`,
     );
   }
-  const partitions = source?.partitions.length ?? stored.positions.length;
-  if (stored.positions.length !== partitions) {
+  // The runner's own second test (one position a source partition), where positions are a plain list.
+  const partitions = source?.partitions.length;
+  if (partitions !== undefined && isOffsetList(stored.positions) && stored.positions.length !== partitions) {
     return { finding: problem(findingName, `the checkpoint of ${name} has positions for ${stored.positions.length} partitions, \`${declaration.sourceTopic}\` has ${partitions}`, resetFix), watermark: null };
   }
   let watermark: number;
@@ -105,6 +108,16 @@ async function checkpointFinding(declaration: AnyPipelineDeclaration, stored: Ch
     return { finding: problem(findingName, `the checkpoint of ${name} holds state this version cannot read: ${(err as Error).message}`, resetFix), watermark: null };
   }
   return { finding: flagNote ?? ok(findingName, `compatible with this version; ${done}`), watermark };
+}
+
+/** Events the checkpoint has seen: counted, late and dead-lettered (what `process` prints on resuming). */
+function eventsDone(stored: Checkpoint): number {
+  const n = Number(stored.operator?.events ?? 0) + Number(stored.operator?.late ?? 0) + Number(stored.deadLettered ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function isOffsetList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'number');
 }
 
 /** The runner's refusal message, or null when the checkpoint resumes. */
@@ -160,13 +173,14 @@ function watermarkFinding(base: string, name: string, watermark: number, lease: 
   );
 }
 
-/** What the pipeline has not processed yet, and whether anything is processing it. */
-function progressFinding(declaration: AnyPipelineDeclaration, stored: Checkpoint | null, source: TopicInfo | null, output: TopicInfo | null, lease: LeaseView | null): Finding {
+/** What the pipeline has not processed yet (by its group's committed offsets), and whether anything is processing it. */
+function progressFinding(declaration: AnyPipelineDeclaration, committed: Map<number, number>, source: TopicInfo | null, output: TopicInfo | null, lease: LeaseView | null): Finding {
   const { name } = declaration;
   const findingName = `pipeline.${name}.lag`;
   const results = output === null ? 'no results yet' : `${formatCount(output.partitions.reduce((s, p) => s + p.endOffset - p.startOffset, 0))} results in \`${declaration.outputTopic}\``;
   if (source === null) return ok(findingName, `no \`${declaration.sourceTopic}\` topic; ${results}`);
-  const lag = source.partitions.reduce((s, p) => s + Math.max(0, p.endOffset - Math.max(p.startOffset, stored?.positions[p.partition] ?? p.startOffset)), 0);
+  // The runner commits its source positions to its group in each checkpoint's transaction.
+  const lag = source.partitions.reduce((s, p) => s + Math.max(0, p.endOffset - Math.max(p.startOffset, committed.get(p.partition) ?? p.startOffset)), 0);
   if (lag === 0) return ok(findingName, `caught up with \`${declaration.sourceTopic}\`; ${results}`);
   if (lease?.live === true) return ok(findingName, `processing: ${formatCount(lag)} events of \`${declaration.sourceTopic}\` to go; ${results}`);
   return warn(findingName, `${formatCount(lag)} events of \`${declaration.sourceTopic}\` not processed yet, and no processor holds ${name}; ${results}`, `\`streamrec process ${name}\` (or \`streamrec up\`)`);
