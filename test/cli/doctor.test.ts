@@ -183,7 +183,7 @@ describe('streamrec doctor', () => {
     }
     must(['process', 'ratings', '--exit-when-idle', '--idle-timeout', '300ms', '--data-dir', dataDir]);
     const after = doctor(dataDir, port);
-    assert.match(after.lines.get('pipeline.ratings.owner') ?? '', /not running \(no owner recorded\)/);
+    assert.match(after.lines.get('pipeline.ratings.owner') ?? '', /^ok +pipeline\.ratings\.owner: not running/);
     assert.match(after.lines.get('pipeline.ratings.lag') ?? '', /^ok .*caught up/);
   });
 
