@@ -13,8 +13,9 @@ export interface Figure {
 }
 
 
-export function printFigures(bench: string, figures: Figure[]): void {
-  const rss = peakRssMb();
+/** `peakRss` overrides the bench process's own peak, for a bench that measures another process. */
+export function printFigures(bench: string, figures: Figure[], peakRss?: number): void {
+  const rss = peakRss !== undefined ? Math.round(peakRss) : peakRssMb();
   for (const f of figures) {
     // Small figures (seconds, RMSE) keep three decimals; rates keep one.
     const line: Record<string, unknown> = { bench, name: f.name, value: round(f.value, Math.abs(f.value) < 100 ? 3 : 1), unit: f.unit };

@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   serve: () => import('./serve.bench.js'),
   clicks: () => import('./clicks.bench.js'),
   commerce: () => import('./commerce.bench.js'),
+  soak: () => import('./soak.bench.js'),
 };
 
 const name = process.argv[2];

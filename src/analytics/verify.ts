@@ -1,31 +1,33 @@
 /**
  * `--verify`: the batch view of the raw lake against the stream's final window results in the agg
- * lake, exactly, for `tumbling_1min` (and `sliding_5min` against it).
+ * lake, exactly, for `tumbling_1min` and `sliding_5min`.
  *
- * The stream counts a rating in its window only when it is on time; a late one (behind the
- * watermark) is in no window and is counted instead in `late_events` of the *next* final result
- * of the window type (src/engine/window-operator.ts). The raw lake holds every valid rating and
- * does not mark lateness. So, with raw(W) the raw ratings whose event time is in W:
+ * The stream's lateness is per window (src/engine/window-operator.ts): a rating counts in each of
+ * its windows that has not had its final result when it arrives, and is late for the others —
+ * each window type's `late_events` on its *next* final result counts the windows of that type the
+ * rating missed (0 or 1 for tumbling_1min, 0 to 5 for sliding_5min). The raw lake holds every valid
+ * rating and does not mark lateness. So, with raw(W) the raw ratings whose event time is in W:
  *
  * 1. Per window: raw(W) ≥ count(W) (late ratings only ever make raw larger).
- * 2. Windows with raw(W) = count(W) hold no late rating, so their ratings are exactly the ones the
- *    stream aggregated: avg_rating (to 1e-9: the stream's mean is a running one), p50 and p95
- *    (exactly: the stream's histogram quantiles are DuckDB's quantile_disc) must match.
- * 3. The balance B(c) = raw ratings before c − Σ (count + late_events) of the finals ending at
- *    or before c, walked over the whole history, is the number of late ratings before c that the
- *    stream has not attributed yet. A late rating is attributed to a window starting at or after
- *    its own minute, so B(c) ≥ 0 at every window end c; and once the pipeline has drained
- *    (`process --exit-when-idle` closes every window), B = 0 at the end of the last final
- *    window: Σ count + Σ late_events == every raw rating before it, exactly.
- *    B < 0 names the windows that made it so; B > 0 at the end names the span after the last
- *    point where B was 0 and the windows in it with more raw ratings than their count (with no
- *    late ratings around, exactly the window concerned).
- * 4. A sliding_5min count equals the sum of the tumbling_1min counts of its minutes (both are
- *    merges of the same 1-minute panes).
+ * 2. Tumbling windows with raw(W) = count(W) hold no late rating, so their ratings are exactly the
+ *    ones the stream aggregated: avg_rating (to 1e-9: the stream's mean is a running one), p50 and
+ *    p95 (exactly: the stream's histogram quantiles are DuckDB's quantile_disc) must match.
+ * 3. The balance of a window type, B(c) = Σ raw(W) − Σ (count + late_events) of its finals, over
+ *    the windows ending at or before c, is the number of missed (rating, window) pairs before c
+ *    that the stream has not attributed yet. A missed pair is attributed to a final emitted after
+ *    the rating arrived, which ends after the window it missed, so B(c) ≥ 0 at every window end c;
+ *    and once the pipeline has drained (`process --exit-when-idle` closes every window), B = 0 at
+ *    the end of the type's last final window: for tumbling_1min, Σ count + Σ late_events == every
+ *    raw rating before it, exactly. B < 0 names the windows that made it so; B > 0 at the end
+ *    names the span after the last point where B was 0 and the windows in it with more raw
+ *    ratings than their count (with no late ratings around, exactly the window concerned).
+ * 4. A sliding_5min count lies between the sum of the tumbling_1min counts of its minutes (a
+ *    rating on time for its minute is on time for every sliding window holding it: the minute's
+ *    window ends first) and its raw ratings; equal to both when none of its ratings was late.
  *
- * Totals are reported over [since, end of the last final window in range): Σ count + Σ late ==
- * raw ratings, up to the late ratings in flight across the span's two ends (B there), which are
- * 0 for an unbounded start and a drained pipeline.
+ * Totals are reported for tumbling_1min over [since, end of the last final window in range):
+ * Σ count + Σ late == raw ratings, up to the late ratings in flight across the span's two ends (B
+ * there), which are 0 for an unbounded start and a drained pipeline.
  *
  * The lake sinks must have caught up (run it after `process` has exited, or expect the newest
  * minutes of a live pipeline — ratings read but not yet attributed — to show as unaccounted).
@@ -175,70 +177,27 @@ export async function verifyStreamResults(db: AnalyticsDb): Promise<VerifySummar
     }
   }
 
-  // 3. The balance of late ratings, walked over the whole history up to the last final's end.
-  let lastEnd = -Infinity;
-  for (const f of tumbling.values()) lastEnd = Math.max(lastEnd, f.end);
-  const minutes = [...new Set([...rawCount.keys()].filter((m) => m * MIN < lastEnd).concat([...tumbling.keys()].map((s) => s / MIN)))].sort((a, b) => a - b);
-  const boundaries: number[] = [];
-  const balances: number[] = [];
-  let balance = 0;
-  let lastZero = -Infinity;
-  for (const m of minutes) {
-    const raw = rawCount.get(m) ?? 0;
-    const f = tumbling.get(m * MIN);
-    const step = raw - (f?.count ?? 0) - (f?.late ?? 0);
-    balance += step;
-    const end = (m + 1) * MIN;
-    boundaries.push(end);
-    balances.push(balance);
-    if (balance === 0) lastZero = end;
-    if (balance < 0 && step < 0 && inRange(m * MIN, end)) {
-      add(
-        'stream_exceeds_lake',
-        TUMBLING,
-        m * MIN,
-        end,
-        (f?.count ?? 0) + (f?.late ?? 0),
-        raw,
-        `up to this window's end the stream counted ${-balance} more ratings (on time + late) than the raw lake holds`,
-      );
-    }
-  }
-  /** B(c): the balance after every minute ending at or before c. */
-  const balanceAt = (c: number): number => {
-    let lo = 0;
-    let hi = boundaries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (boundaries[mid]! <= c) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : balances[lo - 1]!;
-  };
-  if (balance > 0) {
-    const spanStart = Number.isFinite(lastZero) ? lastZero : minutes[0]! * MIN;
-    const overlaps = (sinceMs === null || lastEnd > sinceMs) && (untilMs === null || spanStart < untilMs);
-    const suspects = minutes
-      .filter((m) => m * MIN >= spanStart && (rawCount.get(m) ?? 0) > (tumbling.get(m * MIN)?.count ?? 0))
-      .map((m) => {
-        const f = tumbling.get(m * MIN);
-        return `${iso(m * MIN)} (lake ${rawCount.get(m) ?? 0}, ${f ? `stream ${f.count}` : 'no final result'})`;
-      });
-    const listed = suspects.slice(0, 5).join(', ') + (suspects.length > 5 ? `, … ${suspects.length - 5} more` : '');
-    const message =
-      `${balance} raw ratings before ${iso(lastEnd)} are in no final result, neither on time nor late; they are after ${iso(spanStart)} ` +
-      `(the last point where every rating was accounted for), in one of the minutes with more raw ratings than the stream counted: ${listed || 'none'}`;
-    if (overlaps) add('unaccounted_ratings', TUMBLING, spanStart, lastEnd, null, balance, message);
-    else notes.push(`outside the range: ${message}`);
-  }
+  // 3. The balance of late ratings of each window type, walked over the whole history up to its last final's end.
+  const walk = { rawCount, range: db.range, inRange, add, notes, iso };
+  const tumblingBalance = walkBalance(TUMBLING, 1, tumbling, walk);
+  walkBalance(SLIDING, 5, sliding, walk);
+  const lastEnd = tumblingBalance.lastEnd;
+  const balanceAt = tumblingBalance.at;
 
-  // 4. Sliding windows against the tumbling ones.
+  // 4. Sliding windows between the tumbling counts of their minutes and their raw ratings.
   for (const f of [...sliding.values()].sort((a, b) => a.start - b.start)) {
     if (!inRange(f.start, f.end)) continue;
     summary.sliding_windows++;
-    let sum = 0;
-    for (let t = f.start; t < f.end; t += MIN) sum += tumbling.get(t)?.count ?? 0;
-    if (sum !== f.count) add('sliding_count', SLIDING, f.start, f.end, f.count, sum, `count ${f.count} differs from the sum of its minutes' tumbling_1min counts, ${sum}`);
+    let onTime = 0;
+    let raw = 0;
+    for (let t = f.start; t < f.end; t += MIN) {
+      onTime += tumbling.get(t)?.count ?? 0;
+      raw += rawCount.get(t / MIN) ?? 0;
+    }
+    if (f.count > raw) add('count_exceeds_lake', SLIDING, f.start, f.end, f.count, raw, `the stream counted ${f.count} ratings, the raw lake holds ${raw}`);
+    else if (f.count < onTime) {
+      add('sliding_count', SLIDING, f.start, f.end, f.count, onTime, `count ${f.count} is below the sum of its minutes' tumbling_1min counts, ${onTime}`);
+    }
   }
 
   // Totals over [since, last window end in range).
@@ -263,4 +222,96 @@ export async function verifyStreamResults(db: AnalyticsDb): Promise<VerifySummar
   const after = [...rawCount].filter(([m]) => m * MIN >= lastEnd).reduce((s, [, n]) => s + n, 0);
   if (after > 0) notes.push(`${after} raw ratings at or after ${iso(lastEnd)} (the end of the last final window) are in windows still open: not verified`);
   return finish(summary);
+}
+
+interface BalanceWalk {
+  /** Raw ratings per minute (epoch minute → count) over the whole history. */
+  rawCount: Map<number, number>;
+  range: { sinceMs: number | null; untilMs: number | null };
+  inRange: (start: number, end: number) => boolean;
+  add: (kind: VerifyMismatchKind, type: string, start: number, end: number, stream: number | null, batch: number | null, message: string) => void;
+  notes: string[];
+  iso: (ms: number) => string;
+}
+
+interface Balance {
+  /** The end of the type's last final window (-Infinity without one). */
+  lastEnd: number;
+  /** B(c): the balance after every window ending at or before c. */
+  at(c: number): number;
+}
+
+/**
+ * Rule 3 for one window type of `minutes` 1-minute slides: walks the windows in end order over the
+ * whole history (every window holding a raw rating, and every final), adding raw(W) − count −
+ * late_events, and reports where the balance goes negative and what is left at the last final.
+ */
+function walkBalance(type: string, minutes: number, finals: Map<number, Final>, walk: BalanceWalk): Balance {
+  const { rawCount, inRange, add, notes, iso } = walk;
+  const { sinceMs, untilMs } = walk.range;
+  let lastEnd = -Infinity;
+  for (const f of finals.values()) lastEnd = Math.max(lastEnd, f.end);
+  const rawOf = (startMinute: number) => {
+    let n = 0;
+    for (let m = startMinute; m < startMinute + minutes; m++) n += rawCount.get(m) ?? 0;
+    return n;
+  };
+  // Window starts, in minutes: those of the finals and of every window holding a raw rating.
+  const startSet = new Set<number>([...finals.keys()].map((s) => s / MIN));
+  for (const m of rawCount.keys()) for (let s = m - minutes + 1; s <= m; s++) startSet.add(s);
+  const starts = [...startSet].filter((s) => (s + minutes) * MIN <= lastEnd).sort((a, b) => a - b);
+  const boundaries: number[] = [];
+  const balances: number[] = [];
+  let balance = 0;
+  let lastZero = -Infinity;
+  for (const s of starts) {
+    const raw = rawOf(s);
+    const f = finals.get(s * MIN);
+    const step = raw - (f?.count ?? 0) - (f?.late ?? 0);
+    balance += step;
+    const start = s * MIN;
+    const end = (s + minutes) * MIN;
+    boundaries.push(end);
+    balances.push(balance);
+    if (balance === 0) lastZero = end;
+    if (balance < 0 && step < 0 && inRange(start, end)) {
+      add(
+        'stream_exceeds_lake',
+        type,
+        start,
+        end,
+        (f?.count ?? 0) + (f?.late ?? 0),
+        raw,
+        `up to this window's end the stream accounted for ${-balance} more ratings in ${type} windows (on time + late) than the raw lake holds`,
+      );
+    }
+  }
+  if (balance > 0 && starts.length > 0) {
+    const spanStart = Number.isFinite(lastZero) ? lastZero : starts[0]! * MIN;
+    const overlaps = (sinceMs === null || lastEnd > sinceMs) && (untilMs === null || spanStart < untilMs);
+    const suspects = starts
+      .filter((s) => (s + minutes) * MIN > spanStart && rawOf(s) > (finals.get(s * MIN)?.count ?? 0))
+      .map((s) => {
+        const f = finals.get(s * MIN);
+        return `${iso(s * MIN)} (lake ${rawOf(s)}, ${f ? `stream ${f.count}` : 'no final result'})`;
+      });
+    const listed = suspects.slice(0, 5).join(', ') + (suspects.length > 5 ? `, … ${suspects.length - 5} more` : '');
+    const what = minutes === 1 ? 'raw ratings' : `(rating, ${type} window) pairs`;
+    const message =
+      `${balance} ${what} before ${iso(lastEnd)} are in no final result, neither on time nor late; they are after ${iso(spanStart)} ` +
+      `(the last point where every rating was accounted for), in one of the windows with more raw ratings than the stream counted: ${listed || 'none'}`;
+    if (overlaps) add('unaccounted_ratings', type, spanStart, lastEnd, null, balance, message);
+    else notes.push(`outside the range: ${message}`);
+  }
+  const at = (c: number): number => {
+    let lo = 0;
+    let hi = boundaries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (boundaries[mid]! <= c) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : balances[lo - 1]!;
+  };
+  return { lastEnd, at };
 }

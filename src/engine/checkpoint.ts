@@ -1,5 +1,6 @@
 import type { EventLog, LogValue } from '../log/types.js';
 import type { OperatorSnapshot } from './window-operator.js';
+import { formatDuration } from '../util/duration.js';
 import { StreamrecError } from '../util/errors.js';
 
 /** Checkpoints live in the log's state store under this namespace, keyed by pipeline name. */
@@ -33,6 +34,14 @@ export function encodeCheckpoint(checkpoint: Checkpoint): LogValue {
 }
 
 /**
+ * How a fingerprint key is named to the user. Keys keep their first names so that checkpoints
+ * written before a rename still match (`allowedLatenessMs` is the `--out-of-orderness` option).
+ */
+const FINGERPRINT_LABELS: Record<string, { name: string; format?: (value: unknown) => string }> = {
+  allowedLatenessMs: { name: 'out-of-orderness', format: (v) => (typeof v === 'number' ? formatDuration(v) : JSON.stringify(v)) },
+};
+
+/**
  * Refuses a checkpoint written by an incompatible definition, saying what changed and how to
  * start over — never resumes from state it would misread.
  */
@@ -42,7 +51,10 @@ export function assertCompatible(pipeline: string, stored: Record<string, unknow
   for (const k of keys) {
     const a = JSON.stringify(stored[k]);
     const b = JSON.stringify(current[k]);
-    if (a !== b) changes.push(`${k} was ${a ?? 'unset'}, is now ${b ?? 'unset'}`);
+    if (a === b) continue;
+    const label = FINGERPRINT_LABELS[k];
+    const show = (json: string | undefined, value: unknown) => (json === undefined ? 'unset' : label?.format ? label.format(value) : json);
+    changes.push(`${label?.name ?? k} was ${show(a, stored[k])}, is now ${show(b, current[k])}`);
   }
   if (changes.length > 0) {
     throw new CheckpointMismatchError(

@@ -1,9 +1,9 @@
 import { rejectionReason } from '../events/codec.js';
 import { deadLetterRecord } from '../events/dead-letter.js';
-import type { ProducerRecord, RecordBatch } from '../log/types.js';
+import type { LogRecord, ProducerRecord, RecordBatch } from '../log/types.js';
 import type { PipelineSpec } from './pipeline.js';
 import { SourceMerge } from './source-merge.js';
-import type { WindowOperator, WindowResult } from './window-operator.js';
+import { Arrival, type WindowOperator, type WindowResult } from './window-operator.js';
 
 /** A record the codec refused, in the merge in place of an event (taken as soon as it is a head). */
 class Rejected {
@@ -13,8 +13,9 @@ class Rejected {
 /**
  * The per-event part of a pipeline run: decodes what is read into the merge, then takes merged
  * records into the window operator — advancing the source positions, dead-lettering rejected
- * records and setting late ones aside for the checkpoint. Kept out of the async runner so the
- * JIT compiles these two loops early and on their own.
+ * records and setting late ones aside for the checkpoint (a late event may still have counted in
+ * its windows that were open). Kept out of the async runner so the JIT compiles these two loops
+ * early and on their own.
  */
 export class Intake<E, X, S, R> {
   readonly merge: SourceMerge<E | Rejected>;
@@ -70,18 +71,30 @@ export class Intake<E, X, S, R> {
       if (value instanceof Rejected) {
         this.deadLetters.push(deadLetterRecord(batch.record(index), value.reason));
         this.deadLettered++;
-      } else if (!operator.add(spec.enrich(value), merge.time)) {
-        const record = batch.record(index);
-        this.lates.push({
-          key: record.key,
-          value: record.value,
-          timestamp: record.timestamp,
-          headers: { source_partition: String(record.partition), source_offset: String(record.offset) },
-        });
+      } else {
+        const arrival = operator.add(spec.enrich(value), merge.time);
+        if (arrival !== Arrival.onTime) this.setAsideLate(batch.record(index), arrival);
       }
       if ((took & 1023) === 0) onFinals(operator.takeFinals());
     }
     onFinals(operator.takeFinals());
     return took;
+  }
+
+  /**
+   * A late event's copy for `<topic>.late`; `counted` says whether it still counted in windows of
+   * it that were open (`partly`) or in none (`none`).
+   */
+  private setAsideLate(record: LogRecord, arrival: Arrival): void {
+    this.lates.push({
+      key: record.key,
+      value: record.value,
+      timestamp: record.timestamp,
+      headers: {
+        source_partition: String(record.partition),
+        source_offset: String(record.offset),
+        counted: arrival === Arrival.partlyLate ? 'partly' : 'none',
+      },
+    });
   }
 }

@@ -100,7 +100,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     operator.restore(stored.operator);
     positions = stored.positions;
     deadLettered = stored.deadLettered;
-    options.onStart?.({ from: 'checkpoint', events: operator.events + operator.late + deadLettered });
+    options.onStart?.({ from: 'checkpoint', events: operator.taken() + deadLettered });
   } else {
     const from = options.from ?? 'earliest';
     positions = topic.partitions.map((p) => (from === 'earliest' ? p.startOffset : p.endOffset));
@@ -117,12 +117,11 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   const intake = new Intake(spec, operator, positions, deadLettered);
   const { merge, lates, deadLetters } = intake;
   const outputs: ProducerRecord[] = [];
-  const status: RunnerStatus = { ...emptyStatus(spec.name), deadLettered, late: operator.late, processed: operator.events + operator.late };
+  const status: RunnerStatus = { ...emptyStatus(spec.name), deadLettered, late: operator.late, processed: operator.taken() };
   let lastCheckpoint = now();
   let lastStatus = now();
   let processedAtLastStatus = status.processed;
   let idleSince: number | null = null;
-  let closedForIdle = false;
 
   const emit = (results: WindowResult<R>[]) => {
     if (results.length === 0) return;
@@ -175,7 +174,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     const t = now();
     const info = await log.topic(spec.source.topic);
     status.lag = info ? info.partitions.reduce((s, p, i) => s + Math.max(0, p.endOffset - (positions[i] ?? 0)), 0) : 0;
-    status.processed = operator.events + operator.late + intake.deadLettered;
+    status.processed = operator.taken() + intake.deadLettered;
     status.rate = t > lastStatus ? ((status.processed - processedAtLastStatus) * 1000) / (t - lastStatus) : 0;
     status.late = operator.late;
     status.deadLettered = intake.deadLettered;
@@ -198,15 +197,20 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     const t = now();
     if (took > 0) {
       idleSince = null;
-      closedForIdle = false;
     } else if (merge.buffered() === 0 && merge.needsRead().length === 0) {
       // Every partition came back empty: input is idle.
       idleSince ??= t;
-      if (!closedForIdle && t - idleSince >= spec.idleTimeoutMs) {
-        operator.closeAll();
-        closedForIdle = true;
-        await checkpoint();
-        if (options.exitWhenIdle) break;
+      if (t - idleSince >= spec.idleTimeoutMs) {
+        if (options.exitWhenIdle) {
+          // The end of the input: every window closes, the results are written, the run ends.
+          operator.closeAll();
+          await checkpoint();
+          break;
+        }
+        // Paused live input: close only what the wall clock allows (see `advanceIdle`), so the
+        // resumed stream is on time. The moved watermark is checkpointed at once, in the same
+        // transaction as the finals it closed: a replay restores it instead of re-deciding it.
+        if (operator.advanceIdle(t)) await checkpoint();
       }
     }
     emit(operator.updates(t));

@@ -36,7 +36,11 @@ export interface PipelineSpec<E, X, S, R> {
    * much, so an event up to this far behind the newest still counts.
    */
   outOfOrdernessMs: number;
-  /** Input silent this long (processing time) closes every open window. */
+  /**
+   * Input silent this long (processing time) is idle: the watermark may then follow the wall
+   * clock (now − out-of-orderness at most, see `WindowOperator.advanceIdle`); with `exitWhenIdle`
+   * it is the end of the input and every window closes.
+   */
   idleTimeoutMs: number;
   /** Updated results of open windows at most this often (processing time). */
   emitIntervalMs: number;

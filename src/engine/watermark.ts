@@ -1,6 +1,8 @@
 /**
- * Event-time progress: watermark = largest event time seen − the bounded out-of-orderness. An event with a time below the watermark is late. The watermark only moves
- * forward; `flushTo` lets an idle pipeline close its windows without waiting for more input.
+ * Event-time progress: watermark = largest event time seen − the bounded out-of-orderness. It only
+ * moves forward. Whether an event behind it still counts is the window operator's decision (it
+ * counts in every window not yet final); `flushTo` lets an idle or finished input move it on
+ * without more events.
  */
 export class Watermark {
   private maxSeen = -Infinity;
@@ -10,11 +12,9 @@ export class Watermark {
     if (!(outOfOrdernessMs >= 0)) throw new Error(`the out-of-orderness must be >= 0 ms, got ${outOfOrdernessMs}`);
   }
 
-  /** Records an event time; returns true when the event is late (behind the watermark). */
-  observe(eventTime: number): boolean {
-    if (eventTime < this.current()) return true;
+  /** Records an event time. */
+  observe(eventTime: number): void {
     if (eventTime > this.maxSeen) this.maxSeen = eventTime;
-    return false;
   }
 
   current(): number {
@@ -26,7 +26,7 @@ export class Watermark {
     return this.maxSeen;
   }
 
-  /** Moves the watermark to at least `t` (idle close); later events before `t` count as late. */
+  /** Moves the watermark to at least `t` (idle input, or the end of input). */
   flushTo(t: number): void {
     if (t > this.forced) this.forced = t;
   }

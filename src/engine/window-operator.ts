@@ -15,9 +15,10 @@ export interface WindowResult<Out> {
   result: Out;
   final: boolean;
   /**
-   * On a final result: the events of this window type that arrived behind the watermark since the
-   * previous final result of the type (they could not be counted in their own, already closed
-   * window). Summed over a window type's final results, it is every late event exactly once.
+   * On a final result: the windows of this type that events missed since the previous final result
+   * of the type — an event that arrived after n of its windows of this type had their final result
+   * adds n (it still counts in the others). Summed over a window type's final results it is every
+   * missed (event, window) pair exactly once; for a tumbling type, every event late for it.
    */
   lateEvents: number;
   /**
@@ -36,12 +37,26 @@ export interface OperatorSnapshot {
   pendingLate: Record<string, number>;
   events: number;
   late: number;
+  /** Absent in checkpoints written before late events could count in open windows (then 0). */
+  lateCounted?: number;
 }
+
+/**
+ * What `add` did with an event: counted in all its windows; late for some (their final results
+ * were out) but counted in the others, still open; late for all of them, counted nowhere.
+ */
+export const Arrival = { onTime: 0, partlyLate: 1, late: 2 } as const;
+export type Arrival = (typeof Arrival)[keyof typeof Arrival];
 
 /**
  * Keeps one aggregate state per pane (see `paneSize`) and turns them into window results as the
  * watermark moves: an updated result for open windows at most once per emit interval, and one
  * final result per window when the watermark passes its end. Pure: time comes in as arguments.
+ *
+ * Lateness is per window, as in Flink and Kafka Streams: an event counts in every window of it
+ * that has not had its final result yet — even when it is behind the watermark — and is late only
+ * for the windows that have. A late event (late for at least one window) goes to `<topic>.late`
+ * once; each window type's `lateEvents` counts the windows of that type it missed.
  */
 export class WindowOperator<In, S, Out> {
   readonly paneMs: number;
@@ -62,9 +77,14 @@ export class WindowOperator<In, S, Out> {
    */
   private lastPane = NaN;
   private lastState: S | undefined = undefined;
-  /** Events added to windows, and events found late, since the pipeline started. */
+  /**
+   * Since the pipeline started: events counted in at least one window; events late for at least
+   * one window (what `<topic>.late` holds); and events that were both (late for some windows,
+   * counted in others). Valid events taken = events + late − lateCounted.
+   */
   events = 0;
   late = 0;
+  lateCounted = 0;
 
   constructor(private readonly config: WindowOperatorConfig<In, S, Out>) {
     if (config.windows.length === 0) throw new Error('a window operator needs at least one window');
@@ -74,12 +94,17 @@ export class WindowOperator<In, S, Out> {
     this.watermark = new Watermark(config.outOfOrdernessMs);
   }
 
-  /** Adds an event at its event time; returns false (and counts it) when it is late. */
-  add(input: In, eventTime: number): boolean {
-    if (this.watermark.observe(eventTime)) {
-      this.late++;
-      for (const w of this.config.windows) this.pendingLate.set(w.name, (this.pendingLate.get(w.name) ?? 0) + 1);
-      return false;
+  /**
+   * Adds an event at its event time to every window of it not yet final. Says whether it was on
+   * time for all of them, late for some (counted in the others) or late for all.
+   */
+  add(input: In, eventTime: number): Arrival {
+    let arrival: Arrival = Arrival.onTime;
+    // Every window holding an event at or after finalizedUpTo ends after it: none is final. Behind
+    // it, look at each window (rare: only out-of-order events take this path).
+    if (eventTime < this.finalizedUpTo) {
+      arrival = this.recordMissed(eventTime);
+      if (arrival === Arrival.late) return arrival;
     }
     const pane = floorTo(eventTime, this.paneMs);
     let state = this.lastState;
@@ -95,10 +120,39 @@ export class WindowOperator<In, S, Out> {
     }
     this.config.aggregate.add(state, input);
     this.events++;
+    this.watermark.observe(eventTime);
     // Close windows the moment the watermark passes their end, not when the caller next asks:
     // which final result a late event is attributed to must not depend on how input was batched.
     if (this.watermark.current() >= this.nextFinalAt) this.closeDue();
-    return true;
+    return arrival;
+  }
+
+  /**
+   * For an event behind `finalizedUpTo`: counts the windows of each type it missed (final already)
+   * towards that type's next final result, and the event as late when it missed any.
+   */
+  private recordMissed(eventTime: number): Arrival {
+    let missed = 0;
+    let open = false;
+    for (const spec of this.config.windows) {
+      let n = 0;
+      for (const start of windowStartsContaining(spec, eventTime)) {
+        if (start + spec.sizeMs <= this.finalizedUpTo) n++;
+        else open = true;
+      }
+      if (n > 0) this.pendingLate.set(spec.name, (this.pendingLate.get(spec.name) ?? 0) + n);
+      missed += n;
+    }
+    if (missed === 0) return Arrival.onTime;
+    this.late++;
+    if (!open) return Arrival.late;
+    this.lateCounted++;
+    return Arrival.partlyLate;
+  }
+
+  /** Valid events taken since the pipeline started, late or not. */
+  taken(): number {
+    return this.events + this.late - this.lateCounted;
   }
 
   /** Final results that became due since the last call, oldest end first. */
@@ -190,16 +244,41 @@ export class WindowOperator<In, S, Out> {
   }
 
   /**
-   * Input has stopped: move the watermark past every window holding the newest event, so they all
-   * close now. Events that arrive later for those windows count as late.
+   * Input has been idle since before processing time `now`: move the watermark as far as can
+   * honestly be closed — to `now` − the out-of-orderness at most, so that an event stamped at or
+   * after that when input resumes is on time in all its windows, and never past the end of the
+   * last window holding the newest event (nothing further would close). Rounded down to a pane,
+   * so it moves at most once a pane while input stays idle. Returns whether it moved: the new
+   * watermark is state (checkpoint it), as it depends on the wall clock, not on the events.
    */
-  closeAll(): void {
-    const max = this.watermark.maxEventTime();
-    if (!Number.isFinite(max)) return;
-    let to = -Infinity;
-    for (const spec of this.config.windows) to = Math.max(to, floorTo(max, spec.slideMs) + spec.sizeMs);
+  advanceIdle(now: number): boolean {
+    const end = this.lastWindowEnd();
+    if (!Number.isFinite(end)) return false;
+    const to = Math.min(floorTo(now - this.config.outOfOrdernessMs, this.paneMs), end);
+    if (!(to > this.watermark.current())) return false;
     this.watermark.flushTo(to);
     this.closeDue();
+    return true;
+  }
+
+  /**
+   * Input has ended (`--exit-when-idle`): move the watermark past every window holding the newest
+   * event, so they all close now. Events that arrive later for those windows count as late.
+   */
+  closeAll(): void {
+    const end = this.lastWindowEnd();
+    if (!Number.isFinite(end)) return;
+    this.watermark.flushTo(end);
+    this.closeDue();
+  }
+
+  /** The end of the last window holding the newest event (-Infinity before the first). */
+  private lastWindowEnd(): number {
+    const max = this.watermark.maxEventTime();
+    if (!Number.isFinite(max)) return -Infinity;
+    let end = -Infinity;
+    for (const spec of this.config.windows) end = Math.max(end, floorTo(max, spec.slideMs) + spec.sizeMs);
+    return end;
   }
 
   private forgetLastPane(): void {
@@ -229,6 +308,7 @@ export class WindowOperator<In, S, Out> {
       pendingLate: Object.fromEntries(this.pendingLate),
       events: this.events,
       late: this.late,
+      lateCounted: this.lateCounted,
     };
   }
 
@@ -243,5 +323,6 @@ export class WindowOperator<In, S, Out> {
     this.pendingLate = new Map(Object.entries(snapshot.pendingLate));
     this.events = snapshot.events;
     this.late = snapshot.late;
+    this.lateCounted = snapshot.lateCounted ?? 0;
   }
 }

@@ -19,6 +19,7 @@ import {
 import type { Consumer, EventLog, LogRecord, TopicPartitionOffset } from '../log/types.js';
 import { LAKE_FILE_RE, LAKE_TEMP_SUFFIX, lakeFileName, lakeTableDir, type LakeColumn, type LakeColumnType, type LakeTable, type LakeValue } from './lake-table.js';
 import { fsyncPath } from '../util/fsync.js';
+import type { LakeSinkTarget } from './lake-reset.js';
 
 export interface LakeSinkOptions<T> {
   log: EventLog;
@@ -96,6 +97,11 @@ export class LakeSink<T> {
 
   stats(): LakeSinkStats {
     return { ...this.counters };
+  }
+
+  /** The topic, group and table this sink joins (`streamrec reset` rewinds the sinks over a pipeline's outputs). */
+  get target(): LakeSinkTarget {
+    return { topic: this.options.topic, group: this.options.group, table: this.options.table.path };
   }
 
   /** Reads everything currently in the topic, writes it, commits; returns the rows written. */

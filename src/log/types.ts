@@ -184,6 +184,13 @@ export interface EventLog {
   /** Creates the topic with `config` unless it exists; returns its partition count. */
   ensureTopic(name: string, config: TopicConfig): Promise<number>;
   deleteTopic(name: string): Promise<void>;
+  /**
+   * Deletes every record the topic holds now (Kafka's deleteRecords up to the end offsets). The
+   * topic stays, offsets are never reused: the next record gets the next offset, and a reader
+   * behind goes on from there. Returns the number of records deleted (`streamrec reset` clears a
+   * pipeline's outputs with it).
+   */
+  deleteRecords(name: string): Promise<number>;
   topics(): Promise<TopicInfo[]>;
   topic(name: string): Promise<TopicInfo | null>;
   producer(options?: ProducerOptions): Producer;

@@ -6,6 +6,7 @@
  */
 import { DecodeError } from '../events/codec.js';
 import type { EventLog, Producer, ProducerRecord, SendResult } from '../log/types.js';
+import { diskWriteProblem } from '../util/disk-errors.js';
 import { RetryLaterError, StreamrecError } from '../util/errors.js';
 import type { PipelineIngest } from './pipeline-declaration.js';
 
@@ -17,6 +18,18 @@ export interface IngestAccepted {
 
 /** Seconds a client is told to wait when the log cannot take writes. */
 export const LOG_UNAVAILABLE_RETRY_S = 2;
+
+/** While the disk refuses writes, one append is tried this often; requests in between get a 503 at once. */
+export const DISK_PROBE_EVERY_MS = 1000;
+
+/** The disk problem ingestion is waiting out. */
+export interface IngestWriteProblem {
+  kind: 'full' | 'read-only';
+  /** What the log said, e.g. `SQLITE_FULL: database or disk is full`. */
+  message: string;
+  /** Epoch ms of the first refused append. */
+  since: number;
+}
 
 /** A body an ingestion route refuses (400), naming what was wrong. */
 export class BadEventsError extends StreamrecError {
@@ -32,11 +45,26 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  maxRecords?: number;
+  lingerMs?: number;
+  busyWithinMs?: number;
+  /** How often one append is tried while the disk refuses writes (default DISK_PROBE_EVERY_MS). */
+  probeEveryMs?: number;
+  /** Told once when the disk starts refusing appends (a problem) and once when one succeeds again (null). */
+  onDiskProblem?: (problem: IngestWriteProblem | null) => void;
+}
+
 /**
  * One append at a time; requests queued meanwhile go together in the next. With the embedded log
  * an append is synchronous, so what shares it is what arrived in the same turn of the loop — and,
  * under load (the previous append less than `busyWithinMs` ago), what arrives within `lingerMs`
  * more (Kafka's linger.ms): a quiet server appends at once, a busy one in fewer, larger batches.
+ *
+ * A full or read-only disk closes the gate: requests are answered 503 at once without touching
+ * the log, and one append a `probeEveryMs` is let through to find out whether space came back; the
+ * first that succeeds opens the gate again. A refused append stored nothing (SQLite rolled it
+ * back), so nothing acknowledged is lost and nothing refused is half-written.
  */
 export class GroupCommit {
   private pending: Pending[] = [];
@@ -45,20 +73,37 @@ export class GroupCommit {
   /** Appends made (one `producer.send` each), and the requests they carried. */
   appends = 0;
   requests = 0;
+  private blocked: { problem: IngestWriteProblem; refusal: RetryLaterError; retryAt: number } | null = null;
 
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
-    private readonly options: { maxRecords?: number; lingerMs?: number; busyWithinMs?: number } = {},
+    private readonly options: GroupCommitOptions = {},
   ) {}
 
   private lastFlushAt = -Infinity;
 
+  /** The disk problem appends are waiting out, or null. */
+  get writeProblem(): IngestWriteProblem | null {
+    return this.blocked?.problem ?? null;
+  }
+
   append(records: ProducerRecord[]): Promise<SendResult[]> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       this.pending.push({ records, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** The 503 to answer now while the gate is closed and it is not yet time to try again; else null. */
+  private refusal(): RetryLaterError | null {
+    const b = this.blocked;
+    if (!b) return null;
+    const waitMs = b.retryAt - Date.now();
+    if (waitMs <= 0) return null;
+    return new RetryLaterError(b.refusal.message, { code: b.refusal.code, status: 503, retryAfterSeconds: waitMs / 1000, cause: b.refusal.cause });
   }
 
   private schedule(): void {
@@ -79,12 +124,20 @@ export class GroupCommit {
     while (take < this.pending.length && (take === 0 || n + this.pending[take]!.records.length <= maxRecords)) n += this.pending[take++]!.records.length;
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
+    // Queued before the gate closed: refused without another try until the next probe.
+    const refused = this.refusal();
+    if (refused) {
+      for (const p of batch) p.reject(refused);
+      if (this.pending.length > 0) this.schedule();
+      return;
+    }
     this.inFlight = true;
     const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records);
     try {
       this.appends++;
       this.requests += batch.length;
       const results = await this.producer.send(this.topic, records);
+      this.opened();
       let at = 0;
       for (const p of batch) {
         p.resolve(results.slice(at, at + p.records.length));
@@ -92,18 +145,53 @@ export class GroupCommit {
       }
     } catch (err) {
       const refused = logUnavailable(err);
+      this.closeOnDiskProblem(err, refused);
       for (const p of batch) p.reject(refused);
     } finally {
       this.inFlight = false;
       if (this.pending.length > 0) this.schedule();
     }
   }
+
+  private closeOnDiskProblem(err: unknown, refusal: RetryLaterError): void {
+    const kind = diskWriteProblem(err);
+    if (!kind) return;
+    const retryAt = Date.now() + (this.options.probeEveryMs ?? DISK_PROBE_EVERY_MS);
+    if (this.blocked && this.blocked.problem.kind === kind) {
+      this.blocked.retryAt = retryAt;
+      return;
+    }
+    const problem: IngestWriteProblem = { kind, message: rootMessage(err), since: this.blocked?.problem.since ?? Date.now() };
+    this.blocked = { problem, refusal, retryAt };
+    this.options.onDiskProblem?.(problem);
+  }
+
+  private opened(): void {
+    if (!this.blocked) return;
+    this.blocked = null;
+    this.options.onDiskProblem?.(null);
+  }
 }
 
-/** The 503 for an append that threw: nothing of it is durable, so nothing is acknowledged. */
+/** The innermost error's `code: message` (what SQLite or the file system said). */
+function rootMessage(err: unknown): string {
+  let e = err;
+  for (let depth = 0; depth < 5 && e instanceof Error && e.cause !== undefined; depth++) e = e.cause;
+  const code = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
+}
+
+/**
+ * The 503 for an append that threw: nothing of it is durable, so nothing is acknowledged. A disk
+ * problem is named (full, read-only) without the server's paths.
+ */
 export function logUnavailable(err: unknown): RetryLaterError {
+  const disk = diskWriteProblem(err);
   const code = (err as { code?: unknown }).code;
-  const what = typeof code === 'string' && code !== 'log-error' ? `${code}: ${(err as Error).message}` : (err as Error)?.message ?? String(err);
+  const what = disk
+    ? `the disk is ${disk}: ${rootMessage(err)}`
+    : typeof code === 'string' && code !== 'log-error' ? `${code}: ${(err as Error).message}` : (err as Error)?.message ?? String(err);
   return new RetryLaterError(`the event log cannot take writes (${what}); nothing was acknowledged: retry later`, {
     code: 'log-unavailable',
     status: 503,
@@ -157,9 +245,17 @@ export class Ingester<E = unknown> {
     readonly pipeline: string,
     readonly topic: string,
     readonly spec: PipelineIngest<E>,
+    notify: (line: string) => void = (line) => process.stderr.write(`streamrec: ${line}\n`),
   ) {
-    this.commit = new GroupCommit(log.producer(), topic);
+    this.commit = new GroupCommit(log.producer(), topic, {
+      onDiskProblem: (problem) => notify(ingestDiskLine(pipeline, problem)),
+    });
     this.limiter = new TokenBuckets(spec.rateLimit?.() ?? 0);
+  }
+
+  /** The disk problem ingestion is waiting out (its routes answer 503 meanwhile), or null. */
+  get writeProblem(): IngestWriteProblem | null {
+    return this.commit.writeProblem;
   }
 
   /** Checks a body (one item or an array of them) into records; throws a 400 naming the problem. */
@@ -214,6 +310,13 @@ export class Ingester<E = unknown> {
     });
     await this.ready;
   }
+}
+
+/** The one line ingestion prints when the disk starts refusing its appends, or accepts them again. */
+export function ingestDiskLine(pipeline: string, problem: IngestWriteProblem | null): string {
+  if (!problem) return `ingestion into ${pipeline} resumed: the event log takes writes again`;
+  const fix = problem.kind === 'full' ? 'free space on the data dir\'s disk' : 'make the data dir writable again';
+  return `ingestion into ${pipeline} paused: the disk is ${problem.kind} (${problem.message}); POSTs answer 503 with Retry-After until it can write again (${fix}; it resumes by itself)`;
 }
 
 const ingesters = new WeakMap<EventLog, Map<string, Ingester>>();

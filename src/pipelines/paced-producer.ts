@@ -1,5 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer, ProducerRecord } from '../log/types.js';
+import { diskWriteProblem } from '../util/disk-errors.js';
+
+/** How often a generator tries its batch again while the disk refuses writes. */
+export const DISK_RETRY_EVERY_MS = 1000;
+
+/** A disk problem a generator is waiting out. */
+export interface DiskProblem {
+  kind: 'full' | 'read-only';
+  message: string;
+}
 
 export interface PacedRunOptions {
   producer: Producer;
@@ -15,6 +25,13 @@ export interface PacedRunOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (stats: PacedStats) => void;
+  /**
+   * Told once when the disk starts refusing the generator's appends (it then waits, trying the same
+   * batch again every DISK_RETRY_EVERY_MS) and once when an append succeeds again (null). Default:
+   * one line on stderr each time.
+   */
+  onDiskProblem?: (problem: DiskProblem | null) => void;
+  retryEveryMs?: number;
   now?: () => number;
 }
 
@@ -31,6 +48,8 @@ export interface PacedStats {
  * Sends generated records at a steady rate (or flat out, or spread over a past period), in
  * batches, until the count or duration is reached or the signal aborts. Each batch is
  * acknowledged by the log before the next is built, so a stop never loses an acknowledged batch.
+ * A full or read-only disk pauses the run (the same batch is tried again until it is written or
+ * the signal aborts): a refused append stored nothing, so the retry writes it exactly once.
  */
 export async function runPaced(options: PacedRunOptions): Promise<PacedStats> {
   const now = options.now ?? Date.now;
@@ -64,7 +83,7 @@ export async function runPaced(options: PacedRunOptions): Promise<PacedStats> {
       records[i] = options.next(emitTime);
       stats.lastEmitTime = emitTime;
     }
-    await options.producer.send(options.topic, records);
+    if (!(await sendRetryingOnDisk(options, records))) break;
     stats.sent += due;
     stats.elapsedMs = now() - started;
     stats.rate = stats.elapsedMs > 0 ? (stats.sent * 1000) / stats.elapsedMs : 0;
@@ -75,4 +94,34 @@ export async function runPaced(options: PacedRunOptions): Promise<PacedStats> {
   stats.elapsedMs = now() - started;
   stats.rate = stats.elapsedMs > 0 ? (stats.sent * 1000) / stats.elapsedMs : 0;
   return stats;
+}
+
+/** Sends one batch, waiting out a full or read-only disk; false when the signal aborted before it was written. */
+async function sendRetryingOnDisk(options: PacedRunOptions, records: ProducerRecord[]): Promise<boolean> {
+  const notify = options.onDiskProblem ?? ((p) => process.stderr.write(`streamrec: ${generatorDiskLine(options.topic, p)}\n`));
+  let waiting: DiskProblem['kind'] | null = null;
+  for (;;) {
+    try {
+      await options.producer.send(options.topic, records);
+      if (waiting) notify(null);
+      return true;
+    } catch (err) {
+      const kind = diskWriteProblem(err);
+      if (!kind) throw err;
+      if (waiting !== kind) notify({ kind, message: err instanceof Error ? err.message : String(err) });
+      waiting = kind;
+    }
+    if (options.signal?.aborted) return false;
+    try {
+      await sleep(options.retryEveryMs ?? DISK_RETRY_EVERY_MS, undefined, { signal: options.signal });
+    } catch {
+      return false; // aborted while waiting: the batch was never written
+    }
+  }
+}
+
+/** The one line a generator prints when the disk starts refusing its appends, or takes them again. */
+export function generatorDiskLine(topic: string, problem: DiskProblem | null): string {
+  if (!problem) return `generator into ${topic} resumed: the event log takes writes again`;
+  return `generator into ${topic} paused, nothing lost: ${problem.message}`;
 }

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { PipelineSpec } from '../engine/pipeline.js';
+import type { LakeSinkTarget } from '../lake/lake-reset.js';
 import type { LakeTable } from '../lake/lake-table.js';
 import type { EventCodec } from '../events/codec.js';
 import type { EventLog } from '../log/types.js';
-import type { PacedStats } from './paced-producer.js';
+import type { DiskProblem, PacedStats } from './paced-producer.js';
 import type { PipelineHealth, ResultEnvelope } from './pipeline-result.js';
 
 /** What opening a pipeline, its lake sinks or its generator gets. */
@@ -21,6 +22,8 @@ export interface PipelineContext {
 export interface LakeWriter {
   run(signal: AbortSignal): Promise<void>;
   runOnce(): Promise<number>;
+  /** What it follows and writes; `streamrec reset` rewinds a writer over the pipeline's outputs (one without a target is left as it is). */
+  readonly target?: LakeSinkTarget;
 }
 
 export interface PipelineLake {
@@ -71,6 +74,8 @@ export interface GeneratorContext {
   /** Called once before sending, with a short description of the run (sizes, catalogue …). */
   onStart?: (what: string) => void;
   onProgress?: (stats: PacedStats) => void;
+  /** Told when the disk starts refusing the generator's appends (it waits and retries) and when it takes them again; default a line on stderr. */
+  onDiskProblem?: (problem: DiskProblem | null) => void;
 }
 
 /** A pipeline's results as the server follows them (implemented by server/PipelineView). */
@@ -87,7 +92,10 @@ export interface PipelineResults<R extends ResultEnvelope> {
   readonly eventsTotal: number;
   readonly resultsReceived: number;
   hasData(): boolean;
+  /** The last sampled health (pushed to streams every second). */
   health(): PipelineHealth;
+  /** Health with the late and dead-letter totals read from the log now (what health routes answer). */
+  healthNow(): Promise<PipelineHealth>;
   onResult(listener: (record: R) => void): void;
   onHealth(listener: (health: PipelineHealth) => void): void;
 }

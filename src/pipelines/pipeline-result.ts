@@ -16,6 +16,10 @@ export const resultEnvelopeSchema = z.object({
   window_type: z.string().regex(/^[A-Za-z0-9_-]+$/),
   /** Events in the window. */
   count: z.number().int().nonnegative(),
+  /**
+   * On a final result: the windows of this type that events missed (they arrived after those
+   * windows' final results) since the previous final of the type; see engine/window-operator.ts.
+   */
   late_events: z.number().int().nonnegative(),
   final: z.boolean(),
   processing_time: z.string(),
@@ -41,6 +45,7 @@ export interface PipelineHealth {
   consumer_lag: number;
   /** Events processed per second (last few seconds). */
   events_per_second: number;
+  /** Events in `<source>.late` (late for at least one window), counted as the processor commits them. */
   late_events_total: number;
   dead_letters_total: number;
   results_received: number;

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -13,10 +12,19 @@ import { RecommendationService, type RecommendationServiceOptions } from '../rec
 import { cacheOptionsFromEnv } from '../recommend/serving/recommendation-cache.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
-import type { SseHub } from './sse-hub.js';
+import { newRunId, type SseHub } from './sse-hub.js';
+import { SseClientLimit } from './sse-client-limit.js';
+import { guardAdminRoutes } from './admin-access.js';
+import { errorBody } from './error-body.js';
+import { registerBrowserPolicy } from './browser-policy.js';
 import { loadConfig } from '../util/config.js';
 import { isUserFacing, RetryLaterError } from '../util/errors.js';
 import { eventsRoutes } from './routes/events-routes.js';
+
+export { errorBody } from './error-body.js';
+
+/** The largest request body a route takes unless it says otherwise (ingestion routes allow their batches). */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 export interface ServerOptions {
   log: EventLog;
@@ -32,9 +40,21 @@ export interface ServerOptions {
   healthEveryMs?: number;
   maxQueuedBytes?: number;
   /**
+   * The bearer token admin routes require (every write route that is not public ingestion; see
+   * admin-access.ts); default env STREAMREC_ADMIN_TOKEN. Without one, admin routes answer
+   * loopback clients only.
+   */
+  adminToken?: string;
+  /** Origins a browser page may call the API from (`*`: any); default env STREAMREC_CORS_ORIGIN; empty: CORS off. */
+  corsOrigins?: string[];
+  /** Event-stream connections held at once, all streams together (503 over it); default env STREAMREC_SSE_MAX_CLIENTS (1000). */
+  sseMaxClients?: number;
+  /** The largest body (bytes) of a route that sets none (default `DEFAULT_BODY_LIMIT`; 413 over it). */
+  bodyLimit?: number;
+  /**
    * The recommendation routes (with a data dir): service options (cache size and TTL default to
-   * env STREAMREC_CACHE_SIZE / STREAMREC_CACHE_TTL), the reload token (default env
-   * STREAMREC_ADMIN_TOKEN; both from `loadConfig`); false leaves them out.
+   * env STREAMREC_CACHE_SIZE / STREAMREC_CACHE_TTL), and an admin token (used when `adminToken`
+   * is not given; kept for callers from before it); false leaves them out.
    */
   recommend?: (Partial<Omit<RecommendationServiceOptions, 'dataDir' | 'log'>> & { adminToken?: string }) | false;
 }
@@ -46,6 +66,10 @@ export interface StreamrecServer {
   /** The seed `/metrics/*` API's view and SSE hub (contributed by the ratings pipeline's routes). */
   view: MetricsView;
   hub: SseHub;
+  /** The event-stream connections held, all streams together, against their limit. */
+  sseClients: SseClientLimit;
+  /** Whether admin routes take a bearer token (else loopback clients only). */
+  adminTokenSet: boolean;
   /** The recommendation service, when the server has a data dir. */
   recommend: RecommendationService | null;
   close(): Promise<void>;
@@ -58,9 +82,13 @@ const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
  * docs (/docs), Server-Sent Events, and the dashboard at /. Plugins register the parts.
  */
 export async function buildServer(options: ServerOptions): Promise<StreamrecServer> {
-  const app = Fastify({ logger: options.logger ?? false });
-  // Set before the plugins register, so every route's errors come here.
+  const config = loadConfig();
+  const adminToken = options.adminToken ?? (options.recommend ? options.recommend.adminToken : undefined) ?? config.adminToken;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  // Set before the plugins register, so every route's errors come here and every admin route is guarded.
   app.setErrorHandler(answerError);
+  app.addHook('onRoute', guardAdminRoutes(adminToken));
+  await registerBrowserPolicy(app, options.corsOrigins ?? config.corsOrigins);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline, and recommendations from the trained models.' },
@@ -69,7 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const config = loadConfig();
+  const sseClients = new SseClientLimit(options.sseMaxClients ?? config.sseMaxClients);
   const served = await servePipelines(app, pipelineDeclarations(), {
     log: options.log,
     healthEveryMs: options.healthEveryMs,
@@ -78,13 +106,16 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       heartbeatMessageMs: options.heartbeatMessageMs ?? config.sseHeartbeatMs,
       maxQueuedBytes: options.maxQueuedBytes,
       onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
+      // One run id for every stream of this server: a Last-Event-ID from before a restart gets a snapshot.
+      runId: newRunId(),
+      limit: sseClients,
     },
   });
   await app.register(eventsRoutes, { log: options.log, declarations: pipelineDeclarations() });
   if (options.dataDir) await app.register(analyticsRoutes, { dataDir: options.dataDir });
   let recommend: RecommendationService | null = null;
   if (options.dataDir && options.recommend !== false) {
-    const { adminToken, ...serviceOptions } = options.recommend ?? {};
+    const { adminToken: _unused, ...serviceOptions } = options.recommend ?? {};
     recommend = new RecommendationService({
       cache: cacheOptionsFromEnv(),
       logger: app.log,
@@ -92,7 +123,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       dataDir: options.dataDir,
       log: options.log,
     });
-    await app.register(recommendRoutes, { service: recommend, adminToken: adminToken ?? config.adminToken });
+    await app.register(recommendRoutes, { service: recommend, adminToken });
   }
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
@@ -105,7 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(errorBody(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`));
+    void reply.code(404).send(errorBody(404, undefined, `no route ${req.method} ${req.url.split('?')[0]}`));
   });
 
   served.start();
@@ -116,6 +147,8 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
     pipelines: served.pipelines,
     view: served.contributed.view as MetricsView,
     hub: served.contributed.stream as SseHub,
+    sseClients,
+    adminTokenSet: adminToken !== undefined,
     recommend,
     close: async () => {
       served.closeStreams();
@@ -127,26 +160,32 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
 }
 
 /**
- * The one error handler (bodies from `errorBody`: `detail` beside `message`). A user-facing `StreamrecError` answers its `httpStatus` with its message
- * (a 500 excepted: that is the server's problem, logged); Fastify's own errors (validation, body
- * too large …) and any other error carrying a `statusCode` below 500 answer as they say; anything
- * else is logged and answers 500 without its message.
+ * The one error handler (bodies from `errorBody`: `detail` beside `message`, `error` the reason
+ * phrase). A user-facing `StreamrecError` answers its `httpStatus` with its message (a 500
+ * excepted: that is the server's problem, logged); Fastify's own errors (validation, body too
+ * large …) and any other error carrying a `statusCode` below 500 answer as they say (a body too
+ * large names the route's limit); anything else is logged and answers 500 without its message.
+ * A 401 says which scheme it wants (`WWW-Authenticate: Bearer`).
  */
 function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isUserFacing(err) && err.httpStatus !== 500) {
     const status = err.httpStatus;
     if (err instanceof RetryLaterError) void reply.header('Retry-After', String(err.retryAfterSeconds));
-    return reply.code(status).send(errorBody(status, STATUS_CODES[status] ?? 'Error', err.message));
+    if (status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+    return reply.code(status).send(errorBody(status, undefined, err.message));
   }
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status < 500) {
-    return reply.code(status).send(errorBody(status, status === 400 ? 'Bad Request' : 'Error', (err as Error).message));
+    return reply.code(status).send(errorBody(status, undefined, fastifyMessage(err as Error & { code?: string }, req)));
   }
   req.log.error({ err }, 'request failed');
-  return reply.code(500).send(errorBody(500, 'Internal Server Error', 'internal error (see the server log)'));
+  return reply.code(500).send(errorBody(500, undefined, 'internal error (see the server log)'));
 }
 
-/** Every error answer: streamrec's `{statusCode, error, message}` and FastAPI's `detail` (the seed's clients read it), the message again. */
-export function errorBody(statusCode: number, error: string, message: string): { statusCode: number; error: string; message: string; detail: string } {
-  return { statusCode, error, message, detail: message };
+/** A Fastify error's message, with what to do where Fastify's own says too little. */
+function fastifyMessage(err: Error & { code?: string }, req: FastifyRequest): string {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `request body too large: ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]} takes at most ${req.routeOptions.bodyLimit} bytes; send a smaller body (or smaller batches)`;
+  }
+  return err.message;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic } from '../events/dead-letter.js';
+import { lateTopic } from '../engine/pipeline.js';
 import { pipelineGroup } from '../engine/pipeline-runner.js';
 import type { EventLog } from '../log/types.js';
 import type { PipelineDeclaration, PipelineResults } from '../pipelines/pipeline-declaration.js';
@@ -28,7 +29,6 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
   private readonly primaryWindow: string;
   private resultListeners: ((record: R) => void)[] = [];
   private healthListeners: ((health: PipelineHealth) => void)[] = [];
-  private lateTotal = 0;
   private measured: PipelineHealth;
   private readonly started = Date.now();
   private stopped = false;
@@ -96,6 +96,25 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
     return { ...this.measured, sse_clients: this.sseClients(), uptime_seconds: Math.round((Date.now() - this.started) / 1000) };
   }
 
+  /** `health()` with the late and dead-letter totals read from the log now (what the health routes answer). */
+  async healthNow(): Promise<PipelineHealth> {
+    const totals = await this.sideTopicTotals();
+    return { ...this.health(), ...totals };
+  }
+
+  /**
+   * Late events and dead letters as the processor commits them: the sizes of `<source>.late` and
+   * `<source>.dlq` (records ever appended). A late event is counted the moment its checkpoint
+   * commits, not when a later final result attributes it to a window.
+   */
+  private async sideTopicTotals(): Promise<Pick<PipelineHealth, 'late_events_total' | 'dead_letters_total'>> {
+    const { log } = this.options;
+    const { sourceTopic } = this.declaration;
+    const appended = (topic: Awaited<ReturnType<EventLog['topic']>>) => (topic ? topic.partitions.reduce((s, p) => s + p.endOffset, 0) : 0);
+    const [late, dlq] = await Promise.all([log.topic(lateTopic({ source: { topic: sourceTopic } })), log.topic(deadLetterTopic(sourceTopic))]);
+    return { late_events_total: appended(late), dead_letters_total: appended(dlq) };
+  }
+
   /** Applies one result record (exported for tests that feed records directly). */
   apply(record: R): void {
     this.resultsReceived++;
@@ -117,10 +136,7 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
       if (!list) this.history.set(record.window_type, (list = []));
       list.push(record);
       if (list.length > (this.options.historySize ?? 1000)) list.shift();
-      if (record.window_type === this.primaryWindow) {
-        this.eventsTotal += record.count;
-        this.lateTotal += record.late_events;
-      }
+      if (record.window_type === this.primaryWindow) this.eventsTotal += record.count;
     }
     for (const listener of this.resultListeners) listener(record);
   }
@@ -142,19 +158,16 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
   private async follow(): Promise<void> {
     const { log } = this.options;
     const topic = this.declaration.outputTopic;
-    const consumer = log.consumer({ group: `server-view-${process.pid}`, topics: [topic], from: 'latest' });
+    // From `earliest`: a partition that does not exist yet (the topic is created after the server
+    // started) is read from its beginning once it appears, by the consumer itself — so no record
+    // is read twice, as a later seek back to the start would.
+    const consumer = log.consumer({ group: `server-view-${process.pid}`, topics: [topic], from: 'earliest' });
     // Start a little before the end, so history and the latest results are there at once.
     const info = await log.topic(topic);
     for (const p of info?.partitions ?? []) {
       consumer.seek(topic, p.partition, Math.max(p.startOffset, p.endOffset - (this.options.backfillRecords ?? 20_000)));
     }
-    let sawTopic = info !== null;
     while (!this.stopped) {
-      if (!sawTopic && (await log.topic(topic))) {
-        // The topic appeared after start: read it from its beginning.
-        sawTopic = true;
-        for (const p of (await log.topic(topic))!.partitions) consumer.seek(topic, p.partition, p.startOffset);
-      }
       const batch = await consumer.poll({ maxRecords: 2000, timeoutMs: 100 });
       for (const r of batch) {
         let value: unknown;
@@ -196,7 +209,7 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
       if (this.recentRates.length > 5) this.recentRates.shift();
     }
     this.lastCommitted = { at: now, offset: done };
-    const dlq = await log.topic(deadLetterTopic(sourceTopic));
+    const totals = await this.sideTopicTotals();
     // ISO-8601 UTC strings order as the times they name.
     const latest = [...this.latest.values()];
     const maxOf = (pick: (r: R) => string | null | undefined) =>
@@ -219,8 +232,7 @@ export class PipelineView<R extends ResultEnvelope> implements PipelineResults<R
       events_processed: done,
       consumer_lag: Math.max(0, end - done),
       events_per_second: Math.round(eventsPerSecond * 10) / 10,
-      late_events_total: this.lateTotal,
-      dead_letters_total: dlq ? dlq.partitions.reduce((s, p) => s + p.endOffset, 0) : 0,
+      ...totals,
       results_received: this.resultsReceived,
       sse_clients: 0,
       uptime_seconds: 0,

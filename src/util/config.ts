@@ -20,8 +20,16 @@ export interface StreamrecConfig {
   port: number;
   /** STREAMREC_LOG_LEVEL (default info): the server's request log level. */
   logLevel: LogLevel;
-  /** STREAMREC_ADMIN_TOKEN: the bearer token POST /recommendations/reload requires; unset, none. */
+  /**
+   * STREAMREC_ADMIN_TOKEN: the bearer token the server's admin routes (every write route that is
+   * not public ingestion, e.g. POST /recommendations/reload) require; unset, they answer loopback
+   * clients only.
+   */
   adminToken: string | undefined;
+  /** STREAMREC_CORS_ORIGIN: origins (comma-separated, or `*`) allowed to call the API from a browser page; unset, CORS is off. */
+  corsOrigins: string[];
+  /** STREAMREC_SSE_MAX_CLIENTS (default 1000): event-stream connections the server holds at once, all streams together; more get 503. */
+  sseMaxClients: number;
   /** STREAMREC_CACHE_SIZE: recommendation cache entries, 0 disables it; unset, the cache's default (1,000). */
   cacheSize: number | undefined;
   /** STREAMREC_CACHE_TTL in ms (`90s`, `30m`, `1h`; a bare number is seconds); unset, the cache's default (1 h). */
@@ -42,6 +50,8 @@ const RULES = {
   STREAMREC_PORT: 'a port number from 1 to 65535',
   STREAMREC_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   STREAMREC_ADMIN_TOKEN: 'a token without spaces',
+  STREAMREC_CORS_ORIGIN: 'origins like https://example.com,http://localhost:5173 (scheme, host and port only), or *',
+  STREAMREC_SSE_MAX_CLIENTS: 'a whole number from 1 to 1000000 (event-stream connections)',
   STREAMREC_CACHE_SIZE: 'a whole number ≥ 0 (entries; 0 disables the cache)',
   STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
   STREAMREC_SSE_HEARTBEAT_MS: 'a whole number of milliseconds from 100 to 3600000',
@@ -64,6 +74,8 @@ const schema = z.object({
   STREAMREC_PORT: text.transform((v) => (v === undefined ? 8000 : Number(v))).pipe(wholeNumber(1, 65535)),
   STREAMREC_LOG_LEVEL: text.pipe(z.enum(LOG_LEVELS).default('info')),
   STREAMREC_ADMIN_TOKEN: text.pipe(z.string().regex(/^\S+$/).optional()),
+  STREAMREC_CORS_ORIGIN: text.transform((v) => (v === undefined ? [] : corsOriginList(v))).pipe(z.array(z.string())),
+  STREAMREC_SSE_MAX_CLIENTS: text.transform((v) => (v === undefined ? 1000 : Number(v))).pipe(wholeNumber(1, 1_000_000)),
   STREAMREC_CACHE_SIZE: text.transform((v) => (v === undefined ? undefined : Number(v))).pipe(wholeNumber(0, Number.MAX_SAFE_INTEGER).optional()),
   STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
   STREAMREC_SSE_HEARTBEAT_MS: text.transform((v) => (v === undefined ? 30_000 : Number(v))).pipe(wholeNumber(100, 3_600_000)),
@@ -79,6 +91,35 @@ export function isUrl(value: string, protocols: readonly string[]): boolean {
     return protocols.includes(url.protocol) && url.hostname !== '';
   } catch {
     return false;
+  }
+}
+
+/**
+ * A CORS origin as a browser sends it in `Origin`: scheme, host and port, no path (a trailing
+ * slash is dropped), or `*` for any origin. Throws an Error saying what a good value is.
+ */
+export function parseCorsOrigin(value: string): string {
+  const v = value.trim();
+  if (v === '*') return v;
+  let url: URL | null = null;
+  try {
+    url = new URL(v);
+  } catch {
+    // named below
+  }
+  const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') ? url.origin : null;
+  if (origin === null || origin !== v.replace(/\/$/, '')) {
+    throw new Error(`${JSON.stringify(value)} is not an origin: give scheme, host and port only, like https://example.com or http://localhost:5173 (or * for any)`);
+  }
+  return origin;
+}
+
+/** Comma-separated origins (`parseCorsOrigin` each); null when one is bad. */
+function corsOriginList(value: string): string[] | null {
+  try {
+    return value.split(',').filter((part) => part.trim() !== '').map(parseCorsOrigin);
+  } catch {
+    return null;
   }
 }
 
@@ -103,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     port: v.STREAMREC_PORT,
     logLevel: v.STREAMREC_LOG_LEVEL,
     adminToken: v.STREAMREC_ADMIN_TOKEN,
+    corsOrigins: v.STREAMREC_CORS_ORIGIN,
+    sseMaxClients: v.STREAMREC_SSE_MAX_CLIENTS,
     cacheSize: v.STREAMREC_CACHE_SIZE,
     cacheTtlMs: v.STREAMREC_CACHE_TTL,
     sseHeartbeatMs: v.STREAMREC_SSE_HEARTBEAT_MS,

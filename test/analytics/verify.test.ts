@@ -41,7 +41,12 @@ async function pipelineLake(dir: string, late: boolean): Promise<void> {
   } finally {
     await log.close();
   }
-  const child = spawn(process.execPath, [BIN, 'process', 'ratings', '--exit-when-idle', '--idle-timeout', '200ms', '--data-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await processAll(dir);
+}
+
+/** `streamrec process ratings --exit-when-idle` over what the log holds (a child process, as a user runs it). */
+async function processAll(dir: string, ...args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'process', 'ratings', '--exit-when-idle', '--idle-timeout', '200ms', ...args, '--data-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((res) => child.on('exit', res));
@@ -55,9 +60,9 @@ interface AggFile {
   late_events: number;
 }
 
-/** The agg lake's tumbling_1min rows with the file each is in. */
-async function aggRows(dir: string): Promise<AggFile[]> {
-  const glob = join(lakeTableDir(dir, ratingsAggTable), 'window_type=tumbling_1min', '**', '*.parquet');
+/** The agg lake's rows of a window type with the file each is in. */
+async function aggRows(dir: string, windowType = 'tumbling_1min'): Promise<AggFile[]> {
+  const glob = join(lakeTableDir(dir, ratingsAggTable), `window_type=${windowType}`, '**', '*.parquet');
   return duck<AggFile>(`SELECT filename AS file, window_start, count, late_events FROM read_parquet(${quotedString(glob)}, filename = true) ORDER BY window_start`);
 }
 
@@ -186,5 +191,89 @@ describe('--verify against the running pipeline', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /verify: OK/);
     assert.deepEqual(readdirSync(join(onTime.dir, 'lake')).sort(), ['analytics', 'ratings']);
+  });
+});
+
+describe('--verify on lateness at window edges', () => {
+  const { dir, cleanup } = tempDir('streamrec-verify-edges-');
+  const T = Date.UTC(2025, 10, 10, 9); // a minute boundary
+  const S = 1000;
+  // In arrival order, all in one partition (so arrival order is offset order), 30 s out-of-orderness.
+  const times = [
+    10 * S, 20 * S, 30 * S, 40 * S, 50 * S, 70 * S, // watermark 40 s
+    15 * S, // behind the watermark, but [0, 1m) is open: counts
+    95 * S, // watermark 65 s: [0, 1m) and sliding [-4m, 1m) are final
+    60 * S - 1, // late for [0, 1m) and sliding [-4m, 1m); counts in the 4 other sliding windows
+    60 * S, // behind the watermark, in the open [1m, 2m): counts
+    ...Array.from({ length: 31 }, (_, i) => (100 + 10 * i) * S), // … 400 s: watermark 370 s
+    10 * S, // every window of it is final: late, counted nowhere
+    130 * S, // late for [2m, 3m) and 4 sliding windows, counts in sliding [2m, 7m)
+    410 * S,
+  ];
+
+  before(async () => {
+    const log = openEmbeddedLog({ dataDir: dir });
+    try {
+      await ensureCatalogue({ dataDir: dir, syntheticCount: 50 });
+      await log.ensureTopic('ratings', { partitions: 4 });
+      await log.producer().send('ratings', times.map((t, i) => {
+        const rating = { userId: 1 + (i % 7), movieId: 1 + (i % 50), rating: 0.5 + (i % 10) / 2, timestamp: T + t };
+        return { key: String(rating.userId), value: JSON.stringify(rating), timestamp: rating.timestamp, partition: 0 };
+      }));
+    } finally {
+      await log.close();
+    }
+    await processAll(dir, '--out-of-orderness', '30s');
+  });
+  after(cleanup);
+
+  it('counts behind-the-watermark events in open windows, attributes the missed ones as late, and verifies exactly', async () => {
+    const { verify } = await runAnalytics({ dataDir: dir, verify: true });
+    assert.ok(verify);
+    assert.equal(verify.ok, true, JSON.stringify(verify.mismatches.slice(0, 3)));
+    assert.deepEqual([verify.totals.stream_count, verify.totals.late_events, verify.totals.raw_ratings, verify.totals.equal], [times.length - 3, 3, times.length, true]);
+
+    const rows = await duck<{ window_type: string; window_start: string; count: number; late_events: number }>(
+      `SELECT window_type, substr(window_start, 12, 5) AS window_start, count, late_events
+       FROM read_parquet(${quotedString(join(lakeTableDir(dir, ratingsAggTable), '**', '*.parquet'))}, hive_partitioning = true) ORDER BY window_type, window_start`,
+    );
+    const row = (type: string, start: string) => rows.find((r) => r.window_type === type && r.window_start === start);
+    const pick = (r: { count: number; late_events: number } | undefined) => r && [Number(r.count), Number(r.late_events)];
+    assert.deepEqual(pick(row('tumbling_1min', '09:00')), [6, 0], 'the event behind the watermark counted in its open minute');
+    assert.deepEqual(pick(row('tumbling_1min', '09:01')), [5, 1], '60 s counted; the one at 1m − 1 ms attributed here as late');
+    assert.deepEqual(pick(row('sliding_5min', '08:56')), [6, 0], 'final before the late event arrived');
+    assert.deepEqual(pick(row('sliding_5min', '08:57')), [12, 1], 'holds the event at 1m − 1 ms (late only for [-4m, 1m))');
+    assert.deepEqual(pick(row('sliding_5min', '09:00')), [30, 0], '[0, 5m): the event at 1m − 1 ms too; it was final before those at 10 s and 130 s came');
+    assert.deepEqual(pick(row('sliding_5min', '09:02')), [31, 9], '[2m, 7m): holds the event at 130 s; the next sliding final after the two late ones: 5 + 4 windows missed');
+    assert.deepEqual(pick(row('tumbling_1min', '09:06')), [6, 2]);
+    const slidingLate = rows.filter((r) => r.window_type === 'sliding_5min').reduce((s, r) => s + Number(r.late_events), 0);
+    assert.equal(slidingLate, 1 + 5 + 4, 'sliding late_events: one per sliding window an event missed');
+
+    const log = openEmbeddedLog({ dataDir: dir });
+    try {
+      const consumer = log.consumer({ group: 'test-late', topics: ['ratings.late'], from: 'earliest' });
+      const late = await consumer.poll({ maxRecords: 100 });
+      assert.deepEqual(
+        late.map((r) => [(JSON.parse(r.value as string) as { timestamp: number }).timestamp - T, r.headers?.counted]),
+        [[60 * S - 1, 'partly'], [10 * S, 'none'], [130 * S, 'partly']],
+        'each late event once in ratings.late, marked whether it still counted somewhere',
+      );
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('fails naming the sliding windows when their late_events do not account for the missed windows', async () => {
+    const target = (await aggRows(dir, 'sliding_5min')).find((r) => Number(r.late_events) === 9);
+    assert.ok(target, 'the sliding window the late events at 10 s and 130 s were attributed to');
+    const undo = await tamper(target, 'late_events', '0');
+    try {
+      const { verify } = await runAnalytics({ dataDir: dir, verify: true });
+      assert.equal(verify!.ok, false);
+      const m = verify!.mismatches.find((x) => x.kind === 'unaccounted_ratings' && x.window_type === 'sliding_5min');
+      assert.equal(m?.batch, 9, JSON.stringify(verify!.mismatches));
+    } finally {
+      undo();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { CheckpointMismatchError } from '../../src/engine/checkpoint.js';
+import { assertCompatible, CheckpointMismatchError } from '../../src/engine/checkpoint.js';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
@@ -52,7 +52,7 @@ describe('pipeline checkpoints', () => {
         runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: 50, outOfOrdernessMs: 60_000 }), { log, exitWhenIdle: true }),
         (err: Error) =>
           err instanceof CheckpointMismatchError &&
-          /allowedLatenessMs was 600000, is now 60000/.test(err.message) &&
+          /out-of-orderness was 10m, is now 1m/.test(err.message) &&
           /streamrec reset ratings/.test(err.message),
       );
     } finally {
@@ -66,7 +66,7 @@ describe('pipeline checkpoints', () => {
     assert.match(resumed.stderr, /ratings: 8,000 events/);
     const refused = cli('process', '--exit-when-idle', '--idle-timeout', '100ms', '--no-lake', '--lateness', '1m');
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /^streamrec: the checkpoint of pipeline ratings was written by a different definition \(allowedLatenessMs was 600000, is now 60000\)\. Run `streamrec reset ratings`/);
+    assert.match(refused.stderr, /^streamrec: the checkpoint of pipeline ratings was written by a different definition \(out-of-orderness was 10m, is now 1m\)\. Run `streamrec reset ratings`/);
     assert.doesNotMatch(refused.stderr, /\n\s+at /);
     const reset = spawnSync(process.execPath, [BIN, 'reset', 'ratings', '--data-dir', dir], { encoding: 'utf8' });
     assert.equal(reset.status, 0);
@@ -78,6 +78,19 @@ describe('pipeline checkpoints', () => {
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /unknown pipeline: nope \(pipelines: ratings, clicks, commerce\)/);
     cleanup();
+  });
+
+  it('names the out-of-orderness by its option in a mismatch, and still matches checkpoints that stored it under its first name', () => {
+    // Checkpoints keep the key `allowedLatenessMs` (written before the option was renamed).
+    const stored = { name: 'ratings', windows: ['tumbling_1min:60000/60000'], allowedLatenessMs: 600_000, stateVersion: 1 };
+    assert.doesNotThrow(() => assertCompatible('ratings', stored, { ...stored }));
+    assert.throws(
+      () => assertCompatible('ratings', stored, { ...stored, allowedLatenessMs: 90_000, stateVersion: 2 }),
+      (err: Error) =>
+        err instanceof CheckpointMismatchError &&
+        err.message.includes('(out-of-orderness was 10m, is now 1m 30s; stateVersion was 1, is now 2)') &&
+        !err.message.includes('allowedLatenessMs'),
+    );
   });
 
   it('starts at latest only when asked', async () => {

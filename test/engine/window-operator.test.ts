@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Aggregate } from '../../src/engine/aggregate.js';
-import { WindowOperator, type WindowResult } from '../../src/engine/window-operator.js';
-import { sliding, tumbling } from '../../src/engine/windows.js';
+import { Arrival, WindowOperator, type WindowResult } from '../../src/engine/window-operator.js';
+import { sliding, tumbling, windowStartsContaining } from '../../src/engine/windows.js';
 import { Random } from '../../src/util/random.js';
 
 const MIN = 60_000;
@@ -59,21 +59,40 @@ describe('window operator', () => {
     ]);
   });
 
-  it('gives every window the sum of its events, against brute force on random out-of-order data', () => {
+  it('gives every window the events that arrived before its final result, against brute force on random out-of-order data', () => {
     const rng = new Random(5);
-    const op = operator(3 * MIN);
-    const events: { t: number; x: number; late: boolean }[] = [];
+    const lateness = 3 * MIN;
+    const op = operator(lateness);
+    const specs = [tumbling('tumbling_1min', MIN), sliding('sliding_5min', 5 * MIN, MIN)];
+    // The rule: an event counts in each of its windows whose end the watermark (newest time seen
+    // before it − the out-of-orderness) has not passed; it is late for the others.
+    const events: { t: number; x: number; wmBefore: number }[] = [];
+    const missed = new Map<string, number>(specs.map((w) => [w.name, 0]));
     let now = 0;
     let max = -Infinity;
+    let lateEvents = 0;
+    let partly = 0;
     for (let i = 0; i < 5000; i++) {
       now += rng.int(0, 400);
-      const t = rng.chance(0.1) ? now - rng.int(0, 5 * MIN) : now;
+      const t = rng.chance(0.1) ? now - rng.int(0, 12 * MIN) : now;
       const x = rng.int(1, 9);
-      const late = !op.add(x, t);
-      // The rule: late iff behind the largest time seen so far minus the lateness.
-      assert.equal(late, t < max - 3 * MIN, `event ${i}`);
-      if (!late) max = Math.max(max, t);
-      events.push({ t, x, late });
+      const wmBefore = max - lateness;
+      let final = 0;
+      let open = 0;
+      for (const spec of specs) {
+        for (const start of windowStartsContaining(spec, t)) {
+          if (start + spec.sizeMs <= wmBefore) {
+            final++;
+            missed.set(spec.name, missed.get(spec.name)! + 1);
+          } else open++;
+        }
+      }
+      const expected = final === 0 ? Arrival.onTime : open === 0 ? Arrival.late : Arrival.partlyLate;
+      assert.equal(op.add(x, t), expected, `event ${i}`);
+      if (final > 0) lateEvents++;
+      if (expected === Arrival.partlyLate) partly++;
+      max = Math.max(max, t);
+      events.push({ t, x, wmBefore });
     }
     const results = [...op.takeFinals()];
     op.closeAll();
@@ -82,18 +101,76 @@ describe('window operator', () => {
     for (const r of results) {
       assert.ok(!seen.has(key(r)), `one final per window: ${key(r)}`);
       seen.add(key(r));
-      const inWindow = events.filter((e) => !e.late && e.t >= r.window.start && e.t < r.window.end);
+      const inWindow = events.filter((e) => e.t >= r.window.start && e.t < r.window.end && r.window.end > e.wmBefore);
       assert.deepEqual(r.result, { n: inWindow.length, sum: inWindow.reduce((s, e) => s + e.x, 0) }, key(r));
     }
-    const onTime = events.filter((e) => !e.late);
-    const tumblingTotal = results.filter((r) => r.window.spec.name === 'tumbling_1min').reduce((s, r) => s + r.result.n, 0);
-    assert.equal(tumblingTotal, onTime.length, 'tumbling finals hold every on-time event once');
-    const lateTotal = results.filter((r) => r.window.spec.name === 'tumbling_1min').reduce((s, r) => s + r.lateEvents, 0);
-    assert.equal(lateTotal, events.length - onTime.length, 'late_events sum to the late events');
-    assert.ok(lateTotal > 0);
+    for (const spec of specs) {
+      const ofType = results.filter((r) => r.window.spec.name === spec.name);
+      assert.equal(ofType.reduce((s, r) => s + r.lateEvents, 0), missed.get(spec.name), `${spec.name}: late_events sum to the missed windows`);
+    }
+    const tumblingFinals = results.filter((r) => r.window.spec.name === 'tumbling_1min');
+    assert.equal(tumblingFinals.reduce((s, r) => s + r.result.n + r.lateEvents, 0), events.length, 'tumbling: counted + late = every event once');
+    assert.deepEqual([op.late, op.lateCounted, op.taken()], [lateEvents, partly, events.length]);
+    assert.ok(partly > 50 && lateEvents - partly > 50, `both kinds of late event occur: ${partly} partly, ${lateEvents - partly} wholly`);
   });
 
-  it('closes every open window on idle, and counts later events for them as late', () => {
+  it('counts an event behind the watermark in its window that is still open, and is late only for windows already final', () => {
+    const op = operator(30_000);
+    assert.equal(op.add(1, 50_000), Arrival.onTime);
+    assert.equal(op.add(1, 70_000), Arrival.onTime); // watermark 40 s
+    assert.equal(op.add(1, 15_000), Arrival.onTime, 'behind the watermark, but [0, 1m) is open: counts');
+    assert.deepEqual(op.takeFinals(), []);
+    op.add(1, 95_000); // watermark 65 s: [0, 1m) and sliding [-4m, 1m) are final
+    assert.deepEqual(op.takeFinals().map((r) => [key(r), r.result.n, r.lateEvents]), [['tumbling_1min@0', 2, 0], ['sliding_5min@-240000', 2, 0]]);
+    assert.equal(op.add(1, MIN - 1), Arrival.partlyLate, 'the last ms of a final window: late for it and for sliding [-4m, 1m), counted in the 4 open sliding windows');
+    assert.equal(op.add(1, MIN), Arrival.onTime, 'the first ms of the open window [1m, 2m): behind the watermark, counts');
+    assert.deepEqual([op.late, op.lateCounted, op.events], [1, 1, 6]);
+    op.add(1, 5 * MIN + 1_000); // watermark past 4.5 min: everything up to [.., 4m) closes
+    assert.equal(op.add(1, 10_000), Arrival.partlyLate, 'only sliding [0, 5m) is still open');
+    op.add(1, 6 * MIN); // watermark 5.5 min: sliding [0, 5m) closes
+    assert.equal(op.add(1, 20_000), Arrival.late, 'every window of it is final: counted nowhere');
+    op.closeAll();
+    const finals = op.takeFinals().map((r) => [key(r), r.result.n, r.lateEvents]);
+    assert.deepEqual(finals.filter(([k]) => k === 'tumbling_1min@60000' || k === 'sliding_5min@-180000' || k === 'sliding_5min@0'), [
+      ['tumbling_1min@60000', 3, 1], // 70 s, 95 s and 60 s; late: the event at 1m − 1 ms missed [0, 1m)
+      ['sliding_5min@-180000', 6, 1], // [-3m, 2m): the first 6 events; late: the one at 1m − 1 ms missed [-4m, 1m)
+      ['sliding_5min@0', 7, 4], // [0, 5m): and the one at 10 s; late: it missed 4 sliding windows
+    ]);
+    assert.deepEqual([op.late, op.lateCounted, op.taken()], [3, 2, 10]);
+  });
+
+  it('on idle, closes only what the wall clock allows: the resumed live stream is on time', () => {
+    const T = Date.UTC(2025, 10, 10, 10);
+    const op = operator(); // 10 min out-of-orderness, as ratings
+    for (let i = 0; i < 500; i++) op.add(1, T + i * 20); // 500 ratings over 10 s
+    const last = T + 499 * 20;
+    assert.equal(op.advanceIdle(last + 20_000), false, 'a 20 s pause moves nothing: now − 10 min is behind the watermark');
+    for (let i = 0; i < 500; i++) assert.equal(op.add(1, last + 20_000 + i * 20), Arrival.onTime, `resumed rating ${i}`);
+    assert.equal(op.late, 0);
+
+    const quick = operator(1_000);
+    for (let i = 0; i < 500; i++) quick.add(1, T + i * 20);
+    assert.equal(quick.advanceIdle(T + 30_000), false, 'the wall clock has not passed a window end yet');
+    assert.equal(quick.advanceIdle(T + MIN + 1_500), true, 'now − 1 s passed 1 min: [0, 1m) closes');
+    assert.equal(quick.currentWatermark(), T + MIN, 'rounded down to the pane');
+    assert.deepEqual(quick.takeFinals().map((r) => [key(r), r.result.n]), [[`tumbling_1min@${T}`, 500], [`sliding_5min@${T - 4 * MIN}`, 500]]);
+    assert.equal(quick.advanceIdle(T + MIN + 40_000), false, 'at most once a pane');
+    assert.equal(quick.add(1, T + MIN + 500), Arrival.onTime, 'an event stamped at or after now − out-of-orderness is on time');
+    assert.equal(quick.add(1, T + 59_000), Arrival.partlyLate, 'one for the closed minute is late for it, counts in open sliding windows');
+    const restored = operator(1_000);
+    restored.restore(JSON.parse(JSON.stringify(quick.snapshot())));
+    assert.equal(restored.currentWatermark(), T + MIN, 'the idle watermark is in the snapshot');
+    assert.deepEqual([restored.late, restored.lateCounted], [1, 1]);
+
+    const history = operator(1_000);
+    history.add(1, Date.UTC(2020, 0, 1, 0, 0, 30));
+    assert.equal(history.advanceIdle(T), true);
+    assert.equal(history.currentWatermark(), Date.UTC(2020, 0, 1, 0, 5), 'old data: the end of its last window, no further');
+    assert.equal(history.openPanes(), 0);
+    assert.equal(operator().advanceIdle(T), false, 'nothing seen: nothing to close');
+  });
+
+  it('closes every window at the end of input (exit when idle), and counts later events for them as late', () => {
     const op = operator();
     op.add(1, 30_000);
     op.add(1, 3 * MIN);
@@ -103,7 +180,7 @@ describe('window operator', () => {
     assert.ok(finals.some((r) => key(r) === 'tumbling_1min@180000'));
     assert.equal(finals.filter((r) => r.window.spec.name === 'tumbling_1min').length, 2);
     assert.equal(op.openPanes(), 0);
-    assert.equal(op.add(1, 3 * MIN + 10), false, 'its window already closed: late');
+    assert.equal(op.add(1, 3 * MIN + 10), Arrival.late, 'its windows already closed: late');
   });
 
   it('emits updated results of open windows at most once per interval, marked not final', () => {
@@ -125,6 +202,8 @@ describe('window operator', () => {
       let op = operator();
       const out: WindowResult<{ n: number; sum: number }>[] = [];
       input.forEach((e, i) => {
+        // A pause in the input: the idle watermark must survive the snapshot.
+        if (i === 1000) op.advanceIdle(e.t + 12 * MIN);
         if (i === splitAt) {
           out.push(...op.takeFinals());
           const snap = JSON.parse(JSON.stringify(op.snapshot()));

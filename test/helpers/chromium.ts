@@ -13,9 +13,14 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 /** `describe`'s skip option: false with Chromium, else why the tests skip. */
 export const chromiumSkip: false | string = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 
-/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
-export function launchChromium(profileDir: string, viewport = { width: 1400, height: 1000 }): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS });
+/**
+ * Debian's Chromium, headless, with a fresh profile and no background network traffic. The
+ * server's Content Security Policy forbids evaluating strings as script, which playwright's
+ * `waitForFunction` does in the page, so behaviour tests bypass it (`bypassCSP`, default on);
+ * test/server/pages-under-csp.test.ts runs the pages under it.
+ */
+export function launchChromium(profileDir: string, viewport = { width: 1400, height: 1000 }, options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS, bypassCSP: options.bypassCSP ?? true });
 }
 
 /**

@@ -61,3 +61,9 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The number in an SSE event id (`<runId>-<n>` → n), for checking order; NaN for another shape. */
+export function eventNumber(id: string | null): number {
+  const m = /^[0-9A-Za-z]+-(\d+)$/.exec(id ?? '');
+  return m ? Number(m[1]) : NaN;
+}

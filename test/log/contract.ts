@@ -221,6 +221,25 @@ export function logContract(name: string, open: () => Promise<LogUnderTest>, opt
       await assert.rejects(log.producer().send('two', [{ value: 'x', partition: 5 }]), /partition 5 out of range 0\.\.1/);
     });
 
+    it('deletes every record a topic holds on demand: the topic stays, offsets go on, a reader behind goes on from the end', async () => {
+      await log.createTopic('cleared', { partitions: 2 });
+      const producer = log.producer();
+      await producer.send('cleared', Array.from({ length: 10 }, (_, i) => ({ value: `old-${i}`, partition: i % 2 })));
+      const behind = log.consumer({ group: 'g-cleared', topics: ['cleared'], from: 'earliest' });
+      assert.equal((await behind.poll({ maxRecords: 2 })).length, 2, 'a reader part way through');
+      assert.equal(await log.deleteRecords('cleared'), 10);
+      const info = (await log.topic('cleared'))!;
+      assert.deepEqual(info.partitions.map((p) => [p.startOffset, p.endOffset]), [[5, 5], [5, 5]]);
+      const next = await producer.send('cleared', [{ value: 'new', partition: 1 }]);
+      assert.equal(next[0]!.offset, 5, 'offsets are not reused');
+      const fresh = await drain(log, 'g-cleared-fresh', 'cleared', 'earliest');
+      assert.deepEqual(fresh.records.map(text), ['new']);
+      const rest: LogRecord[] = [];
+      for (let batch = await behind.poll({ timeoutMs: 50 }); batch.length > 0; batch = await behind.poll({ timeoutMs: 50 })) rest.push(...batch);
+      assert.deepEqual(rest.map(text), ['new'], 'the reader behind skips what was deleted');
+      await assert.rejects(log.deleteRecords('no-such-topic'), /unknown topic: no-such-topic/);
+    });
+
     it('keeps everything across a restart', async () => {
       await log.producer().send('durable', [{ value: 'kept', key: 'k' }]);
       await log.consumer({ group: 'g-durable', topics: ['durable'] }).commit([{ topic: 'durable', partition: 0, offset: 1 }]);

@@ -126,7 +126,7 @@ describe('a pipeline declared outside src/', () => {
         await waitFor(() => first.events.some((e) => e.event === 'result'), 5000, 'result event');
         const result = first.events.find((e) => e.event === 'result')!;
         assert.deepEqual(JSON.parse(result.data), late);
-        assert.ok(Number(result.id) > 0);
+        assert.match(result.id!, /^[0-9a-f]+-[1-9]\d*$/, 'ids: <run>-<n>');
         await waitFor(() => first.events.some((e) => e.event === 'health'), 5000, 'health event');
 
         // Reconnecting after the snapshot's id replays what came after it.

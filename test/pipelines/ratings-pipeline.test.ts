@@ -1,13 +1,16 @@
 /**
  * The ratings pipeline end to end — the real log, runner and catalogue — against a brute-force
  * computation over the raw events: every final result of both window types, late events and dead
- * letters; and the same results whatever the read batch size.
+ * letters; and the same results whatever the read batch size. The brute force takes the events in
+ * the runner's order (partitions merged by event time) and applies the lateness rule on its own: an
+ * event counts in each of its windows the watermark before it has not passed, and is late for the
+ * others.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPipeline } from '../../src/engine/pipeline-runner.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import type { EventLog } from '../../src/log/types.js';
+import type { EventLog, LogRecord } from '../../src/log/types.js';
 import { Catalogue } from '../../src/movies/catalogue.js';
 import { syntheticCatalogue } from '../../src/movies/synthetic-catalogue.js';
 import { generateRatings } from '../../src/pipelines/ratings/ratings-generator.js';
@@ -59,19 +62,76 @@ async function fill(log: EventLog, catalogue: Catalogue): Promise<void> {
   ]);
 }
 
-function bruteForce(events: Rating[], catalogue: Catalogue): Map<string, Omit<Final, 'late_events' | 'final'>> {
-  const windows = new Map<string, { type: string; start: number; end: number; events: Rating[] }>();
-  const put = (type: string, start: number, size: number, e: Rating) => {
-    const key = `${type}@${new Date(start).toISOString()}`;
-    const w = windows.get(key) ?? { type, start, end: start + size, events: [] };
-    w.events.push(e);
-    windows.set(key, w);
-  };
-  for (const e of events) {
-    const minute = Math.floor(e.timestamp / MIN) * MIN;
-    put('tumbling_1min', minute, MIN, e);
-    for (let s = minute - 4 * MIN; s <= minute; s += MIN) put('sliding_5min', s, 5 * MIN, e);
+/** The valid events in the order the runner takes them: partitions merged by event time (ties: the lower partition), each in offset order. */
+function arrivalOrder(input: LogRecord[]): { rating: Rating; at: string }[] {
+  const byPartition = new Map<number, { rating: Rating; at: string }[]>();
+  for (const r of input) {
+    let rating: Rating;
+    try {
+      rating = ratingCodec.decode(r.value);
+    } catch {
+      continue; // dead-lettered: taken at once, without effect on the others' order
+    }
+    const list = byPartition.get(r.partition) ?? [];
+    list.push({ rating, at: `${r.partition}/${r.offset}` });
+    byPartition.set(r.partition, list);
   }
+  const partitions = [...byPartition.keys()].sort((a, b) => a - b);
+  const heads = new Map(partitions.map((p) => [p, 0]));
+  const out: { rating: Rating; at: string }[] = [];
+  for (;;) {
+    let best: number | null = null;
+    for (const p of partitions) {
+      const e = byPartition.get(p)![heads.get(p)!];
+      if (e && (best === null || e.rating.timestamp < byPartition.get(best)![heads.get(best)!]!.rating.timestamp)) best = p;
+    }
+    if (best === null) return out;
+    out.push(byPartition.get(best)![heads.get(best)!]!);
+    heads.set(best, heads.get(best)! + 1);
+  }
+}
+
+interface Windowed {
+  type: string;
+  start: number;
+  end: number;
+  events: Rating[];
+}
+
+/**
+ * The lateness rule, brute force: each event counts in each window of it whose end the watermark
+ * before it (newest time so far − 10 min) has not passed; the others it misses. Returns the windows'
+ * events, the late events (missed any window: `partly` when counted in some) and the missed windows per type.
+ */
+function applyLateness(arrivals: { rating: Rating; at: string }[]) {
+  const windows = new Map<string, Windowed>();
+  const late = new Map<string, 'partly' | 'none'>();
+  const missed = { tumbling_1min: 0, sliding_5min: 0 };
+  let max = -Infinity;
+  for (const { rating: e, at } of arrivals) {
+    const watermark = max - 10 * MIN;
+    const minute = Math.floor(e.timestamp / MIN) * MIN;
+    const mine: [keyof typeof missed, number, number][] = [['tumbling_1min', minute, MIN]];
+    for (let s = minute - 4 * MIN; s <= minute; s += MIN) mine.push(['sliding_5min', s, 5 * MIN]);
+    let counted = 0;
+    for (const [type, start, size] of mine) {
+      if (start + size <= watermark) {
+        missed[type]++;
+        continue;
+      }
+      counted++;
+      const key = `${type}@${new Date(start).toISOString()}`;
+      const w = windows.get(key) ?? { type, start, end: start + size, events: [] };
+      w.events.push(e);
+      windows.set(key, w);
+    }
+    if (counted < mine.length) late.set(at, counted > 0 ? 'partly' : 'none');
+    max = Math.max(max, e.timestamp);
+  }
+  return { windows, late, missed };
+}
+
+function bruteForce(windows: Map<string, Windowed>, catalogue: Catalogue): Map<string, Omit<Final, 'late_events' | 'final'>> {
   const out = new Map<string, Omit<Final, 'late_events' | 'final'>>();
   for (const [key, w] of windows) {
     const n = w.events.length;
@@ -145,23 +205,17 @@ function checkRun({ status, finals, input, late, dlq }: Awaited<ReturnType<typeo
   // Malformed records are dead-lettered with their position; late ones copied to ratings.late.
   assert.deepEqual(dlq.map((r) => r.headers!.reason.split(' ').slice(0, 2).join(' ')).sort(), ['rating invalid', 'rating not', 'rating rating:']);
   assert.equal(status.deadLettered, 3);
-  const lateAt = new Set(late.map((r) => `${r.headers!.source_partition}/${r.headers!.source_offset}`));
+  const lateAt = new Map(late.map((r) => [`${r.headers!.source_partition}/${r.headers!.source_offset}`, r.headers!.counted]));
   assert.equal(lateAt.size, late.length);
   assert.ok(late.length > 50 && late.length < 300, `some events are late: ${late.length}`);
   const lateInput = input.filter((r) => lateAt.has(`${r.partition}/${r.offset}`));
   assert.deepEqual(late.map((r) => r.value).sort(), lateInput.map((r) => r.value).sort(), 'late records keep their value');
 
-  const valid: Rating[] = [];
-  for (const r of input) {
-    if (lateAt.has(`${r.partition}/${r.offset}`)) continue;
-    try {
-      valid.push(ratingCodec.decode(r.value));
-    } catch {
-      // dead-lettered above
-    }
-  }
-  assert.equal(valid.length, 6002 - late.length);
-  const expected = bruteForce(valid, catalogue);
+  const rule = applyLateness(arrivalOrder(input));
+  assert.deepEqual(lateAt, rule.late, 'late exactly when a window of it was final, marked whether it still counted');
+  assert.ok([...lateAt.values()].includes('partly') && [...lateAt.values()].includes('none'), 'both kinds of late event');
+  assert.equal(status.late, late.length);
+  const expected = bruteForce(rule.windows, catalogue);
   assert.equal(finals.length, expected.size, 'one final per window with events');
   for (const f of finals) {
     const e = expected.get(`${f.window_type}@${f.window_start}`);
@@ -178,10 +232,11 @@ function checkRun({ status, finals, input, late, dlq }: Awaited<ReturnType<typeo
     }
   }
   assert.ok(finals.some((f) => f.genres[UNKNOWN_GENRE]?.count === 1), 'the unknown movie counts under (unknown)');
-  for (const type of ['tumbling_1min', 'sliding_5min']) {
+  for (const type of ['tumbling_1min', 'sliding_5min'] as const) {
     const lateEvents = finals.filter((f) => f.window_type === type).reduce((s, f) => s + f.late_events, 0);
-    assert.equal(lateEvents, late.length, `${type}: late_events sum to the late events`);
+    assert.equal(lateEvents, rule.missed[type], `${type}: late_events sum to the windows events missed`);
   }
+  assert.equal(rule.missed.tumbling_1min, late.length, 'an event late for any window is late for its minute (the window that ends first)');
 }
 
 describe('the ratings pipeline', () => {

@@ -6,7 +6,7 @@ import { startTestServer } from '../helpers/test-server.js';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import type { MetricsRecord } from '../../src/server/metrics-contract.js';
-import { sseConnect, waitFor } from '../helpers/sse-client.js';
+import { eventNumber, sseConnect, waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function record(windowType: 'tumbling_1min' | 'sliding_5min', minute: number, final: boolean, count = 100): MetricsRecord {
@@ -108,10 +108,14 @@ describe('metrics API', () => {
     assert.deepEqual(latest.map((r) => [r.window_start.slice(11, 16), r.final, r.total_ratings]), [['07:02', true, 140], ['07:03', false, 50]], 'the latest of each window, open ones too, newest last');
 
     await waitFor(() => server.view.currentHealth().metrics_received === 5);
+    // Late events are what ratings.late holds (as the processor commits them), not the results' late_events.
+    assert.equal((await get('/metrics/health')).body.late_events_total, 0);
+    await log.producer().send('ratings.late', [1, 2].map((i) => ({ value: JSON.stringify({ userId: i, movieId: 1, rating: 4, timestamp: 0 }) })));
     const health = (await get('/metrics/health')).body;
     assert.equal(health.metrics_received, 5);
     assert.equal(health.last_event_time, '2025-11-10T07:03:59.000Z');
-    assert.equal(health.late_events_total, 3);
+    assert.equal(health.late_events_total, 2, 'counted the moment they are in ratings.late');
+    assert.equal((await get('/pipelines/ratings/health')).body.late_events_total, 2);
     for (const k of ['consumer_lag', 'events_per_second', 'watermark_delay_seconds', 'dead_letters_total', 'ratings_processed']) assert.equal(typeof health[k], 'number', k);
     assert.equal(health.allowed_lateness_seconds, 59, 'newest event time − watermark');
   });
@@ -162,7 +166,7 @@ describe('metrics API', () => {
 
       await publish([record('tumbling_1min', 3, true, 55), record('tumbling_1min', 4, false, 10)]);
       await waitFor(() => client.events.filter((e) => e.event === 'metrics').length >= 2, 5000, 'two metrics events');
-      const ids = client.events.map((e) => Number(e.id));
+      const ids = client.events.map((e) => eventNumber(e.id));
       assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), `ids increase: ${ids.join(',')}`);
       const metrics = client.events.filter((e) => e.event === 'metrics').map((e) => JSON.parse(e.data) as MetricsRecord);
       assert.deepEqual(metrics.map((m) => [m.window_start.slice(11, 16), m.final]), [['07:03', true], ['07:04', false]]);
@@ -198,7 +202,7 @@ describe('metrics API', () => {
       assert.equal(news()[0]!.data.total_ratings, 7);
       assert.equal(news()[1]!.data.window_start, '2025-11-10T07:01:00.000Z', 'the new latest sliding window');
       // The initial state is stamped with the stream's current id (a reconnect resumes after it); new messages count up.
-      const ids = client.events.map((e) => Number(e.id));
+      const ids = client.events.map((e) => eventNumber(e.id));
       assert.ok(ids.slice(0, 3).every((id) => id === ids[0]), `initial state: one id: ${ids.join(',')}`);
       assert.ok(ids.every((id, i) => i < 3 || id > ids[i - 1]!), `ids increase: ${ids.join(',')}`);
 
@@ -207,7 +211,7 @@ describe('metrics API', () => {
       await waitFor(() => r.events.filter((e) => !e.data.includes('"heartbeat"')).length >= 3, 5000, 'replay');
       const replayed = r.events.filter((e) => !e.data.includes('"heartbeat"'));
       assert.deepEqual(replayed.map((e) => (JSON.parse(e.data) as Message).type), ['summary', 'topn', 'genres'], 'what it missed, no fresh state');
-      assert.ok(r.events.every((e) => Number(e.id) > Number(lastSeen)));
+      assert.ok(r.events.every((e) => eventNumber(e.id) > eventNumber(lastSeen)));
     } finally {
       client.close();
       resumed?.close();
@@ -225,8 +229,8 @@ describe('metrics API', () => {
       await waitFor(() => again.events.filter((e) => e.event === 'metrics' && e.data.startsWith('{"n"')).length === 2, 5000, 'replay');
       assert.ok(!again.events.some((e) => e.event === 'snapshot'), 'a resumed client gets no snapshot');
       const replayed = again.events.filter((e) => e.data.startsWith('{"n"'));
-      assert.deepEqual(replayed.map((e) => Number(e.id)), missed);
-      assert.ok(again.events.every((e) => Number(e.id) > Number(lastSeen)));
+      assert.deepEqual(replayed.map((e) => eventNumber(e.id)), missed);
+      assert.ok(again.events.every((e) => eventNumber(e.id) > eventNumber(lastSeen)));
     } finally {
       again.close();
     }

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       port: 8000,
       logLevel: 'info',
       adminToken: undefined,
+      corsOrigins: [],
+      sseMaxClients: 1000,
       cacheSize: undefined,
       cacheTtlMs: undefined,
       sseHeartbeatMs: 30_000,
@@ -43,6 +45,8 @@ describe('loadConfig', () => {
       STREAMREC_PORT: '9000',
       STREAMREC_LOG_LEVEL: 'debug',
       STREAMREC_ADMIN_TOKEN: 's3cret-token',
+      STREAMREC_CORS_ORIGIN: 'https://example.com, http://localhost:5173/',
+      STREAMREC_SSE_MAX_CLIENTS: '50',
       STREAMREC_CACHE_SIZE: '50',
       STREAMREC_CACHE_TTL: '30m',
       STREAMREC_SSE_HEARTBEAT_MS: '500',
@@ -51,7 +55,8 @@ describe('loadConfig', () => {
       STREAMREC_REDIS_URL: 'redis://cache:6379',
       UNRELATED: 'ignored',
     });
-    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token', cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
+    assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token',
+      corsOrigins: ['https://example.com', 'http://localhost:5173'], sseMaxClients: 50, cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
       postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379' });
   });
 
@@ -66,6 +71,17 @@ describe('loadConfig', () => {
   it('STREAMREC_SSE_HEARTBEAT_MS: whole milliseconds from 100 to 3600000', () => {
     assert.equal(loadConfig({ STREAMREC_SSE_HEARTBEAT_MS: '100' }).sseHeartbeatMs, 100);
     for (const bad of ['fast', '99', '3600001', '250.5']) assertBad('STREAMREC_SSE_HEARTBEAT_MS', bad, /milliseconds from 100 to 3600000/);
+  });
+
+  it('STREAMREC_CORS_ORIGIN: origins (scheme, host, port) separated by commas, or *', () => {
+    assert.deepEqual(loadConfig({ STREAMREC_CORS_ORIGIN: '*' }).corsOrigins, ['*']);
+    assert.deepEqual(loadConfig({ STREAMREC_CORS_ORIGIN: 'http://[::1]:8080,https://a.example' }).corsOrigins, ['http://[::1]:8080', 'https://a.example']);
+    for (const bad of ['example.com', 'https://example.com/app', 'ftp://example.com', 'https://example.com?x=1', 'https://a.example,nope']) assertBad('STREAMREC_CORS_ORIGIN', bad, /scheme, host and port only/);
+  });
+
+  it('STREAMREC_SSE_MAX_CLIENTS: a whole number of connections from 1', () => {
+    assert.equal(loadConfig({ STREAMREC_SSE_MAX_CLIENTS: '1' }).sseMaxClients, 1);
+    for (const bad of ['0', 'lots', '1.5', '-3']) assertBad('STREAMREC_SSE_MAX_CLIENTS', bad, /event-stream connections/);
   });
 
   it('STREAMREC_CLICKS_RATE_LIMIT: whole clicks per second, 0 disables', () => {

@@ -1,19 +1,32 @@
 import { Command } from 'commander';
-import { resetPipeline } from '../../engine/pipeline-runner.js';
 import { pipelineDeclaration, pipelineNames } from '../../pipelines/registry.js';
+import { resetPipelineData, resetReportLines } from '../../pipelines/pipeline-reset.js';
+import { UserError } from '../../util/errors.js';
 import { addDataDirOption, openDataDirLog } from '../context.js';
 
 export function resetCommand(): Command {
   const command = new Command('reset')
-    .description('drop a pipeline’s checkpoint, so its next run reprocesses the source topic from the earliest offset')
+    .description('start a pipeline over: drop its checkpoint, empty its output topics and the lake tables filled from them, so its next run reprocesses the source from the earliest offset')
     .argument('<pipeline>', `the pipeline (${pipelineNames().join(', ')})`)
-    .addHelpText('after', '\nExamples:\n  streamrec reset ratings\n\nResults already written to the output topic stay; the next run writes new ones after them.')
-    .action(async (name: string, flags: { dataDir?: string }) => {
-      pipelineDeclaration(name);
-      const { log } = openDataDirLog(flags.dataDir);
+    .option('--keep-lake', 'leave the lake tables filled from its results as they are (the next run adds its results to them: each window twice)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  streamrec reset ratings\n  streamrec reset clicks --keep-lake\n\n'
+        + 'Stop the pipeline (process, up) first. The source topic and the lake tables copied from it are kept: reprocessing\n'
+        + 'does not change them. Every result is written again, once: in the output topics, the totals the server shows\n'
+        + '(after its restart) and the lake. A reset that stopped partway is finished by running it again.',
+    )
+    .action(async (name: string, flags: { dataDir?: string; keepLake?: boolean }) => {
+      const declaration = pipelineDeclaration(name);
+      const { log, dataDir } = openDataDirLog(flags.dataDir);
       try {
-        const had = await resetPipeline(log, name);
-        process.stderr.write(had ? `streamrec: reset ${name}: its next run starts at the earliest offset\n` : `streamrec: ${name} had no checkpoint; nothing to reset\n`);
+        let report;
+        try {
+          report = await resetPipelineData(declaration, { log, dataDir, keepLake: flags.keepLake === true });
+        } catch (err) {
+          throw new UserError(`reset ${name} stopped partway (${err instanceof Error ? err.message : String(err)}): run it again to finish`, { cause: err });
+        }
+        process.stderr.write(resetReportLines(report).map((line, i) => (i === 0 ? `streamrec: ${line}` : line)).join('\n') + '\n');
       } finally {
         await log.close();
       }

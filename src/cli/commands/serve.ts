@@ -2,25 +2,22 @@ import { Command } from 'commander';
 import { listen } from '../../server/listen.js';
 import { loadConfig } from '../../util/config.js';
 import { addDataDirOption, interruptSignal, openDataDirLog } from '../context.js';
-import { port } from '../options.js';
+import { addServerOptions, serverAccess, type ServerFlags } from '../server-options.js';
 
-export function addServerOptions(command: Command): Command {
-  return command
-    .option('--port <n>', 'HTTP port (env STREAMREC_PORT; default 8000; 0 for any free port)', port)
-    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1');
-}
+export { addServerOptions };
 
 export function serveCommand(): Command {
   const command = addServerOptions(new Command('serve'))
     .description('run the API and dashboard alone, against a data dir other processes feed')
     .addHelpText('after', '\nExamples:\n  streamrec serve\n  streamrec serve --port 9000 --host 0.0.0.0 --data-dir /srv/streamrec')
-    .action(async (flags: { dataDir?: string; port?: number; host: string }) => {
+    .action(async (flags: ServerFlags & { dataDir?: string; host: string }) => {
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       const config = loadConfig();
-      const server = await listen({ log, dataDir, port: flags.port ?? config.port, host: flags.host, logger: { level: config.logLevel } });
+      // Before listening: a Ctrl-C in the moment after the URL is printed must still stop cleanly.
+      const signal = interruptSignal();
+      const server = await listen({ log, dataDir, port: flags.port ?? config.port, host: flags.host, logger: { level: config.logLevel }, ...serverAccess(flags) });
       process.stderr.write(`streamrec: dashboard and API at ${server.url} (docs: ${server.url}/docs). Ctrl-C stops.\n`);
       if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
-      const signal = interruptSignal();
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       await server.close();
       await log.close();

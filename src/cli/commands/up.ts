@@ -11,6 +11,7 @@ import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
 import { addDataDirOption, formatCount, interruptSignal, openDataDirLog } from '../context.js';
 import { addServerOptions } from './serve.js';
+import { serverAccess } from '../server-options.js';
 import { addPacedOptions, optionParsers, pacedFlags, type GeneratorFlags } from './generate.js';
 import { UserError } from '../../util/errors.js';
 
@@ -83,6 +84,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   const server = await listen({
     log, dataDir, port: flags.port ?? config.port, host: flags.host,
     logger: { level: config.logLevel, file: join(dataDir, 'logs', 'server.log') },
+    ...serverAccess(flags),
   });
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
   if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);

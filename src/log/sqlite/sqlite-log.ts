@@ -18,6 +18,7 @@ import { SqliteAppender } from './sqlite-append.js';
 import { ChangeToken } from './sqlite-changes.js';
 import { SqliteConsumer } from './sqlite-consumer.js';
 import { SqliteGroups } from './sqlite-groups.js';
+import { writing } from './sqlite-errors.js';
 import { openDatabase, type Durability } from './sqlite-open.js';
 import { SqlitePartitionReader } from './sqlite-reader.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -45,6 +46,11 @@ export interface SqliteLogOptions {
  * never block writers. A commit is on disk in the WAL before `send` resolves, so kill -9 loses
  * nothing acknowledged, and SQLite's journal rolls back a torn transaction on the next open.
  *
+ * A write the disk refuses (full, read-only) rolls back whole and throws a `LogDiskError` (503,
+ * Retry-After): nothing of it is stored, and the same write succeeds once space returns. No
+ * in-memory state moves before a commit succeeds (offsets are read under the write lock, topic
+ * metadata is cached only once committed).
+ *
  * This class only composes the parts (one file a concern) and checks the log is open; consumers
  * read through the narrow `PartitionReader`.
  */
@@ -60,10 +66,12 @@ export class SqliteLog implements EventLog {
   private readonly state: SqliteState;
   private readonly retention: SqliteRetention;
   private readonly reader: SqlitePartitionReader;
+  private readonly path: string;
   private closed = false;
 
   constructor(options: SqliteLogOptions) {
     this.description = `embedded:${options.path}`;
+    this.path = options.path;
     this.defaultPartitions = options.defaultPartitions ?? 1;
     const db = (this.db = openDatabase(options.path, options.durability ?? 'normal'));
     this.changes = new ChangeToken(db);
@@ -73,14 +81,14 @@ export class SqliteLog implements EventLog {
     this.groupStore = new SqliteGroups(db, this.topicStore, this.changes);
     this.state = new SqliteState(db);
     this.retention = new SqliteRetention(db, this.topicStore, this.changes, options.retentionCheckMs ?? 1000);
-    this.reader = new SqlitePartitionReader(this.topicStore, this.statements, this.groupStore, this.changes);
+    this.reader = new SqlitePartitionReader(this.topicStore, this.statements, this.groupStore, this.changes, options.path);
   }
 
   // ---------------------------------------------------------------- topics
 
   async createTopic(name: string, config: TopicConfig): Promise<void> {
     this.assertOpen();
-    this.topicStore.create(name, config);
+    writing(this.path, () => this.topicStore.create(name, config));
   }
 
   async ensureTopic(name: string, config: TopicConfig): Promise<number> {
@@ -89,9 +97,16 @@ export class SqliteLog implements EventLog {
 
   async deleteTopic(name: string): Promise<void> {
     this.assertOpen();
-    this.topicStore.delete(name);
+    writing(this.path, () => this.topicStore.delete(name));
     this.statements.forgetTopic(name);
     this.changes.bump();
+  }
+
+  async deleteRecords(name: string): Promise<number> {
+    this.assertOpen();
+    const meta = this.topicStore.read(name);
+    if (!meta) throw new LogError(`unknown topic: ${name}`);
+    return writing(this.path, () => this.retention.deleteRecords(meta));
   }
 
   async topics(): Promise<TopicInfo[]> {
@@ -106,7 +121,7 @@ export class SqliteLog implements EventLog {
 
   private ensureTopicSync(name: string, config: TopicConfig = { partitions: this.defaultPartitions }): TopicMeta {
     this.assertOpen();
-    return this.topicStore.ensure(name, config);
+    return writing(this.path, () => this.topicStore.ensure(name, config));
   }
 
   // ---------------------------------------------------------------- appends
@@ -114,8 +129,15 @@ export class SqliteLog implements EventLog {
   producer(options: ProducerOptions = {}): Producer {
     return {
       send: async (topic, records, sendOptions) => {
-        const results = this.appender.send(this.ensureTopicSync(topic), records, options, sendOptions);
-        this.retention.maybeEnforce();
+        const meta = this.ensureTopicSync(topic);
+        const results = writing(this.path, () => this.appender.send(meta, records, options, sendOptions));
+        try {
+          this.retention.maybeEnforce();
+        } catch {
+          // The append above is committed and must be acknowledged: a failed retention run (its
+          // deletes need disk space too) must not turn it into an error a client would retry,
+          // writing it twice. Retention runs again after the next append.
+        }
         return results;
       },
       close: async () => {},
@@ -140,7 +162,7 @@ export class SqliteLog implements EventLog {
 
   async deleteGroup(group: string): Promise<void> {
     this.assertOpen();
-    this.groupStore.delete(group);
+    writing(this.path, () => this.groupStore.delete(group));
   }
 
   // ---------------------------------------------------------------- transactions and state
@@ -148,6 +170,7 @@ export class SqliteLog implements EventLog {
   transaction(): Transaction {
     this.assertOpen();
     return sqliteTransaction({
+      path: this.path,
       db: this.db,
       ensureTopic: (name) => this.ensureTopicSync(name),
       appender: this.appender,
@@ -166,7 +189,7 @@ export class SqliteLog implements EventLog {
 
   async enforceRetention(): Promise<number> {
     this.assertOpen();
-    return this.retention.enforce(Date.now());
+    return writing(this.path, () => this.retention.enforce(Date.now()));
   }
 
   // ---------------------------------------------------------------- lifecycle

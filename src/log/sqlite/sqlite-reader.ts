@@ -2,6 +2,7 @@ import type { TopicPartitionOffset } from '../types.js';
 import type { PartitionReader, RawRow } from './partition-reader.js';
 import type { PartitionStatementCache } from './partition-statements.js';
 import type { ChangeToken } from './sqlite-changes.js';
+import { writing } from './sqlite-errors.js';
 import type { SqliteGroups } from './sqlite-groups.js';
 import type { SqliteTopics } from './sqlite-topics.js';
 
@@ -12,6 +13,8 @@ export class SqlitePartitionReader implements PartitionReader {
     private readonly statements: PartitionStatementCache,
     private readonly groups: SqliteGroups,
     private readonly changes: ChangeToken,
+    /** The log's file, named by a disk-full or read-only error. */
+    private readonly path: string,
   ) {}
 
   offsets(topic: string): [number, number][] | null {
@@ -34,7 +37,7 @@ export class SqlitePartitionReader implements PartitionReader {
   }
 
   commit(group: string, offsets: TopicPartitionOffset[]): void {
-    this.groups.commit(group, offsets);
+    writing(this.path, () => this.groups.commit(group, offsets));
   }
 
   changeToken(): string {

@@ -48,6 +48,27 @@ export class SqliteRetention {
     return deleted;
   }
 
+  /**
+   * Deletes every record of the topic up to its end offsets (Kafka's deleteRecords), in one
+   * transaction: start offsets move to the end, so offsets are never reused and readers go on from
+   * there. Returns the number of records deleted.
+   */
+  deleteRecords(meta: TopicMeta): number {
+    const deleted = this.db
+      .transaction(() => {
+        let n = 0;
+        for (let p = 0; p < meta.partitions; p++) {
+          n += this.db.prepare(`DELETE FROM ${partitionTable(meta.id, p)}`).run().changes;
+          this.db.prepare('DELETE FROM batches WHERE topic_id = ? AND partition = ?').run(meta.id, p);
+          this.db.prepare('UPDATE partitions SET start_offset = next_offset, bytes = 0 WHERE topic_id = ? AND partition = ?').run(meta.id, p);
+        }
+        return n;
+      })
+      .immediate();
+    this.changes.bump();
+    return deleted;
+  }
+
   private trimPartition(meta: TopicMeta, partition: number, now: number): number {
     const batches = this.db
       .prepare('SELECT first_offset, append_ts, bytes FROM batches WHERE topic_id = ? AND partition = ? ORDER BY first_offset')

@@ -40,42 +40,44 @@ export class SqliteTopics {
 
   /** Topic metadata as stored now (refreshes the cache). */
   read(name: string): TopicMeta | null {
+    const meta = this.stored(name);
+    if (meta) this.cache.set(name, meta);
+    else this.cache.delete(name);
+    return meta;
+  }
+
+  /** The row as stored, without touching the cache (inside a write transaction that may yet roll back). */
+  private stored(name: string): TopicMeta | null {
     const row = this.stmt.topicByName.get(name) as
       | { id: number; name: string; partitions: number; retention_ms: number | null; retention_bytes: number | null }
       | undefined;
-    if (!row) {
-      this.cache.delete(name);
-      return null;
-    }
-    const meta: TopicMeta = {
-      id: row.id,
-      name: row.name,
-      partitions: row.partitions,
-      retention: { maxAgeMs: row.retention_ms, maxBytes: row.retention_bytes },
-    };
-    this.cache.set(name, meta);
-    return meta;
+    if (!row) return null;
+    return { id: row.id, name: row.name, partitions: row.partitions, retention: { maxAgeMs: row.retention_ms, maxBytes: row.retention_bytes } };
   }
 
   create(name: string, config: TopicConfig): void {
     validateTopicName(name);
-    this.db.transaction(() => {
+    const meta = this.db.transaction(() => {
       if (this.stmt.topicByName.get(name)) throw new LogError(`topic ${name} already exists`);
-      this.insert(name, config);
+      return this.insert(name, config);
     }).immediate();
+    this.cache.set(name, meta);
   }
 
   ensure(name: string, config: TopicConfig): TopicMeta {
     const cached = this.meta(name);
     if (cached) return cached;
     validateTopicName(name);
-    return this.db.transaction(() => this.read(name) ?? this.insert(name, config)).immediate();
+    const meta = this.db.transaction(() => this.stored(name) ?? this.insert(name, config)).immediate();
+    // Cached only once committed: a creation rolled back (a full disk) must leave no topic behind.
+    this.cache.set(name, meta);
+    return meta;
   }
 
   /** Drops the topic's tables and every row about it, group offsets included. */
   delete(name: string): void {
     this.db.transaction(() => {
-      const meta = this.read(name);
+      const meta = this.stored(name);
       if (!meta) throw new LogError(`unknown topic: ${name}`);
       for (let p = 0; p < meta.partitions; p++) this.db.exec(`DROP TABLE IF EXISTS ${partitionTable(meta.id, p)}`);
       for (const table of ['partitions', 'batches', 'producers']) {
@@ -120,8 +122,6 @@ export class SqliteTopics {
       this.db.exec(partitionTableDdl(id, p));
       this.stmt.insertPartition.run(id, p);
     }
-    const meta: TopicMeta = { id, name, partitions: config.partitions, retention: { maxAgeMs, maxBytes } };
-    this.cache.set(name, meta);
-    return meta;
+    return { id, name, partitions: config.partitions, retention: { maxAgeMs, maxBytes } };
   }
 }

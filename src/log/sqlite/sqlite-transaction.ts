@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { FencedError, LogError, type LogValue, type ProducerRecord, type RecordMetadata, type TopicPartitionOffset, type Transaction } from '../types.js';
 import type { SqliteAppender } from './sqlite-append.js';
+import { writing } from './sqlite-errors.js';
 import type { ChangeToken } from './sqlite-changes.js';
 import type { SqliteGroups } from './sqlite-groups.js';
 import type { SqliteState } from './sqlite-state.js';
@@ -8,6 +9,8 @@ import type { TopicMeta } from './sqlite-topics.js';
 
 /** The parts of the log a transaction writes through. */
 export interface TransactionParts {
+  /** The log's file, named by a disk-full or read-only error. */
+  path: string;
   db: Database.Database;
   /** The topic's metadata, creating it with the default partitions if need be. */
   ensureTopic(name: string): TopicMeta;
@@ -54,7 +57,9 @@ export function sqliteTransaction(parts: TransactionParts): Transaction {
       // but creating them first keeps the transaction short.
       const metas = new Map<string, TopicMeta>();
       for (const op of list) if (op.kind === 'send') metas.set(op.topic, parts.ensureTopic(op.topic));
-      const written = parts.db
+      // A disk that refuses the write rolls the whole transaction back (better-sqlite3 issues the
+      // ROLLBACK): the caller keeps what it meant to write and commits it again later.
+      const written = writing(parts.path, () => parts.db
         .transaction(() => {
           const out: RecordMetadata[] = [];
           const now = Date.now();
@@ -76,7 +81,7 @@ export function sqliteTransaction(parts: TransactionParts): Transaction {
           }
           return out;
         })
-        .immediate();
+        .immediate());
       parts.changes.bump();
       return written;
     },

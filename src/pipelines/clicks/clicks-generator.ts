@@ -32,6 +32,7 @@ export const clicksGenerator: PipelineGenerator = {
       batchSize: Number.isFinite(paced.rate) && !paced.backfill ? 500 : 5000,
       signal: ctx.signal,
       onProgress: ctx.onProgress,
+      onDiskProblem: ctx.onDiskProblem,
     });
   },
 };

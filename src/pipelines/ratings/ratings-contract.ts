@@ -52,6 +52,7 @@ export interface HealthResponse {
   consumer_lag: number;
   /** Ratings processed per second (last few seconds). */
   events_per_second: number;
+  /** Ratings in `ratings.late` (late for at least one window), counted as the processor commits them. */
   late_events_total: number;
   dead_letters_total: number;
   metrics_received: number;

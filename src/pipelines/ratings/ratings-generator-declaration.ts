@@ -67,6 +67,7 @@ export const ratingsGenerator: PipelineGenerator = {
       backfill: paced.backfill,
       signal: ctx.signal,
       onProgress: ctx.onProgress,
+      onDiskProblem: ctx.onDiskProblem,
     });
   },
 };

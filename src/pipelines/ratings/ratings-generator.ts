@@ -1,5 +1,5 @@
 import type { EventLog } from '../../log/types.js';
-import { runPaced, type PacedStats } from '../paced-producer.js';
+import { runPaced, type DiskProblem, type PacedStats } from '../paced-producer.js';
 import type { Catalogue } from '../../movies/catalogue.js';
 import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../movies/rating-event.js';
 import { LatentRatingModel } from './rating-model.js';
@@ -20,6 +20,8 @@ export interface RatingsGeneratorOptions {
   backfill?: { fromMs: number; spanMs: number };
   signal?: AbortSignal;
   onProgress?: (stats: PacedStats) => void;
+  /** See `PacedRunOptions.onDiskProblem` (default: a line on stderr). */
+  onDiskProblem?: (problem: DiskProblem | null) => void;
 }
 
 /** Generates ratings from the latent-factor model into the ratings topic, keyed by user. */
@@ -45,5 +47,6 @@ export async function generateRatings(options: RatingsGeneratorOptions): Promise
     backfill: options.backfill,
     signal: options.signal,
     onProgress: options.onProgress,
+    onDiskProblem: options.onDiskProblem,
   });
 }

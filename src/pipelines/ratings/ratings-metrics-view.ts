@@ -1,4 +1,5 @@
 import type { PipelineResults } from '../pipeline-declaration.js';
+import type { PipelineHealth } from '../pipeline-result.js';
 import type {
   FlatSummary, GenresResponse, HealthResponse, HistoryResponse, MetricsRecord, StreamSnapshot, StreamSummary, SummaryResponse, TopnResponse,
 } from './ratings-contract.js';
@@ -53,6 +54,25 @@ export function genresOf(record: MetricsRecord): GenresResponse {
   };
 }
 
+/** The generic health in the seed's `/metrics/health` shape. */
+function seedHealth(h: PipelineHealth): HealthResponse {
+  return {
+    status: h.status === 'ok' ? 'healthy' : h.status,
+    last_event_time: h.last_event_time,
+    watermark: h.watermark,
+    watermark_delay_seconds: h.watermark_delay_seconds,
+    allowed_lateness_seconds: h.allowed_lateness_seconds,
+    ratings_processed: h.events_processed,
+    consumer_lag: h.consumer_lag,
+    events_per_second: h.events_per_second,
+    late_events_total: h.late_events_total,
+    dead_letters_total: h.dead_letters_total,
+    metrics_received: h.results_received,
+    sse_clients: h.sse_clients,
+    uptime_seconds: h.uptime_seconds,
+  };
+}
+
 /**
  * The seed API's view of the ratings pipeline (`/metrics/*`, `StreamrecServer.view`): the generic
  * results view in the shapes the seed's clients and the dashboard read.
@@ -101,23 +121,14 @@ export class MetricsView {
     return { count: history.length, history, window_type: windowType, items };
   }
 
+  /** The last sampled health, in the seed's shape (what the stream's `health` events carry). */
   currentHealth(): HealthResponse {
-    const h = this.results.health();
-    return {
-      status: h.status === 'ok' ? 'healthy' : h.status,
-      last_event_time: h.last_event_time,
-      watermark: h.watermark,
-      watermark_delay_seconds: h.watermark_delay_seconds,
-      allowed_lateness_seconds: h.allowed_lateness_seconds,
-      ratings_processed: h.events_processed,
-      consumer_lag: h.consumer_lag,
-      events_per_second: h.events_per_second,
-      late_events_total: h.late_events_total,
-      dead_letters_total: h.dead_letters_total,
-      metrics_received: h.results_received,
-      sse_clients: h.sse_clients,
-      uptime_seconds: h.uptime_seconds,
-    };
+    return seedHealth(this.results.health());
+  }
+
+  /** `GET /metrics/health`: the same, with the late and dead-letter totals as the log holds them now. */
+  async healthNow(): Promise<HealthResponse> {
+    return seedHealth(await this.results.healthNow());
   }
 
   /** The newest result of each recent tumbling window, oldest first — final or still open. */

@@ -79,7 +79,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
       summary: 'Pipeline health: status (healthy, idle, no_data), last event time, consumer lag, watermark delay, events/s',
       tags: ['metrics'],
     },
-  }, async () => view.currentHealth());
+  }, async () => view.healthNow());
 
   app.get('/metrics/summary', {
     schema: {

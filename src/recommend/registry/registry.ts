@@ -6,6 +6,10 @@
 // `latest` symlink is replaced by renaming a new link over it, so a reader sees the old or the
 // new version, never none. A watcher can poll `latestVersion(model)` (one readlink) or watch
 // `latestPointer(model)`.
+//
+// Leftovers of a crash (a staging dir a killed training never committed, a removed version's
+// trash) are deleted by the next `stage`: a staging dir's name carries its writer's host and pid,
+// and one whose writer still runs on this host is left alone (a concurrent training).
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -25,6 +29,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fsyncPath } from '../../util/fsync.js';
 import { CorruptArtefactError } from '../models/array-file.js';
@@ -36,6 +41,8 @@ export const METADATA_FILE = 'metadata.json';
 const LATEST = 'latest';
 const STAGING_PREFIX = '.staging-';
 const TRASH_PREFIX = '.trash-';
+/** A staging or trash dir whose writer cannot be checked (another host, or no pid in its name) is a leftover past this age. */
+export const STALE_LEFTOVER_MS = 24 * 3_600_000;
 
 export interface ArtefactInfo {
   /** Path relative to the version directory, '/'-separated. */
@@ -230,13 +237,50 @@ export class ModelRegistry {
     return undefined;
   }
 
-  /** A fresh staging directory for a new version of `model` (a model's `name`: checked against the kinds). */
+  /**
+   * A fresh staging directory for a new version of `model` (a model's `name`: checked against the
+   * kinds). Removes the leftovers of crashed trainings first (`removeLeftovers`).
+   */
   stage(name: string): StagedVersion {
     const model = checkModel(name);
+    this.removeLeftovers();
     const version = newVersionId();
-    const dir = join(this.root, model, `${STAGING_PREFIX}${version}`);
+    const dir = this.stagingDir(model, version);
     mkdirSync(dir, { recursive: true });
     return { model, version, dir };
+  }
+
+  /** `<model>/.staging-<version>.<host>.<pid>`: who writes it, so a later cleanup can tell a crash from a training still running. */
+  private stagingDir(model: ModelName, version: string): string {
+    return join(this.root, model, `${STAGING_PREFIX}${checkVersion(version)}.${hostTag()}.${process.pid}`);
+  }
+
+  /**
+   * Deletes what crashed runs left in every model's directory: staging dirs whose writer is gone
+   * (a pid no longer running on this host; from another host, or of the old unnamed form, once
+   * older than STALE_LEFTOVER_MS) and trash dirs older than a minute (a live `remove` deletes its
+   * own within milliseconds). Returns the paths removed.
+   */
+  removeLeftovers(now = Date.now()): string[] {
+    const removed: string[] = [];
+    for (const model of MODEL_NAMES) {
+      const modelDir = join(this.root, model);
+      let names: string[];
+      try {
+        names = readdirSync(modelDir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const path = join(modelDir, name);
+        const age = now - mtimeOf(path);
+        const stale = name.startsWith(STAGING_PREFIX) ? stagingIsStale(name, age) : name.startsWith(TRASH_PREFIX) ? age > 60_000 : false;
+        if (!stale) continue;
+        rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    }
+    return removed;
   }
 
   /**
@@ -246,7 +290,7 @@ export class ModelRegistry {
   commit(staged: StagedVersion, meta: NewModelMetadata, options: { setLatest?: boolean } = {}): ModelMetadata {
     const { model, version, dir } = staged;
     checkModel(model);
-    if (dir !== join(this.root, model, `${STAGING_PREFIX}${checkVersion(version)}`) || !existsSync(dir)) {
+    if (dir !== this.stagingDir(model, version) || !existsSync(dir)) {
       throw new RegistryError(`not a staged version of this registry: ${dir}`);
     }
     const files = listFiles(dir);
@@ -489,6 +533,38 @@ function hashFile(dir: string, file: string): ArtefactInfo {
     return { file: relative(dir, path).split(sep).join('/'), bytes, sha256: hash.digest('hex') };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** This host's name as a path segment. */
+function hostTag(): string {
+  return hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63) || 'host';
+}
+
+/** Whether a staging dir (by its name and age) belongs to no running writer. */
+function stagingIsStale(name: string, ageMs: number): boolean {
+  const m = /\.([A-Za-z0-9-]+)\.(\d+)$/.exec(name.slice(STAGING_PREFIX.length));
+  if (!m || m[1] !== hostTag()) return ageMs > STALE_LEFTOVER_MS;
+  return !processRuns(Number(m[2]));
+}
+
+/** Whether a process with this pid runs on this host (signal 0 checks without sending one). */
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
+  }
+}
+
+/** Last change time, or 0 (very old) when it cannot be read. */
+function mtimeOf(path: string): number {
+  try {
+    return lstatSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -49,7 +49,7 @@ export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (
 
   app.get(`${prefix}/health`, {
     schema: { summary: `${name} health: consumer lag, watermark, events/s, late and dead-letter totals`, tags },
-  }, async () => view.health());
+  }, async () => view.healthNow());
 
   app.get(`${prefix}/stream`, {
     schema: {

@@ -23,8 +23,8 @@ async function post(base: string, path: string, body: string, headers: Record<st
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** A log whose producers count their sends (appends), optionally failing them as a full disk would. */
-function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoException | null }): EventLog {
+/** A log whose producers count their sends (appends), optionally slowing them or failing them as a full disk would. */
+function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoException | null; delayMs: number }): EventLog {
   return new Proxy(log, {
     get(target, prop) {
       if (prop === 'producer') {
@@ -34,6 +34,7 @@ function wrapLog(log: EventLog, state: { sends: number; fail: NodeJS.ErrnoExcept
             send: async (topic, records, options) => {
               state.sends++;
               if (state.fail) throw state.fail;
+              if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
               return inner.send(topic, records, options);
             },
             close: () => inner.close(),
@@ -55,7 +56,7 @@ describe('click ingestion', () => {
   let dir: string;
   let cleanup: () => void;
   let log: EventLog;
-  const state = { sends: 0, fail: null as NodeJS.ErrnoException | null };
+  const state = { sends: 0, fail: null as NodeJS.ErrnoException | null, delayMs: 0 };
   let server: StreamrecServer;
   let base: string;
 
@@ -156,34 +157,63 @@ describe('click ingestion', () => {
   it('shares appends between concurrent requests (group commit), each answered with its own offsets', async () => {
     const sendsBefore = state.sends;
     const n = 200;
-    const answers = await Promise.all(Array.from({ length: n }, (_, i) => post(base, '/clicks', JSON.stringify(i % 2 ? { type: 'cheers' } : [{ type: 'hate' }, { type: 'hate' }]))));
+    // Each append takes 100 ms: the requests that arrive meanwhile must share the next one, however
+    // slowly a loaded machine delivers them.
+    state.delayMs = 100;
+    const started = Date.now();
+    let answers: Answer[];
+    try {
+      answers = await Promise.all(Array.from({ length: n }, (_, i) => post(base, '/clicks', JSON.stringify(i % 2 ? { type: 'cheers' } : [{ type: 'hate' }, { type: 'hate' }]))));
+    } finally {
+      state.delayMs = 0;
+    }
+    const elapsed = Date.now() - started;
     assert.ok(answers.every((a) => a.status === 202));
     const appends = state.sends - sendsBefore;
+    assert.ok(appends <= Math.ceil(elapsed / 100) + 1, `${appends} appends in ${elapsed} ms: one at a time, the others waiting for it`);
     assert.ok(appends < n / 2, `${appends} appends for ${n} requests`);
     const offsets = answers.flatMap((a) => (a.body as unknown as ClickAccepted).offsets.map((o) => o.offset));
     assert.equal(offsets.length, n / 2 + n);
     assert.equal(new Set(offsets).size, offsets.length, 'no offset given twice');
   });
 
-  it('answers 503 with Retry-After, acknowledging nothing, while the log cannot write; 202 again once it can', async () => {
-    // A full disk cannot be produced in a test without root: the log wrapper throws what
+  it('answers 503 with Retry-After, acknowledging nothing, while the disk refuses writes; stops trying but once a second; 202 again by itself once it can', async () => {
+    // A fake full disk (the real one is in disk-full.test.ts): the log wrapper throws what
     // better-sqlite3 / fs throw then (an ENOSPC-coded error) from the append.
     const before = await topicCount(log, CLICKS_TOPIC);
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
     state.fail = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     try {
       const r = await post(base, '/clicks', '{"type":"cheers"}');
       assert.equal(r.status, 503);
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
-      assert.match(String(r.body.message), /the event log cannot take writes \(SQLITE_FULL: database or disk is full\); nothing was acknowledged/);
-      state.fail = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      assert.match(String(r.body.message), /^the event log cannot take writes \(the disk is full: SQLITE_FULL: database or disk is full\); nothing was acknowledged: retry later$/);
+      // The gate is closed: the next requests are refused without touching the log.
+      const sends = state.sends;
       const batch = await Promise.all(Array.from({ length: 5 }, () => post(base, '/clicks', '[{"type":"hate"}]')));
-      assert.ok(batch.every((a) => a.status === 503 && a.headers.get('retry-after') !== null));
-      assert.match(String(batch[0]!.body.message), /ENOSPC/);
+      assert.ok(batch.every((a) => a.status === 503 && Number(a.headers.get('retry-after')) >= 1));
+      assert.match(String(batch[0]!.body.message), /disk is full/);
+      assert.ok(state.sends - sends <= 1, `${state.sends - sends} appends tried while the disk was full`);
+      assert.equal(lines.filter((l) => /ingestion into clicks paused: the disk is full \(SQLITE_FULL: database or disk is full\); POSTs answer 503/.test(l)).length, 1, lines.join(''));
     } finally {
       state.fail = null;
     }
-    assert.equal(await topicCount(log, CLICKS_TOPIC), before, 'nothing appended');
-    assert.equal((await post(base, '/clicks', '{"type":"cheers"}')).status, 202);
+    try {
+      // Space is back: within a probe interval a request goes through, and the gate opens.
+      let answer: Answer | null = null;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && answer?.status !== 202) {
+        answer = await post(base, '/clicks', '{"type":"cheers"}');
+        if (answer.status !== 202) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(answer?.status, 202);
+      assert.ok(lines.some((l) => /ingestion into clicks resumed: the event log takes writes again/.test(l)), lines.join(''));
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(await topicCount(log, CLICKS_TOPIC), before + 1, 'only the click answered 202 was appended');
   });
 });
 

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CorruptArtefactError } from '../../../src/recommend/models/array-file.js';
-import { headlineMetrics, ModelRegistry, RegistryError, type NewModelMetadata } from '../../../src/recommend/registry/registry.js';
+import { headlineMetrics, ModelRegistry, RegistryError, STALE_LEFTOVER_MS, type NewModelMetadata } from '../../../src/recommend/registry/registry.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const META: NewModelMetadata = {
@@ -212,6 +213,84 @@ describe('model registry', () => {
       assert.throws(() => registry.dir('als', '../../etc'), /bad version/);
       assert.deepEqual(registry.list(), [], 'staging directories are not versions');
     } finally {
+      cleanup();
+    }
+  });
+
+  it('removes what a crashed training left at the next stage, and leaves a training still running alone', async () => {
+    const { dir, cleanup } = tempDir();
+    const registryUrl = pathToFileURL(join(import.meta.dirname, '../../../src/recommend/registry/registry.js')).href;
+    // A training in another process: stages a version, writes an artefact, says where, then
+    // either dies at once (kill -9) or waits for a line on stdin and commits.
+    const trainer = (crash: boolean) => {
+      const code = `
+        const { ModelRegistry } = await import(${JSON.stringify(registryUrl)});
+        const { writeFileSync } = await import('node:fs');
+        const registry = new ModelRegistry(${JSON.stringify(dir)});
+        const staged = registry.stage('als');
+        writeFileSync(staged.dir + '/als.bin', 'weights');
+        process.stdout.write(JSON.stringify(staged) + '\\n');
+        if (${crash}) process.kill(process.pid, 'SIGKILL');
+        process.stdin.once('data', () => { process.stdout.write(registry.commit(staged, ${JSON.stringify(META)}).version + '\\n'); process.exit(0); });
+      `;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines: string[] = [];
+      let buffered = '';
+      child.stdout.on('data', (c: Buffer) => {
+        buffered += c.toString();
+        for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+          lines.push(buffered.slice(0, i));
+          buffered = buffered.slice(i + 1);
+        }
+      });
+      const exited = new Promise<void>((res) => child.on('exit', () => res()));
+      const line = async (n: number) => {
+        const deadline = Date.now() + 30_000;
+        while (lines.length < n) {
+          if (Date.now() > deadline) throw new Error('the trainer did not answer');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return lines[n - 1]!;
+      };
+      return { child, exited, line };
+    };
+    const running = trainer(false);
+    try {
+      const crashed = trainer(true);
+      const crashedDir = (JSON.parse(await crashed.line(1)) as { dir: string }).dir;
+      await crashed.exited;
+      const runningStaged = JSON.parse(await running.line(1)) as { dir: string };
+      const modelDir = join(dir, 'models', 'als');
+      // Leftovers whose writer cannot be asked: from another host, or of the old unnamed form.
+      const old = (Date.now() - STALE_LEFTOVER_MS - 60_000) / 1000;
+      const aged = (name: string) => {
+        mkdirSync(join(modelDir, name));
+        utimesSync(join(modelDir, name), old, old);
+        return join(modelDir, name);
+      };
+      const oldForeign = aged('.staging-v20250101T000000000Z-aaaa.otherhost.4242');
+      const oldUnnamed = aged('.staging-v20250101T000000000Z-bbbb');
+      const oldTrash = aged('.trash-v20250101T000000000Z-cccc-0a1b2c');
+      mkdirSync(join(modelDir, '.staging-v20250101T000000000Z-dddd.otherhost.4242'));
+      const freshForeign = join(modelDir, '.staging-v20250101T000000000Z-dddd.otherhost.4242');
+
+      const registry = new ModelRegistry(dir);
+      const mine = registry.stage('als');
+      for (const gone of [crashedDir, oldForeign, oldUnnamed, oldTrash]) assert.equal(existsSync(gone), false, `${gone} removed`);
+      for (const kept of [runningStaged.dir, freshForeign, mine.dir]) assert.equal(existsSync(kept), true, `${kept} kept`);
+
+      // The running training commits after the cleanup, as if nothing happened.
+      running.child.stdin.write('commit\n');
+      const version = await running.line(2);
+      await running.exited;
+      assert.equal(registry.latestVersion('als'), version);
+      assert.equal(registry.verify('als', version).version, version);
+      writeFileSync(join(mine.dir, 'als.bin'), 'mine');
+      registry.commit(mine, META);
+      assert.deepEqual(registry.list('als').map((e) => e.version).sort(), [version, mine.version].sort());
+    } finally {
+      running.child.kill('SIGKILL');
+      await running.exited;
       cleanup();
     }
   });
