@@ -4,8 +4,8 @@
 // exit 1, and the fix it names clears it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,22 @@ describe('streamrec doctor', () => {
       writeFileSync(artefact, original);
     }
     assert.equal(doctor(dataDir, port).code, 0);
+  });
+
+  it('names the staging directory a crashed training left; the next train removes it', () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // a pid that has exited
+    const host = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63) || 'host';
+    const staging = join(dataDir, 'models', 'als', `.staging-v20260101T000000000Z-dead.${host}.${dead}`);
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, 'als.bin'), 'half written');
+    const d = doctor(dataDir, port);
+    assert.equal(d.code, 0, 'a warning, not a problem');
+    assert.match(d.lines.get('models.staging') ?? '', new RegExp(`^warn +models\\.staging: 1 directory left by a training or removal that did not finish \\(${staging.replace(/[.]/g, '\\.')}; oldest .*\\): disk space only, never served — fix: the next \`streamrec train\` removes it`));
+    must(['train', '--models', 'als', '--iterations', '2', '--no-eval', '--force', '--data-dir', dataDir]);
+    assert.equal(existsSync(staging), false);
+    const after = doctor(dataDir, port);
+    assert.equal(after.lines.has('models.staging'), false);
+    assert.match(after.lines.get('model.als') ?? '', /^ok +model\.als: 2 versions verified/);
   });
 
   it('finds a lake file past its committed offset and a stale temporary file (the process it names removes both), committed files not renamed, and damaged files', async () => {

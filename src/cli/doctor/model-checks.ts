@@ -11,9 +11,6 @@ import type { DoctorContext } from './doctor-context.js';
 import { ok, problem, skipped, warn, type Finding } from './finding.js';
 import { formatAge, plural } from './units.js';
 
-/** A staging directory younger than this may be a training in progress. */
-export const STALE_STAGING_MS = 10 * 60_000;
-
 export function checkModels(ctx: DoctorContext): Finding[] {
   const registry = new ModelRegistry(ctx.dataDir);
   if (!existsSync(registry.root)) return [skipped('models', `no models yet in ${registry.root} (\`streamrec train\` trains them)`)];
@@ -60,10 +57,15 @@ function removeFix(model: ModelName, entry: RegistryEntry): string {
   return `\`streamrec models rm ${model} ${entry.version}\` (add --force if the latest hybrid blends it)`;
 }
 
-/** `.staging-*` directories: a training writes its version there and renames it into place when done. */
+/**
+ * A training writes its version in `.staging-<version>.<host>.<pid>` and renames it into place when
+ * done; a removal renames a version to `.trash-…` before deleting it. The registry's `leftovers`
+ * are those whose writer is gone: reported (the next `streamrec train` removes them); the others
+ * are trainings in progress.
+ */
 function stagingFindings(registry: ModelRegistry, now: number): Finding[] {
-  const stale: string[] = [];
-  const fresh: string[] = [];
+  const leftovers = registry.leftovers(now);
+  const inProgress: string[] = [];
   for (const model of MODEL_NAMES) {
     const dir = join(registry.root, model);
     let names: string[];
@@ -72,22 +74,19 @@ function stagingFindings(registry: ModelRegistry, now: number): Finding[] {
     } catch {
       continue;
     }
-    for (const name of names.filter((n) => n.startsWith('.staging-'))) {
-      const path = join(dir, name);
-      (now - statSync(path).mtimeMs >= STALE_STAGING_MS ? stale : fresh).push(path);
-    }
+    for (const name of names) if (name.startsWith('.staging-') && !leftovers.includes(join(dir, name))) inProgress.push(join(dir, name));
   }
   const findings: Finding[] = [];
-  if (stale.length > 0) {
-    const oldest = Math.min(...stale.map((p) => statSync(p).mtimeMs));
+  if (leftovers.length > 0) {
+    const oldest = Math.min(...leftovers.map((p) => statSync(p).mtimeMs));
     findings.push(
       warn(
         'models.staging',
-        `${plural(stale.length, 'staging directory', 'staging directories')} of a training that never finished (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' …' : ''}; oldest ${formatAge(oldest, now)}): disk space only, never served`,
-        `delete ${stale.length === 1 ? 'it' : 'them'} once no training is running (\`rm -rf ${stale.length === 1 ? stale[0] : `${registry.root}/*/.staging-*`}\`)`,
+        `${plural(leftovers.length, 'directory', 'directories')} left by a training or removal that did not finish (${leftovers.slice(0, 3).join(', ')}${leftovers.length > 3 ? ' …' : ''}; oldest ${formatAge(oldest, now)}): disk space only, never served`,
+        `the next \`streamrec train\` removes ${leftovers.length === 1 ? 'it' : 'them'} (or \`rm -rf\` ${leftovers.length === 1 ? 'it' : 'them'})`,
       ),
     );
   }
-  if (fresh.length > 0) findings.push(ok('models.staging', `${plural(fresh.length, 'training')} in progress (${fresh.join(', ')})`));
+  if (inProgress.length > 0) findings.push(ok('models.staging', `${plural(inProgress.length, 'training')} in progress (${inProgress.join(', ')})`));
   return findings;
 }
