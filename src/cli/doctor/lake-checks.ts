@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { lakeTableDir } from '../../lake/lake-table.js';
 import { isWholeParquetFile, listLakeFiles, type LakeDataFile } from '../../lake/lake-files.js';
-import { lakeSinkTarget, type LakeSinkTarget } from '../../lake/lake-sink-target.js';
+import type { LakeSinkTarget } from '../../lake/lake-reset.js';
+import { LAKE_MANIFEST_NAMESPACE } from '../../lake/lake-sink.js';
 import type { AnyPipelineDeclaration } from '../../pipelines/registry.js';
 import { formatCount } from '../context.js';
 import type { LogContext } from './doctor-context.js';
@@ -22,7 +23,7 @@ import { formatBytes, plural } from './units.js';
 export const IN_FLIGHT_MS = 15_000;
 
 /** Where a lake sink lists the files of its last committed flush it still has to rename, by group. */
-const LAKE_RENAMES_NAMESPACE = 'lake-sink';
+const LAKE_RENAMES_NAMESPACE = LAKE_MANIFEST_NAMESPACE;
 
 /** Files named in a finding; the rest are counted. */
 const NAMED = 3;
@@ -32,7 +33,7 @@ export async function checkPipelineLake(declaration: AnyPipelineDeclaration, ctx
   if (lake === undefined) return [];
   const findings: Finding[] = [];
   for (const writer of lake.sinks({ log: ctx.log, dataDir: ctx.dataDir })) {
-    const target = lakeSinkTarget(writer);
+    const target = writer.target ?? null;
     if (target === null) {
       findings.push(skipped(`lake.${declaration.name}`, 'a lake writer the doctor cannot inspect (not a LakeSink)'));
       continue;
@@ -43,8 +44,8 @@ export async function checkPipelineLake(declaration: AnyPipelineDeclaration, ctx
 }
 
 export async function checkLakeTable(pipeline: string, target: LakeSinkTarget, ctx: LogContext): Promise<Finding[]> {
-  const name = `lake.${target.table.path}`;
-  const root = lakeTableDir(ctx.dataDir, target.table);
+  const name = `lake.${target.table}`;
+  const root = lakeTableDir(ctx.dataDir, { path: target.table });
   const files = listLakeFiles(root);
   const committed = new Map((await ctx.log.committed(target.group, target.topic)).map((c) => [c.partition, c.offset]));
   const restart = `restart the ${pipeline} lake sinks (\`streamrec process ${pipeline}\` or \`streamrec up\`)`;

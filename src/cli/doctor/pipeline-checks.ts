@@ -13,7 +13,8 @@ import { formatDuration } from '../../util/duration.js';
 import { formatCount } from '../context.js';
 import type { LogContext } from './doctor-context.js';
 import { ok, problem, skipped, warn, type Finding } from './finding.js';
-import { readLeaseView, type LeaseView } from './lease-reader.js';
+import { readLease, type LeaseInfo as LeaseView } from '../../log/lease.js';
+import { loadConfig } from '../../util/config.js';
 import { formatAge } from './units.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,7 +33,7 @@ export async function checkPipeline(declaration: AnyPipelineDeclaration, ctx: Lo
   const { log } = ctx;
   const source = await log.topic(declaration.sourceTopic);
   const output = await log.topic(declaration.outputTopic);
-  const lease = await readLeaseView(log, pipelineLeaseKey(name), ctx.now);
+  const lease = await readLease(log, pipelineLeaseKey(name), { ttlMs: loadConfig().leaseTtlMs, now: ctx.now });
   const base = `pipeline.${name}`;
   let stored: Checkpoint | null;
   try {
