@@ -17,6 +17,8 @@ import type { SseHub } from './sse-hub.js';
 import { loadConfig } from '../util/config.js';
 import { isUserFacing, RetryLaterError } from '../util/errors.js';
 import { eventsRoutes } from './routes/events-routes.js';
+import { rejectNonFiniteNumbers } from './finite-numbers.js';
+import { clientErrorMessage } from './client-error-message.js';
 
 export interface ServerOptions {
   log: EventLog;
@@ -61,6 +63,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   const app = Fastify({ logger: options.logger ?? false });
   // Set before the plugins register, so every route's errors come here.
   app.setErrorHandler(answerError);
+  app.addHook('preHandler', rejectNonFiniteNumbers);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline, and recommendations from the trained models.' },
@@ -140,7 +143,7 @@ function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): Fa
   }
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status < 500) {
-    return reply.code(status).send(errorBody(status, status === 400 ? 'Bad Request' : 'Error', (err as Error).message));
+    return reply.code(status).send(errorBody(status, STATUS_CODES[status] ?? 'Error', clientErrorMessage(err, req)));
   }
   req.log.error({ err }, 'request failed');
   return reply.code(500).send(errorBody(500, 'Internal Server Error', 'internal error (see the server log)'));
