@@ -47,7 +47,7 @@ export function createHealth(): (s: DashboardState, now: number) => void {
       : h.allowed_lateness_seconds === null ? `watermark ${fmtTime(h.watermark)}` : `allowed lateness ${fmtDuration(h.allowed_lateness_seconds)}`;
     put(f.delay, fmtDuration(d), foot,
       beyond === null ? 'muted' : beyond > 300 ? 'bad' : beyond > 60 ? 'warn' : 'ok');
-    put(f.late, fmtInt(h.late_events_total), 'after the allowed lateness', h.late_events_total > 0 ? 'warn' : 'ok');
+    put(f.late, fmtInt(h.late_events_total), 'for windows already final', h.late_events_total > 0 ? 'warn' : 'ok');
     put(f.dlq, fmtInt(h.dead_letters_total), 'malformed records', h.dead_letters_total > 0 ? 'bad' : 'ok');
     put(f.sse, s.connection, `${fmtInt(h.sse_clients)} client${h.sse_clients === 1 ? '' : 's'} · ${fmtInt(h.metrics_received)} results`,
       s.connection === 'live' ? 'ok' : 'warn');

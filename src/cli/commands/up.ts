@@ -18,6 +18,7 @@ import { addRetrainOptions, retrainPolicy, retrainStatusLine, startRetraining, t
 
 interface UpFlags extends GeneratorFlags, RetrainFlags {
   generate: boolean;
+  standby: boolean;
   port?: number;
   host: string;
 }
@@ -44,6 +45,7 @@ export function upCommand(): Command {
   command = addRetrainOptions(addServerOptions(command))
     .description('run everything: generator, processor and the live dashboard (until Ctrl-C)')
     .option('--no-generate', 'do not generate events: process and serve what the data dir gets')
+    .option('--no-standby', 'fail when another processor owns a pipeline, instead of waiting as its hot standby')
     .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --retrain-every 1h --retrain-after 10000\n  streamrec up --movies ml-latest-small/movies.csv')
     .action(async (flags: UpFlags) => runUp(flags));
   return addDataDirOption(command);
@@ -52,17 +54,21 @@ export function upCommand(): Command {
 interface ProcessorHandle {
   name: string;
   status: RunnerStatus | null;
+  /** Set while waiting as a standby for another processor of the pipeline. */
+  standby: string | null;
   error: string | null;
   worker: Worker;
   done: Promise<void>;
 }
 
-function startProcessor(dataDir: string, name: string): ProcessorHandle {
-  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true } });
-  const handle: ProcessorHandle = { name, status: null, error: null, worker, done: Promise.resolve() };
+function startProcessor(dataDir: string, name: string, standby: boolean): ProcessorHandle {
+  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true, standby } });
+  const handle: ProcessorHandle = { name, status: null, standby: null, error: null, worker, done: Promise.resolve() };
   handle.done = new Promise<void>((resolve) => {
-    worker.on('message', (m: { type: string; status?: RunnerStatus; message?: string }) => {
+    worker.on('message', (m: { type: string; status?: RunnerStatus | null; message?: string | null }) => {
       if (m.type === 'status' || m.type === 'done') handle.status = m.status ?? handle.status;
+      if (m.type === 'standby') handle.standby = m.message ?? null;
+      if (m.type === 'notice') process.stderr.write(`\nstreamrec: ${m.message}\n`);
       if (m.type === 'error') handle.error = m.message ?? 'processor failed';
     });
     worker.on('error', (err) => {
@@ -93,7 +99,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
   const retrain = startRetraining(flags, { dataDir, log, service: server.recommend, notify: (m) => process.stderr.write(`\nstreamrec: ${m}\n`) });
 
-  const processors = pipelines.map((d) => startProcessor(dataDir, d.name));
+  const processors = pipelines.map((d) => startProcessor(dataDir, d.name, flags.standby));
   // Declared background services (commerce: the outbox relay, its sinks): started before the
   // generators, stopped after them.
   const serviceStop = new AbortController();
@@ -117,8 +123,9 @@ async function runUp(flags: UpFlags): Promise<void> {
     const g = generated.size > 0
       ? [...generated].map(([name, s]) => `${name}: generated ${formatCount(s.sent)} (${formatCount(s.rate)}/s)`).join(' · ')
       : 'not generating';
-    const p = processors.map(({ name, status }) => {
+    const p = processors.map(({ name, status, standby }) => {
       const prefix = processors.length > 1 ? `${name} ` : '';
+      if (standby) return `${prefix}standby`;
       return status
         ? `${prefix}processed ${formatCount(status.processed)} · lag ${formatCount(status.lag)} · finals ${formatCount(status.finals)} · late ${formatCount(status.late)}`
         : `${prefix}processor starting`;

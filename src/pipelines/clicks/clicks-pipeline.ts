@@ -27,10 +27,11 @@ export interface ClicksPipelineOptions {
 /**
  * Clicks counted in 2-second tumbling event-time bins, cheers and hate apart. The server stamps
  * each click as it takes it, so event time is about append time: 1 s of out-of-orderness covers
- * several writers (the server, a generator). The idle timeout (2.5 s) closes the last bins soon
- * after the clicking stops, and is longer than a bin: an idle close moves the watermark to the end
- * of the newest bin, and a click stamped more than 2 s after the last one cannot fall in it, so an
- * idle close makes no click late (a click that is late anyway goes to `clicks.late` and still
+ * several writers (the server, a generator). When the clicking stops, the idle timeout (2.5 s)
+ * lets the watermark move up to the wall clock minus that 1 s (never past the newest bin), so the
+ * last bins close about 3 s after the last click; a click arriving later is stamped later still
+ * and falls in a bin that is still open, so an idle close makes no click late (a click that is late
+ * anyway goes to `clicks.late` and still
  * counts in the totals). Updates and commits every 100 ms keep the page's delay low.
  */
 export function clicksPipeline(options: ClicksPipelineOptions = {}): PipelineSpec<Click, Click, unknown, ClicksWindowResult> {

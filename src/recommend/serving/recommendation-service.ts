@@ -299,7 +299,7 @@ export class RecommendationService {
     const modelName = this.modelFor(set, request.model);
     const model = set.models.get(modelName)!;
     const version = set.versions[modelName]!;
-    const n = request.n;
+    const n = requireCount(request.n, 'querystring/n');
     const genre = request.genre === undefined ? undefined : this.genreOf(set, request.genre);
     const exclude = request.exclude && request.exclude.length > 0 ? [...new Set(request.exclude)].sort((a, b) => a - b) : [];
     const useCache = request.useCache !== false;
@@ -375,7 +375,7 @@ export class RecommendationService {
     const name = this.modelFor(set, modelName);
     const model = set.models.get(name)!;
     this.movieOf(set, model, movieId);
-    const similar: SimilarItem[] = model.similar(movieId, n).map((s, i) => {
+    const similar: SimilarItem[] = model.similar(movieId, requireCount(n, 'querystring/n')).map((s, i) => {
       const m = set.data.catalogue.get(s.movieId);
       return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], similarity: round(s.score, 4), rank: i + 1 };
     });
@@ -498,6 +498,12 @@ export class RecommendationService {
 /** The JSON body of a recommend answer: the items are serialised already, so a cache hit costs a concatenation. */
 export function recommendBody(outcome: RecommendOutcome, timestamp: string): string {
   return `{"user_id":${outcome.userId},"recommendations":${outcome.itemsJson},"timestamp":"${timestamp}","model_version":${JSON.stringify(outcome.modelVersion)},"source":"${outcome.source}"}`;
+}
+
+/** How many items to list: a whole number from 1 (the models size arrays by it; Infinity was a 500). */
+function requireCount(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RecommendError('bad-request', `${name} must be a whole number from 1, got ${n}`);
+  return n;
 }
 
 function round(x: number, digits: number): number {
