@@ -37,6 +37,8 @@ export function trainInChild(options: TrainChildOptions): (reason: RetrainReason
     const args = trainArgs(options.dataDir, options.models());
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log that cannot be written (a full disk) must not take the server down: the training goes on.
+    log.on('error', () => {});
     log.write(`\n[${new Date().toISOString()}] retrain (${reason === 'schedule' ? 'schedule' : 'new ratings'}): streamrec ${args.join(' ')}\n`);
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     if (child.pid !== undefined) {

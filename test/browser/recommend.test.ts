@@ -94,6 +94,13 @@ describe('Recommendations page in Chromium', { skip: chromiumSkip }, () => {
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: resolve(ARTIFACTS, 'recommend-e2e.png'), fullPage: true });
+
+      // A phone's width: one column, no sideways scrolling.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(500);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+      assert.ok(overflow <= 1, `no sideways scrolling at 390 px (${overflow} px too wide)`);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'recommend-e2e-phone.png'), fullPage: true });
       assert.deepEqual(problems, [], 'no errors and no policy violation in the page');
     } finally {
       await context.close();

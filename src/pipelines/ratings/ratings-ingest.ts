@@ -18,7 +18,11 @@ export function stampRating(item: unknown, now: number): Rating {
   }
   const fields = item as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => !FIELDS.includes(k));
-  if (unknown.length > 0) throw new BadEventsError(`unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}: a rating has userId, movieId, rating and optionally timestamp`);
+  if (unknown.length > 0) {
+    // Cut: the message echoes input.
+    const shown = JSON.stringify(unknown[0]);
+    throw new BadEventsError(`unknown field ${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}${unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : ''}: a rating has userId, movieId, rating and optionally timestamp`);
+  }
   for (const k of ['userId', 'movieId', 'rating']) if (fields[k] === undefined) throw new BadEventsError(`a rating needs "${k}"`);
   return { userId: fields.userId, movieId: fields.movieId, rating: fields.rating, timestamp: fields.timestamp ?? now } as Rating;
 }

@@ -18,6 +18,13 @@ export interface FreshnessInput {
 /** Each model's age and the ratings it has not seen, by model name. */
 export function modelFreshness(input: FreshnessInput): Record<string, ModelFreshness> {
   const out: Record<string, ModelFreshness> = {};
+  // Models trained on the same data share the count (a scan of the streamed ratings each).
+  const counted = new Map<number, number>();
+  const after = (ms: number): number => {
+    let n = counted.get(ms);
+    if (n === undefined) counted.set(ms, (n = input.streamedAfter(ms)));
+    return n;
+  };
   for (const [model, version] of Object.entries(input.versions)) {
     const meta = input.metadata[model];
     if (version === undefined || meta === undefined || meta.version !== version) continue;
@@ -28,7 +35,7 @@ export function modelFreshness(input: FreshnessInput): Record<string, ModelFresh
       trained_at: meta.createdAt,
       age_seconds: Number.isFinite(trainedAt) ? Math.max(0, Math.round((input.now - trainedAt) / 1000)) : 0,
       dataset: meta.dataset.name,
-      ratings_not_seen: newest === undefined ? null : input.streamedAfter(newest),
+      ratings_not_seen: newest === undefined ? null : after(newest),
     };
   }
   return out;

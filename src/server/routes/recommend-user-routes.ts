@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { serveStream } from '../../pipelines/stream-route.js';
 import type { UserStreamEvents } from '../../recommend/serving/contract.js';
 import type { RecommendationService } from '../../recommend/serving/recommendation-service.js';
 import { KeyedSseHubs } from '../keyed-sse-hubs.js';
@@ -67,13 +68,12 @@ export const recommendUserRoutes: FastifyPluginAsync<RecommendUserRoutesOptions>
       params: userParams,
     },
   }, (req, reply) => {
-    reply.hijack();
     const userId = req.params.user_id;
     const hello = (): UserStreamEvents['hello'] => ({
       user_id: userId,
       ratings: service.historyOf(userId)?.movies.length ?? 0,
       model_versions: { ...(service.modelSet?.versions ?? {}) } as Record<string, string>,
     });
-    hubs.hub(userId).attach(req.raw, reply.raw, () => [{ event: 'hello', data: hello() }]);
+    return serveStream(req, reply, hubs.hub(userId), () => [{ event: 'hello', data: hello() }]);
   });
 };
