@@ -12,6 +12,7 @@ import { RecommendationService, type RecommendationServiceOptions } from '../rec
 import { cacheOptionsFromEnv } from '../recommend/serving/recommendation-cache.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
+import { recommendUserRoutes } from './routes/recommend-user-routes.js';
 import { newRunId, type SseHub } from './sse-hub.js';
 import { SseClientLimit } from './sse-client-limit.js';
 import { guardAdminRoutes } from './admin-access.js';
@@ -101,6 +102,8 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const sseClients = new SseClientLimit(options.sseMaxClients ?? config.sseMaxClients);
+  // One run id for every stream of this server: a Last-Event-ID from before a restart gets a snapshot.
+  const runId = newRunId();
   const served = await servePipelines(app, pipelineDeclarations(), {
     log: options.log,
     healthEveryMs: options.healthEveryMs,
@@ -109,8 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       heartbeatMessageMs: options.heartbeatMessageMs ?? config.sseHeartbeatMs,
       maxQueuedBytes: options.maxQueuedBytes,
       onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
-      // One run id for every stream of this server: a Last-Event-ID from before a restart gets a snapshot.
-      runId: newRunId(),
+      runId,
       limit: sseClients,
     },
   });
@@ -127,6 +129,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       log: options.log,
     });
     await app.register(recommendRoutes, { service: recommend, adminToken });
+    await app.register(recommendUserRoutes, { service: recommend, hub: { heartbeatMs: options.heartbeatMs, maxQueuedBytes: options.maxQueuedBytes, runId, limit: sseClients } });
   }
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;

@@ -15,8 +15,9 @@ import { serverAccess } from '../server-options.js';
 import { addPacedOptions, optionParsers, pacedFlags, type GeneratorFlags } from './generate.js';
 import { UserError } from '../../util/errors.js';
 import type { SideWorkerData, SideWorkerMessage } from '../workers/pipeline-side-worker.js';
+import { addRetrainOptions, retrainPolicy, retrainStatusLine, startRetraining, type RetrainFlags } from '../retrain-options.js';
 
-interface UpFlags extends GeneratorFlags {
+interface UpFlags extends GeneratorFlags, RetrainFlags {
   generate: boolean;
   standby: boolean;
   port?: number;
@@ -42,11 +43,11 @@ export function upCommand(): Command {
   const generators = upGenerators();
   let command = addPacedOptions(new Command('up'), '200', generators.map((g) => g.generator.noun).join(' and ') || 'events');
   for (const { generator } of generators) command = generator.options(command, optionParsers);
-  command = addServerOptions(command)
+  command = addRetrainOptions(addServerOptions(command))
     .description('run everything: generator, processor and the live dashboard (until Ctrl-C)')
     .option('--no-generate', 'do not generate events: process and serve what the data dir gets')
     .option('--no-standby', 'fail when another processor owns a pipeline, instead of waiting as its hot standby')
-    .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --movies ml-latest-small/movies.csv')
+    .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --retrain-every 1h --retrain-after 10000\n  streamrec up --movies ml-latest-small/movies.csv')
     .action(async (flags: UpFlags) => runUp(flags));
   return addDataDirOption(command);
 }
@@ -118,6 +119,7 @@ function cloneableFlags(flags: UpFlags): Record<string, unknown> {
 async function runUp(flags: UpFlags): Promise<void> {
   const pipelines = upPipelines();
   const paced = pacedFlags(flags);
+  retrainPolicy(flags);
   const { dataDir, log } = openDataDirLog(flags.dataDir);
   const generators = upGenerators();
   for (const { generator } of generators) await generator.prepare?.(flags, { dataDir });
@@ -131,6 +133,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
   if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
+  const retrain = startRetraining(flags, { dataDir, log, service: server.recommend, notify: (m) => process.stderr.write(`\nstreamrec: ${m}\n`) });
 
   const processors = pipelines.map((d) => startProcessor(dataDir, d.name, flags.standby));
   // Declared background services (commerce: the outbox relay, its sinks) and the generators run in
@@ -155,7 +158,8 @@ async function runUp(flags: UpFlags): Promise<void> {
         : `${prefix}processor starting`;
     }).join(' · ');
     const sv = services.map((s) => s.status).filter(Boolean).join(' · ');
-    line.update(`${g} · ${p}${sv ? ` · ${sv}` : ''} · ${server.url}`);
+    const rt = retrain ? ` · ${retrainStatusLine(retrain.status())}` : '';
+    line.update(`${g} · ${p}${sv ? ` · ${sv}` : ''}${rt} · ${server.url}`);
   };
   const ticker = setInterval(show, 500);
   const signal = interruptSignal();
@@ -175,6 +179,7 @@ async function runUp(flags: UpFlags): Promise<void> {
     if (!signal.aborted) await Promise.race([new Promise((r) => signal.addEventListener('abort', r, { once: true })), anyWorkerDone]);
   } finally {
     clearInterval(ticker);
+    await retrain?.stop();
     for (const s of services) s.worker.postMessage('stop');
     await Promise.all(services.map((s) => s.done));
     for (const p of processors) p.worker.postMessage('stop');
