@@ -2,7 +2,8 @@
 /**
  * Builds the web pages into dist/web/, minified, target es2020: the live dashboard (index.html,
  * app.js), the batch analytics view (analytics.html, analytics.js), the live clicks
- * (clicks.html, clicks.js) and the live shop (commerce.html, commerce.js), which share app.css
+ * (clicks.html, clicks.js), the live shop (commerce.html, commerce.js) and the per-user
+ * recommendations (recommend.html, recommend.js), which share app.css
  * and, as ES modules, shared.js: the code they use in common (ECharts, charts.ts, sse.ts, …; web/src/shared.ts lists it). Its name is fixed,
  * not hashed: the server lists the files to serve when it starts, so a rebuild under a running
  * server (--watch) must not rename it. The clicker (clicker.html, clicker.js) is built on its
@@ -34,6 +35,7 @@ const PAGES = [
   { html: 'analytics.html', script: 'analytics' },
   { html: 'clicks.html', script: 'clicks' },
   { html: 'commerce.html', script: 'commerce' },
+  { html: 'recommend.html', script: 'recommend' },
   { html: 'clicker.html', script: 'clicker' },
 ];
 
@@ -45,6 +47,7 @@ const options = {
     { in: join(webDir, 'src', 'analytics-main.ts'), out: 'analytics' },
     { in: join(webDir, 'src', 'clicks-main.ts'), out: 'clicks' },
     { in: join(webDir, 'src', 'commerce-main.ts'), out: 'commerce' },
+    { in: join(webDir, 'src', 'recommend-main.ts'), out: 'recommend' },
     { in: join(webDir, 'styles.css'), out: 'app' },
   ],
   outdir: outDir,

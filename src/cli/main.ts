@@ -16,6 +16,7 @@ import { trainCommand } from './commands/train.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { simulateCommand } from './commands/simulate.js';
 import { modelsCommand } from './commands/models.js';
+import { doctorCommand } from './commands/doctor.js';
 import { loadConfig } from '../util/config.js';
 import { isUserFacing } from '../util/errors.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(modelsCommand());
   program.addCommand(topicsCommand());
   program.addCommand(tailCommand());
+  program.addCommand(doctorCommand());
   // Every STREAMREC_* variable is checked before any verb runs: a bad one stops it with one line.
   program.hook('preAction', () => void loadConfig());
   program.addHelpText('after', '\nEvery command has --help with examples. Data lives in ./data unless --data-dir or STREAMREC_DATA_DIR says otherwise.');

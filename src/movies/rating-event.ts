@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jsonCodec } from '../events/codec.js';
+import { eventTimeMs, MAX_EVENT_TIME_MS } from '../events/event-time.js';
 
 /** The topic ratings arrive on. */
 export const RATINGS_TOPIC = 'ratings';
@@ -18,7 +19,7 @@ export const RatingSchema = z.object({
     .max(5)
     .refine((r) => Number.isInteger(r * 2), { message: 'must be a multiple of 0.5' }),
   /** Event time, epoch milliseconds. */
-  timestamp: z.number().int().nonnegative(),
+  timestamp: eventTimeMs,
 });
 
 export type Rating = z.infer<typeof RatingSchema>;
@@ -32,7 +33,7 @@ export function isRating(v: unknown): v is Rating {
     Number.isSafeInteger(userId) && (userId as number) > 0 && (userId as number) <= MAX_ID &&
     Number.isSafeInteger(movieId) && (movieId as number) > 0 && (movieId as number) <= MAX_ID &&
     typeof rating === 'number' && rating >= 0.5 && rating <= 5 && Number.isInteger(rating * 2) &&
-    Number.isSafeInteger(timestamp) && (timestamp as number) >= 0 &&
+    Number.isSafeInteger(timestamp) && (timestamp as number) >= 0 && (timestamp as number) <= MAX_EVENT_TIME_MS &&
     Object.keys(r).length === 4
   );
 }
@@ -79,7 +80,7 @@ export function parseRatingFast(text: string): Rating | null {
     } else timestamp = n;
   }
   if (i !== len - 1 || text.charCodeAt(i) !== 125 /* } */) return null;
-  if (userId < 1 || movieId < 1 || userId > MAX_ID || movieId > MAX_ID || rating < 0.5 || rating > 5) return null;
+  if (userId < 1 || movieId < 1 || userId > MAX_ID || movieId > MAX_ID || rating < 0.5 || rating > 5 || timestamp > MAX_EVENT_TIME_MS) return null;
   // `| 0` (exact: ids are 32-bit) keeps ids small integers rather than the doubles n is computed
   // in, so they are stored unboxed and hash fast as map keys downstream.
   return { userId: userId | 0, movieId: movieId | 0, rating, timestamp };

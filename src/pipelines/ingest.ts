@@ -269,7 +269,9 @@ export class Ingester<E = unknown> {
     } else if (typeof body === 'object' && body !== null) {
       items = [body];
     } else {
-      throw new BadEventsError(`the body must be a JSON object or an array of them, got ${body === undefined ? 'no body' : body === null ? 'null' : typeof body}`);
+      // A string is a body sent as text (text/plain): JSON must say so in its content type.
+      const got = body === undefined ? 'no body' : body === null ? 'null' : typeof body === 'string' ? 'text: send it with "Content-Type: application/json"' : typeof body;
+      throw new BadEventsError(`the body must be a JSON object or an array of them, got ${got}`);
     }
     const records: ProducerRecord[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {

@@ -12,6 +12,7 @@ import { RecommendationService, type RecommendationServiceOptions } from '../rec
 import { cacheOptionsFromEnv } from '../recommend/serving/recommendation-cache.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { recommendRoutes } from './routes/recommend-routes.js';
+import { recommendUserRoutes } from './routes/recommend-user-routes.js';
 import { newRunId, type SseHub } from './sse-hub.js';
 import { SseClientLimit } from './sse-client-limit.js';
 import { guardAdminRoutes } from './admin-access.js';
@@ -20,6 +21,8 @@ import { registerBrowserPolicy } from './browser-policy.js';
 import { loadConfig } from '../util/config.js';
 import { isUserFacing, RetryLaterError } from '../util/errors.js';
 import { eventsRoutes } from './routes/events-routes.js';
+import { rejectNonFiniteNumbers } from './finite-numbers.js';
+import { clientErrorMessage } from './client-error-message.js';
 
 export { errorBody } from './error-body.js';
 
@@ -89,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   app.setErrorHandler(answerError);
   app.addHook('onRoute', guardAdminRoutes(adminToken));
   await registerBrowserPolicy(app, options.corsOrigins ?? config.corsOrigins);
+  app.addHook('preHandler', rejectNonFiniteNumbers);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'streamrec API', version: '1', description: 'Live metrics of the ratings pipeline, and recommendations from the trained models.' },
@@ -98,6 +102,8 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const sseClients = new SseClientLimit(options.sseMaxClients ?? config.sseMaxClients);
+  // One run id for every stream of this server: a Last-Event-ID from before a restart gets a snapshot.
+  const runId = newRunId();
   const served = await servePipelines(app, pipelineDeclarations(), {
     log: options.log,
     healthEveryMs: options.healthEveryMs,
@@ -106,8 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       heartbeatMessageMs: options.heartbeatMessageMs ?? config.sseHeartbeatMs,
       maxQueuedBytes: options.maxQueuedBytes,
       onDrop: ({ clientId, queuedBytes }) => app.log.warn({ clientId, queuedBytes }, 'SSE client dropped: too far behind'),
-      // One run id for every stream of this server: a Last-Event-ID from before a restart gets a snapshot.
-      runId: newRunId(),
+      runId,
       limit: sseClients,
     },
   });
@@ -124,6 +129,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       log: options.log,
     });
     await app.register(recommendRoutes, { service: recommend, adminToken });
+    await app.register(recommendUserRoutes, { service: recommend, hub: { heartbeatMs: options.heartbeatMs, maxQueuedBytes: options.maxQueuedBytes, runId, limit: sseClients } });
   }
 
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
@@ -176,16 +182,9 @@ function answerError(err: unknown, req: FastifyRequest, reply: FastifyReply): Fa
   }
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status < 500) {
-    return reply.code(status).send(errorBody(status, undefined, fastifyMessage(err as Error & { code?: string }, req)));
+    return reply.code(status).send(errorBody(status, undefined, clientErrorMessage(err, req)));
   }
   req.log.error({ err }, 'request failed');
   return reply.code(500).send(errorBody(500, undefined, 'internal error (see the server log)'));
 }
 
-/** A Fastify error's message, with what to do where Fastify's own says too little. */
-function fastifyMessage(err: Error & { code?: string }, req: FastifyRequest): string {
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return `request body too large: ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]} takes at most ${req.routeOptions.bodyLimit} bytes; send a smaller body (or smaller batches)`;
-  }
-  return err.message;
-}

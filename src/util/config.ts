@@ -42,6 +42,8 @@ export interface StreamrecConfig {
   postgresUrl: string | undefined;
   /** STREAMREC_REDIS_URL (`redis://…` or `rediss://…`): where the commerce pipeline writes the seed's `metrics:*` keys; unset, no Redis. */
   redisUrl: string | undefined;
+  /** STREAMREC_LEASE_TTL in ms (`5s`; a bare number is seconds; default 5 s, 0.5 s to 10 min): how long an owner (processor, lake sink) may miss heartbeats before a standby takes over. */
+  leaseTtlMs: number;
 }
 
 /** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
@@ -58,6 +60,7 @@ const RULES = {
   STREAMREC_CLICKS_RATE_LIMIT: 'a whole number ≥ 0 (clicks per second per client; 0 disables the limit)',
   STREAMREC_POSTGRES_URL: 'a PostgreSQL URL like postgres://user@host:5432/db',
   STREAMREC_REDIS_URL: 'a Redis URL like redis://host:6379',
+  STREAMREC_LEASE_TTL: 'a duration from 500ms to 10m, like 5s (a bare number is seconds)',
 } as const;
 export type ConfigVariable = keyof typeof RULES;
 export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
@@ -82,6 +85,7 @@ const schema = z.object({
   STREAMREC_CLICKS_RATE_LIMIT: text.transform((v) => (v === undefined ? 1000 : Number(v))).pipe(wholeNumber(0, 1_000_000_000)),
   STREAMREC_POSTGRES_URL: text.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'])),
   STREAMREC_REDIS_URL: text.refine((v) => v === undefined || isUrl(v, ['redis:', 'rediss:'])),
+  STREAMREC_LEASE_TTL: text.transform((v) => (v === undefined ? 5000 : durationMs(v))).pipe(z.number().min(500).max(600_000)),
 });
 
 /** Whether `value` parses as a URL with one of `protocols` and a host. */
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     clicksRateLimit: v.STREAMREC_CLICKS_RATE_LIMIT,
     postgresUrl: v.STREAMREC_POSTGRES_URL?.trim(),
     redisUrl: v.STREAMREC_REDIS_URL?.trim(),
+    leaseTtlMs: v.STREAMREC_LEASE_TTL,
   };
 }
 

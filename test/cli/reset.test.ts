@@ -10,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
+import { acquireLease } from '../../src/log/lease.js';
+import { spawn } from 'node:child_process';
 import type { EventLog } from '../../src/log/types.js';
 import { CLICKS_BINS_TOPIC, CLICKS_TOPIC, clickCodec } from '../../src/pipelines/clicks/click-event.js';
 import type { ClicksData } from '../../src/pipelines/clicks/clicks-contract.js';
@@ -144,6 +146,29 @@ describe('streamrec reset', () => {
       assert.equal(unknown.code, 1);
       assert.match(unknown.stderr, /unknown pipeline: nope/);
     } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses while a processor owns the pipeline, naming it, and clears nothing', async () => {
+    const { dir, cleanup } = tempDir();
+    const log = openEmbeddedLog({ dataDir: dir });
+    try {
+      await appendClicks(log);
+      // A live owner of the clicks pipeline (as a running `process clicks` holds it).
+      const lease = await acquireLease(log, 'pipeline:clicks', { label: 'clicks', standby: false });
+      assert.ok(lease);
+      const child = spawn(process.execPath, [BIN, 'reset', 'clicks', '--data-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, new RegExp(`clicks is owned by pid ${process.pid}`));
+      assert.match(stderr, /stop it first/);
+      assert.equal(await topicSize(log, CLICKS_TOPIC), 301, 'the source is untouched');
+      await lease.release();
+    } finally {
+      await log.close();
       cleanup();
     }
   });

@@ -58,7 +58,7 @@ describe('the rating fast path', () => {
     const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
     const ids = [1, 7, 0, -3, 2.5, '4', null, 2 ** 53, 2 ** 31 - 1, 2 ** 31, undefined];
     const ratings = [0.5, 3, 4.5, 5, 0, 5.5, 3.3, '4', null, NaN];
-    const times = [0, 1_700_000_000_000, -1, 1.5, '1', null];
+    const times = [0, 1_700_000_000_000, -1, 1.5, '1', null, 253_370_764_799_999, 253_370_764_800_000, 8.64e15 + 1];
     for (let i = 0; i < 5000; i++) {
       const v: Record<string, unknown> = { userId: pick(ids), movieId: pick(ids), rating: pick(ratings), timestamp: pick(times) };
       for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];

@@ -20,6 +20,8 @@ const sink = ratingsRawSink({
   flushRows: Number(flushRowsArg ?? 500),
   flushIntervalMs: 20,
   pollRecords: 500,
+  // A killed child's lease is taken over after two missed heartbeats: keep restarts quick.
+  lease: { ttlMs: 1000 },
   beforeCommit: async (files) => {
     if (first) process.stdout.write(`start recovered=${sink.stats().filesRecovered}\n`);
     first = false;

@@ -207,11 +207,12 @@ describe('lake sink: ratings/raw', () => {
       });
       await assert.rejects(crashing.runOnce(), /simulated crash/);
       await crashing.close();
-      // The second flush's files are in place but uncommitted: read now, the lake shows duplicates-to-be.
+      // The second flush's files are written but uncommitted: under temporary names, which readers never see.
       const lake = await openLakeQuery(dir);
       const [{ n }] = (await lake.query('SELECT count(*) AS n FROM ratings_raw')) as [{ n: number }];
       lake.close();
-      assert.ok(n > 700, `uncommitted files are visible before recovery (${n} rows)`);
+      assert.equal(n, 700, 'only the committed flush is visible');
+      assert.ok(lakeFiles(dir).some((f) => f.endsWith('.tmp')), 'the uncommitted flush left temp files');
 
       const more = await produceRatings(log, 300, BASE + HOUR, 1, 7);
       const restarted = ratingsRawSink({ log, dataDir: dir, flushRows: 1000 });

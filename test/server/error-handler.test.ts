@@ -71,7 +71,7 @@ describe('the server error handler', () => {
     assert.match(invalid.body.message, /limit must be >= 1/);
   });
 
-  it('keeps Fastify’s own 4xx errors and the 404 handler as they were', async () => {
+  it('keeps Fastify’s own 4xx errors (with their reason phrase) and the 404 handler as they were', async () => {
     assert.deepEqual(await get('/test-errors/fastify-like'), { status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large', detail: 'Request body is too large' } });
     assert.deepEqual(await get('/nowhere'), { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'no route GET /nowhere', detail: 'no route GET /nowhere' } });
   });

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       clicksRateLimit: 1000,
       postgresUrl: undefined,
       redisUrl: undefined,
+      leaseTtlMs: 5000,
     });
   });
 
@@ -53,11 +54,12 @@ describe('loadConfig', () => {
       STREAMREC_CLICKS_RATE_LIMIT: '0',
       STREAMREC_POSTGRES_URL: 'postgres://shop@db:5432/shop',
       STREAMREC_REDIS_URL: 'redis://cache:6379',
+      STREAMREC_LEASE_TTL: '2s',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token',
       corsOrigins: ['https://example.com', 'http://localhost:5173'], sseMaxClients: 50, cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
-      postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379' });
+      postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379', leaseTtlMs: 2000 });
   });
 
   it('treats an empty variable as unset', () => {
@@ -95,6 +97,12 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ STREAMREC_REDIS_URL: 'rediss://cache:6380/2' }).redisUrl, 'rediss://cache:6380/2');
     for (const bad of ['localhost:5432', 'mysql://db/x', 'postgres://']) assertBad('STREAMREC_POSTGRES_URL', bad, /a PostgreSQL URL/);
     for (const bad of ['127.0.0.1:6379', 'http://cache']) assertBad('STREAMREC_REDIS_URL', bad, /a Redis URL/);
+  });
+
+  it('STREAMREC_LEASE_TTL: a duration from 500 ms to 10 min, a bare number is seconds', () => {
+    assert.equal(loadConfig({ STREAMREC_LEASE_TTL: '3' }).leaseTtlMs, 3000);
+    assert.equal(loadConfig({ STREAMREC_LEASE_TTL: '500ms' }).leaseTtlMs, 500);
+    for (const bad of ['soon', '100ms', '11m']) assertBad('STREAMREC_LEASE_TTL', bad, /a duration from 500ms to 10m/);
   });
 
   it('STREAMREC_PORT: 1 to 65535', () => {

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
-import { runPipeline, type RunnerStatus } from '../../engine/pipeline-runner.js';
+import type { RunnerStatus } from '../../engine/pipeline-runner.js';
 import { pipelineNames, openPipeline } from '../../pipelines/registry.js';
+import { runOwnedPipeline } from '../../pipelines/run-owned-pipeline.js';
+import { loadConfig } from '../../util/config.js';
 import { duration } from '../options.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
@@ -11,6 +13,7 @@ interface ProcessFlags {
   from?: 'earliest' | 'latest';
   exitWhenIdle?: boolean;
   lake: boolean;
+  standby: boolean;
   idleTimeout?: number;
   outOfOrderness?: number;
   /** The flag's first name, still accepted. */
@@ -24,6 +27,7 @@ export function processCommand(): Command {
     .addOption(new Option('--from <position>', 'ignore the checkpoint and start at this end of the source topic').choices(['earliest', 'latest']))
     .option('--exit-when-idle', 'process what the log holds, close the windows after the idle timeout, write the results and exit')
     .option('--no-lake', 'do not write the Parquet lake')
+    .option('--no-standby', 'refuse to start while another processor owns the pipeline, instead of waiting as its hot standby')
     .option('--idle-timeout <d>', 'close open windows when input has been silent this long (default 10s)', duration)
     .option('--out-of-orderness <d>', 'bounded out-of-orderness: how far behind the newest event time an event may be and still count (default: the pipeline\'s)', duration)
     .addOption(new Option('--lateness <d>', 'the old name of --out-of-orderness').argParser(duration).hideHelp())
@@ -31,6 +35,9 @@ export function processCommand(): Command {
       'after',
       `
 A new pipeline starts at the earliest offset; a restart resumes from its checkpoint.
+One processor owns a pipeline at a time: a second one (here or in \`streamrec up\`) waits as a hot
+standby and takes over from the owner's last checkpoint within STREAMREC_LEASE_TTL (5 s) of the
+owner stopping; with --no-standby it refuses, naming the owner.
 
 Examples:
   streamrec process                         ratings, until Ctrl-C
@@ -38,31 +45,46 @@ Examples:
   streamrec process --from latest           skip the backlog on purpose`,
     )
     .action(async (name: string, flags: ProcessFlags) => {
+      const { leaseTtlMs } = loadConfig();
       const { dataDir, log } = openDataDirLog(flags.dataDir);
       try {
         const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, outOfOrdernessMs: flags.outOfOrderness ?? flags.lateness });
         const signal = interruptSignal();
         const line = progress();
         const started = Date.now();
-        if (flags.from) process.stderr.write(`streamrec: --from ${flags.from}: ignoring the checkpoint of ${name}\n`);
-        const lake = flags.lake ? pipeline.startLake(signal) : null;
-        const status = await runPipeline(pipeline.spec, {
+        const say = (message: string) => process.stderr.write(`streamrec: ${message}\n`);
+        if (flags.from) say(`--from ${flags.from}: ignoring the checkpoint of ${name}`);
+        const status = await runOwnedPipeline({
+          name,
+          pipeline,
           log,
+          lake: flags.lake,
+          standby: flags.standby,
+          ttlMs: leaseTtlMs,
+          refuseHint: 'stop it first, or leave out --no-standby to wait as its standby',
+          notify: say,
           from: flags.from,
           fromExplicit: flags.from !== undefined,
           exitWhenIdle: flags.exitWhenIdle,
           signal,
           onStatus: (s) => line.update(statusLine(s)),
           onStart: (start) =>
-            process.stderr.write(
-              `streamrec: processing ${name} from ${log.description}, ` +
+            say(
+              `processing ${name} from ${log.description}, ` +
                 (start.from === 'checkpoint' ? `resuming from its checkpoint (${formatCount(start.events)} events done)` : `starting at the ${start.from} offset`) +
-                '. Ctrl-C stops after a final checkpoint.\n',
+                '. Ctrl-C stops after a final checkpoint.',
             ),
+        }).catch((err: unknown) => {
+          // The status line ends before the one-line error (ownership lost, …) is printed.
+          line.done();
+          throw err;
         });
+        if (!status) {
+          say(`stopped while waiting as a standby for ${name}`);
+          return;
+        }
         line.done(statusLine(status));
-        if (lake) await lake.finish();
-        process.stderr.write(`streamrec: ${name}: ${formatCount(status.processed)} events, ${formatCount(status.finals)} final window results, ${formatCount(status.late)} late, ${formatCount(status.deadLettered)} dead-lettered in ${formatDuration(Date.now() - started)}\n`);
+        say(`${name}: ${formatCount(status.processed)} events, ${formatCount(status.finals)} final window results, ${formatCount(status.late)} late, ${formatCount(status.deadLettered)} dead-lettered in ${formatDuration(Date.now() - started)}`);
       } finally {
         await log.close();
       }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { pipelineDeclaration, pipelineNames } from '../../pipelines/registry.js';
 import { resetPipelineData, resetReportLines } from '../../pipelines/pipeline-reset.js';
 import { UserError } from '../../util/errors.js';
+import { acquireLease } from '../../log/lease.js';
+import { pipelineLeaseKey } from '../../pipelines/run-owned-pipeline.js';
 import { addDataDirOption, openDataDirLog } from '../context.js';
 
 export function resetCommand(): Command {
@@ -12,7 +14,7 @@ export function resetCommand(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n  streamrec reset ratings\n  streamrec reset clicks --keep-lake\n\n'
-        + 'Stop the pipeline (process, up) first. The source topic and the lake tables copied from it are kept: reprocessing\n'
+        + 'Stop the pipeline (process, up) first: reset refuses while it runs, naming it. The source topic and the lake tables copied from it are kept: reprocessing\n'
         + 'does not change them. Every result is written again, once: in the output topics, the totals the server shows\n'
         + '(after its restart) and the lake. A reset that stopped partway is finished by running it again.',
     )
@@ -20,11 +22,16 @@ export function resetCommand(): Command {
       const declaration = pipelineDeclaration(name);
       const { log, dataDir } = openDataDirLog(flags.dataDir);
       try {
+        // Reset holds the pipeline's lease while it works: a running processor makes it refuse
+        // (naming the owner), and one that starts meanwhile waits as a standby until it is done.
+        const lease = await acquireLease(log, pipelineLeaseKey(name), { label: name, standby: false, refuseHint: `stop it first, then run \`streamrec reset ${name}\` again` });
         let report;
         try {
           report = await resetPipelineData(declaration, { log, dataDir, keepLake: flags.keepLake === true });
         } catch (err) {
           throw new UserError(`reset ${name} stopped partway (${err instanceof Error ? err.message : String(err)}): run it again to finish`, { cause: err });
+        } finally {
+          await lease?.release();
         }
         process.stderr.write(resetReportLines(report).map((line, i) => (i === 0 ? `streamrec: ${line}` : line)).join('\n') + '\n');
       } finally {

@@ -14,9 +14,12 @@ import { addServerOptions } from './serve.js';
 import { serverAccess } from '../server-options.js';
 import { addPacedOptions, optionParsers, pacedFlags, type GeneratorFlags } from './generate.js';
 import { UserError } from '../../util/errors.js';
+import type { SideWorkerData, SideWorkerMessage } from '../workers/pipeline-side-worker.js';
+import { addRetrainOptions, retrainPolicy, retrainStatusLine, startRetraining, type RetrainFlags } from '../retrain-options.js';
 
-interface UpFlags extends GeneratorFlags {
+interface UpFlags extends GeneratorFlags, RetrainFlags {
   generate: boolean;
+  standby: boolean;
   port?: number;
   host: string;
 }
@@ -40,10 +43,11 @@ export function upCommand(): Command {
   const generators = upGenerators();
   let command = addPacedOptions(new Command('up'), '200', generators.map((g) => g.generator.noun).join(' and ') || 'events');
   for (const { generator } of generators) command = generator.options(command, optionParsers);
-  command = addServerOptions(command)
+  command = addRetrainOptions(addServerOptions(command))
     .description('run everything: generator, processor and the live dashboard (until Ctrl-C)')
     .option('--no-generate', 'do not generate events: process and serve what the data dir gets')
-    .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --movies ml-latest-small/movies.csv')
+    .option('--no-standby', 'fail when another processor owns a pipeline, instead of waiting as its hot standby')
+    .addHelpText('after', '\nExamples:\n  streamrec up\n  streamrec up --rate 500 --port 9000\n  streamrec up --no-generate --data-dir /srv/streamrec\n  streamrec up --retrain-every 1h --retrain-after 10000\n  streamrec up --movies ml-latest-small/movies.csv')
     .action(async (flags: UpFlags) => runUp(flags));
   return addDataDirOption(command);
 }
@@ -51,17 +55,21 @@ export function upCommand(): Command {
 interface ProcessorHandle {
   name: string;
   status: RunnerStatus | null;
+  /** Set while waiting as a standby for another processor of the pipeline. */
+  standby: string | null;
   error: string | null;
   worker: Worker;
   done: Promise<void>;
 }
 
-function startProcessor(dataDir: string, name: string): ProcessorHandle {
-  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true } });
-  const handle: ProcessorHandle = { name, status: null, error: null, worker, done: Promise.resolve() };
+function startProcessor(dataDir: string, name: string, standby: boolean): ProcessorHandle {
+  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true, standby } });
+  const handle: ProcessorHandle = { name, status: null, standby: null, error: null, worker, done: Promise.resolve() };
   handle.done = new Promise<void>((resolve) => {
-    worker.on('message', (m: { type: string; status?: RunnerStatus; message?: string }) => {
+    worker.on('message', (m: { type: string; status?: RunnerStatus | null; message?: string | null }) => {
       if (m.type === 'status' || m.type === 'done') handle.status = m.status ?? handle.status;
+      if (m.type === 'standby') handle.standby = m.message ?? null;
+      if (m.type === 'notice') process.stderr.write(`\nstreamrec: ${m.message}\n`);
       if (m.type === 'error') handle.error = m.message ?? 'processor failed';
     });
     worker.on('error', (err) => {
@@ -73,9 +81,45 @@ function startProcessor(dataDir: string, name: string): ProcessorHandle {
   return handle;
 }
 
+interface SideHandle {
+  pipeline: string;
+  worker: Worker;
+  status: string | null;
+  error: string | null;
+  done: Promise<void>;
+}
+
+function startSideWorker(data: SideWorkerData, onProgress?: (stats: PacedStats) => void): SideHandle {
+  const worker = new Worker(new URL('../workers/pipeline-side-worker.js', import.meta.url), { workerData: data });
+  const handle: SideHandle = { pipeline: data.pipeline, worker, status: null, error: null, done: Promise.resolve() };
+  handle.done = new Promise<void>((resolve) => {
+    worker.on('message', (m: SideWorkerMessage) => {
+      if (m.type === 'progress') onProgress?.(m.stats);
+      else if (m.type === 'status') handle.status = m.status;
+      else if (m.type === 'notice') process.stderr.write(`\nstreamrec: ${data.pipeline}: ${m.message}\n`);
+      else if (m.type === 'error') {
+        handle.error = m.message;
+        process.stderr.write(`\nstreamrec: ${data.pipeline}: ${m.message}\n`);
+      }
+    });
+    worker.on('error', (err) => {
+      handle.error = err.message;
+      resolve();
+    });
+    worker.on('exit', () => resolve());
+  });
+  return handle;
+}
+
+/** The flags a worker can take: values only (commander's parsed options are plain data). */
+function cloneableFlags(flags: UpFlags): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => typeof v !== 'function'));
+}
+
 async function runUp(flags: UpFlags): Promise<void> {
   const pipelines = upPipelines();
   const paced = pacedFlags(flags);
+  retrainPolicy(flags);
   const { dataDir, log } = openDataDirLog(flags.dataDir);
   const generators = upGenerators();
   for (const { generator } of generators) await generator.prepare?.(flags, { dataDir });
@@ -89,22 +133,14 @@ async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`streamrec: dashboard at ${server.url}  (API docs ${server.url}/docs; request log ${join(dataDir, 'logs', 'server.log')})\n`);
   if (server.recommend) process.stderr.write(`streamrec: ${server.recommend.summary()}\n`);
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
+  const retrain = startRetraining(flags, { dataDir, log, service: server.recommend, notify: (m) => process.stderr.write(`\nstreamrec: ${m}\n`) });
 
-  const processors = pipelines.map((d) => startProcessor(dataDir, d.name));
-  // Declared background services (commerce: the outbox relay, its sinks): started before the
-  // generators, stopped after them.
-  const serviceStop = new AbortController();
-  const services = pipelines.flatMap((d) =>
-    (d.services?.({ dataDir, log, flags, notify: (m) => process.stderr.write(`\nstreamrec: ${d.name}: ${m}\n`) }) ?? []).map((s) => ({ pipeline: d.name, service: s, error: null as string | null })),
-  );
-  const servicesDone = Promise.all(services.map(async (s) => {
-    try {
-      await s.service.run(serviceStop.signal);
-    } catch (err) {
-      s.error = (err as Error).message;
-      process.stderr.write(`\nstreamrec: ${s.service.name}: ${s.error}\n`);
-    }
-  }));
+  const processors = pipelines.map((d) => startProcessor(dataDir, d.name, flags.standby));
+  // Declared background services (commerce: the outbox relay, its sinks) and the generators run in
+  // worker threads of their own (see pipeline-side-worker.ts): the main thread only serves.
+  // Services start before the generators and stop after them.
+  const sideFlags = cloneableFlags(flags);
+  const services = pipelines.filter((d) => d.services).map((d) => startSideWorker({ dataDir, pipeline: d.name, role: 'services', flags: sideFlags, paced }));
   const generated = new Map<string, PacedStats>();
   const workersDone = Promise.all(processors.map((p) => p.done));
   const anyWorkerDone = Promise.race(processors.map((p) => p.done));
@@ -114,29 +150,38 @@ async function runUp(flags: UpFlags): Promise<void> {
     const g = generated.size > 0
       ? [...generated].map(([name, s]) => `${name}: generated ${formatCount(s.sent)} (${formatCount(s.rate)}/s)`).join(' · ')
       : 'not generating';
-    const p = processors.map(({ name, status }) => {
+    const p = processors.map(({ name, status, standby }) => {
       const prefix = processors.length > 1 ? `${name} ` : '';
+      if (standby) return `${prefix}standby`;
       return status
         ? `${prefix}processed ${formatCount(status.processed)} · lag ${formatCount(status.lag)} · finals ${formatCount(status.finals)} · late ${formatCount(status.late)}`
         : `${prefix}processor starting`;
     }).join(' · ');
-    const sv = services.map(({ service }) => service.status?.()).filter(Boolean).join(' · ');
-    line.update(`${g} · ${p}${sv ? ` · ${sv}` : ''} · ${server.url}`);
+    const sv = services.map((s) => s.status).filter(Boolean).join(' · ');
+    const rt = retrain ? ` · ${retrainStatusLine(retrain.status())}` : '';
+    line.update(`${g} · ${p}${sv ? ` · ${sv}` : ''}${rt} · ${server.url}`);
   };
   const ticker = setInterval(show, 500);
   const signal = interruptSignal();
   try {
     if (flags.generate) {
-      await Promise.all(generators.map(async ({ name, generator }) => {
-        await generator.run(flags, paced, { log, dataDir, signal, onProgress: (s) => generated.set(name, { ...s }) });
-      }));
+      const running = generators.map(({ name }) => {
+        const w = startSideWorker({ dataDir, pipeline: name, role: 'generator', flags: sideFlags, paced }, (stats) => generated.set(name, stats));
+        const stop = () => w.worker.postMessage('stop');
+        signal.addEventListener('abort', stop, { once: true });
+        return w;
+      });
+      await Promise.all(running.map((w) => w.done));
+      const failedGenerator = running.find((w) => w.error);
+      if (failedGenerator) throw new UserError(`generator ${failedGenerator.pipeline}: ${failedGenerator.error}`);
     }
     // The signal may have fired already (it is what stopped the generators).
     if (!signal.aborted) await Promise.race([new Promise((r) => signal.addEventListener('abort', r, { once: true })), anyWorkerDone]);
   } finally {
     clearInterval(ticker);
-    serviceStop.abort();
-    await servicesDone;
+    await retrain?.stop();
+    for (const s of services) s.worker.postMessage('stop');
+    await Promise.all(services.map((s) => s.done));
     for (const p of processors) p.worker.postMessage('stop');
     await workersDone;
     show();
@@ -145,7 +190,7 @@ async function runUp(flags: UpFlags): Promise<void> {
     await log.close();
   }
   const failedService = services.find((s) => s.error);
-  if (failedService) throw new UserError(`${failedService.service.name}: ${failedService.error}`);
+  if (failedService) throw new UserError(failedService.error!);
   const failed = processors.find((p) => p.error);
   if (failed) throw new UserError(processors.length > 1 ? `processor ${failed.name}: ${failed.error}` : `processor: ${failed.error}`);
   process.stderr.write(`streamrec: stopped cleanly after ${formatDuration(process.uptime() * 1000)}.\n`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jsonCodec } from '../../events/codec.js';
+import { eventTimeMs, MAX_EVENT_TIME_MS } from '../../events/event-time.js';
 import { BadEventsError } from '../ingest.js';
 import { CLICK_TYPES, type ClickType } from './clicks-contract.js';
 
@@ -9,16 +10,19 @@ export const CLICKS_BINS_TOPIC = 'clicks.bins';
 export const CLICKS_LATE_TOPIC = 'clicks.late';
 
 /** A click as the log holds it: its type and `ts`, epoch ms, stamped by the server at ingestion. */
-export const Click = z.object({ type: z.enum(CLICK_TYPES), ts: z.number().int().nonnegative() });
+export const Click = z.object({ type: z.enum(CLICK_TYPES), ts: eventTimeMs });
 export type Click = z.infer<typeof Click>;
 
-const CLICK_TEXT = /^\{"type":"(cheers|hate)","ts":(\d{1,15})\}$/;
+/** JSON integers only (no leading zero, which JSON.parse refuses), of at most 15 digits. */
+const CLICK_TEXT = /^\{"type":"(cheers|hate)","ts":(0|[1-9]\d{0,14})\}$/;
 
 /** The click codec, with a fast path for the exact text the server and the generator write. */
 export const clickCodec = jsonCodec('click', Click, {
   fastParse: (text) => {
     const m = CLICK_TEXT.exec(text);
-    return m ? { type: m[1] as ClickType, ts: Number(m[2]) } : null;
+    if (!m) return null;
+    const ts = Number(m[2]);
+    return ts <= MAX_EVENT_TIME_MS ? { type: m[1] as ClickType, ts } : null;
   },
 });
 
@@ -33,6 +37,9 @@ export function stampClick(item: unknown, now: number): Click {
   }
   const type = (item as { type?: unknown }).type;
   if (type === undefined) throw new BadEventsError(`a click needs a "type" (${CLICK_TYPES.join(' or ')})`);
-  if (!CLICK_TYPES.includes(type as ClickType)) throw new BadEventsError(`unknown click type ${JSON.stringify(type)} (types: ${CLICK_TYPES.join(', ')})`);
+  // String(): JSON.stringify would show a non-finite number (1e999 in the body) as null. Cut: the message echoes input.
+  const text = typeof type === 'number' ? String(type) : JSON.stringify(type);
+  const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  if (!CLICK_TYPES.includes(type as ClickType)) throw new BadEventsError(`unknown click type ${shown} (types: ${CLICK_TYPES.join(', ')})`);
   return { type: type as ClickType, ts: now };
 }

@@ -7,6 +7,7 @@ import { CLICK_TYPES, type ClickAccepted } from './clicks-contract.js';
 import type { ClicksResult } from './clicks-pipeline.js';
 import { ClicksView } from './clicks-view.js';
 import { throttledPublisher } from '../throttled-publisher.js';
+import { serveStream } from '../stream-route.js';
 
 /** `/clicks/stream` sends a `data` event at most this often. */
 export const STREAM_EVERY_MS = 200;
@@ -117,10 +118,7 @@ const clicksPlugin: FastifyPluginAsync<ClicksPluginOptions> = async (app, { view
         + 'ids on every event, resume with Last-Event-ID, a comment heartbeat',
       tags: ['clicks'],
     },
-  }, (req, reply) => {
-    reply.hijack();
-    stream.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: view.data() }]);
-  });
+  }, (req, reply) => serveStream(req, reply, stream, () => [{ event: 'snapshot', data: view.data() }]));
 
   app.get('/clicker', { schema: { summary: 'The clicker page (redirects to /clicker.html)', tags: ['clicks'] } }, async (_req, reply) => reply.redirect('/clicker.html'));
 };

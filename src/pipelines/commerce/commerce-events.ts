@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { jsonCodec, type EventCodec } from '../../events/codec.js';
+import { eventTimeMs } from '../../events/event-time.js';
 import {
   BEHAVIOR_ACTIONS,
   COMMERCE_TOPICS,
@@ -22,8 +23,18 @@ import {
 export const COMMERCE_WINDOWS_TOPIC = 'commerce.windows';
 
 const id = z.number().int().nonnegative();
-const money = z.number().finite();
-const base = { event_id: id, customer_id: id, timestamp: z.number().int().nonnegative() };
+/**
+ * The largest amount an event may carry: windows sum amounts in whole cents, and a bound keeps
+ * every sum finite (an amount near the double's limit made the revenue Infinity, written as null,
+ * and the window's result invalid).
+ */
+export const MAX_AMOUNT = 1_000_000_000;
+const money = z
+  .number()
+  .finite()
+  .min(-MAX_AMOUNT, { message: `must be an amount from -${MAX_AMOUNT} to ${MAX_AMOUNT}` })
+  .max(MAX_AMOUNT, { message: `must be an amount from -${MAX_AMOUNT} to ${MAX_AMOUNT}` });
+const base = { event_id: id, customer_id: id, timestamp: eventTimeMs };
 
 export const transactionEventSchema = z.object({ ...base, transaction_id: id, total: money, items_count: z.number().int().nonnegative(), payment_method: z.string() });
 export const transactionItemEventSchema = z.object({
@@ -31,7 +42,8 @@ export const transactionItemEventSchema = z.object({
   transaction_id: id,
   product_id: id,
   product_name: z.string(),
-  category: z.string(),
+  // Categories become keys of each window's `categories` object, where "__proto__" would be dropped on read.
+  category: z.string().refine((c) => c !== '__proto__', { message: 'cannot be "__proto__" (it names a key of the window\'s categories)' }),
   unit_price: money,
   quantity: z.number().int(),
   line_total: money,

@@ -9,6 +9,7 @@ import { CommerceView, MAX_ORDERS } from './commerce-view.js';
 import { checkRedis } from './redis-metrics.js';
 import { checkPostgres } from './warehouse.js';
 import { throttledPublisher } from '../throttled-publisher.js';
+import { serveStream } from '../stream-route.js';
 
 /** `/commerce/stream` sends a `summary` event at most this often. */
 export const STREAM_EVERY_MS = 200;
@@ -107,10 +108,7 @@ const commercePlugin: FastifyPluginAsync<CommercePluginOptions> = async (app, { 
       summary: `Server-Sent Events: \`snapshot\` (summary, the last 20 windows, the 10 newest orders) at once, then \`summary\` (the summary with the 10 newest orders) on each change, at most every ${STREAM_EVERY_MS} ms; ids on every event, resume with Last-Event-ID`,
       tags: ['commerce'],
     },
-  }, (req, reply) => {
-    reply.hijack();
-    stream.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: view.snapshot() }]);
-  });
+  }, (req, reply) => serveStream(req, reply, stream, () => [{ event: 'snapshot', data: view.snapshot() }]));
 
   const checks = serviceChecks(endpoints);
   app.get('/commerce/health', {

@@ -1,14 +1,15 @@
 import { ensureCatalogue } from '../../movies/catalogue-store.js';
 import { RATINGS_TOPIC } from '../../movies/rating-event.js';
-import type { PipelineDeclaration } from '../pipeline-declaration.js';
+import type { PipelineDeclaration, PipelineIngest } from '../pipeline-declaration.js';
 import { ratingsGenerator } from './ratings-generator-declaration.js';
+import { ratingsIngest } from './ratings-ingest.js';
 import { RATINGS_LAKE_VIEWS, ratingsAggSink, ratingsRawSink } from './ratings-lake.js';
 import { metricsRecordSchema, type MetricsRecord } from './ratings-metrics.js';
 import { ratingsPipeline } from './ratings-pipeline.js';
 import { ratingsRoutes } from './ratings-routes.js';
 import { METRICS_TOPIC } from './ratings-topics.js';
 
-/** The ratings pipeline: movie ratings → `metrics`, the lake's ratings/raw and ratings/agg, `/metrics/*`. */
+/** The ratings pipeline: movie ratings (generated, or posted to `/events/ratings`) → `metrics`, the lake's ratings/raw and ratings/agg, `/metrics/*`. */
 export const ratingsDeclaration: PipelineDeclaration<MetricsRecord> = {
   name: 'ratings',
   sourceTopic: RATINGS_TOPIC,
@@ -25,5 +26,6 @@ export const ratingsDeclaration: PipelineDeclaration<MetricsRecord> = {
     sinks: (ctx) => [ratingsRawSink(ctx), ratingsAggSink(ctx)],
   },
   generator: ratingsGenerator,
+  ingest: ratingsIngest as PipelineIngest,
   routes: ratingsRoutes,
 };

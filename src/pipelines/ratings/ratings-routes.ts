@@ -2,6 +2,7 @@ import { StreamrecError } from '../../util/errors.js';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { EventStream, PipelineRoutes, PipelineRoutesContext } from '../pipeline-declaration.js';
 import { responseCache } from '../response-cache.js';
+import { serveStream } from '../stream-route.js';
 import type { MetricsRecord, SeedStreamMessage } from './ratings-contract.js';
 import { genresOf, MetricsView, topnOf, TUMBLING } from './ratings-metrics-view.js';
 
@@ -142,9 +143,8 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
         additionalProperties: false,
       },
     },
-  }, (req, reply) => {
-    reply.hijack();
-    if (req.query.format === 'events') hub.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: view.snapshot() }]);
-    else seed.attach(req.raw, reply.raw, () => seedSnapshot(view));
-  });
+  }, (req, reply) =>
+    req.query.format === 'events'
+      ? serveStream(req, reply, hub, () => [{ event: 'snapshot', data: view.snapshot() }])
+      : serveStream(req, reply, seed, () => seedSnapshot(view)));
 };

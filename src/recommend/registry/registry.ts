@@ -256,13 +256,13 @@ export class ModelRegistry {
   }
 
   /**
-   * Deletes what crashed runs left in every model's directory: staging dirs whose writer is gone
-   * (a pid no longer running on this host; from another host, or of the old unnamed form, once
-   * older than STALE_LEFTOVER_MS) and trash dirs older than a minute (a live `remove` deletes its
-   * own within milliseconds). Returns the paths removed.
+   * What crashed runs left in every model's directory: staging dirs whose writer is gone (a pid no
+   * longer running on this host; from another host, or of the old unnamed form, once older than
+   * STALE_LEFTOVER_MS) and trash dirs older than a minute (a live `remove` deletes its own within
+   * milliseconds). Read-only (`streamrec doctor` reports them); `removeLeftovers` deletes them.
    */
-  removeLeftovers(now = Date.now()): string[] {
-    const removed: string[] = [];
+  leftovers(now = Date.now()): string[] {
+    const found: string[] = [];
     for (const model of MODEL_NAMES) {
       const modelDir = join(this.root, model);
       let names: string[];
@@ -275,11 +275,16 @@ export class ModelRegistry {
         const path = join(modelDir, name);
         const age = now - mtimeOf(path);
         const stale = name.startsWith(STAGING_PREFIX) ? stagingIsStale(name, age) : name.startsWith(TRASH_PREFIX) ? age > 60_000 : false;
-        if (!stale) continue;
-        rmSync(path, { recursive: true, force: true });
-        removed.push(path);
+        if (stale) found.push(path);
       }
     }
+    return found;
+  }
+
+  /** Deletes the `leftovers` of crashed runs; returns the paths removed. */
+  removeLeftovers(now = Date.now()): string[] {
+    const removed = this.leftovers(now);
+    for (const path of removed) rmSync(path, { recursive: true, force: true });
     return removed;
   }
 

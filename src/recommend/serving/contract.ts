@@ -3,6 +3,9 @@
 // clients keep working, plus health and service info.
 
 import type { ServingModelName } from '../models/model-kinds.js';
+import type { RecommendPageHealth } from './page-contract.js';
+
+export type * from './page-contract.js';
 
 /** The models a client may ask for by name, in preference order of the default: from the model-kinds table. */
 export { SERVING_MODELS, type ServingModelName } from '../models/model-kinds.js';
@@ -36,22 +39,6 @@ export interface PredictResponse {
   model_version: string;
 }
 
-export interface SimilarItem {
-  movie_id: number;
-  title: string | null;
-  genres: string[];
-  /** In [0, 1], the same scale for every model: see Recommender.similar (models/recommender.ts). */
-  similarity: number;
-  rank: number;
-}
-
-export interface SimilarResponse {
-  movie_id: number;
-  similar_movies: SimilarItem[];
-  timestamp: string;
-  model_version: string;
-}
-
 export interface CacheStatsResponse {
   size: number;
   max_size: number;
@@ -62,7 +49,7 @@ export interface CacheStatsResponse {
   ttl_hours: number;
 }
 
-export interface RecommendHealthResponse {
+export interface RecommendHealthResponse extends RecommendPageHealth {
   status: 'healthy' | 'no_model';
   model_loaded: boolean;
   /** The default model's version (null before a model is loaded). */
@@ -87,6 +74,7 @@ export interface RecommendHealthResponse {
   last_reload: { at: string | null; error: string | null; notes: string[] };
   timestamp: string;
 }
+
 
 export interface ServiceInfoResponse {
   service: string;

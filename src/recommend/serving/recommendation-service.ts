@@ -12,15 +12,19 @@ import type {
   RecommendationItem,
   RecommendationSource,
   RecommendHealthResponse,
+  RetrainStatus,
   ServiceInfoResponse,
   SimilarItem,
   SimilarResponse,
+  UserViewResponse,
 } from './contract.js';
 import { describeFailures, latestVersions, loadModelSet, NoModelError, sameVersions, type LoadFailure, type ModelSet } from './model-set.js';
+import { modelFreshness, mostUnseen } from './model-freshness.js';
 import { RatingsFollower } from './ratings-follower.js';
 import { RecommendationCache, type CacheOptions } from './recommendation-cache.js';
 import { RecommendError } from './request-errors.js';
-import { RatingsOverlay, UserHistories } from './user-histories.js';
+import { RatingsOverlay, UserHistories, type StreamedRating } from './user-histories.js';
+import { buildUserView, type RankedList } from './user-view.js';
 
 export const NO_MODEL_MESSAGE =
   'no recommendation model loaded: run `streamrec train --from-lake` (on the ratings the stream has seen) or `streamrec train --data <MovieLens dir>`; the server picks a new model up within a second';
@@ -71,6 +75,14 @@ interface CachedAnswer {
   modelVersion: string;
 }
 
+/**
+ * What changed for the service's listeners (the per-user event streams): a user's ratings
+ * applied (their lists changed), or a new model set swapped in (everyone's may have).
+ */
+export type ServiceUpdate =
+  | { type: 'ratings'; userId: number; ratings: StreamedRating[] }
+  | { type: 'models'; versions: Partial<Record<ModelName, string>> };
+
 /** A model set with the histories view over it: swapped together, as one reference. */
 interface Serving {
   set: ModelSet;
@@ -103,6 +115,10 @@ export class RecommendationService {
   private closed = false;
   /** Streamed ratings dropped because the served dataset already holds them (not newer than its newest rating). */
   private alreadyInDataset = 0;
+  /** Data fingerprint → its newest rating's time, for every dataset served: what a model has not seen is counted from it. */
+  private readonly newestRating = new Map<string, number>();
+  private readonly listeners = new Set<(update: ServiceUpdate) => void>();
+  private retrainStatus: (() => RetrainStatus) | null = null;
 
   constructor(private readonly options: RecommendationServiceOptions) {
     this.registry = new ModelRegistry(options.dataDir);
@@ -174,10 +190,12 @@ export class RecommendationService {
         for (const r of streamed) popularity.add(r.movieId, r.rating);
       }
       this.serving = { set, histories: new UserHistories(set.data.histories, this.overlay) };
+      this.newestRating.set(set.data.fingerprint, set.data.histories.maxTimestamp);
       this.cache.clear();
       this.lastReload = { at: set.loadedAt, error, notes: set.notes };
       this.options.logger?.info({ versions: set.versions, notes: set.notes }, 'recommendation models loaded');
       this.startFollowing();
+      this.emit({ type: 'models', versions: { ...set.versions } });
       return { loaded: true, swapped: true, versions: set.versions, notes: set.notes, failures: set.failures, ...(error ? { error } : {}) };
     } catch (err) {
       const message = err instanceof NoModelError ? (previous ? 'no recommendation model in the registry any more: still serving the models loaded before' : NO_MODEL_MESSAGE) : `loading the models failed: ${(err as Error).message}`;
@@ -208,6 +226,7 @@ export class RecommendationService {
     const set = this.serving?.set;
     if (!set) return;
     const after = set.data.histories.maxTimestamp;
+    const byUser = this.listeners.size > 0 ? new Map<number, StreamedRating[]>() : null;
     for (const r of ratings) {
       if (!(r.timestamp > after)) {
         this.alreadyInDataset++;
@@ -215,8 +234,64 @@ export class RecommendationService {
       }
       this.overlay.add(r);
       for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating);
+      // Every model scores from the history at question time (UserHistories marks it fresh, so
+      // factor models fold it in): dropping the user's cached answers is all a rating needs.
       this.cache.invalidateUser(r.userId);
+      if (byUser) {
+        let list = byUser.get(r.userId);
+        if (!list) byUser.set(r.userId, (list = []));
+        list.push(r);
+      }
     }
+    if (byUser) for (const [userId, list] of byUser) this.emit({ type: 'ratings', userId, ratings: list });
+  }
+
+  /** Hears every applied rating (by user) and model swap; returns the unsubscribe. A listener that throws is ignored. */
+  onUpdate(listener: (update: ServiceUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(update: ServiceUpdate): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(update);
+      } catch (err) {
+        this.options.logger?.warn({ err }, 'a recommendation update listener failed');
+      }
+    }
+  }
+
+  /** Where health reads the retrain schedule's state from (`up` / `serve` with --retrain-every / --retrain-after). */
+  attachRetrain(status: (() => RetrainStatus) | null): void {
+    this.retrainStatus = status;
+  }
+
+  /** A reload is running or due (the registry's `latest` moved past what was loaded): a retrain waits for it. */
+  get reloadPending(): boolean {
+    if (this.reloading) return true;
+    try {
+      return this.attempted === null || !sameVersions(latestVersions(this.registry), this.attempted);
+    } catch {
+      return true;
+    }
+  }
+
+  /** The most streamed ratings any served model has not seen; null with no model served. */
+  unseenRatings(): number | null {
+    return mostUnseen(this.freshness());
+  }
+
+  private freshness(): RecommendHealthResponse['freshness'] {
+    const set = this.serving?.set;
+    if (!set) return {};
+    return modelFreshness({
+      versions: set.versions,
+      metadata: set.metadata,
+      newestRating: this.newestRating,
+      streamedAfter: (ms) => this.overlay.countSince(ms),
+      now: Date.now(),
+    });
   }
 
   recommend(userId: number, request: RecommendRequest): RecommendOutcome {
@@ -224,7 +299,7 @@ export class RecommendationService {
     const modelName = this.modelFor(set, request.model);
     const model = set.models.get(modelName)!;
     const version = set.versions[modelName]!;
-    const n = request.n;
+    const n = requireCount(request.n, 'querystring/n');
     const genre = request.genre === undefined ? undefined : this.genreOf(set, request.genre);
     const exclude = request.exclude && request.exclude.length > 0 ? [...new Set(request.exclude)].sort((a, b) => a - b) : [];
     const useCache = request.useCache !== false;
@@ -235,27 +310,48 @@ export class RecommendationService {
     }
 
     const history = histories.get(userId);
-    const excluded = exclude.length > 0 ? new Set(exclude) : null;
+    const list = this.rank(set, modelName, model, history, n, genre, exclude.length > 0 ? new Set(exclude) : null);
+    const items = this.items(set, list.scored, (s) => list.ratingOf(s));
+    const answer: CachedAnswer = { items, itemsJson: JSON.stringify(items), modelVersion: version };
+    if (useCache) this.cache.set(key, userId, answer);
+    const source: RecommendationSource = list.source;
+    return { userId, ...answer, source };
+  }
+
+  /**
+   * A model's list for a user: its own when it has one (a history, or a user it was trained on),
+   * else popular movies the user has not rated.
+   */
+  private rank(set: ModelSet, modelName: ServingModelName, model: Recommender, history: UserHistory, n: number, genre?: { name: string; movies: Int32Array }, excluded?: Set<number> | null): RankedList {
     const options: RecommendOptions = {};
     if (excluded) options.exclude = (m) => excluded.has(m);
     if (genre) options.candidates = genre.movies;
-    let source: RecommendationSource = 'model';
-    let items: RecommendationItem[] = [];
-    if (history.movies.length > 0 || model.knowsUser(userId)) {
+    if (history.movies.length > 0 || model.knowsUser(history.userId)) {
       const scored = model.recommend(history, n, options);
       // A kind whose ranking score is a predicted rating needs no second predict per item.
       const scoreIsRating = modelKind(modelName).scoreIsRating;
-      items = this.items(set, scored, (s) => (scoreIsRating ? clamp(s.score, model.scale) : model.predict(history, s.movieId)));
+      if (scored.length > 0) return { source: 'model', scored, ratingOf: (s) => (scoreIsRating ? clamp(s.score, model.scale) : model.predict(history, s.movieId)) };
     }
-    if (items.length === 0) {
-      source = 'fallback_popular';
-      const seen = history.movies.length > 0 ? new Set(history.movies) : null;
-      const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
-      items = this.items(set, set.popularity.top(n, genre?.name, skip), (s) => s.score);
-    }
-    const answer: CachedAnswer = { items, itemsJson: JSON.stringify(items), modelVersion: version };
-    if (useCache) this.cache.set(key, userId, answer);
-    return { userId, ...answer, source };
+    const seen = history.movies.length > 0 ? new Set(history.movies) : null;
+    const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
+    return { source: 'fallback_popular', scored: set.popularity.top(n, genre?.name, skip), ratingOf: (s) => s.score };
+  }
+
+  /** What the Recommendations page shows of a user: their ratings, every model's top n with why (never cached). */
+  userView(userId: number, n: number): UserViewResponse {
+    const { set, histories } = this.requireServing();
+    const history = histories.get(userId);
+    const models = SERVING_MODELS.filter((m) => set.models.has(m)).map((name) => ({ name, version: set.versions[name]!, model: set.models.get(name)! }));
+    return buildUserView({
+      userId,
+      history,
+      inTrainingData: set.data.histories.users.index(userId) >= 0,
+      streamed: this.overlay.streamedOf(userId),
+      catalogue: set.data.catalogue,
+      models,
+      defaultModel: set.defaultModel,
+      listOf: (name, model) => this.rank(set, name as ServingModelName, model, history, n),
+    });
   }
 
   predict(userId: number, movieId: number, modelName?: string): PredictResponse {
@@ -279,7 +375,7 @@ export class RecommendationService {
     const name = this.modelFor(set, modelName);
     const model = set.models.get(name)!;
     this.movieOf(set, model, movieId);
-    const similar: SimilarItem[] = model.similar(movieId, n).map((s, i) => {
+    const similar: SimilarItem[] = model.similar(movieId, requireCount(n, 'querystring/n')).map((s, i) => {
       const m = set.data.catalogue.get(s.movieId);
       return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], similarity: round(s.score, 4), rank: i + 1 };
     });
@@ -315,6 +411,8 @@ export class RecommendationService {
         last_error: this.follower?.stats.lastError ?? null,
       },
       last_reload: { ...this.lastReload },
+      freshness: this.freshness(),
+      retrain: this.retrainStatus?.() ?? null,
       timestamp: new Date().toISOString(),
     };
   }
@@ -337,7 +435,9 @@ export class RecommendationService {
         { method: 'GET', path: '/recommendations/recommend/{user_id}', description: 'top-N movies for a user (n, use_cache, model, genre, exclude)' },
         { method: 'POST', path: '/recommendations/predict', description: 'predicted rating of a movie for a user ({user_id, movie_id})' },
         { method: 'GET', path: '/recommendations/similar/{movie_id}', description: 'movies similar to a movie (n, model)' },
-        { method: 'GET', path: '/recommendations/health', description: 'models loaded, cache and online-update state' },
+        { method: 'GET', path: '/recommendations/health', description: 'models loaded (with their age and the streamed ratings they have not seen), cache, online updates, the retrain schedule' },
+        { method: 'GET', path: '/recommendations/users/{user_id}', description: 'a user\'s ratings and every model\'s top-N with the rated movies that explain each (n)' },
+        { method: 'GET', path: '/recommendations/users/{user_id}/stream', description: 'Server-Sent Events: the user\'s ratings as they are applied, new model versions' },
         { method: 'POST', path: '/recommendations/reload', description: 'load the latest models now (bearer token when STREAMREC_ADMIN_TOKEN is set)' },
       ],
       timestamp: new Date().toISOString(),
@@ -398,6 +498,12 @@ export class RecommendationService {
 /** The JSON body of a recommend answer: the items are serialised already, so a cache hit costs a concatenation. */
 export function recommendBody(outcome: RecommendOutcome, timestamp: string): string {
   return `{"user_id":${outcome.userId},"recommendations":${outcome.itemsJson},"timestamp":"${timestamp}","model_version":${JSON.stringify(outcome.modelVersion)},"source":"${outcome.source}"}`;
+}
+
+/** How many items to list: a whole number from 1 (the models size arrays by it; Infinity was a 500). */
+function requireCount(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RecommendError('bad-request', `${name} must be a whole number from 1, got ${n}`);
+  return n;
 }
 
 function round(x: number, digits: number): number {

@@ -19,6 +19,8 @@ export interface ServingData {
   /** `<name>@<fingerprint>`: equal keys, same data. */
   key: string;
   name: string;
+  /** The ratings' fingerprint as the import recorded it (what a model's `dataFingerprint` names), else the file's size and time. */
+  fingerprint: string;
   catalogue: Catalogue;
   histories: TrainingHistories;
   /** Lower-cased genre → its canonical spelling and the catalogue's movies of that genre. */
@@ -32,7 +34,8 @@ export interface ServingData {
 /** The data of dataset `name`, or `previous` when it is the same data (a new model version does not reload 20M ratings). */
 export async function loadServingData(dataDir: string, name: string, previous: ServingData | null, notes: string[]): Promise<ServingData> {
   const dir = datasetDir(dataDir, name);
-  const key = `${name}@${dataIdentity(dir)}`;
+  const fingerprint = dataIdentity(dir);
+  const key = `${name}@${fingerprint}`;
   if (previous && previous.key === key) return previous;
   if (!existsSync(dir)) {
     throw new Error(`the models were trained on dataset "${name}", which is not in ${join(dataDir, 'datasets')}: import it again (streamrec dataset import) or retrain`);
@@ -49,6 +52,7 @@ export async function loadServingData(dataDir: string, name: string, previous: S
   return {
     key,
     name,
+    fingerprint,
     catalogue,
     histories: TrainingHistories.fromArrays(built.histories),
     genres: genreIndex(catalogue.all()),

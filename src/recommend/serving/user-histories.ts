@@ -133,8 +133,10 @@ export class TrainingHistories {
 }
 
 interface OverlayEntry {
-  /** movieId → rating, in the order first rated. */
+  /** movieId → rating, in the order rated (a re-rating moves to the end). */
   ratings: Map<number, number>;
+  /** movieId → the rating's event time (epoch ms), for the user's recent ratings. */
+  times: Map<number, number>;
   /** The merged history, kept until the user's next rating or a change of training data. */
   merged?: { base: TrainingHistories; history: UserHistory };
 }
@@ -172,12 +174,13 @@ export class RatingsOverlay {
       this.users.delete(r.userId);
       entry.merged = undefined;
     } else {
-      entry = { ratings: new Map() };
+      entry = { ratings: new Map(), times: new Map() };
     }
     this.users.set(r.userId, entry);
     if (!entry.ratings.has(r.movieId)) this.count++;
     else entry.ratings.delete(r.movieId); // a re-rating moves to the end, as the newest
     entry.ratings.set(r.movieId, r.rating);
+    entry.times.set(r.movieId, r.timestamp);
     this.applied++;
     this.recent.push(r);
     while (this.count > this.maxRatings && this.users.size > 1) {
@@ -202,6 +205,20 @@ export class RatingsOverlay {
   /** The latest streamed ratings (at most maxRatings) with an event time after `sinceMs`, oldest first. */
   since(sinceMs: number): StreamedRating[] {
     return this.recent.filter((r) => r.timestamp > sinceMs);
+  }
+
+  /** How many of the latest streamed ratings (at most maxRatings) have an event time after `sinceMs`: a scan, no allocation. */
+  countSince(sinceMs: number): number {
+    return this.recent.countAfter(sinceMs);
+  }
+
+  /** A user's streamed ratings, newest first (by arrival: a re-rating counts as new). */
+  streamedOf(userId: number): StreamedRating[] {
+    const entry = this.users.get(userId);
+    if (!entry) return [];
+    const out: StreamedRating[] = [];
+    for (const [movieId, rating] of entry.ratings) out.push({ userId, movieId, rating, timestamp: entry.times.get(movieId) ?? 0 });
+    return out.reverse();
   }
 
   /** @internal */
@@ -235,6 +252,12 @@ class RatingRing {
     this.times[i] = r.timestamp;
     this.next = (i + 1) % this.capacity;
     if (this.size < this.capacity) this.size++;
+  }
+
+  countAfter(sinceMs: number): number {
+    let n = 0;
+    for (let k = 0; k < this.size; k++) if (this.times[k] > sinceMs) n++;
+    return n;
   }
 
   filter(keep: (r: StreamedRating) => boolean): StreamedRating[] {

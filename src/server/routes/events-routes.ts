@@ -25,7 +25,7 @@ export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app,
       summary: `Post events to a pipeline that takes them (${names.join(', ') || 'none'}): one event object or an array; `
         + '202 with the offsets once durable; 400 names what is wrong, 404 for a pipeline that takes none, 413, 429 and 503 with Retry-After',
       tags: ['events'],
-      params: { type: 'object', properties: { pipeline: { type: 'string' } }, required: ['pipeline'] },
+      params: { type: 'object', properties: { pipeline: { type: 'string', examples: names } }, required: ['pipeline'] },
       body: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
     },
     // The ingester checks bodies (its messages name what is wrong); the schema documents them.

@@ -2,6 +2,7 @@ import { StreamrecError } from '../../util/errors.js';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { PipelineHistory, PipelineSnapshot, PipelineSummary, ResultEnvelope } from '../../pipelines/pipeline-result.js';
 import { responseCache } from '../../pipelines/response-cache.js';
+import { serveStream } from '../../pipelines/stream-route.js';
 import type { PipelineView } from '../pipeline-view.js';
 import type { SseHub } from '../sse-hub.js';
 
@@ -57,8 +58,7 @@ export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (
       tags,
     },
   }, (req, reply) => {
-    reply.hijack();
     const snapshot = (): PipelineSnapshot => ({ summary: summary(), health: view.health(), history: view.recent(120) });
-    hub.attach(req.raw, reply.raw, () => [{ event: 'snapshot', data: snapshot() }]);
+    return serveStream(req, reply, hub, () => [{ event: 'snapshot', data: snapshot() }]);
   });
 };

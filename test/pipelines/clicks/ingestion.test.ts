@@ -146,12 +146,12 @@ describe('click ingestion', () => {
     const bad = await post(base, '/events/clicks', '{"type":"boo"}');
     assert.equal(bad.status, 400);
     assert.match(String(bad.body.message), /unknown click type "boo"/);
-    const ratings = await post(base, '/events/ratings', '{"userId":1}');
-    assert.equal(ratings.status, 404);
-    assert.match(String(ratings.body.message), /pipeline ratings takes no events over HTTP; pipelines that take events: clicks/);
+    const commerce = await post(base, '/events/commerce', '{"userId":1}');
+    assert.equal(commerce.status, 404);
+    assert.match(String(commerce.body.message), /pipeline commerce takes no events over HTTP; pipelines that take events: ratings, clicks/);
     const unknown = await post(base, '/events/nope', '{}');
     assert.equal(unknown.status, 404);
-    assert.match(String(unknown.body.message), /no pipeline nope; pipelines that take events: clicks/);
+    assert.match(String(unknown.body.message), /no pipeline nope; pipelines that take events: ratings, clicks/);
   });
 
   it('shares appends between concurrent requests (group commit), each answered with its own offsets', async () => {
