@@ -171,7 +171,7 @@ export class RecommendationService {
       const streamed = this.overlay.since(set.data.histories.maxTimestamp);
       for (const popularity of set.streamedPopularity) {
         if (previous?.set.streamedPopularity.includes(popularity)) continue;
-        for (const r of streamed) popularity.add(r.movieId, r.rating);
+        for (const r of streamed) popularity.add(r.movieId, r.rating, r.timestamp);
       }
       this.serving = { set, histories: new UserHistories(set.data.histories, this.overlay) };
       this.cache.clear();
@@ -214,7 +214,7 @@ export class RecommendationService {
         continue;
       }
       this.overlay.add(r);
-      for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating);
+      for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating, r.timestamp);
       this.cache.invalidateUser(r.userId);
     }
   }
@@ -251,7 +251,8 @@ export class RecommendationService {
       source = 'fallback_popular';
       const seen = history.movies.length > 0 ? new Set(history.movies) : null;
       const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
-      items = this.items(set, set.popularity.top(n, genre?.name, skip), (s) => s.score);
+      // The most popular by count; their predicted rating the Bayesian average.
+      items = this.items(set, set.popularity.mostPopular(n, genre?.name, skip), (s) => set.popularity.predict(history, s.movieId));
     }
     const answer: CachedAnswer = { items, itemsJson: JSON.stringify(items), modelVersion: version };
     if (useCache) this.cache.set(key, userId, answer);
@@ -260,7 +261,7 @@ export class RecommendationService {
 
   predict(userId: number, movieId: number, modelName?: string): PredictResponse {
     const { set, histories } = this.requireServing();
-    const name = this.modelFor(set, modelName, 'body');
+    const name = modelName === undefined ? set.defaultRatingModel : this.modelFor(set, modelName, 'body');
     const model = set.models.get(name)!;
     const movie = this.movieOf(set, model, movieId);
     return {
