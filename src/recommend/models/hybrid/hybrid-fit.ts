@@ -6,9 +6,28 @@
 // its gain over that start stands out of the noise of the validation users.
 import { cholesky, choleskySolve } from '../linalg.js';
 
+/** What the rating blend's weights may move with: the user's history size, the movie's rating count. */
+export type MetaFeature = 'history' | 'movie';
+
 export interface RatingBlend {
   intercept: number;
   weights: Partial<Record<string, number>>;
+  /**
+   * When present, each weight (and the intercept) also moves with meta-features f_m less their
+   * centre: prediction = intercept + Σ w_c·p_c + Σ_m f_m·(meta_m.intercept + Σ v_mc·p_c).
+   */
+  meta?: { feature: MetaFeature; centre: number; intercept: number; weights: Partial<Record<string, number>> }[];
+}
+
+/** Movie rating counts (a popularity model's, or a matrix's). */
+export interface MovieCounts {
+  count(movieId: number): number;
+}
+
+/** A meta-feature's raw value: log(1 + history size), or log(1 + the movie's rating count) (0 without counts). */
+export function metaFeature(feature: MetaFeature, user: { movies: ArrayLike<number> }, movieId: number, counts: MovieCounts | undefined): number {
+  if (feature === 'history') return Math.log1p(user.movies.length);
+  return counts === undefined ? 0 : Math.log1p(counts.count(movieId));
 }
 
 /**
@@ -42,6 +61,35 @@ export function fitRatingWeights(names: string[], predictions: Float32Array[], a
   const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = x[c + 1]));
   return { intercept: x[0], weights };
+}
+
+/**
+ * The rating blend with weights linear in meta-features (feature-weighted linear stacking, Sill et
+ * al. 2009): f_history = log(1 + the user's history size), f_movie = log(1 + the movie's rating
+ * count in the fit), each less its mean over the validation rows; least squares over
+ * [1, p_c…, f_m, f_m·p_c…] (what HybridModel.predict computes).
+ */
+export function fitRatingByMeta(names: string[], predictions: Float32Array[], actual: Float32Array, meta: { feature: MetaFeature; values: Float32Array }[]): RatingBlend {
+  const columnsOf = meta.map(({ feature, values }) => {
+    const centre = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    const f = Float32Array.from(values, (v) => v - centre);
+    return { feature, centre, f, scaled: predictions.map((p) => Float32Array.from(p, (v, i) => v * f[i])) };
+  });
+  const allNames = [...names, ...columnsOf.flatMap(({ feature }) => [`@${feature}`, ...names.map((n) => `@${feature}*${n}`)])];
+  const allColumns = [...predictions, ...columnsOf.flatMap(({ f, scaled }) => [f, ...scaled])];
+  const fit = fitRatingWeights(allNames, allColumns, actual);
+  const weights: Partial<Record<string, number>> = {};
+  for (const name of names) weights[name] = fit.weights[name];
+  return {
+    intercept: fit.intercept,
+    weights,
+    meta: columnsOf.map(({ feature, centre }) => ({
+      feature,
+      centre,
+      intercept: fit.weights[`@${feature}`] ?? 0,
+      weights: Object.fromEntries(names.map((n) => [n, fit.weights[`@${feature}*${n}`] ?? 0])),
+    })),
+  };
 }
 
 /** How the components' lists are fused (hybrid.ts applies the same). */

@@ -8,11 +8,14 @@ import { buildInteractions, historiesOf } from '../../data/interactions.js';
 import { stratifiedSplit } from '../../evaluate/splits.js';
 import type { FitInput, Fitted } from '../model-kind.js';
 import type { Recommender } from '../recommender.js';
-import { fitRankingWeights, fitRatingWeights, rankingNdcg, type Fusion, type RankingCase, type RankingFit } from './hybrid-fit.js';
+import { fitRankingWeights, fitRatingByMeta, fitRatingWeights, metaFeature, rankingNdcg, type Fusion, type MetaFeature, type RankingCase, type RankingFit } from './hybrid-fit.js';
 import { HybridModel, type HybridWeights } from './hybrid.js';
 
 export interface HybridParams {
-  /** Share of each user's rows held out to fit the blend (default 0.2). */
+  /**
+   * Share of each user's rows held out to fit the blend (default 0.1: on a validation split of
+   * MovieLens-small's training side, 0.1 predicted ratings better than 0.2 and ranked the same).
+   */
   validationFraction: number;
   /** Validation users whose top-k lists fit the ranking weights (default 2,000). */
   users: number;
@@ -26,11 +29,17 @@ export interface HybridParams {
    * (0: one set of weights for everyone).
    */
   newUserRatings: number;
+  /**
+   * What the rating blend's weights move with (feature-weighted linear stacking: each weight is
+   * a + Σ b_m·f_m): the size of the user's history, the movie's rating count — as the components'
+   * reliability does. [] for one weight per component.
+   */
+  ratingMeta: MetaFeature[];
   /** A fusion replaces the best single component (or new users' weights the global ones) only when it gains this many standard errors on validation. */
   minGainSe: number;
 }
 
-export const DEFAULT_HYBRID_PARAMS: HybridParams = { validationFraction: 0.2, users: 2000, k: 10, rrfK: 60, depth: 3, seed: 7, newUserRatings: 20, minGainSe: 2 };
+export const DEFAULT_HYBRID_PARAMS: HybridParams = { validationFraction: 0.1, users: 2000, k: 10, rrfK: 60, depth: 3, seed: 7, newUserRatings: 20, minGainSe: 2, ratingMeta: ['history', 'movie'] };
 
 /** Fewest validation users of a segment for weights of its own. */
 const MIN_SEGMENT_USERS = 50;
@@ -78,6 +87,11 @@ export async function fitHybridWeights(input: HybridFitInput, components: readon
   const names = raters.length > 0 ? raters : [...components];
   const predictions = names.map(() => new Float32Array(validation.length));
   const actual = new Float32Array(validation.length);
+  const counts = { count: (movieId: number) => {
+    const m = data.movies.index(movieId);
+    return m < 0 ? 0 : data.moviePtr[m + 1] - data.moviePtr[m];
+  } };
+  const meta: Record<MetaFeature, Float32Array> = { history: new Float32Array(validation.length), movie: new Float32Array(validation.length) };
   // Rows of one user are usually adjacent (every MovieLens file is sorted by user): reuse their history.
   let history = histories(-1);
   for (let i = 0; i < validation.length; i++) {
@@ -85,9 +99,11 @@ export async function fitHybridWeights(input: HybridFitInput, components: readon
     if (history.userId !== columns.users[row]) history = histories(columns.users[row]);
     actual[i] = columns.ratings[row];
     names.forEach((name, c) => (predictions[c][i] = (models.get(name) as Recommender).predict(history, columns.movies[row])));
+    meta.history[i] = metaFeature('history', history, columns.movies[row], counts);
+    meta.movie[i] = metaFeature('movie', history, columns.movies[row], counts);
     if (i % 20000 === 0) hooks.onProgress?.('hybrid', 'rating blend', i, validation.length);
   }
-  const rating = fitRatingWeights(names, predictions, actual);
+  const rating: HybridWeights['rating'] = hp.ratingMeta.length === 0 ? fitRatingWeights(names, predictions, actual) : fitRatingByMeta(names, predictions, actual, hp.ratingMeta.map((feature) => ({ feature, values: meta[feature] })));
 
   // Ranking fusion: a seeded sample of validation users, their held-out movies relevant.
   const relevantByUser = new Map<number, Set<number>>();

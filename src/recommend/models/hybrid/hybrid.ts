@@ -9,10 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptArtefactError } from '../array-file.js';
 import { clamp, TopN, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
-import { fusionTerm, type Fusion } from './hybrid-fit.js';
+import { fusionTerm, metaFeature, type Fusion, type MovieCounts, type RatingBlend } from './hybrid-fit.js';
 
 export interface HybridWeights {
-  rating: { intercept: number; weights: Partial<Record<string, number>> };
+  rating: RatingBlend;
   ranking: {
     weights: Partial<Record<string, number>>;
     /** The reciprocal-rank constant: a component's item at rank r scores w / (rrfK + r). */
@@ -43,6 +43,8 @@ export class HybridModel implements Recommender {
   /** Every component at weight 1: what `similar` falls back to. */
   private readonly equalParts: Part[];
   private readonly fusion: Fusion;
+  /** Rating counts for the movie meta-feature: the popularity component's (it follows the stream). */
+  private readonly counts: MovieCounts | undefined;
   private readonly fused = new ScoreTable();
 
   constructor(
@@ -62,11 +64,24 @@ export class HybridModel implements Recommender {
     this.newUserParts = weights.ranking.newUsers === undefined ? this.rankingParts : parts(weights.ranking.newUsers.weights, (w) => w > 0);
     this.fusion = weights.ranking.fusion ?? 'rrf';
     this.equalParts = [...components.values()].map((model) => ({ model, weight: 1 }));
+    const popularity = components.get('popularity') as (Recommender & Partial<MovieCounts>) | undefined;
+    this.counts = typeof popularity?.count === 'function' ? (popularity as unknown as MovieCounts) : undefined;
   }
 
   predict(user: UserHistory, movieId: number): number {
-    let value = this.weights.rating.intercept;
-    for (const { model, weight } of this.ratingParts) value += weight * model.predict(user, movieId);
+    const { rating } = this.weights;
+    let value = rating.intercept;
+    if (rating.meta === undefined) {
+      for (const { model, weight } of this.ratingParts) value += weight * model.predict(user, movieId);
+      return clamp(value, this.scale);
+    }
+    const f = rating.meta.map((m) => metaFeature(m.feature, user, movieId, this.counts) - m.centre);
+    rating.meta.forEach((m, k) => (value += f[k] * m.intercept));
+    for (const { model, weight } of this.ratingParts) {
+      let w = weight;
+      rating.meta.forEach((m, k) => (w += f[k] * (m.weights[model.name] ?? 0)));
+      value += w * model.predict(user, movieId);
+    }
     return clamp(value, this.scale);
   }
 
@@ -149,7 +164,9 @@ export class HybridModel implements Recommender {
     }
     const w = parsed.weights;
     const fusion = w?.ranking?.fusion;
-    if ((parsed.format !== 1 && parsed.format !== 2) || w === undefined || typeof w.rating?.intercept !== 'number' || typeof w.ranking?.rrfK !== 'number' || (fusion !== undefined && fusion !== 'rrf' && fusion !== 'score')) {
+    const meta = w?.rating?.meta;
+    const badMeta = meta !== undefined && (!Array.isArray(meta) || meta.some((m) => (m.feature !== 'history' && m.feature !== 'movie') || typeof m.centre !== 'number' || typeof m.intercept !== 'number'));
+    if ((parsed.format !== 1 && parsed.format !== 2) || w === undefined || typeof w.rating?.intercept !== 'number' || typeof w.ranking?.rrfK !== 'number' || (fusion !== undefined && fusion !== 'rrf' && fusion !== 'score') || badMeta) {
       throw new CorruptArtefactError(`${path}: not a hybrid weights file`);
     }
     return w;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitRankingWeights, fitRatingWeights, rankingNdcg, type RankingCase } from '../../../../src/recommend/models/hybrid/hybrid-fit.js';
+import { fitRankingWeights, fitRatingByMeta, fitRatingWeights, rankingNdcg, type RankingCase } from '../../../../src/recommend/models/hybrid/hybrid-fit.js';
 import { solveDense } from '../../../../src/recommend/models/linalg.js';
 import { HybridModel, type HybridWeights } from '../../../../src/recommend/models/hybrid/hybrid.js';
 import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
@@ -49,6 +49,42 @@ describe('hybrid fitting', () => {
     assert.ok(Math.abs(blend.intercept - 0.3) < 0.02, `intercept ${blend.intercept}`);
     assert.ok(Math.abs((blend.weights.als ?? 0) - 0.6) < 0.01);
     assert.ok(Math.abs((blend.weights.itemcf ?? 0) - 0.25) < 0.01);
+  });
+
+  it('recovers weights that move with the meta-features (feature-weighted linear stacking)', () => {
+    const random = new Random(12);
+    const m = 20000;
+    const a = new Float32Array(m);
+    const b = new Float32Array(m);
+    const history = new Float32Array(m);
+    const movie = new Float32Array(m);
+    const y = new Float32Array(m);
+    for (let i = 0; i < m; i++) {
+      a[i] = 1 + 4 * random.next();
+      b[i] = 1 + 4 * random.next();
+      history[i] = Math.log1p(random.int(1, 500));
+      movie[i] = Math.log1p(random.int(1, 300));
+    }
+    const mean = (v: Float32Array) => v.reduce((x, z) => x + z, 0) / v.length;
+    const [ch, cm] = [mean(history), mean(movie)];
+    for (let i = 0; i < m; i++) {
+      const fh = history[i] - ch;
+      const fm = movie[i] - cm;
+      y[i] = 0.3 + 0.6 * a[i] + 0.25 * b[i] + fh * (0.1 + 0.05 * a[i]) + fm * (-0.2 + 0.1 * b[i]) + random.normal(0, 0.02);
+    }
+    const blend = fitRatingByMeta(['als', 'itemcf'], [a, b], y, [{ feature: 'history', values: history }, { feature: 'movie', values: movie }]);
+    const near = (got: number | undefined, want: number, what: string) => assert.ok(Math.abs((got ?? NaN) - want) < 0.01, `${what}: ${got} for ${want}`);
+    near(blend.intercept, 0.3, 'intercept');
+    near(blend.weights.als, 0.6, 'als');
+    near(blend.weights.itemcf, 0.25, 'itemcf');
+    const [h, mv] = blend.meta!;
+    assert.equal(h.feature, 'history');
+    near(h.centre, ch, 'history centre');
+    near(h.intercept, 0.1, 'history intercept');
+    near(h.weights.als, 0.05, 'history × als');
+    near(h.weights.itemcf, 0, 'history × itemcf');
+    near(mv.intercept, -0.2, 'movie intercept');
+    near(mv.weights.itemcf, 0.1, 'movie × itemcf');
   });
 
   it('puts the ranking weight on the component whose lists hold the held-out movies', () => {
@@ -129,6 +165,21 @@ describe('HybridModel', () => {
     assert.equal(high.predict(user, 1), 5);
   });
 
+  it('predicts with weights that move with the user\'s history size and the movie\'s rating count', () => {
+    const counted = { ...fixed('popularity', { 1: 3.5 }, []), count: (id: number) => (id === 1 ? 99 : 0) };
+    const parts = new Map<ModelName, Recommender>([...components, ['popularity', counted]]);
+    const meta: HybridWeights['rating']['meta'] = [
+      { feature: 'history', centre: 1, intercept: 0.2, weights: { als: 0.1 } },
+      { feature: 'movie', centre: 2, intercept: 0, weights: { itemcf: -0.05 } },
+    ];
+    const hybrid = new HybridModel(parts, { ...weights, rating: { intercept: 0.5, weights: { als: 0.5, itemcf: 0.5 }, meta } });
+    const user = { userId: 1, movies: Int32Array.from([5, 6, 7]), ratings: Float32Array.from([3, 3, 3]) };
+    const fh = Math.log1p(3) - 1;
+    const fm = Math.log1p(99) - 2;
+    const want = 0.5 + fh * 0.2 + (0.5 + fh * 0.1) * 4 + (0.5 + fm * -0.05) * 3;
+    assert.ok(Math.abs(hybrid.predict(user, 1) - want) < 1e-12);
+  });
+
   it('fuses the components\' ranks: Σ w / (rrfK + rank)', () => {
     const hybrid = new HybridModel(components, weights);
     const top = hybrid.recommend(emptyHistory(1), 3);
@@ -196,7 +247,10 @@ describe('HybridModel', () => {
       const hybrid = new HybridModel(components, weights);
       assert.deepEqual(hybrid.save(dir), ['hybrid.json']);
       assert.deepEqual(HybridModel.loadWeights(dir), weights);
-      const fitted: HybridWeights = { ...weights, ranking: { ...weights.ranking, fusion: 'score', newUsers: { below: 20, weights: { als: 1 } } } };
+      const fitted: HybridWeights = {
+        rating: { ...weights.rating, meta: [{ feature: 'movie', centre: 3, intercept: 0.1, weights: { als: 0.2 } }] },
+        ranking: { ...weights.ranking, fusion: 'score', newUsers: { below: 20, weights: { als: 1 } } },
+      };
       new HybridModel(components, fitted).save(dir);
       assert.deepEqual(HybridModel.loadWeights(dir), fitted);
       // A format-1 file (before fusions and segments) still loads: rank fusion.
