@@ -22,7 +22,8 @@ async function post(base: string, path: string, body: unknown, headers: Record<s
 }
 
 /** Bayesian averages by brute force: (C·m + Σr) / (C + n), C = the median count of rated movies, m = the mean rating. */
-function bayesianRanking(dataset: Dataset): { movieId: number; score: number }[] {
+/** Every rated movie most rated first (ties by id), with its Bayesian average rating as `rating`. */
+function popularityRanking(dataset: Dataset): { movieId: number; count: number; rating: number }[] {
   const { movies, ratings } = dataset.ratings.columns;
   const count = new Map<number, number>();
   const sum = new Map<number, number>();
@@ -37,8 +38,8 @@ function bayesianRanking(dataset: Dataset): { movieId: number; score: number }[]
   const c = counts.length % 2 ? counts[mid]! : (counts[mid - 1]! + counts[mid]!) / 2;
   const mean = total / movies.length;
   return [...count.keys()]
-    .map((id) => ({ movieId: id, score: (c * mean + sum.get(id)!) / (c + count.get(id)!) }))
-    .sort((a, b) => b.score - a.score || a.movieId - b.movieId);
+    .map((id) => ({ movieId: id, count: count.get(id)!, rating: (c * mean + sum.get(id)!) / (c + count.get(id)!) }))
+    .sort((a, b) => b.count - a.count || a.movieId - b.movieId);
 }
 
 const ids = (r: { body: Body }) => (r.body as unknown as RecommendResponse).recommendations.map((x) => x.movie_id);
@@ -117,15 +118,15 @@ describe('recommendations API', () => {
     assert.equal(after.size - before.size, 2);
   });
 
-  it('falls back to the popular movies (Bayesian average) for a user nobody knows, by genre when asked', async () => {
-    const ranking = bayesianRanking(dataset);
+  it('falls back to the most rated movies (their Bayesian average as the rating) for a user nobody knows, by genre when asked', async () => {
+    const ranking = popularityRanking(dataset);
     const r = await get('/recommendations/recommend/999999?n=10');
     assert.equal(r.status, 200);
     assert.equal(r.body.source, 'fallback_popular');
     assert.equal(r.body.model_version, versions.als);
     assert.deepEqual(ids(r), ranking.slice(0, 10).map((x) => x.movieId));
     const scores = (r.body as unknown as RecommendResponse).recommendations.map((x) => x.predicted_rating);
-    scores.forEach((s, i) => assert.ok(Math.abs(s - ranking[i]!.score) < 1e-3));
+    scores.forEach((s, i) => assert.ok(Math.abs(s - ranking[i]!.rating) < 1e-3));
 
     const genre = dataset.catalogue.get(ranking[0]!.movieId)!.genres[0]!;
     const inGenre = ranking.filter((x) => dataset.catalogue.get(x.movieId)!.genres.includes(genre)).slice(0, 5).map((x) => x.movieId);

@@ -33,6 +33,8 @@ export interface EvaluationResult {
   ranking: RankingMetrics;
   /** Wall time of this model's evaluation (summed over folds by averageResults). */
   seconds: number;
+  /** Wall time of this model's fit, when the caller timed it (averaged over folds: seconds a fit). */
+  trainingSeconds?: number;
   /** Folds averaged over (set by averageResults). */
   folds?: number;
 }
@@ -177,6 +179,7 @@ export function averageResults(resultsPerFold: EvaluationResult[][]): Evaluation
         k: rs[0].ranking.k,
       },
       seconds: sum((r) => r.seconds),
+      ...(rs.every((r) => r.trainingSeconds !== undefined) ? { trainingSeconds: mean((r) => r.trainingSeconds as number) } : {}),
       folds: rs.length,
     };
   });
@@ -199,7 +202,8 @@ export function formatComparisonTable(results: EvaluationResult[], protocol: str
     ['coverage', metric((r) => r.ranking.coverage)],
     ['test ratings', results.map((r) => r.rating.n.toLocaleString('en-US'))],
     ['users', results.map((r) => r.ranking.users.toLocaleString('en-US'))],
-    ['seconds', results.map((r) => fixed(r.seconds, 1))],
+    ['train s', results.map((r) => (r.trainingSeconds === undefined ? null : fixed(r.trainingSeconds, 1)))],
+    ['eval s', results.map((r) => fixed(r.seconds, 1))],
   ];
   // formatTable left-aligns text: pad each column (header included) so the figures line up right.
   const widths = columns.map(([h, cells]) => Math.max(h.length, ...cells.map((c) => (c ?? '-').length)));

@@ -72,12 +72,13 @@ export function kFoldSplit(fold: Uint8Array, f: number): Split {
 /**
  * Per user, round(count × testFraction) of their ratings (chosen at random) go to test, capped so
  * at least one stays in train: a user with one rating is train only. Users are visited in id
- * order, so the split depends only on the data and the seed.
+ * order, so the split depends only on the data and the seed. With `rows`, only those rows are
+ * split (e.g. a validation split carved from a training side); both sides are subsets of them.
  */
-export function stratifiedSplit(columns: RatingColumns, options: StratifiedSplitOptions): Split {
+export function stratifiedSplit(columns: RatingColumns, options: StratifiedSplitOptions & { rows?: Int32Array }): Split {
   const fraction = checkFraction(options.testFraction ?? 0.25);
   const n = rowCount(columns);
-  const { ptr, rows } = rowsByUser(columns);
+  const { ptr, rows } = rowsByUser(columns, options.rows);
   const random = new Random(options.seed);
   const inTest = new Uint8Array(n);
   for (let u = 0; u + 1 < ptr.length; u++) {
@@ -87,7 +88,32 @@ export function stratifiedSplit(columns: RatingColumns, options: StratifiedSplit
     for (let i = 0; i < nTest; i++) swap(rows, start + i, start + i + randomBelow(random, count - i));
     for (let i = 0; i < nTest; i++) inTest[rows[start + i]] = 1;
   }
-  return partition(inTest, 1);
+  if (options.rows === undefined) return partition(inTest, 1);
+  return partitionRows(options.rows, inTest);
+}
+
+/**
+ * Per-user k folds: each user's ratings, shuffled, are dealt round-robin into the k folds (each
+ * user starting at a random fold), so every fold holds about 1/k of every user's ratings, as the
+ * stratified split does for one test side. Split f has fold f as its test side. A user with fewer
+ * ratings than k is absent from some folds' test sides.
+ */
+export function stratifiedKFold(columns: RatingColumns, options: KFoldOptions): Split[] {
+  const { k } = options;
+  const n = rowCount(columns);
+  if (!Number.isInteger(k) || k < 2 || k > 255) throw new RangeError(`k-fold: k must be a whole number from 2 to 255, got ${k}`);
+  if (k > n) throw new RangeError(`k-fold: k = ${k} is more than the ${n} ratings`);
+  const { ptr, rows } = rowsByUser(columns);
+  const random = new Random(options.seed);
+  const fold = new Uint8Array(n);
+  for (let u = 0; u + 1 < ptr.length; u++) {
+    const start = ptr[u];
+    const count = ptr[u + 1] - start;
+    for (let i = 0; i + 1 < count; i++) swap(rows, start + i, start + i + randomBelow(random, count - i));
+    const first = randomBelow(random, k);
+    for (let i = 0; i < count; i++) fold[rows[start + i]] = (first + i) % k;
+  }
+  return Array.from({ length: k }, (_, f) => partition(fold, f));
 }
 
 /**
@@ -115,21 +141,37 @@ export function temporalLeaveLastOut(columns: RatingColumns): Split {
   return partition(inTest, 1);
 }
 
-/** Rows grouped by user (dense index, ascending user id), ascending row order within a user. */
-function rowsByUser(columns: RatingColumns): { ptr: Int32Array; rows: Int32Array } {
-  const n = rowCount(columns);
+/** Rows (all, or those given) grouped by user (dense index, ascending user id), ascending row order within a user. */
+function rowsByUser(columns: RatingColumns, subset?: Int32Array): { ptr: Int32Array; rows: Int32Array } {
+  const n = subset === undefined ? rowCount(columns) : subset.length;
+  const rowAt = subset === undefined ? (i: number) => i : (i: number) => subset[i];
   const users = IdIndex.of(columns.users);
   const dense = new Int32Array(n);
   const ptr = new Int32Array(users.size + 1);
   for (let i = 0; i < n; i++) {
-    dense[i] = users.index(columns.users[i]);
+    dense[i] = users.index(columns.users[rowAt(i)]);
     ptr[dense[i] + 1]++;
   }
   for (let u = 0; u < users.size; u++) ptr[u + 1] += ptr[u];
   const next = ptr.slice(0, users.size);
   const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[next[dense[i]]++] = i;
+  for (let i = 0; i < n; i++) rows[next[dense[i]]++] = rowAt(i);
   return { ptr, rows };
+}
+
+/** The given rows split by a mark per row of the table: marked → test; both sides keep the rows' order. */
+function partitionRows(rows: Int32Array, inTest: Uint8Array): Split {
+  let nTest = 0;
+  for (const r of rows) if (inTest[r] === 1) nTest++;
+  const test = new Int32Array(nTest);
+  const train = new Int32Array(rows.length - nTest);
+  let a = 0;
+  let b = 0;
+  for (const r of rows) {
+    if (inTest[r] === 1) test[a++] = r;
+    else train[b++] = r;
+  }
+  return { train, test };
 }
 
 /** Rows whose label equals `testLabel` → test, the others → train, both in row order. */

@@ -13,7 +13,7 @@ export type SavableModel = Recommender & { save(dir: string): string[] };
 /** The rating rows a model is fitted on, with what content models read beside them. */
 export interface FitSource {
   columns: RatingColumns;
-  /** Rows to train on (all when absent). */
+  /** Rows to train on (all when absent): the rows the fit's matrix is built from. */
   rows?: Int32Array;
   catalogue: Catalogue;
   genome?: Genome;
@@ -36,8 +36,10 @@ export interface FitInput<P> {
   hooks: FitHooks;
   /** For a kind that blends (`blends`): the component models fitted on the same rows, in table order. */
   components: ReadonlyMap<string, Recommender>;
-  /** Fits another (component) kind on a matrix, e.g. on a validation split. */
-  fitComponent(name: string, data: Interactions, hooks: FitHooks): Promise<SavableModel>;
+  /** The hybrid components whose `predict` models ratings (`predictsRatings`), in table order. */
+  ratingComponents: readonly string[];
+  /** Fits another (component) kind on a matrix, e.g. on a validation split: `rows`, the source rows it is built from. */
+  fitComponent(name: string, data: Interactions, hooks: FitHooks, rows: Int32Array): Promise<SavableModel>;
 }
 
 export interface Fitted {
@@ -69,8 +71,21 @@ export interface ParamOption<P> {
 export interface ModelKind<P, Servable extends boolean = boolean> {
   /** A client may ask for it by name (`model=`); popularity is the fallback, not a choice. */
   servable: Servable;
-  /** Among servable kinds, the default model is the loaded one with the lowest preference. */
+  /**
+   * Among servable kinds, the default model of `recommend` (and `similar`) is the loaded one with
+   * the lowest preference: set by ranking quality (`streamrec evaluate --split stratified`).
+   */
   preference?: number;
+  /**
+   * Its `predict` models ratings (false for a ranking-only model, which answers a baseline): the
+   * hybrid blends the predictions of these components only.
+   */
+  predictsRatings: boolean;
+  /**
+   * Among servable kinds that predict ratings, the default model of `predict` is the loaded one
+   * with the lowest rating preference: set by RMSE (`streamrec evaluate --cv 5`).
+   */
+  ratingPreference?: number;
   /** Blended by the kinds that blend (the hybrid), in table order. */
   hybridComponent: boolean;
   /** Blends the hybrid components: fitted after them, loaded with the versions its metadata names. */

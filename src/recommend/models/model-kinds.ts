@@ -6,10 +6,23 @@
 //      (recommender.ts) with `save(dir)` and a static `load(dir)`, a train function, and its
 //      parameters type with defaults.
 //   2. Add one entry to MODEL_KINDS below (typed `ModelKind<YourParams, servable>`): whether it is
-//      servable (and its preference as the default model), a hybrid component, its defaults, its
+//      servable (and its preference as the default model for recommend, and for predict when it
+//      models ratings), a hybrid component, whether its predict models ratings, its defaults, its
 //      command-line flags, `fit` and `load`. Nothing else changes: registry, training, evaluation,
-//      serving, routes and CLI pick it up from here.
+//      serving, routes and CLI pick it up from here. A new hybrid component joins the hybrid's
+//      ranking fusion (and, when it predicts ratings, its rating blend) at the next `train`; the
+//      fit gives it weight only if it ranks the validation users better.
+//
+// The default preferences follow `streamrec evaluate` on MovieLens (README, "Evaluation"): the
+// hybrid ranks at least as well as its best part and predicts ratings best, so it is the default
+// of both; without it, recommend falls to EASE, then RP3beta, and predict to ALS.
 import { trainAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als/als-train.js';
+import { DEFAULT_EASE_PARAMS, type EaseParams } from './ease/ease-params.js';
+import { trainEase } from './ease/ease-train.js';
+import { EaseModel } from './ease/ease.js';
+import { DEFAULT_ITEM_GRAPH_PARAMS, type ItemGraphParams } from './item-graph/item-graph-params.js';
+import { trainItemGraph } from './item-graph/item-graph-train.js';
+import { ItemGraphModel } from './item-graph/item-graph.js';
 import { AlsModel } from './als/als.js';
 import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from './content/content.js';
 import { fitHybrid, DEFAULT_HYBRID_PARAMS, type HybridParams } from './hybrid/hybrid-train.js';
@@ -17,11 +30,13 @@ import { HybridModel } from './hybrid/hybrid.js';
 import { DEFAULT_ITEMCF_PARAMS, ItemCfModel, trainItemCf, type ItemCfParams } from './item-cf/item-cf.js';
 import type { ModelKind } from './model-kind.js';
 import { nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../../util/text-parsers.js';
-import { PopularityModel } from './popularity/popularity.js';
+import { PopularityModel, type PopularityParams } from './popularity/popularity.js';
 
 const als: ModelKind<AlsParams, true> = {
   servable: true,
-  preference: 2,
+  preference: 5,
+  predictsRatings: true,
+  ratingPreference: 2,
   hybridComponent: true,
   blends: false,
   scoreIsRating: true,
@@ -45,7 +60,9 @@ const als: ModelKind<AlsParams, true> = {
 
 const itemcf: ModelKind<ItemCfParams, true> = {
   servable: true,
-  preference: 3,
+  preference: 4,
+  predictsRatings: true,
+  ratingPreference: 3,
   hybridComponent: true,
   blends: false,
   scoreIsRating: false,
@@ -65,7 +82,9 @@ const itemcf: ModelKind<ItemCfParams, true> = {
 
 const content: ModelKind<ContentParams, true> = {
   servable: true,
-  preference: 4,
+  preference: 6,
+  predictsRatings: true,
+  ratingPreference: 4,
   hybridComponent: true,
   blends: false,
   scoreIsRating: false,
@@ -79,9 +98,50 @@ const content: ModelKind<ContentParams, true> = {
   load: ({ dir }) => ContentModel.load(dir),
 };
 
+const ease: ModelKind<EaseParams, true> = {
+  servable: true,
+  preference: 2,
+  predictsRatings: false,
+  hybridComponent: true,
+  blends: false,
+  scoreIsRating: false,
+  aliases: [],
+  defaults: DEFAULT_EASE_PARAMS,
+  options: [
+    { flag: '--ease-lambda <x>', key: 'lambda', describe: (d) => `EASE: λ on the diagonal of XᵀX (default ${d.lambda})`, parse: positiveNumber },
+    { flag: '--ease-max-items <n>', key: 'maxItems', describe: (d) => `EASE: the most-rated movies it covers; the rest it never recommends (default ${d.maxItems})`, parse: positiveInt },
+  ],
+  fit: async ({ matrix, params, hooks }) => ({
+    model: trainEase(matrix(), params, { signal: hooks.signal, onProgress: (phase, done, total) => hooks.onProgress?.('ease', phase, done, total) }),
+  }),
+  load: ({ dir }) => EaseModel.load(dir),
+};
+
+const rp3beta: ModelKind<ItemGraphParams, true> = {
+  servable: true,
+  preference: 3,
+  predictsRatings: false,
+  hybridComponent: true,
+  blends: false,
+  scoreIsRating: false,
+  aliases: ['rp3', 'itemgraph'],
+  defaults: DEFAULT_ITEM_GRAPH_PARAMS,
+  options: [
+    { flag: '--rp3-alpha <x>', key: 'alpha', describe: (d) => `RP3beta: the power of each step's probability (default ${d.alpha})`, parse: positiveNumber },
+    { flag: '--rp3-beta <x>', key: 'beta', describe: (d) => `RP3beta: the popularity penalty's power (default ${d.beta})`, parse: nonNegativeNumber },
+    { flag: '--rp3-neighbours <n>', key: 'neighbours', describe: (d) => `RP3beta: neighbours kept per movie (default ${d.neighbours})`, parse: positiveInt },
+  ],
+  fit: async ({ matrix, params, hooks }) => ({
+    model: await trainItemGraph(matrix(), params, { threads: hooks.threads, signal: hooks.signal, onProgress: (done, total) => hooks.onProgress?.('rp3beta', 'walks', done, total) }),
+  }),
+  load: ({ dir }) => ItemGraphModel.load(dir),
+};
+
 const hybrid: ModelKind<HybridParams, true> = {
   servable: true,
   preference: 1,
+  predictsRatings: true,
+  ratingPreference: 1,
   hybridComponent: false,
   blends: true,
   scoreIsRating: false,
@@ -93,20 +153,23 @@ const hybrid: ModelKind<HybridParams, true> = {
   load: ({ dir, components }) => new HybridModel(components, HybridModel.loadWeights(dir)),
 };
 
-const popularity: ModelKind<Record<string, never>, false> = {
+const popularity: ModelKind<PopularityParams, false> = {
   servable: false,
+  predictsRatings: true,
   hybridComponent: true,
   blends: false,
   scoreIsRating: false,
   aliases: ['popular'],
   defaults: {},
-  options: [],
-  fit: async ({ matrix, source }) => ({ model: PopularityModel.train(matrix(), source.catalogue) }),
+  options: [
+    { flag: '--popularity-half-life <days>', key: 'halfLifeDays', describe: () => 'popularity: count each rating 2^(−age/days), the newest weighing 1 (default: plain counts)', parse: nonNegativeNumber },
+  ],
+  fit: async ({ matrix, source, params }) => ({ model: PopularityModel.train(matrix(), source.catalogue, params, source) }),
   load: ({ dir }) => PopularityModel.load(dir),
 };
 
 /** Every model kind; this order is the registry's listing order and the hybrid's component order. */
-export const MODEL_KINDS = { als, itemcf, content, hybrid, popularity } as const;
+export const MODEL_KINDS = { als, itemcf, content, ease, rp3beta, hybrid, popularity } as const;
 
 type Kinds = typeof MODEL_KINDS;
 export type ModelName = keyof Kinds;
@@ -130,8 +193,14 @@ export const HYBRID_COMPONENTS = MODEL_NAMES.filter((n) => modelKind(n).hybridCo
 /** The kinds that blend others (fitted and loaded after their components). */
 export const BLENDING_MODELS = MODEL_NAMES.filter((n) => modelKind(n).blends);
 
-/** The servable kinds, in preference order of the default model. */
+/** The hybrid components whose predict models ratings: what the hybrid's rating blend takes. */
+export const RATING_COMPONENTS = HYBRID_COMPONENTS.filter((n) => modelKind(n).predictsRatings);
+
+/** The servable kinds, in preference order of the default model (recommend, similar). */
 export const SERVING_MODELS = (MODEL_NAMES.filter((n) => modelKind(n).servable) as ServingModelName[]).sort((a, b) => (modelKind(a).preference ?? Infinity) - (modelKind(b).preference ?? Infinity));
+
+/** The servable kinds that predict ratings, in preference order of the default model for predict. */
+export const RATING_SERVING_MODELS = SERVING_MODELS.filter((n) => modelKind(n).predictsRatings).sort((a, b) => (modelKind(a).ratingPreference ?? Infinity) - (modelKind(b).ratingPreference ?? Infinity));
 
 /** Components before the kinds that blend them: the order models are loaded and trained in. */
 export const LOAD_ORDER: readonly ModelName[] = [...MODEL_NAMES.filter((n) => !modelKind(n).blends), ...BLENDING_MODELS];

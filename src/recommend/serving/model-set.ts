@@ -5,7 +5,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { loadRegisteredModel } from '../models/load-model.js';
 import { HybridModel } from '../models/hybrid/hybrid.js';
 import { PopularityModel } from '../models/popularity/popularity.js';
-import { LOAD_ORDER, SERVING_MODELS, type ModelName, type ServingModelName } from '../models/model-kinds.js';
+import { LOAD_ORDER, RATING_SERVING_MODELS, SERVING_MODELS, type ModelName, type ServingModelName } from '../models/model-kinds.js';
 import type { Recommender } from '../models/recommender.js';
 import type { ModelMetadata, ModelRegistry } from '../registry/registry.js';
 import { datasetPopularity, loadServingData, type ServingData } from './serving-data.js';
@@ -27,7 +27,13 @@ export interface ModelSet {
   /** Versions of every model in the set, the popularity fallback included when it is registered. */
   versions: Partial<Record<ModelName, string>>;
   metadata: Partial<Record<ModelName, ModelMetadata>>;
+  /** What recommend and similar use when no model is asked for: the loaded kind that ranks best (table preference). */
   defaultModel: ServingModelName;
+  /**
+   * What predict uses when no model is asked for: the loaded kind that predicts ratings best
+   * (table rating preference), else the default model.
+   */
+  defaultRatingModel: ServingModelName;
   popularity: PopularityModel;
   /**
    * Every popularity instance in the set that streamed ratings must reach: the fallback and the
@@ -67,7 +73,7 @@ export class NoModelError extends StreamrecError {
 
 /**
  * Loads the latest version of every model into a new set. The dataset is the default model's
- * (hybrid, else als, itemcf, content); models trained on another dataset are skipped with a note,
+ * (the first registered in the table's preference order: hybrid, EASE, RP3beta, item-CF, ALS, content); models trained on another dataset are skipped with a note,
  * since one catalogue and one set of histories is served. Each model loads on its own: one that
  * fails is reported in `failures` and, when `previous` served it on the same data, its version
  * there keeps serving. A version already in `previous` is taken as loaded (popularity keeps what
@@ -158,6 +164,7 @@ export async function loadModelSet(registry: ModelRegistry, dataDir: string, pre
   }
   const defaultModel = SERVING_MODELS.find((m) => models.has(m));
   if (defaultModel === undefined) throw new Error(describeFailures(failures));
+  const defaultRatingModel = RATING_SERVING_MODELS.find((m) => models.has(m)) ?? defaultModel;
 
   let popularity: PopularityModel;
   const registered = loaded.get('popularity');
@@ -174,7 +181,7 @@ export async function loadModelSet(registry: ModelRegistry, dataDir: string, pre
   const blended = hybrid instanceof HybridModel ? hybrid.components.get('popularity') : undefined;
   if (blended instanceof PopularityModel && blended !== popularity) streamedPopularity.push(blended);
   for (const name of Object.keys(metadata) as ModelName[]) if (versions[name] !== metadata[name]!.version) delete metadata[name];
-  return { models, versions, metadata, defaultModel, popularity, streamedPopularity, data, loadedAt: new Date().toISOString(), notes, failures };
+  return { models, versions, metadata, defaultModel, defaultRatingModel, popularity, streamedPopularity, data, loadedAt: new Date().toISOString(), notes, failures };
 }
 
 /** One failure a line, for an error message. */

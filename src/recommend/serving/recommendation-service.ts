@@ -187,7 +187,7 @@ export class RecommendationService {
       const streamed = this.overlay.since(set.data.histories.maxTimestamp);
       for (const popularity of set.streamedPopularity) {
         if (previous?.set.streamedPopularity.includes(popularity)) continue;
-        for (const r of streamed) popularity.add(r.movieId, r.rating);
+        for (const r of streamed) popularity.add(r.movieId, r.rating, r.timestamp);
       }
       this.serving = { set, histories: new UserHistories(set.data.histories, this.overlay) };
       this.newestRating.set(set.data.fingerprint, set.data.histories.maxTimestamp);
@@ -233,7 +233,7 @@ export class RecommendationService {
         continue;
       }
       this.overlay.add(r);
-      for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating);
+      for (const popularity of set.streamedPopularity) popularity.add(r.movieId, r.rating, r.timestamp);
       // Every model scores from the history at question time (UserHistories marks it fresh, so
       // factor models fold it in): dropping the user's cached answers is all a rating needs.
       this.cache.invalidateUser(r.userId);
@@ -356,7 +356,7 @@ export class RecommendationService {
 
   predict(userId: number, movieId: number, modelName?: string): PredictResponse {
     const { set, histories } = this.requireServing();
-    const name = this.modelFor(set, modelName, 'body');
+    const name = modelName === undefined ? set.defaultRatingModel : this.modelFor(set, modelName, 'body');
     const model = set.models.get(name)!;
     const movie = this.movieOf(set, model, movieId);
     return {

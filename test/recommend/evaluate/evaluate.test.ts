@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RatingsBuilder } from '../../../src/recommend/data/ratings-parse.js';
+import { formatPublishedAnchors } from '../../../src/recommend/evaluate/published-anchors.js';
 import { averageResults, evaluateModels, evaluationReport, formatComparisonTable, type EvaluationResult } from '../../../src/recommend/evaluate/evaluate.js';
 import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
 import type { Recommender, Scored, UserHistory } from '../../../src/recommend/models/recommender.js';
@@ -103,14 +104,20 @@ describe('evaluateModels', () => {
     assert.equal(avg.rating.n, 200);
     assert.equal(avg.ranking.users, 20);
     assert.equal(avg.folds, 2);
+    const timed = averageResults([[{ ...fold(0.8, 0.2), trainingSeconds: 2 }], [{ ...fold(1.0, 0.4), trainingSeconds: 4 }]]);
+    assert.equal(timed[0].trainingSeconds, 3, 'training seconds: the mean fit');
 
     const results = [fold(0.8123, 0.2), { ...fold(NaN, 0.1, 'popularity') }];
     const text = formatComparisonTable(results, 'random 80/20 split, seed 42, top-10 over 10 users');
     const lines = text.split('\n');
     assert.equal(lines[0], 'random 80/20 split, seed 42, top-10 over 10 users');
-    assert.match(lines[1], /^model\s+RMSE\s+MAE\s+MSE\s+R²\s+P@10\s+R@10\s+NDCG@10\s+MAP@10\s+HR@10\s+coverage/);
+    assert.match(lines[1], /^model\s+RMSE\s+MAE\s+MSE\s+R²\s+P@10\s+R@10\s+NDCG@10\s+MAP@10\s+HR@10\s+coverage\s+test ratings\s+users\s+train s\s+eval s$/);
     assert.match(lines[3], /^als\s+0\.8123\s/);
     assert.match(lines[4], /^popularity\s+-\s/, 'a metric that could not be measured shows as -');
+    const anchors = formatPublishedAnchors().split('\n');
+    assert.match(anchors[0], /^published, not measured \(Microsoft Recommenders benchmark, MovieLens 100K, per-user stratified 75\/25, top-10\):$/);
+    assert.match(anchors[3], /^most popular \(by count\)\s+0\.225\s+0\.253$/);
+    assert.match(anchors[9], /^BiVAE\s+0\.412\s+0\.475$/);
     const json = JSON.parse(JSON.stringify(evaluationReport(results, 'p'))) as { protocol: string; k: number; results: { rating: { rmse: number | null } }[] };
     assert.equal(json.k, 10);
     assert.equal(json.results[1].rating.rmse, null);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RatingsBuilder, type RatingColumns } from '../../../src/recommend/data/ratings-parse.js';
-import { kFold, randomSplit, stratifiedSplit, temporalLeaveLastOut, type Split } from '../../../src/recommend/evaluate/splits.js';
+import { kFold, randomSplit, stratifiedKFold, stratifiedSplit, temporalLeaveLastOut, type Split } from '../../../src/recommend/evaluate/splits.js';
 import { Random } from '../../../src/util/random.js';
 
 /** Users with 1 to 40 ratings (some with a single one), timestamps with deliberate ties. */
@@ -83,6 +83,38 @@ describe('splits', () => {
     }
     assert.deepEqual(stratifiedSplit(columns, { seed: 5 }), split);
     assert.notDeepEqual(stratifiedSplit(columns, { seed: 6 }).test, split.test);
+  });
+
+  it('stratified over given rows: a validation split of a training side, both sides within those rows, per user', () => {
+    const outer = stratifiedSplit(columns, { seed: 5 });
+    const inner = stratifiedSplit(columns, { seed: 6, rows: outer.train });
+    const all = [...inner.train, ...inner.test].sort((a, b) => a - b);
+    assert.deepEqual(all, [...outer.train], 'the two sides partition the rows given');
+    for (const side of [inner.train, inner.test]) for (let i = 1; i < side.length; i++) assert.ok(side[i - 1] < side[i]);
+    const test = byUser(columns, inner.test);
+    for (const [user, rows] of byUser(columns, outer.train)) {
+      const c = rows.length;
+      assert.equal(test.get(user)?.length ?? 0, Math.min(Math.round(c * 0.25), c - 1), `user ${user}`);
+    }
+  });
+
+  it('stratified k-fold: the folds partition the rows and each holds about 1/k of every user\'s ratings', () => {
+    const folds = stratifiedKFold(columns, { k: 4, seed: 9 });
+    assert.equal(folds.length, 4);
+    const seen = new Uint8Array(n);
+    const users = byUser(columns, Array.from({ length: n }, (_, i) => i));
+    for (const fold of folds) {
+      assertPartition(fold, n);
+      for (const r of fold.test) seen[r]++;
+      const test = byUser(columns, fold.test);
+      for (const [user, rows] of users) {
+        const got = test.get(user)?.length ?? 0;
+        assert.ok(got === Math.floor(rows.length / 4) || got === Math.ceil(rows.length / 4), `user ${user}: ${got} of ${rows.length}`);
+      }
+    }
+    assert.ok(seen.every((c) => c === 1), 'every row is in exactly one test fold');
+    assert.deepEqual(stratifiedKFold(columns, { k: 4, seed: 9 }), folds);
+    assert.throws(() => stratifiedKFold(columns, { k: 1, seed: 1 }), /k must be a whole number from 2/);
   });
 
   it("temporal: each user's latest rating (ties: the later row) is the test set; single-rating users stay in train", () => {

@@ -65,11 +65,11 @@ export async function trainIntoDataDir(dataDir: string, dataset: Dataset, als: A
 /** Small-data parameters for every model (ALS as SMALL_ALS; the hybrid fits on the few users there are). */
 export const SMALL_TRAIN: TrainParams = { ...DEFAULT_TRAIN_PARAMS, als: SMALL_ALS, hybrid: { ...DEFAULT_TRAIN_PARAMS.hybrid, users: 200 } };
 
-/** als, itemcf, content, popularity and the hybrid trained and committed, as `streamrec train` leaves them; their versions. */
+/** Every hybrid component (als, itemcf, content, ease, rp3beta, popularity) and the hybrid trained and committed, as `streamrec train` leaves them; their versions. */
 export async function trainAllIntoDataDir(dataDir: string, dataset: Dataset, params: TrainParams = SMALL_TRAIN, force = false): Promise<Record<ModelName, string>> {
   const outcomes = await trainIntoRegistry({
     dataset,
-    models: ['als', 'itemcf', 'content', 'popularity', 'hybrid'],
+    models: ['als', 'itemcf', 'content', 'ease', 'rp3beta', 'popularity', 'hybrid'],
     params,
     registry: new ModelRegistry(dataDir),
     force,

@@ -10,7 +10,8 @@ import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
 import { ModelRegistry } from '../../../src/recommend/registry/registry.js';
 import { loadModelSet, type ModelSet } from '../../../src/recommend/serving/model-set.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { storeSynthDataset, trainAllIntoDataDir } from './fixtures.js';
+import { trainIntoRegistry } from '../../../src/recommend/train/train-registry.js';
+import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir } from './fixtures.js';
 
 /** A new version of `model` with the artefacts and metadata of `from`; `damage` flips a byte of its array file. */
 function commitCopy(registry: ModelRegistry, model: ModelName, from: string, damage = false): string {
@@ -51,10 +52,11 @@ describe('serving model set', () => {
   it('loads each model once: the hybrid blends the set\'s own instances, its popularity is the fallback', async () => {
     const set = await loadModelSet(registry, dataDir, null);
     assert.equal(set.defaultModel, 'hybrid');
+    assert.equal(set.defaultRatingModel, 'hybrid');
     assert.deepEqual(set.versions, trained);
     assert.deepEqual(set.failures, []);
     const hybrid = hybridOf(set);
-    for (const name of ['als', 'itemcf', 'content'] as const) assert.equal(hybrid.components.get(name), set.models.get(name), `${name} is one instance`);
+    for (const name of ['als', 'itemcf', 'content', 'ease', 'rp3beta'] as const) assert.equal(hybrid.components.get(name), set.models.get(name), `${name} is one instance`);
     assert.equal(hybrid.components.get('popularity'), set.popularity, 'streamed ratings reach the hybrid\'s popularity');
     assert.deepEqual(set.streamedPopularity, [set.popularity]);
   });
@@ -63,7 +65,7 @@ describe('serving model set', () => {
     const broken = commitCopy(registry, 'itemcf', trained.itemcf, true);
     try {
       const set = await loadModelSet(registry, dataDir, null);
-      assert.deepEqual([...set.models.keys()].sort(), ['als', 'content', 'hybrid'], 'item-CF left out, the others served');
+      assert.deepEqual([...set.models.keys()].sort(), ['als', 'content', 'ease', 'hybrid', 'rp3beta'], 'item-CF left out, the others served');
       assert.equal(set.defaultModel, 'hybrid', 'the hybrid blends the item-CF version it was fitted with, which is intact');
       assert.equal(set.failures.length, 1);
       assert.equal(set.failures[0]!.model, 'itemcf');
@@ -112,6 +114,19 @@ describe('serving model set', () => {
       assert.equal(hybridOf(set).components.get('als'), set.models.get('als'), 'the other components are still shared');
     } finally {
       registry.remove('popularity', newer, { force: true });
+    }
+  });
+
+  it('without the hybrid, recommends with the best ranking model loaded and predicts with the best rating model', async () => {
+    const { dir, cleanup: done } = tempDir();
+    try {
+      const small = await storeSynthDataset(dir);
+      await trainIntoRegistry({ dataset: small, models: ['als', 'itemcf', 'ease'], params: SMALL_TRAIN, registry: new ModelRegistry(dir), hooks: { threads: 1 }, evaluate: false });
+      const set = await loadModelSet(new ModelRegistry(dir), dir, null);
+      assert.equal(set.defaultModel, 'ease', 'EASE ranks best (the table\'s preference)');
+      assert.equal(set.defaultRatingModel, 'als', 'EASE does not model ratings: ALS predicts them best');
+    } finally {
+      done();
     }
   });
 });

@@ -1,22 +1,28 @@
 // The hybrid: a blend of the other models. Rating prediction is a linear blend (intercept plus a
-// weight per component); top-N ranking is a weighted reciprocal-rank fusion of each component's
-// own top list, because the components' ranking scores live on different scales (a predicted
-// rating, a similarity sum, a cosine) while their ranks do not. Both sets of weights are fitted on a
-// validation split (hybrid-fit.ts). The artefact holds only the weights and the component versions;
-// the components are loaded from the registry beside it.
+// weight per rating component); top-N ranking is a weighted fusion of each component's own top
+// list — of their ranks (reciprocal-rank fusion) or of their scores min-max normalised within the
+// list, as fitted — because the components' ranking scores live on different scales (a predicted
+// rating, a similarity sum, a count). Users with few ratings may get weights of their own. Every
+// weight is fitted on a validation split (hybrid-fit.ts, hybrid-train.ts). The artefact holds only
+// the weights and the component versions; the components are loaded from the registry beside it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptArtefactError } from '../array-file.js';
 import { clamp, TopN, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
+import { fusionTerm, metaFeature, type Fusion, type MovieCounts, type RatingBlend } from './hybrid-fit.js';
 
 export interface HybridWeights {
-  rating: { intercept: number; weights: Partial<Record<string, number>> };
+  rating: RatingBlend;
   ranking: {
     weights: Partial<Record<string, number>>;
     /** The reciprocal-rank constant: a component's item at rank r scores w / (rrfK + r). */
     rrfK: number;
     /** How deep each component's own list is read, as a multiple of n (at least 50). */
     depth: number;
+    /** How the lists are fused: their ranks (absent: what format-1 files hold) or their scores. */
+    fusion?: Fusion;
+    /** Users whose history holds fewer than `below` ratings are ranked with these weights instead. */
+    newUsers?: { below: number; weights: Partial<Record<string, number>> };
   };
 }
 
@@ -33,6 +39,12 @@ export class HybridModel implements Recommender {
   /** The components that count, with their weights: resolved once, read on every request. */
   private readonly ratingParts: Part[];
   private readonly rankingParts: Part[];
+  private readonly newUserParts: Part[];
+  /** Every component at weight 1: what `similar` falls back to. */
+  private readonly equalParts: Part[];
+  private readonly fusion: Fusion;
+  /** Rating counts for the movie meta-feature: the popularity component's (it follows the stream). */
+  private readonly counts: MovieCounts | undefined;
   private readonly fused = new ScoreTable();
 
   constructor(
@@ -49,31 +61,55 @@ export class HybridModel implements Recommender {
       });
     this.ratingParts = parts(weights.rating.weights, (w) => w !== 0);
     this.rankingParts = parts(weights.ranking.weights, (w) => w > 0);
+    this.newUserParts = weights.ranking.newUsers === undefined ? this.rankingParts : parts(weights.ranking.newUsers.weights, (w) => w > 0);
+    this.fusion = weights.ranking.fusion ?? 'rrf';
+    this.equalParts = [...components.values()].map((model) => ({ model, weight: 1 }));
+    const popularity = components.get('popularity') as (Recommender & Partial<MovieCounts>) | undefined;
+    this.counts = typeof popularity?.count === 'function' ? (popularity as unknown as MovieCounts) : undefined;
   }
 
   predict(user: UserHistory, movieId: number): number {
-    let value = this.weights.rating.intercept;
-    for (const { model, weight } of this.ratingParts) value += weight * model.predict(user, movieId);
+    const { rating } = this.weights;
+    let value = rating.intercept;
+    if (rating.meta === undefined) {
+      for (const { model, weight } of this.ratingParts) value += weight * model.predict(user, movieId);
+      return clamp(value, this.scale);
+    }
+    const f = rating.meta.map((m) => metaFeature(m.feature, user, movieId, this.counts) - m.centre);
+    rating.meta.forEach((m, k) => (value += f[k] * m.intercept));
+    for (const { model, weight } of this.ratingParts) {
+      let w = weight;
+      rating.meta.forEach((m, k) => (w += f[k] * (m.weights[model.name] ?? 0)));
+      value += w * model.predict(user, movieId);
+    }
     return clamp(value, this.scale);
   }
 
   recommend(user: UserHistory, n: number, options?: RecommendOptions): Scored[] {
-    return this.fuse(n, (model, depth) => model.recommend(user, depth, options));
+    const newUsers = this.weights.ranking.newUsers;
+    const parts = newUsers !== undefined && user.movies.length < newUsers.below ? this.newUserParts : this.rankingParts;
+    return this.fuse(parts, this.fusion, n, (model, depth) => model.recommend(user, depth, options));
   }
 
   /**
-   * Similar movies in the order of the same fusion over the components' own similar lists (what
-   * the ranking weights were fitted for); score = the ranking-weighted mean of the components'
+   * Similar movies in the order of a reciprocal-rank fusion, with the ranking weights, over the
+   * components' own similar lists; score = the ranking-weighted mean of the components'
    * similarities (each in [0, 1]), over the components that answer for this movie (a non-empty
    * list: popularity never does), a movie missing from a component's list counting 0 for it. So the
    * score is in [0, 1] and means what a component's does, but the list is in fused order: a later
-   * movie may score higher than an earlier one.
+   * movie may score higher than an earlier one. When no weighted component answers (the ranking
+   * may rest on popularity alone), every component's list counts alike.
    */
   similar(movieId: number, n: number): Scored[] {
+    const weighted = this.similarOf(this.rankingParts, movieId, n);
+    return weighted.length > 0 ? weighted : this.similarOf(this.equalParts, movieId, n);
+  }
+
+  private similarOf(parts: Part[], movieId: number, n: number): Scored[] {
     const lists: { weight: number; scores: Map<number, number> }[] = [];
-    const order = this.fuse(n, (model, depth) => {
+    const order = this.fuse(parts, 'rrf', n, (model, depth) => {
       const list = model.similar(movieId, depth);
-      if (list.length > 0) lists.push({ weight: this.rankingParts.find((p) => p.model === model)?.weight ?? 0, scores: new Map(list.map((s) => [s.movieId, s.score])) });
+      if (list.length > 0) lists.push({ weight: parts.find((p) => p.model === model)?.weight ?? 0, scores: new Map(list.map((s) => [s.movieId, s.score])) });
       return list;
     });
     const total = lists.reduce((sum, l) => sum + l.weight, 0);
@@ -94,14 +130,17 @@ export class HybridModel implements Recommender {
     return false;
   }
 
-  private fuse(n: number, listOf: (model: Recommender, depth: number) => Scored[]): Scored[] {
+  private fuse(parts: Part[], fusion: Fusion, n: number, listOf: (model: Recommender, depth: number) => Scored[]): Scored[] {
     if (!(n >= 1)) return [];
     const { rrfK, depth } = this.weights.ranking;
     const fused = this.fused;
     fused.clear();
-    for (const { model, weight } of this.rankingParts) {
+    for (const { model, weight } of parts) {
       const list = listOf(model, Math.max(50, depth * n));
-      for (let r = 0; r < list.length; r++) fused.add(list[r].movieId, weight / (rrfK + r + 1));
+      if (list.length === 0) continue;
+      const top = list[0].score;
+      const bottom = list[list.length - 1].score;
+      for (let r = 0; r < list.length; r++) fused.add(list[r].movieId, weight * fusionTerm(fusion, rrfK, r, list[r].score, top, bottom));
     }
     const top = new TopN(Math.floor(n));
     fused.offerAll(top);
@@ -110,7 +149,7 @@ export class HybridModel implements Recommender {
 
   /** Writes hybrid.json (the weights); returns the file names written. */
   save(dir: string): string[] {
-    writeFileSync(join(dir, HYBRID_FILE), `${JSON.stringify({ format: 1, weights: this.weights }, null, 2)}\n`);
+    writeFileSync(join(dir, HYBRID_FILE), `${JSON.stringify({ format: 2, weights: this.weights }, null, 2)}\n`);
     return [HYBRID_FILE];
   }
 
@@ -124,7 +163,10 @@ export class HybridModel implements Recommender {
       throw new CorruptArtefactError(`${path}: unreadable (${(err as Error).message})`);
     }
     const w = parsed.weights;
-    if (parsed.format !== 1 || w === undefined || typeof w.rating?.intercept !== 'number' || typeof w.ranking?.rrfK !== 'number') {
+    const fusion = w?.ranking?.fusion;
+    const meta = w?.rating?.meta;
+    const badMeta = meta !== undefined && (!Array.isArray(meta) || meta.some((m) => (m.feature !== 'history' && m.feature !== 'movie') || typeof m.centre !== 'number' || typeof m.intercept !== 'number'));
+    if ((parsed.format !== 1 && parsed.format !== 2) || w === undefined || typeof w.rating?.intercept !== 'number' || typeof w.ranking?.rrfK !== 'number' || (fusion !== undefined && fusion !== 'rrf' && fusion !== 'score') || badMeta) {
       throw new CorruptArtefactError(`${path}: not a hybrid weights file`);
     }
     return w;

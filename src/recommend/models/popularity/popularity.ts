@@ -1,16 +1,22 @@
-// The popularity model: every movie ranked by its Bayesian average rating, (C·m + Σr) / (C + n),
-// which pulls a movie with few ratings toward the global mean m. It is the fallback for users
-// no other model knows, by genre when asked, and it follows the stream: add() is O(1).
+// The popularity model, two rankings of the same counts, both following the stream (add() is O(1)):
+// - most popular: by how many ratings a movie has (each weighted 2^(−age / half-life) when a
+//   recency half-life is set, age measured from the newest rating). What `recommend` ranks by: the
+//   top-N baseline, and the fallback for users with no history (`mostPopular`, by genre when asked);
+//   on the top-N protocol it beats the rating average by far, as the published baselines show;
+// - top rated: by the Bayesian average rating (C·m + Σr) / (C + n), which pulls a movie with few
+//   ratings toward the global mean m (`top`, by genre when asked); `predict` answers it.
 //
-// top() is asked on every request, so the ranking is kept sorted (overall and per genre) and
+// Lists are asked on every request, so both rankings are kept sorted (overall and per genre) and
 // read from the head. add() only marks its movie; the marked movies are scored apart, and the
-// sorted ranking is rebuilt once enough of them pile up. Between rebuilds every score also moves
-// with m, by C·Δm/(C + n) — at most |Δm| — so the head is read until even that shift cannot lift
-// a movie above the n-th best: the answer is always exactly the full scan's.
+// sorted rankings are rebuilt once enough of them pile up. Between rebuilds every average also
+// moves with m, by C·Δm/(C + n) — at most |Δm| — so the head is read until even that shift cannot
+// lift a movie above the n-th best (counts of unmarked movies do not move): the answer is always
+// exactly the full scan's.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../../../movies/catalogue.js';
 import type { Interactions } from '../../data/interactions.js';
+import type { RatingColumns } from '../../data/ratings-parse.js';
 import { IdIndexMap } from '../../../util/id-index.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
 import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
@@ -22,10 +28,22 @@ export interface PopularityParams {
    * as much as the prior. Fixed at training; add() does not move it.
    */
   prior?: number;
+  /**
+   * Counts with recency: a rating weighs 2^(−age / halfLifeDays), its age taken from the newest
+   * training rating (a later one weighs more than 1). Absent or 0: plain counts.
+   */
+  halfLifeDays?: number;
+}
+
+/** The rows the matrix was built from, for the timestamps a recency half-life reads. */
+export interface PopularitySource {
+  columns: RatingColumns;
+  rows?: Int32Array;
 }
 
 const FORMAT = 'popularity';
-const VERSION = 1;
+const VERSION = 2;
+const DAY_MS = 86_400_000;
 
 interface PopularityMeta {
   format: string;
@@ -35,6 +53,10 @@ interface PopularityMeta {
   totalCount: number;
   scale: { min: number; max: number };
   genres: string[];
+  /** v2: the recency half-life (null: plain counts), the time ages are taken from, the newest rating seen. */
+  halfLifeDays?: number | null;
+  referenceTime?: number;
+  latestTime?: number;
 }
 
 interface PopularityState {
@@ -45,6 +67,13 @@ interface PopularityState {
   ids: Int32Array;
   counts: Float64Array;
   sums: Float64Array;
+  /** The popularity of each slot: its count, or its ratings' summed recency weights. */
+  weights: Float64Array;
+  halfLifeDays: number | null;
+  /** Epoch ms: ages are measured from here (the newest training rating). */
+  referenceTime: number;
+  /** Epoch ms: the newest rating seen, training or added (an add() without a time is stamped with it). */
+  latestTime: number;
   size: number;
   genres: string[];
   /** Slots of each genre's movies (catalogue movies only): genreSlots[genrePtr[g]..genrePtr[g+1]). */
@@ -52,7 +81,10 @@ interface PopularityState {
   genreSlots: Int32Array;
 }
 
-/** The sorted ranking: slots with ratings by their score at global mean `mean`, best first (ties by id). */
+/** What a list ranks by: the Bayesian average rating, or the (recency-weighted) count. */
+type Criterion = 'rating' | 'count';
+
+/** A sorted ranking: slots with ratings by their score (averages: at global mean `mean`), best first (ties by id). */
 interface Ranking {
   mean: number;
   order: Int32Array;
@@ -78,7 +110,7 @@ export class PopularityModel implements Recommender {
   /** Genres of each slot (catalogue slots only; a movie first seen by add() has none). */
   private readonly slotGenrePtr: Int32Array;
   private readonly slotGenres: Int32Array;
-  private ranking: Ranking | null = null;
+  private rankings: Record<Criterion, Ranking> | null = null;
   /** Slots changed by add() since the ranking was sorted (or not in it): flag per slot, and the list. */
   private changed: Uint8Array;
   private changedList: number[] = [];
@@ -100,12 +132,18 @@ export class PopularityModel implements Recommender {
     this.changed = new Uint8Array(state.ids.length);
     this.seen = new Uint8Array(state.ids.length);
     // Sorted now, so a service's first request does not pay for it.
-    this.ranking = this.rank();
+    this.rankings = this.rank();
   }
 
-  /** Counts and sums per movie from the training ratings; catalogue movies without ratings get a slot too (for genres). */
-  static train(data: Interactions, catalogue: Catalogue, params: PopularityParams = {}): PopularityModel {
+  /**
+   * Counts and sums per movie from the training ratings; catalogue movies without ratings get a
+   * slot too (for genres). A recency half-life needs `source`, the rows `data` was built from.
+   */
+  static train(data: Interactions, catalogue: Catalogue, params: PopularityParams = {}, source?: PopularitySource): PopularityModel {
     if (params.prior !== undefined && !(Number.isFinite(params.prior) && params.prior >= 0)) throw new Error(`popularity: prior must be a number >= 0, got ${params.prior}`);
+    const halfLife = params.halfLifeDays ?? 0;
+    if (!(Number.isFinite(halfLife) && halfLife >= 0)) throw new Error(`popularity: halfLifeDays must be a number >= 0, got ${params.halfLifeDays}`);
+    if (halfLife > 0 && source === undefined) throw new Error('popularity: a recency half-life needs the ratings\' timestamps (source)');
     const ids: number[] = [];
     const slot = new Map<number, number>();
     const take = (id: number) => {
@@ -140,6 +178,7 @@ export class PopularityModel implements Recommender {
     genres.forEach((g, i) => (genrePtr[i + 1] = genrePtr[i] + byGenre.get(g)!.length));
     const genreSlots = new Int32Array(genrePtr[genres.length]);
     genres.forEach((g, i) => genreSlots.set(byGenre.get(g)!, genrePtr[i]));
+    const recency = halfLife > 0 ? recencyWeights(data, ids.length, source!, halfLife) : { weights: Float64Array.from(counts), referenceTime: 0 };
     return new PopularityModel({
       prior: params.prior ?? medianCount(counts),
       totalSum,
@@ -148,6 +187,10 @@ export class PopularityModel implements Recommender {
       ids: Int32Array.from(ids),
       counts,
       sums,
+      weights: recency.weights,
+      halfLifeDays: halfLife > 0 ? halfLife : null,
+      referenceTime: recency.referenceTime,
+      latestTime: recency.referenceTime,
       size: ids.length,
       genres,
       genrePtr,
@@ -174,14 +217,24 @@ export class PopularityModel implements Recommender {
     return this.s.genres;
   }
 
-  /** One more rating, e.g. from the stream: O(1); a movie not seen before gets a slot. */
-  add(movieId: number, rating: number): void {
+  /** The recency half-life in days, or null for plain counts. */
+  get halfLifeDays(): number | null {
+    return this.s.halfLifeDays;
+  }
+
+  /**
+   * One more rating, e.g. from the stream: O(1); a movie not seen before gets a slot. `timestamp`
+   * (epoch ms, as the rating columns and events carry it) dates it for the recency weight; without one it counts as the newest seen.
+   */
+  add(movieId: number, rating: number, timestamp?: number): void {
     if (!Number.isInteger(movieId)) throw new Error(`popularity.add: movie id must be an integer, got ${movieId}`);
     if (!Number.isFinite(rating)) throw new Error(`popularity.add: rating of movie ${movieId} must be a finite number, got ${rating}`);
     let slot = this.slotOf(movieId);
     if (slot < 0) slot = this.newSlot(movieId);
     const s = this.s;
+    if (timestamp !== undefined && Number.isFinite(timestamp) && timestamp > s.latestTime) s.latestTime = timestamp;
     s.counts[slot]++;
+    s.weights[slot] += this.recencyWeight(timestamp ?? s.latestTime);
     s.sums[slot] += rating;
     s.totalSum += rating;
     s.totalCount++;
@@ -205,25 +258,33 @@ export class PopularityModel implements Recommender {
     return slot < 0 ? 0 : this.s.counts[slot];
   }
 
+  /** A movie's popularity: its count, or its ratings' summed recency weights (0 when unknown). */
+  popularity(movieId: number): number {
+    const slot = this.slotOf(movieId);
+    return slot < 0 ? 0 : this.s.weights[slot];
+  }
+
   /**
-   * The n rated movies with the best Bayesian average, best first (ties by id), of one genre when
-   * asked ([] for a genre no catalogue movie has), without the movies `exclude` rejects.
+   * Top rated: the n rated movies with the best Bayesian average, best first (ties by id), of one
+   * genre when asked ([] for a genre no catalogue movie has), without the movies `exclude` rejects.
    */
   top(n: number, genre?: string, exclude?: (movieId: number) => boolean): Scored[] {
-    if (!(n >= 1)) return [];
-    let g = -1;
-    if (genre !== undefined) {
-      g = this.genreIndex.get(genre.toLowerCase()) ?? -2;
-      if (g === -2) return [];
-    }
-    return this.best(Math.floor(n), g, exclude, null);
+    return this.list('rating', n, genre, exclude);
+  }
+
+  /**
+   * Most popular: the n movies with the most (recency-weighted) ratings, best first (ties by id),
+   * as `top` for genre and exclude; score = the popularity. The fallback for users with no history.
+   */
+  mostPopular(n: number, genre?: string, exclude?: (movieId: number) => boolean): Scored[] {
+    return this.list('count', n, genre, exclude);
   }
 
   predict(_user: UserHistory, movieId: number): number {
     return clamp(this.score(movieId), this.s.scale);
   }
 
-  /** The best Bayesian averages the user has not rated (or only among `candidates`); score = the average. */
+  /** The most popular movies the user has not rated (or only among `candidates`); score = the popularity. */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
     if (!(n >= 1)) return [];
     const { exclude, candidates } = options;
@@ -238,14 +299,13 @@ export class PopularityModel implements Recommender {
     };
     try {
       for (let k = 0; k < user.movies.length; k++) mark(user.movies[k]);
-      if (candidates === undefined) return this.best(Math.floor(n), -1, exclude, seen);
+      if (candidates === undefined) return this.best('count', Math.floor(n), -1, exclude, seen);
       const best = new TopN(Math.floor(n));
-      const m = this.globalMean;
       for (const id of candidates) {
         // mark() also keeps a candidate listed twice from being offered twice.
         if (!mark(id)) continue;
         const slot = this.slotOf(id);
-        if (this.s.counts[slot] > 0 && (exclude === undefined || !exclude(id))) best.offer(id, this.bayes(slot, m));
+        if (this.s.counts[slot] > 0 && (exclude === undefined || !exclude(id))) best.offer(id, this.s.weights[slot]);
       }
       return best.result();
     } finally {
@@ -271,55 +331,86 @@ export class PopularityModel implements Recommender {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'popularity.bin');
     const s = this.s;
-    const meta: PopularityMeta = { format: FORMAT, version: VERSION, prior: s.prior, totalSum: s.totalSum, totalCount: s.totalCount, scale: s.scale, genres: s.genres };
+    const meta: PopularityMeta = {
+      format: FORMAT, version: VERSION, prior: s.prior, totalSum: s.totalSum, totalCount: s.totalCount, scale: s.scale, genres: s.genres,
+      halfLifeDays: s.halfLifeDays, referenceTime: s.referenceTime, latestTime: s.latestTime,
+    };
     writeArrayFile(path, meta, {
       ids: s.ids.subarray(0, s.size),
       counts: s.counts.subarray(0, s.size),
       sums: s.sums.subarray(0, s.size),
+      weights: s.weights.subarray(0, s.size),
       genrePtr: s.genrePtr,
       genreSlots: s.genreSlots,
     });
     return [path];
   }
 
-  /** Reads `<dir>/popularity.bin`; a damaged or foreign file throws CorruptArtefactError. */
+  /**
+   * Reads `<dir>/popularity.bin` (v1, plain counts, as well); a damaged or foreign file throws
+   * CorruptArtefactError.
+   */
   static load(dir: string): PopularityModel {
     const path = join(dir, 'popularity.bin');
     const file = readArrayFile<PopularityMeta>(path);
     const meta = file.meta;
-    if (meta?.format !== FORMAT || meta.version !== VERSION) throw new CorruptArtefactError(`${path}: not a popularity model (format ${String(meta?.format)} v${String(meta?.version)})`);
+    if (meta?.format !== FORMAT || (meta.version !== VERSION && meta.version !== 1)) throw new CorruptArtefactError(`${path}: not a popularity model (format ${String(meta?.format)} v${String(meta?.version)})`);
     const ids = arrayOf(file, 'ids', Int32Array, path);
     const counts = arrayOf(file, 'counts', Float64Array, path);
     const sums = arrayOf(file, 'sums', Float64Array, path);
+    // v1 had no recency: its popularity is the count.
+    const weights = meta.version === 1 ? Float64Array.from(counts) : arrayOf(file, 'weights', Float64Array, path);
     const genrePtr = arrayOf(file, 'genrePtr', Int32Array, path);
     const genreSlots = arrayOf(file, 'genreSlots', Int32Array, path);
-    if (counts.length !== ids.length || sums.length !== ids.length || genrePtr.length !== meta.genres.length + 1 || genrePtr[meta.genres.length] !== genreSlots.length) {
+    if (counts.length !== ids.length || sums.length !== ids.length || weights.length !== ids.length || genrePtr.length !== meta.genres.length + 1 || genrePtr[meta.genres.length] !== genreSlots.length) {
       throw new CorruptArtefactError(`${path}: array lengths do not agree`);
     }
     if (genreSlots.some((slot) => slot < 0 || slot >= ids.length)) throw new CorruptArtefactError(`${path}: genre slot out of range`);
-    return new PopularityModel({ ...meta, ids, counts, sums, size: ids.length, genrePtr, genreSlots });
+    const halfLifeDays = meta.halfLifeDays ?? null;
+    if (halfLifeDays !== null && !(halfLifeDays > 0)) throw new CorruptArtefactError(`${path}: bad half-life ${String(halfLifeDays)}`);
+    return new PopularityModel({
+      prior: meta.prior, totalSum: meta.totalSum, totalCount: meta.totalCount, scale: meta.scale, genres: meta.genres,
+      ids, counts, sums, weights, halfLifeDays, referenceTime: meta.referenceTime ?? 0, latestTime: meta.latestTime ?? 0,
+      size: ids.length, genrePtr, genreSlots,
+    });
+  }
+
+  private list(by: Criterion, n: number, genre: string | undefined, exclude: ((movieId: number) => boolean) | undefined): Scored[] {
+    if (!(n >= 1)) return [];
+    let g = -1;
+    if (genre !== undefined) {
+      g = this.genreIndex.get(genre.toLowerCase()) ?? -2;
+      if (g === -2) return [];
+    }
+    return this.best(by, Math.floor(n), g, exclude, null);
+  }
+
+  /** A slot's score by a criterion: its Bayesian average at global mean m, or its popularity. */
+  private scoreOf(by: Criterion, slot: number, m: number): number {
+    return by === 'rating' ? this.bayes(slot, m) : this.s.weights[slot];
   }
 
   /**
-   * The n best rated slots (of genre g, or all when g < 0) that `exclude` and `skip` let through:
-   * the sorted ranking read from its head until no score below can reach the n-th best even after
-   * the global mean's drift since it was sorted, then the slots changed since, scored apart. What
-   * is read is nearly in order already, so sorting it is cheap — cheaper than a heap.
+   * The n best rated slots by a criterion (of genre g, or all when g < 0) that `exclude` and
+   * `skip` let through: the sorted ranking read from its head until no score below can reach the
+   * n-th best even after the global mean's drift since it was sorted (none for counts: a count
+   * changes only with its movie's add(), which marks it), then the slots changed since, scored
+   * apart. What is read is nearly in order already, so sorting it is cheap — cheaper than a heap.
    */
-  private best(n: number, g: number, exclude: ((movieId: number) => boolean) | undefined, skip: Uint8Array | null): Scored[] {
+  private best(by: Criterion, n: number, g: number, exclude: ((movieId: number) => boolean) | undefined, skip: Uint8Array | null): Scored[] {
     const s = this.s;
-    const ranking = this.sorted();
+    const ranking = this.sorted()[by];
     const m = this.globalMean;
     const out: Scored[] = [];
     const take = (slot: number, floor: number) => {
       if (s.counts[slot] === 0 || (skip !== null && skip[slot] !== 0)) return;
-      const score = this.bayes(slot, m);
+      const score = this.scoreOf(by, slot, m);
       if (score < floor) return;
       const id = s.ids[slot];
       if (exclude === undefined || !exclude(id)) out.push({ movieId: id, score });
     };
-    // The 1e-9 covers rounding: scores are O(1), so their errors are ~1e-15.
-    const drift = Math.abs(m - ranking.mean) + 1e-9;
+    // The 1e-9 covers rounding: averages are O(1), so their errors are ~1e-15.
+    const drift = by === 'rating' ? Math.abs(m - ranking.mean) + 1e-9 : 0;
     const order = g < 0 ? ranking.order : ranking.genreOrder[g];
     const scores = g < 0 ? ranking.scores : ranking.genreScores[g];
     const changed = this.changed;
@@ -342,34 +433,43 @@ export class PopularityModel implements Recommender {
     return out;
   }
 
-  /** The sorted ranking, rebuilt when the changed slots have piled up. */
-  private sorted(): Ranking {
-    if (this.ranking === null || this.changedList.length > Math.max(64, this.s.size >> 6)) this.ranking = this.rank();
-    return this.ranking;
+  /** The sorted rankings, rebuilt when the changed slots have piled up. */
+  private sorted(): Record<Criterion, Ranking> {
+    if (this.rankings === null || this.changedList.length > Math.max(64, this.s.size >> 6)) this.rankings = this.rank();
+    return this.rankings;
+  }
+
+  /** Both rankings sorted anew (rankBy), then the changed marks cleared. */
+  private rank(): Record<Criterion, Ranking> {
+    const rankings = { rating: this.rankBy('rating'), count: this.rankBy('count') };
+    for (const slot of this.changedList) this.changed[slot] = 0;
+    this.changedList = [];
+    return rankings;
   }
 
   /**
-   * Sorts the rated slots at the current global mean. After the first time it re-sorts the last
-   * order — nearly sorted still, as scores moved little — by insertion, and merges in the changed
-   * slots sorted apart: linear in practice, where a full sort of 27k movies costs milliseconds.
+   * Sorts the rated slots by a criterion (averages at the current global mean). After the first
+   * time it re-sorts the last order — nearly sorted still, as averages moved little and counts
+   * not at all — by insertion, and merges in the changed slots sorted apart: linear in practice,
+   * where a full sort of 27k movies costs milliseconds.
    */
-  private rank(): Ranking {
+  private rankBy(by: Criterion): Ranking {
     const s = this.s;
     const m = this.globalMean;
     const ids = s.ids;
     let order: Int32Array;
     let scores: Float64Array;
-    const kept = this.ranking === null ? null : this.resort(this.ranking.order, m);
+    const kept = this.rankings === null ? null : this.resort(by, this.rankings[by].order, m);
     if (kept === null) {
       const rated: number[] = [];
       for (let slot = 0; slot < s.size; slot++) if (s.counts[slot] > 0) rated.push(slot);
       const score = new Float64Array(s.size);
-      for (const slot of rated) score[slot] = this.bayes(slot, m);
+      for (const slot of rated) score[slot] = this.scoreOf(by, slot, m);
       rated.sort((a, b) => score[b] - score[a] || ids[a] - ids[b]);
       order = Int32Array.from(rated);
       scores = Float64Array.from(rated, (slot) => score[slot]);
     } else {
-      const changed = this.changedList.filter((slot) => s.counts[slot] > 0).map((slot) => ({ slot, score: this.bayes(slot, m) }));
+      const changed = this.changedList.filter((slot) => s.counts[slot] > 0).map((slot) => ({ slot, score: this.scoreOf(by, slot, m) }));
       changed.sort((a, b) => b.score - a.score || ids[a.slot] - ids[b.slot]);
       order = new Int32Array(kept.order.length + changed.length);
       scores = new Float64Array(order.length);
@@ -403,16 +503,14 @@ export class PopularityModel implements Recommender {
       genreOrder[g] = genreOrder[g].subarray(0, filled[g]);
       genreScores[g] = genreScores[g].subarray(0, filled[g]);
     }
-    for (const slot of this.changedList) this.changed[slot] = 0;
-    this.changedList = [];
     return { mean: m, order, scores, genreOrder, genreScores };
   }
 
   /**
-   * The unchanged slots of a previous order, re-scored at mean m and re-sorted by insertion; null
-   * when that would move too much (then a full sort is cheaper).
+   * The unchanged slots of a previous order, re-scored (at mean m) and re-sorted by insertion;
+   * null when that would move too much (then a full sort is cheaper).
    */
-  private resort(previous: Int32Array, m: number): { order: Int32Array; scores: Float64Array } | null {
+  private resort(by: Criterion, previous: Int32Array, m: number): { order: Int32Array; scores: Float64Array } | null {
     const ids = this.s.ids;
     const order = new Int32Array(previous.length);
     const scores = new Float64Array(previous.length);
@@ -420,7 +518,7 @@ export class PopularityModel implements Recommender {
     for (const slot of previous) {
       if (this.changed[slot] !== 0) continue;
       order[n] = slot;
-      scores[n++] = this.bayes(slot, m);
+      scores[n++] = this.scoreOf(by, slot, m);
     }
     let moves = 0;
     for (let i = 1; i < n; i++) {
@@ -443,6 +541,13 @@ export class PopularityModel implements Recommender {
     if (slot >= this.slotGenrePtr.length - 1) return false;
     for (let k = this.slotGenrePtr[slot]; k < this.slotGenrePtr[slot + 1]; k++) if (this.slotGenres[k] === g) return true;
     return false;
+  }
+
+  /** The weight of a rating at `time` (epoch ms): 1 without a half-life. */
+  private recencyWeight(time: number): number {
+    const s = this.s;
+    if (s.halfLifeDays === null) return 1;
+    return Math.pow(2, (time - s.referenceTime) / (s.halfLifeDays * DAY_MS));
   }
 
   private bayes(slot: number, m: number): number {
@@ -472,6 +577,7 @@ export class PopularityModel implements Recommender {
       s.ids = grow(s.ids, Int32Array);
       s.counts = grow(s.counts, Float64Array);
       s.sums = grow(s.sums, Float64Array);
+      s.weights = grow(s.weights, Float64Array);
       this.changed = grow(this.changed, Uint8Array);
       this.seen = grow(this.seen, Uint8Array);
     }
@@ -479,9 +585,31 @@ export class PopularityModel implements Recommender {
     s.ids[slot] = movieId;
     s.counts[slot] = 0;
     s.sums[slot] = 0;
+    s.weights[slot] = 0;
     this.setSlot(movieId, slot);
     return slot;
   }
+}
+
+/**
+ * Each slot's ratings weighted 2^(−age / half-life), ages from the newest of the source rows (the
+ * rows `data` was built from; dense movie index = slot, as train lays them out).
+ */
+function recencyWeights(data: Interactions, slots: number, source: PopularitySource, halfLifeDays: number): { weights: Float64Array; referenceTime: number } {
+  const { columns } = source;
+  const n = source.rows === undefined ? columns.users.length : source.rows.length;
+  const rowAt = source.rows === undefined ? (i: number) => i : (i: number) => source.rows![i];
+  let newest = -Infinity;
+  for (let i = 0; i < n; i++) newest = Math.max(newest, columns.timestamps[rowAt(i)]);
+  const referenceTime = Number.isFinite(newest) ? newest : 0;
+  const weights = new Float64Array(slots);
+  const scale = 1 / (halfLifeDays * DAY_MS);
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(i);
+    const m = data.movies.index(columns.movies[r]);
+    if (m >= 0) weights[m] += Math.pow(2, (columns.timestamps[r] - referenceTime) * scale);
+  }
+  return { weights, referenceTime };
 }
 
 /** The median rating count of the movies with at least one rating (1 when none has). */

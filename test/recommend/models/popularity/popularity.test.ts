@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildInteractions } from '../../../../src/recommend/data/interactions.js';
-import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
+import { join } from 'node:path';
+import { CorruptArtefactError, readArrayFile, writeArrayFile } from '../../../../src/recommend/models/array-file.js';
 import { PopularityModel } from '../../../../src/recommend/models/popularity/popularity.js';
 import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
 import { Catalogue } from '../../../../src/movies/catalogue.js';
@@ -89,14 +90,14 @@ describe('PopularityModel', () => {
     const model = train();
     assert.deepEqual(ids(model.recommend(history(10, [1], [5]), 10)), [2, 3]);
     assert.deepEqual(ids(model.recommend(history(10, [1], [5]), 10, { exclude: (id) => id === 2 })), [3]);
-    assert.deepEqual(ids(model.recommend(emptyHistory(777), 2)), [1, 2]);
+    assert.deepEqual(ids(model.recommend(emptyHistory(777), 2)), [2, 3], 'by count: 4 and 3 ratings');
     assert.deepEqual(ids(model.recommend(emptyHistory(777), 10, { candidates: Int32Array.from([3, 2, 4, 404]) })), [2, 3]);
     assert.deepEqual(model.similar(), []);
     assert.equal(model.knowsUser(), false);
     assert.equal(model.knowsMovie(4), false);
   });
 
-  it('top and recommend equal a full scan of the Bayesian averages through a stream of adds', () => {
+  it('top equals a full scan of the Bayesian averages, recommend and mostPopular one of the counts, through a stream of adds', () => {
     const rng = new Random(17);
     const genreNames = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Western'];
     const movies = Array.from({ length: 300 }, (_, i) => ({ movieId: 2 * i + 1, title: `M${i}`, year: 2000, genres: genreNames.filter(() => rng.chance(0.3)) }));
@@ -134,6 +135,13 @@ describe('PopularityModel', () => {
         .sort((a, b) => b.score - a.score || a.movieId - b.movieId)
         .slice(0, n);
     };
+    const byCount = (n: number, genre?: string, skip?: (id: number) => boolean) =>
+      [...count.keys()]
+        .filter((id) => genre === undefined || (genresOf.get(id) ?? []).includes(genre))
+        .filter((id) => skip === undefined || !skip(id))
+        .map((id) => ({ movieId: id, score: count.get(id)! }))
+        .sort((a, b) => b.score - a.score || a.movieId - b.movieId)
+        .slice(0, n);
     const same = (got: { movieId: number; score: number }[], want: { movieId: number; score: number }[], what: string) => {
       assert.deepEqual(ids(got), ids(want), what);
       got.forEach((s, i) => assert.ok(Math.abs(s.score - want[i].score) < 1e-9, what));
@@ -151,11 +159,12 @@ describe('PopularityModel', () => {
       const genre = rng.chance(0.5) ? genreNames[rng.int(0, genreNames.length - 1)] : undefined;
       const exclude = rng.chance(0.3) ? (x: number) => x % 3 === 0 : undefined;
       same(model.top(n, genre?.toUpperCase(), exclude), brute(n, genre, exclude), `step ${step}: top(${n}, ${genre})`);
+      same(model.mostPopular(n, genre, exclude), byCount(n, genre, exclude), `step ${step}: mostPopular(${n}, ${genre})`);
       const seen = Array.from({ length: rng.int(0, 40) }, () => movies[rng.int(0, 299)].movieId);
       const user = history(7, seen, seen.map(() => 4));
-      same(model.recommend(user, n), brute(n, undefined, (x) => seen.includes(x)), `step ${step}: recommend(${n})`);
+      same(model.recommend(user, n), byCount(n, undefined, (x) => seen.includes(x)), `step ${step}: recommend(${n})`);
       const candidates = Int32Array.from([...seen.slice(0, 5), 3, 3, 5, 7, 9999, 1001]);
-      same(model.recommend(user, n, { candidates }), brute(n, undefined, (x) => seen.includes(x) || !candidates.includes(x)), `step ${step}: candidates`);
+      same(model.recommend(user, n, { candidates }), byCount(n, undefined, (x) => seen.includes(x) || !candidates.includes(x)), `step ${step}: candidates`);
     }
     assert.ok(queries > 400);
     // A flood of low ratings for new movies drags the global mean far down: the order of the
@@ -167,7 +176,65 @@ describe('PopularityModel', () => {
       if (k % 500 === 499) {
         same(model.top(400), brute(400), `flood ${k}`);
         same(model.top(50, 'Drama'), brute(50, 'Drama'), `flood ${k}, Drama`);
+        same(model.mostPopular(400), byCount(400), `flood ${k}, by count`);
       }
+    }
+  });
+
+  it('weighs each rating 2^(−age / half-life) with a recency half-life, ages from the newest, streamed ones too', () => {
+    const day = 86_400_000;
+    const t0 = 1_600_000_000_000;
+    // Movie 1: three old ratings; movie 2: two recent ones; movie 3: one, the newest.
+    const rows: [number, number, number][] = [[1, 1, t0 - 100 * day], [2, 1, t0 - 90 * day], [3, 1, t0 - 80 * day], [1, 2, t0 - 5 * day], [2, 2, t0 - 1 * day], [3, 3, t0]];
+    const columns = { users: Int32Array.from(rows.map((r) => r[0])), movies: Int32Array.from(rows.map((r) => r[1])), ratings: Float32Array.from(rows, () => 4), timestamps: Float64Array.from(rows.map((r) => r[2])) };
+    const data = buildInteractions(columns);
+    const plain = PopularityModel.train(data, catalogue);
+    assert.deepEqual(ids(plain.mostPopular(3)), [1, 2, 3]);
+    assert.equal(plain.halfLifeDays, null);
+    const decayed = PopularityModel.train(data, catalogue, { halfLifeDays: 30 }, { columns });
+    const w = (age: number) => 2 ** (-age / 30);
+    const want = new Map([[1, w(100) + w(90) + w(80)], [2, w(5) + w(1)], [3, 1]]);
+    for (const [id, v] of want) assert.ok(Math.abs(decayed.popularity(id) - v) < 1e-12, `movie ${id}`);
+    assert.deepEqual(ids(decayed.mostPopular(3)), [2, 3, 1]);
+    assert.deepEqual(ids(decayed.recommend(emptyHistory(9), 3)), [2, 3, 1]);
+    // Streamed: dated ones by their time (a later one weighs more than 1), undated as the newest seen.
+    decayed.add(1, 4, t0 + 30 * day);
+    assert.ok(Math.abs(decayed.popularity(1) - (want.get(1)! + 2)) < 1e-12);
+    decayed.add(3, 4);
+    assert.ok(Math.abs(decayed.popularity(3) - (1 + 2)) < 1e-12);
+    assert.deepEqual(ids(decayed.mostPopular(3)), [3, 1, 2]);
+    assert.equal(decayed.count(3), 2, 'the count stays a count');
+    // It survives a save and load.
+    const { dir, cleanup } = tempDir();
+    try {
+      decayed.save(dir);
+      const loaded = PopularityModel.load(dir);
+      assert.equal(loaded.halfLifeDays, 30);
+      assert.deepEqual(loaded.mostPopular(3), decayed.mostPopular(3));
+      loaded.add(2, 4, t0 + 30 * day);
+      assert.ok(Math.abs(loaded.popularity(2) - (w(5) + w(1) + 2)) < 1e-12);
+    } finally {
+      cleanup();
+    }
+    assert.throws(() => PopularityModel.train(data, catalogue, { halfLifeDays: 30 }), /needs the ratings' timestamps/);
+    assert.throws(() => PopularityModel.train(data, catalogue, { halfLifeDays: -1 }, { columns }), /halfLifeDays must be a number >= 0/);
+  });
+
+  it('loads a version-1 artefact (before counts had a recency weight): popularity = the count', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const model = train();
+      model.save(dir);
+      const path = join(dir, 'popularity.bin');
+      const file = readArrayFile<Record<string, unknown>>(path);
+      const { weights: _weights, ...v1 } = file.arrays;
+      writeArrayFile(path, { ...file.meta, version: 1, halfLifeDays: undefined, referenceTime: undefined, latestTime: undefined }, v1);
+      const loaded = PopularityModel.load(dir);
+      assert.deepEqual(loaded.mostPopular(10), model.mostPopular(10));
+      assert.deepEqual(loaded.top(10), model.top(10));
+      assert.equal(loaded.halfLifeDays, null);
+    } finally {
+      cleanup();
     }
   });
 
@@ -187,6 +254,7 @@ describe('PopularityModel', () => {
       const loaded = PopularityModel.load(dir);
       assert.deepEqual(loaded.top(10), model.top(10));
       assert.deepEqual(loaded.top(10, 'drama'), model.top(10, 'drama'));
+      assert.deepEqual(loaded.mostPopular(10), model.mostPopular(10));
       assert.equal(loaded.prior, model.prior);
       assert.deepEqual(loaded.scale, model.scale);
       loaded.add(4, 5);
