@@ -1,6 +1,7 @@
 // One row of ALS: a user's factors and bias against fixed movie factors and biases, or a movie's
-// against fixed users. Shared by the training workers and the model's fold-in, so a fold-in is
-// exactly the solve training would make.
+// against fixed users. The training workers build the row's Gram matrix in SIMD (single precision
+// products, summed in double precision per tile: simd-kernels.ts) and solve it here; the model's
+// fold-in builds the same matrix in JS (`solve`), so a fold-in solves the system training would.
 //
 // Biases are solved inside ALS by augmentation: the unknowns are x = [p, b] and each rating
 // contributes the feature z = [q, 1] and target t = r − μ − b_other, so the per-row system is
@@ -12,6 +13,8 @@ import { addGramUpper, cholesky, choleskySolve } from '../linalg.js';
 
 /** Ratings per Gram tile: the tile (~24 columns × 128 rows of doubles) stays in L1/L2. */
 const TILE = 128;
+/** Ratings per SIMD tile of the training workers: 256 rows of rank + 2 floats stay in L1. */
+export const ALS_TILE = 256;
 
 export class RowSolver {
   /** Tile columns: the rank factor columns, then 1 (bias), then t (target), padded to even. */
@@ -42,6 +45,11 @@ export class RowSolver {
     this.x = new Float64Array(rank + 1);
   }
 
+  /** The last `solveGram`'s factors, then its bias (0 without biases): a view, overwritten by the next solve. */
+  get solution(): Float64Array {
+    return this.x;
+  }
+
   /**
    * Solves the row whose ratings are `ratings[start..end)` of the other side's rows `cols[…]`,
    * writing its factors to `outFactors[row·rank …]` and its bias to `outBias[row]` (zeros for a
@@ -59,7 +67,6 @@ export class RowSolver {
     row: number,
   ): number {
     const k = this.rank;
-    const d = this.unknowns;
     const w = this.width;
     const n = end - start;
     const out = row * k;
@@ -68,7 +75,7 @@ export class RowSolver {
       outBias[row] = 0;
       return 0;
     }
-    const { tile, gram, system, rhs, x } = this;
+    const { tile, gram } = this;
     gram.fill(0);
     const mu = this.globalMean;
     const tCol = (k + 1) * TILE;
@@ -82,7 +89,29 @@ export class RowSolver {
       }
       addGramUpper(tile, TILE, m, w, gram);
     }
+    const sse = this.solveGram(gram, w, n);
+    const x = this.x;
+    for (let c = 0; c < k; c++) outFactors[out + c] = x[c];
+    outBias[row] = this.withBias ? x[k] : 0;
+    return sse;
+  }
 
+  /**
+   * Solves a row from the upper triangle of its Gram matrix Σ z zᵀ, z = [q (rank), 1, t, padding]
+   * (row-major, `width` ≥ rank + 2 columns), for a row of n ratings: training's workers build it
+   * in SIMD, `solve` in JS. The factors and bias land in `solution` (rank values, then the bias;
+   * all zero when the system has no solution), rounded to float32 as they are stored. Returns the
+   * row's squared training error with them.
+   */
+  solveGram(gram: Float64Array, width: number, n: number): number {
+    const k = this.rank;
+    const d = this.unknowns;
+    const w = width;
+    const { system, rhs, x } = this;
+    if (n <= 0) {
+      x.fill(0);
+      return 0;
+    }
     // The system from the upper triangle of the Gram matrix, regularised on the diagonal.
     const regFactor = this.lambda * n;
     const regBias = this.biasLambda * n;
@@ -98,18 +127,14 @@ export class RowSolver {
     }
     if (!cholesky(system, d)) {
       // Only possible with λ = 0 and too few ratings, or non-finite inputs: keep the row at zero.
-      outFactors.fill(0, out, out + k);
-      outBias[row] = 0;
+      x.fill(0);
       return gram[(k + 1) * w + k + 1];
     }
     choleskySolve(system, d, x);
-    for (let c = 0; c < k; c++) outFactors[out + c] = x[c];
-    outBias[row] = this.withBias ? x[k] : 0;
-
     // Σ(t − zᵀx)² = Σt² − 2xᵀΣtz + xᵀ(Σzzᵀ)x, from the Gram matrix (no second pass over the
     // ratings), with x as stored (rounded to float32).
-    for (let c = 0; c < k; c++) x[c] = outFactors[out + c];
-    if (this.withBias) x[k] = outBias[row];
+    for (let c = 0; c < k; c++) x[c] = Math.fround(x[c]);
+    x[k] = this.withBias ? Math.fround(x[k]) : 0;
     let quad = 0;
     let lin = 0;
     for (let i = 0; i < d; i++) {
