@@ -11,19 +11,17 @@ export interface FactorKernels {
   /**
    * Explicit ALS, one tile of a row's ratings: copies the rows `fixed[items[s]]` for s in
    * start..start+count into `tile` (row-major, stride kp) and overwrites each copy's float at byte
-   * `tOff` (the other side's bias) with the target r − μ − bias; writes one float of scratch right
-   * after the rows (the tile needs room for count + 1 rows).
+   * `tOff` (the other side's bias) with the target r − μ − bias.
    */
   gather(items: number, ratings: number, start: number, count: number, fixed: number, kpBytes: number, mu: number, tOff: number, tile: number): void;
-  /**
-   * Copies the rows fixed[items[s]] for s in start..start+count, in order, to `out` (stride kp),
-   * and writes one float of scratch right after them (out needs room for count + 1 rows).
-   */
+  /** Copies the rows fixed[items[s]] for s in start..start+count, in order, to `out` (stride kp). */
   gatherRows(items: number, start: number, count: number, fixed: number, kpBytes: number, out: number): void;
   /**
-   * The upper block triangle of ZᵀZ for the `count` rows of Z at `rows` (stride kp): for every pair
-   * of 4-column blocks A ≤ B, out[4A+i][4B…4B+3] = Σ_p Z[p][4A+i]·Z[p][4B…4B+3] (out is kp×kp,
-   * overwritten there; the 4×4 diagonal blocks are written whole, the blocks below them not at all).
+   * Adds the upper block triangle of ZᵀZ for the `count` rows of Z at `rows` (stride kp) to a
+   * kp×kp matrix of f64 at `out`: for every pair of 4-column blocks A ≤ B,
+   * out[4A+i][4B…4B+3] += Σ_p Z[p][4A+i]·Z[p][4B…4B+3], summed in single precision over the
+   * rows given (so callers pass a tile of a few hundred) and added in double precision. The 4×4
+   * diagonal blocks are added whole, the blocks below them not at all.
    */
   gramUpper(rows: number, count: number, kpBytes: number, out: number): void;
   /** out = G v for a kp×kp matrix G (symmetric, stored whole, row-major). kp a multiple of 16. */
@@ -67,27 +65,9 @@ const bump = (local: number, by: number[]): number[] => [...get(local), ...by, .
 const exitWhenGe = (a: number, b: number): number[] => [...get(a), ...get(b), ...op.i32GeU, ...op.brIf(1)];
 const whileLoop = (test: number[], body: number[]): number[] => [...op.block, ...op.loop, ...test, ...body, ...op.br(0), ...op.end, ...op.end];
 
-/** Rows ahead whose cache lines the gathers touch early (wasm has no prefetch instruction). */
-const TOUCH_AHEAD = 8;
-
-/**
- * Loads one float of each cache line of the row TOUCH_AHEAD interactions on (when there is one)
- * into the f32 local `touch`, so its misses start while this row is copied; the gather stores
- * `touch` at the end so the loads are not dead.
- */
-function touchAhead(it: number, end: number, fixed: number, kpb: number, ahead: number, row: number, off: number, touch: number): number[] {
-  return [
-    ...get(it), ...i32(4 * TOUCH_AHEAD), ...op.i32Add, ...op.localTee(ahead), ...get(end), ...op.i32LtU,
-    ...op.if_,
-    ...get(fixed), ...get(ahead), ...op.i32Load(), ...get(kpb), ...op.i32Mul, ...op.i32Add, ...set(row),
-    ...forLoop(off, i32(0), get(kpb), i32(64), [...get(touch), ...get(row), ...get(off), ...op.i32Add, ...op.f32Load(), ...op.f32Add, ...set(touch)]),
-    ...op.end,
-  ];
-}
-
 function gatherKernel() {
   const [ITEMS, RATINGS, START, COUNT, FIXED, KPB, MU, TOFF, TILE] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [IT, RT, END, DST, ROW, OFF, AHEAD, TOUCH] = [9, 10, 11, 12, 13, 14, 15, 16];
+  const [IT, RT, END, DST, ROW, OFF] = [9, 10, 11, 12, 13, 14];
   const body = [
     ...get(START), ...i32(2), ...op.i32Shl, ...set(OFF),
     ...get(ITEMS), ...get(OFF), ...op.i32Add, ...set(IT),
@@ -95,7 +75,6 @@ function gatherKernel() {
     ...get(IT), ...get(COUNT), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(END),
     ...get(TILE), ...set(DST),
     ...whileLoop(exitWhenGe(IT, END), [
-      ...touchAhead(IT, END, FIXED, KPB, AHEAD, ROW, OFF, TOUCH),
       ...get(FIXED), ...get(IT), ...op.i32Load(), ...get(KPB), ...op.i32Mul, ...op.i32Add, ...set(ROW),
       ...forLoop(OFF, i32(0), get(KPB), i32(V), [
         ...get(DST), ...get(OFF), ...op.i32Add,
@@ -109,21 +88,19 @@ function gatherKernel() {
       ...op.f32Store(),
       ...bump(IT, i32(4)), ...bump(RT, i32(4)), ...bump(DST, get(KPB)),
     ]),
-    ...get(DST), ...get(TOUCH), ...op.f32Store(),
   ];
-  return { name: 'gather', params: [I32, I32, I32, I32, I32, I32, F32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, I32, F32], body };
+  return { name: 'gather', params: [I32, I32, I32, I32, I32, I32, F32, I32, I32], locals: [I32, I32, I32, I32, I32, I32], body };
 }
 
 
 function gatherRowsKernel() {
   const [ITEMS, START, COUNT, FIXED, KPB, OUT] = [0, 1, 2, 3, 4, 5];
-  const [IT, END, DST, ROW, OFF, AHEAD, TOUCH] = [6, 7, 8, 9, 10, 11, 12];
+  const [IT, END, DST, ROW, OFF] = [6, 7, 8, 9, 10];
   const body = [
     ...get(ITEMS), ...get(START), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(IT),
     ...get(IT), ...get(COUNT), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(END),
     ...get(OUT), ...set(DST),
     ...whileLoop(exitWhenGe(IT, END), [
-      ...touchAhead(IT, END, FIXED, KPB, AHEAD, ROW, OFF, TOUCH),
       ...get(FIXED), ...get(IT), ...op.i32Load(), ...get(KPB), ...op.i32Mul, ...op.i32Add, ...set(ROW),
       ...forLoop(OFF, i32(0), get(KPB), i32(V), [
         ...get(DST), ...get(OFF), ...op.i32Add,
@@ -132,11 +109,12 @@ function gatherRowsKernel() {
       ]),
       ...bump(IT, i32(4)), ...bump(DST, get(KPB)),
     ]),
-    // The touched sum goes just past the gathered rows (the caller's buffer has room for a row more).
-    ...get(DST), ...get(TOUCH), ...op.f32Store(),
   ];
-  return { name: 'gatherRows', params: [I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, F32], body };
+  return { name: 'gatherRows', params: [I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32], body };
 }
+
+/** Shuffle lanes moving the high two f32 of a vector to the low half (for f64x2.promote_low). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 function gramUpperKernel() {
   const [ROWS, COUNT, KPB, OUT] = [0, 1, 2, 3];
@@ -154,9 +132,14 @@ function gramUpperKernel() {
           ...acc.flatMap((c, i) => [...get(c), ...get(ADDR), ...op.v128Load32Splat(4 * i), ...get(Z), ...op.f32x4Mul, ...op.f32x4Add, ...set(c)]),
           ...bump(P, get(KPB)),
         ]),
-        // Row 4A+i of out starts at (A/4 + i)·kpBytes (A is a byte offset: A/16 blocks of 4 rows).
-        ...get(OUT), ...get(A), ...i32(2), ...op.i32ShrU, ...get(KPB), ...op.i32Mul, ...op.i32Add, ...get(B), ...op.i32Add, ...set(OA),
-        ...acc.flatMap((c) => [...get(OA), ...get(c), ...op.v128Store(), ...bump(OA, get(KPB))]),
+        // Row 4A+i of the f64 matrix starts at (A/4 + i)·2·kpBytes (A is a byte offset of f32s:
+        // A/16 blocks of 4 rows), column 4B at 2·B bytes. Each f32x4 sum is added as two f64x2.
+        ...get(OUT), ...get(A), ...i32(1), ...op.i32ShrU, ...get(KPB), ...op.i32Mul, ...op.i32Add, ...get(B), ...i32(1), ...op.i32Shl, ...op.i32Add, ...set(OA),
+        ...acc.flatMap((c) => [
+          ...get(OA), ...get(OA), ...op.v128Load(), ...get(c), ...op.f64x2PromoteLowF32x4, ...op.f64x2Add, ...op.v128Store(),
+          ...get(OA), ...get(OA), ...op.v128Load(V), ...get(c), ...get(c), ...op.i8x16Shuffle(HIGH_HALF), ...op.f64x2PromoteLowF32x4, ...op.f64x2Add, ...op.v128Store(V),
+          ...bump(OA, [...get(KPB), ...i32(1), ...op.i32Shl]),
+        ]),
       ]),
     ]),
   ];

@@ -6,7 +6,7 @@
 import { wasmApi, WASM_PAGE, type WasmMemory } from './wasm-assembler.js';
 
 export interface ArenaArray {
-  kind: 'i32' | 'f32';
+  kind: 'i32' | 'f32' | 'f64';
   /** Byte offset in the memory, 64-byte aligned (a cache line). */
   offset: number;
   length: number;
@@ -22,7 +22,7 @@ const MAX_BYTES = 65536 * WASM_PAGE;
 const ALIGN = 64;
 
 /** Offsets for the arrays, in the order given. Throws when they do not fit in 4 GiB. */
-export function planArena<K extends string>(arrays: Record<K, { kind: 'i32' | 'f32'; length: number }>): ArenaLayout<K> {
+export function planArena<K extends string>(arrays: Record<K, { kind: ArenaArray['kind']; length: number }>): ArenaLayout<K> {
   // Offset 0 stays unused, so a zero pointer is never a valid array.
   let at = ALIGN;
   const out = {} as Record<K, ArenaArray>;
@@ -30,7 +30,7 @@ export function planArena<K extends string>(arrays: Record<K, { kind: 'i32' | 'f
     const { kind, length } = arrays[name];
     if (!Number.isInteger(length) || length < 0) throw new Error(`planArena: ${name} has length ${length}`);
     out[name] = { kind, offset: at, length };
-    at += Math.ceil((length * 4) / ALIGN) * ALIGN;
+    at += Math.ceil((length * (kind === 'f64' ? 8 : 4)) / ALIGN) * ALIGN;
   }
   if (at > MAX_BYTES) throw new Error(`the training arrays need ${(at / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB a WebAssembly memory can hold: train on fewer ratings or a lower rank`);
   return { bytes: at, arrays: out };
@@ -53,4 +53,10 @@ export function f32View<K extends string>(memory: WasmMemory, layout: ArenaLayou
   const a = layout.arrays[name];
   if (a.kind !== 'f32') throw new Error(`arena: ${name} is ${a.kind}, not f32`);
   return new Float32Array(memory.buffer, a.offset, a.length);
+}
+
+export function f64View<K extends string>(memory: WasmMemory, layout: ArenaLayout<K>, name: K): Float64Array {
+  const a = layout.arrays[name];
+  if (a.kind !== 'f64') throw new Error(`arena: ${name} is ${a.kind}, not f64`);
+  return new Float64Array(memory.buffer, a.offset, a.length);
 }

@@ -82,8 +82,6 @@ export const op = {
   f32Mul: [0x94],
   f32Neg: [0x8c],
   block: [0x02, 0x40],
-  /** if … end, consuming an i32 condition. */
-  if_: [0x04, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
@@ -97,6 +95,10 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Max: simd(0xe9),
+  f64x2Add: simd(0xf0),
+  f64x2PromoteLowF32x4: simd(0x5f),
+  /** i8x16.shuffle of the two vectors on the stack: byte i of the result is byte lanes[i] of a‖b. */
+  i8x16Shuffle: (lanes: number[]) => [...simd(0x0d), ...lanes],
 };
 
 /** A zero v128 (f32x4.splat of 0). */

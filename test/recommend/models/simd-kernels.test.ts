@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCUMULATE_TILE, instantiateKernels, kernelsAvailable } from '../../../src/recommend/models/simd-kernels.js';
-import { createArena, f32View, i32View, planArena } from '../../../src/recommend/models/wasm-arena.js';
+import { createArena, f32View, f64View, i32View, planArena } from '../../../src/recommend/models/wasm-arena.js';
 import { Random } from '../../../src/util/random.js';
 
 /** A shared memory with the named arrays, the kernels over it, and the arrays' views and offsets. */
@@ -10,8 +10,9 @@ function setup(kp: number, rows: number, ratings: number) {
     items: { kind: 'i32', length: ratings },
     values: { kind: 'f32', length: ratings },
     fixed: { kind: 'f32', length: rows * kp },
-    tile: { kind: 'f32', length: (ratings + 1) * kp },
+    tile: { kind: 'f32', length: ratings * kp },
     out: { kind: 'f32', length: kp * kp },
+    out64: { kind: 'f64', length: kp * kp },
     vec: { kind: 'f32', length: kp },
     acc: { kind: 'f32', length: kp },
     coef: { kind: 'f32', length: ACCUMULATE_TILE },
@@ -35,6 +36,7 @@ function setup(kp: number, rows: number, ratings: number) {
     fixed,
     tile: f32View(memory, layout, 'tile'),
     out: f32View(memory, layout, 'out'),
+    out64: f64View(memory, layout, 'out64'),
     vec: f32View(memory, layout, 'vec'),
     acc: f32View(memory, layout, 'acc'),
     rng,
@@ -63,20 +65,21 @@ describe('SIMD factorisation kernels', () => {
     }
   });
 
-  it('gramUpper writes the upper block triangle of ZᵀZ, and nothing below it', () => {
+  it('gramUpper adds the upper block triangle of ZᵀZ to a double-precision matrix, and nothing below it', () => {
     for (const kp of [4, 8, 24, 64]) {
       const s = setup(kp, 300, 1);
-      s.out.fill(-1);
+      const before = (a: number, b: number) => a - 2 * b;
+      for (let a = 0; a < kp; a++) for (let b = 0; b < kp; b++) s.out64[a * kp + b] = before(a, b);
       const count = 257;
-      s.kernels.gramUpper(s.at('fixed'), count, kp * 4, s.at('out'));
+      s.kernels.gramUpper(s.at('fixed'), count, kp * 4, s.at('out64'));
       for (let a = 0; a < kp; a++) {
         for (let b = 0; b < kp; b++) {
-          const got = s.out[a * kp + b];
+          const got = s.out64[a * kp + b];
           if (b < a - (a % 4)) {
-            assert.equal(got, -1, `kp ${kp}: [${a}][${b}] is below the block diagonal`);
+            assert.equal(got, before(a, b), `kp ${kp}: [${a}][${b}] is below the block diagonal`);
             continue;
           }
-          let want = 0;
+          let want = before(a, b);
           let scale = 0;
           for (let p = 0; p < count; p++) {
             want += s.fixed[p * kp + a] * s.fixed[p * kp + b];
@@ -145,9 +148,14 @@ describe('SIMD factorisation kernels', () => {
 
 describe('planArena', () => {
   it('lays arrays out on 64-byte boundaries after an unused first line, and refuses more than 4 GiB', () => {
-    const layout = planArena({ a: { kind: 'i32', length: 3 }, b: { kind: 'f32', length: 17 }, c: { kind: 'f32', length: 0 } });
-    assert.deepEqual(layout.arrays, { a: { kind: 'i32', offset: 64, length: 3 }, b: { kind: 'f32', offset: 128, length: 17 }, c: { kind: 'f32', offset: 256, length: 0 } });
-    assert.equal(layout.bytes, 256);
+    const layout = planArena({ a: { kind: 'i32', length: 3 }, b: { kind: 'f32', length: 17 }, c: { kind: 'f64', length: 9 }, d: { kind: 'f32', length: 0 } });
+    assert.deepEqual(layout.arrays, {
+      a: { kind: 'i32', offset: 64, length: 3 },
+      b: { kind: 'f32', offset: 128, length: 17 },
+      c: { kind: 'f64', offset: 256, length: 9 },
+      d: { kind: 'f32', offset: 384, length: 0 },
+    });
+    assert.equal(layout.bytes, 384);
     assert.throws(() => planArena({ big: { kind: 'f32', length: 2 ** 30 } }), /more than the 4 GiB a WebAssembly memory can hold/);
   });
 });

@@ -112,15 +112,12 @@ export class RowSolver {
       x.fill(0);
       return 0;
     }
-    // The system from the upper triangle of the Gram matrix, regularised on the diagonal.
+    // The system's lower triangle (all cholesky reads) from the upper triangle of the Gram matrix,
+    // regularised on the diagonal.
     const regFactor = this.lambda * n;
     const regBias = this.biasLambda * n;
     for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
-        const v = gram[i * w + j];
-        system[i * d + j] = v;
-        system[j * d + i] = v;
-      }
+      for (let j = i; j < d; j++) system[j * d + i] = gram[i * w + j];
       system[i * d + i] += i < k ? regFactor : regBias;
       rhs[i] = gram[i * w + k + 1];
       x[i] = rhs[i];

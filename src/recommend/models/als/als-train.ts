@@ -71,9 +71,8 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
     userChunks: { kind: 'i32', length: userChunks.length },
     movieChunks: { kind: 'i32', length: movieChunks.length },
     counters: { kind: 'i32', length: 2 },
-    // One row more each: the gather writes a float of scratch after the tile.
-    tiles: { kind: 'f32', length: workers * (ALS_TILE + 1) * kp },
-    grams: { kind: 'f32', length: workers * kp * kp },
+    tiles: { kind: 'f32', length: workers * ALS_TILE * kp },
+    grams: { kind: 'f64', length: workers * kp * kp },
   });
   const memory = createArena(layout);
   i32View(memory, layout, 'userPtr').set(data.userPtr);

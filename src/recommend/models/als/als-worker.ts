@@ -3,7 +3,7 @@
  * one shared WebAssembly memory laid out by the trainer (als-train.ts); each step ('users' or
  * 'movies') the threads take chunks of rows from a shared atomic counter and solve them in place.
  * A row's Gram matrix is built by the SIMD kernels tile by tile (single precision within a tile of
- * TILE ratings, summed here in double precision) and solved by RowSolver. A row's solve reads only
+ * ALS_TILE ratings, double precision across tiles) and solved by RowSolver. A row's solve reads only
  * the other side's factors, so the result does not depend on who solved what.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -43,10 +43,10 @@ const solver = new RowSolver(rank, data.lambda, data.biasLambda, data.globalMean
 const counters = i32View(memory, layout, 'counters');
 // counters[0]: the next chunk of the step; counters[1]: hands out each thread's scratch slot.
 const slot = Atomics.add(counters, 1, 1);
-const tileAt = layout.arrays.tiles.offset + slot * (ALS_TILE + 1) * kp * 4;
-const gramAt = layout.arrays.grams.offset + slot * kp * kp * 4;
-const tileGram = new Float32Array(memory.buffer, gramAt, kp * kp);
-const gram = new Float64Array(kp * kp);
+const tileAt = layout.arrays.tiles.offset + slot * ALS_TILE * kp * 4;
+// The row's Gram matrix, in double precision, which the kernel adds each tile's part to.
+const gramAt = layout.arrays.grams.offset + slot * kp * kp * 8;
+const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 /** Byte offset in a factor row of the bias, which a gathered tile row replaces by the target. */
 const targetAt = (rank + 1) * 4;
@@ -87,7 +87,6 @@ parentPort!.on('message', (phase: AlsPhase) => {
         const m = Math.min(ALS_TILE, end - t);
         kernels.gather(s.colsAt, s.ratingsAt, t, m, s.fixedAt, kpBytes, data.globalMean, targetAt, tileAt);
         kernels.gramUpper(tileAt, m, kpBytes, gramAt);
-        addUpper(tileGram, gram, kp);
       }
       sse += solver.solveGram(gram, kp, end - start);
       const x = solver.solution;
@@ -105,13 +104,3 @@ parentPort!.on('message', (phase: AlsPhase) => {
   if (unreported > 0) parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies AlsProgressMessage);
   parentPort!.postMessage({ kind: 'done', value: { sse } } satisfies AlsDoneMessage);
 });
-
-/** gram += the upper block triangle gramUpper wrote (rows in groups of 4, from their block's diagonal on). */
-function addUpper(from: Float32Array, to: Float64Array, kp: number): void {
-  for (let a = 0; a < kp; a += 4) {
-    for (let i = a; i < a + 4; i++) {
-      const row = i * kp;
-      for (let c = a; c < kp; c++) to[row + c] += from[row + c];
-    }
-  }
-}

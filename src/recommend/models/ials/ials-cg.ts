@@ -11,8 +11,9 @@ import type { WasmMemory } from '../wasm-assembler.js';
 const DONE = 1e-20;
 /**
  * Rows with at least this many interactions are first gathered into a contiguous buffer: their
- * other-side rows no longer fit in L2 between passes, and four sweeps through a contiguous copy
- * (which the hardware prefetches) cost less than four rounds of scattered reads.
+ * other-side rows (256 B each at rank 64) no longer fit in L1 between passes, and four sweeps
+ * through a contiguous copy (which the hardware prefetches) cost less than four rounds of
+ * scattered reads. On the 20M-sized set the threshold mattered little between 128 and 1024.
  */
 export const GATHER_MIN = 256;
 
@@ -47,7 +48,7 @@ export class CgRowSolver {
 
   /**
    * `scratchAt`: cgScratchFloats(kp) floats of the shared memory this solver alone uses; `buffer`:
-   * room for `rows` + 1 rows of kp floats it alone uses, where rows of up to `rows` interactions are
+   * room for `rows` rows of kp floats it alone uses, where rows of up to that many interactions are
    * gathered (none: never).
    */
   constructor(

@@ -81,9 +81,8 @@ export async function trainIals(data: Interactions, params: IalsParams, options:
     movieChunks: { kind: 'i32', length: movieChunks.length },
     counters: { kind: 'i32', length: 2 },
     scratch: { kind: 'f32', length: workers * cgScratchFloats(kp) },
-    tileGrams: { kind: 'f32', length: workers * kp * kp },
-    // One row more each: gatherRows writes a float of scratch after the rows.
-    buffers: { kind: 'f32', length: workers * (bufferRows + 1) * kp },
+    grams: { kind: 'f64', length: workers * kp * kp },
+    buffers: { kind: 'f32', length: workers * bufferRows * kp },
   });
   const memory = createArena(layout);
   i32View(memory, layout, 'userPtr').set(data.userPtr);

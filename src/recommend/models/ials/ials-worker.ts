@@ -2,7 +2,7 @@
  * An implicit-ALS training thread over the shared memory the trainer laid out (ials-train.ts).
  * Two tasks, each a step of the worker pool with work taken in chunks from a shared counter:
  * - 'gram': this thread's share of FᵀF for the fixed side F (SIMD, single precision within a
- *   chunk of rows, summed here in double precision), returned for the trainer to add up;
+ *   chunk of rows, double precision across chunks), returned for the trainer to add up;
  * - 'solve': conjugate-gradient steps for every row of the side being solved (ials-cg.ts).
  * A row's solve reads only the fixed side and its own row, so the result does not depend on who
  * solved what.
@@ -17,7 +17,7 @@ import type { StepDone } from '../worker-pool.js';
 /** The arrays of an iALS training's shared memory. Factor rows have stride kp (zero padding). */
 export type IalsArena =
   | 'userPtr' | 'userItems' | 'userWeights' | 'moviePtr' | 'movieUsers' | 'movieWeights'
-  | 'userFactors' | 'movieFactors' | 'gram' | 'userChunks' | 'movieChunks' | 'counters' | 'scratch' | 'tileGrams' | 'buffers';
+  | 'userFactors' | 'movieFactors' | 'gram' | 'userChunks' | 'movieChunks' | 'counters' | 'scratch' | 'grams' | 'buffers';
 
 export interface IalsWorkerData {
   memory: WasmMemory;
@@ -51,11 +51,11 @@ const counters = i32View(memory, layout, 'counters');
 const slot = Atomics.add(counters, 1, 1);
 const bufferRows = data.bufferRows;
 const solver = new CgRowSolver(kernels, memory, kp, layout.arrays.scratch.offset + slot * cgScratchFloats(kp) * 4, {
-  at: layout.arrays.buffers.offset + slot * (bufferRows + 1) * kp * 4,
+  at: layout.arrays.buffers.offset + slot * bufferRows * kp * 4,
   rows: bufferRows,
 });
-const tileGramAt = layout.arrays.tileGrams.offset + slot * kp * kp * 4;
-const tileGram = new Float32Array(memory.buffer, tileGramAt, kp * kp);
+const gramAt = layout.arrays.grams.offset + slot * kp * kp * 8;
+const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 const at = (name: IalsArena) => layout.arrays[name].offset;
 /** Progress is posted at most this often (a message costs the main thread more than a chunk of rows). */
@@ -81,15 +81,13 @@ const sides = {
 parentPort!.on('message', (message: IalsTask) => {
   const s = sides[message.side];
   if (message.task === 'gram') {
-    const sum = new Float64Array(kp * kp);
+    gram.fill(0);
     for (;;) {
       const from = Atomics.add(counters, 0, 1) * GRAM_ROWS;
       if (from >= s.rows) break;
-      kernels.gramUpper(s.factorsAt + from * kpBytes, Math.min(GRAM_ROWS, s.rows - from), kpBytes, tileGramAt);
-      for (let a = 0; a < kp; a += 4) {
-        for (let i = a; i < a + 4; i++) for (let c = a; c < kp; c++) sum[i * kp + c] += tileGram[i * kp + c];
-      }
+      kernels.gramUpper(s.factorsAt + from * kpBytes, Math.min(GRAM_ROWS, s.rows - from), kpBytes, gramAt);
     }
+    const sum = gram.slice();
     parentPort!.postMessage({ kind: 'done', value: sum } satisfies IalsDoneMessage, [sum.buffer]);
     return;
   }

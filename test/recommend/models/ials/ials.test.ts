@@ -111,7 +111,7 @@ describe('iALS row solves', () => {
         out: { kind: 'f32', length: 2 * kp },
         gram: { kind: 'f32', length: kp * kp },
         scratch: { kind: 'f32', length: cgScratchFloats(kp) },
-        buffer: { kind: 'f32', length: (n + 1) * kp },
+        buffer: { kind: 'f32', length: n * kp },
       });
       const memory = createArena(layout);
       const fixed = new Float32Array(nFixed * rank).map(() => rng.normal(0, 0.3));
