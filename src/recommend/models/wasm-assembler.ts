@@ -48,6 +48,7 @@ const name = (s: string): number[] => vec([...Buffer.from(s, 'utf8')].map((b) =>
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** SIMD instructions: the 0xfd prefix, then the opcode as LEB128. */
@@ -60,6 +61,11 @@ export const op = {
   localSet: (i: number) => [0x21, ...uleb(i)],
   localTee: (i: number) => [0x22, ...uleb(i)],
   i32Const: (n: number) => [0x41, ...sleb(n)],
+  f64Const: (x: number) => {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(x);
+    return [0x44, ...b];
+  },
   f32Const: (x: number) => {
     const b = Buffer.alloc(4);
     b.writeFloatLE(x);
@@ -71,19 +77,28 @@ export const op = {
   i32Shl: [0x74],
   i32ShrU: [0x76],
   i32GeU: [0x4f],
+  i32Eqz: [0x45],
   i32GtU: [0x4b],
   select: [0x1b],
   i32LtU: [0x49],
   i32Load: (offset = 0) => [0x28, ...mem(2, offset)],
   f32Load: (offset = 0) => [0x2a, ...mem(2, offset)],
   f32Store: (offset = 0) => [0x38, ...mem(2, offset)],
+  f64Load: (offset = 0) => [0x2b, ...mem(3, offset)],
+  f64Store: (offset = 0) => [0x39, ...mem(3, offset)],
   f32Add: [0x92],
   f32Sub: [0x93],
   f32Mul: [0x94],
-  f32Neg: [0x8c],
+  f64Add: [0xa0],
+  f64Sub: [0xa1],
+  f64Mul: [0xa2],
+  f64Div: [0xa3],
+  f64Sqrt: [0x9f],
+  f64Gt: [0x64],
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
+  return: [0x0f],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   v128Load: (offset = 0) => [...simd(0x00), ...mem(4, offset)],
@@ -92,6 +107,7 @@ export const op = {
   f32x4Splat: simd(0x13),
   f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
   f32x4Add: simd(0xe4),
+  f32x4Neg: simd(0xe1),
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Max: simd(0xe9),

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCUMULATE_TILE, instantiateKernels, kernelsAvailable } from '../../../src/recommend/models/simd-kernels.js';
 import { createArena, f32View, f64View, i32View, planArena } from '../../../src/recommend/models/wasm-arena.js';
+import { cholesky, choleskySolve } from '../../../src/recommend/models/linalg.js';
 import { Random } from '../../../src/util/random.js';
 
 /** A shared memory with the named arrays, the kernels over it, and the arrays' views and offsets. */
@@ -136,6 +137,68 @@ describe('SIMD factorisation kernels', () => {
         s.acc.set(want);
       }
     }
+  });
+
+  it('choleskySolve solves symmetric positive-definite systems as linalg.ts does, reading only the lower triangle', () => {
+    const layout = planArena({ a: { kind: 'f64', length: 25 * 25 }, x: { kind: 'f64', length: 25 } });
+    const memory = createArena(layout);
+    const kernels = instantiateKernels(memory);
+    const a = f64View(memory, layout, 'a');
+    const x = f64View(memory, layout, 'x');
+    const rng = new Random(12);
+    for (let n = 1; n <= 25; n++) {
+      const b = Array.from({ length: n * n }, () => rng.normal());
+      const spd = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let p = 0; p < n; p++) spd[i * n + j] += b[i * n + p] * b[j * n + p] + (i === j && p === 0 ? 0.1 : 0);
+      const rhs = Float64Array.from({ length: n }, () => rng.normal());
+      const l = spd.slice();
+      assert.equal(cholesky(l, n), true);
+      const want = rhs.slice();
+      choleskySolve(l, n, want);
+      a.set(spd.map((v, at) => (at % n > Math.floor(at / n) ? NaN : v)));
+      x.set(rhs);
+      assert.equal(kernels.choleskySolve(layout.arrays.a.offset, n, layout.arrays.x.offset), 1, `n=${n}`);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(x[i] - want[i]) <= 1e-9 * (1 + Math.abs(want[i])), `n=${n} x[${i}]: ${x[i]} vs ${want[i]}`);
+    }
+    a.set([1, 2, 2, 1]); // eigenvalues 3 and −1
+    assert.equal(kernels.choleskySolve(layout.arrays.a.offset, 2, layout.arrays.x.offset), 0);
+    a.set([NaN, 0, 0, 1]);
+    assert.equal(kernels.choleskySolve(layout.arrays.a.offset, 2, layout.arrays.x.offset), 0);
+  });
+
+  it('the conjugate-gradient vector steps: start, dot, update, direction', () => {
+    const kp = 32;
+    const layout = planArena({ x: { kind: 'f32', length: kp }, r: { kind: 'f32', length: kp }, p: { kind: 'f32', length: kp }, ap: { kind: 'f32', length: kp } });
+    const memory = createArena(layout);
+    const kernels = instantiateKernels(memory);
+    const [x, r, p, ap] = (['x', 'r', 'p', 'ap'] as const).map((name) => f32View(memory, layout, name));
+    const at = (name: 'x' | 'r' | 'p' | 'ap') => layout.arrays[name].offset;
+    const rng = new Random(4);
+    for (const v of [x, r, p, ap]) for (let i = 0; i < kp; i++) v[i] = rng.normal();
+    const near = (got: number, want: number) => assert.ok(Math.abs(got - want) <= 1e-5 * (1 + Math.abs(want)), `${got} vs ${want}`);
+    const sumOf = (f: (i: number) => number) => Array.from({ length: kp }, (_, i) => f(i)).reduce((a, b) => a + b, 0);
+
+    const r0 = Float32Array.from(r);
+    near(kernels.cgStart(at('r'), at('p'), kp * 4), sumOf((i) => r0[i] ** 2));
+    for (let i = 0; i < kp; i++) {
+      assert.equal(r[i], -r0[i]);
+      assert.equal(p[i], -r0[i]);
+    }
+    for (let i = 0; i < kp; i++) ap[i] = rng.normal();
+    near(kernels.dot(at('p'), at('ap'), kp * 4), sumOf((i) => p[i] * ap[i]));
+
+    const [x0, r1] = [Float32Array.from(x), Float32Array.from(r)];
+    const alpha = 0.37;
+    const rs = kernels.cgUpdate(at('x'), at('p'), at('r'), at('ap'), alpha, kp * 4);
+    for (let i = 0; i < kp; i++) {
+      near(x[i], x0[i] + alpha * p[i]);
+      near(r[i], r1[i] - alpha * ap[i]);
+    }
+    near(rs, sumOf((i) => r[i] ** 2));
+
+    const p0 = Float32Array.from(p);
+    kernels.cgDirection(at('p'), at('r'), 1.5, kp * 4);
+    for (let i = 0; i < kp; i++) near(p[i], r[i] + 1.5 * p0[i]);
   });
 
   it('an empty range changes nothing', () => {

@@ -72,7 +72,9 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
     movieChunks: { kind: 'i32', length: movieChunks.length },
     counters: { kind: 'i32', length: 2 },
     tiles: { kind: 'f32', length: workers * ALS_TILE * kp },
-    grams: { kind: 'f64', length: workers * kp * kp },
+    rowGrams: { kind: 'f64', length: workers * kp * kp },
+    systems: { kind: 'f64', length: workers * (k + 1) * (k + 1) },
+    solutions: { kind: 'f64', length: workers * (k + 1) },
   });
   const memory = createArena(layout);
   i32View(memory, layout, 'userPtr').set(data.userPtr);

@@ -16,7 +16,7 @@ import type { StepDone } from '../worker-pool.js';
 /** The arrays of an ALS training's shared memory. Factor rows are [factors (rank), 1, bias, 0 …], stride kp. */
 export type AlsArena =
   | 'userPtr' | 'userItems' | 'userRatings' | 'moviePtr' | 'movieUsers' | 'movieRatings'
-  | 'userFactors' | 'movieFactors' | 'userChunks' | 'movieChunks' | 'counters' | 'tiles' | 'grams';
+  | 'userFactors' | 'movieFactors' | 'userChunks' | 'movieChunks' | 'counters' | 'tiles' | 'rowGrams' | 'systems' | 'solutions';
 
 export interface AlsWorkerData {
   memory: WasmMemory;
@@ -39,13 +39,21 @@ export type AlsDoneMessage = StepDone<{ sse: number }>;
 const data = workerData as AlsWorkerData;
 const { memory, layout, rank, kp } = data;
 const kernels = instantiateKernels(memory);
-const solver = new RowSolver(rank, data.lambda, data.biasLambda, data.globalMean);
 const counters = i32View(memory, layout, 'counters');
 // counters[0]: the next chunk of the step; counters[1]: hands out each thread's scratch slot.
 const slot = Atomics.add(counters, 1, 1);
+// Each row's (rank + 1)-unknown system is solved by the WebAssembly Cholesky in this thread's slot.
+const unknowns = rank + 1;
+const systemAt = layout.arrays.systems.offset + slot * unknowns * unknowns * 8;
+const solutionAt = layout.arrays.solutions.offset + slot * unknowns * 8;
+const solver = new RowSolver(rank, data.lambda, data.biasLambda, data.globalMean, true, {
+  system: new Float64Array(memory.buffer, systemAt, unknowns * unknowns),
+  x: new Float64Array(memory.buffer, solutionAt, unknowns),
+  solve: (d) => kernels.choleskySolve(systemAt, d, solutionAt) !== 0,
+});
 const tileAt = layout.arrays.tiles.offset + slot * ALS_TILE * kp * 4;
 // The row's Gram matrix, in double precision, which the kernel adds each tile's part to.
-const gramAt = layout.arrays.grams.offset + slot * kp * kp * 8;
+const gramAt = layout.arrays.rowGrams.offset + slot * kp * kp * 8;
 const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 /** Byte offset in a factor row of the bias, which a gathered tile row replaces by the target. */
@@ -71,6 +79,8 @@ function side(ptr: AlsArena, cols: AlsArena, ratings: AlsArena, fixed: AlsArena,
 
 parentPort!.on('message', (phase: AlsPhase) => {
   const s = sides[phase];
+  // The training error is reported after the movies, so only that pass sums it.
+  const withError = phase === 'movies';
   let sse = 0;
   let unreported = 0;
   let reportedAt = performance.now();
@@ -88,7 +98,7 @@ parentPort!.on('message', (phase: AlsPhase) => {
         kernels.gather(s.colsAt, s.ratingsAt, t, m, s.fixedAt, kpBytes, data.globalMean, targetAt, tileAt);
         kernels.gramUpper(tileAt, m, kpBytes, gramAt);
       }
-      sse += solver.solveGram(gram, kp, end - start);
+      sse += solver.solveGram(gram, kp, end - start, withError);
       const x = solver.solution;
       const base = r * kp;
       for (let f = 0; f < rank; f++) s.out[base + f] = x[f];

@@ -2,10 +2,10 @@
 // (Takács, Pilászy & Tikk 2011; benfred/implicit's `least_squares_cg`): a few steps get close to
 // the exact solve at a fraction of its cost, as each step is two passes over the row's
 // interactions (2·rank multiply-adds each) instead of the exact solve's rank² per interaction.
-// The passes over interactions and the dense product run in the SIMD kernels over the shared
-// memory; the vector updates (rank values) are JS. Single precision, as benfred/implicit's.
+// Every step runs in the SIMD kernels over the shared memory (the passes over interactions, the
+// dense product, the vector updates); JS only sequences them. Single precision, as
+// benfred/implicit's.
 import { ACCUMULATE_TILE, type FactorKernels } from '../simd-kernels.js';
-import type { WasmMemory } from '../wasm-assembler.js';
 
 /** Below this squared residual norm a row is solved: no step can improve it in single precision. */
 const DONE = 1e-20;
@@ -37,14 +37,10 @@ export function cgScratchFloats(kp: number): number {
 
 export class CgRowSolver {
   private readonly kpBytes: number;
-  private readonly r: Float32Array;
-  private readonly p: Float32Array;
-  private readonly ap: Float32Array;
   private readonly rAt: number;
   private readonly pAt: number;
   private readonly apAt: number;
   private readonly coefAt: number;
-  private readonly f32: Float32Array;
 
   /**
    * `scratchAt`: cgScratchFloats(kp) floats of the shared memory this solver alone uses; `buffer`:
@@ -53,7 +49,6 @@ export class CgRowSolver {
    */
   constructor(
     private readonly kernels: FactorKernels,
-    memory: WasmMemory,
     readonly kp: number,
     scratchAt: number,
     private readonly buffer: { at: number; rows: number } = { at: 0, rows: 0 },
@@ -63,54 +58,36 @@ export class CgRowSolver {
     this.pAt = scratchAt + this.kpBytes;
     this.apAt = scratchAt + 2 * this.kpBytes;
     this.coefAt = scratchAt + 3 * this.kpBytes;
-    this.r = new Float32Array(memory.buffer, this.rAt, kp);
-    this.p = new Float32Array(memory.buffer, this.pAt, kp);
-    this.ap = new Float32Array(memory.buffer, this.apAt, kp);
-    this.f32 = new Float32Array(memory.buffer);
   }
 
   /** Improves row `row` (interactions start..end of the side's arrays) by up to `steps` CG steps. */
   solve(side: CgSide, row: number, start: number, end: number, steps: number): void {
-    const { kernels, kp, kpBytes, r, p, ap } = this;
+    const { kernels, kpBytes, rAt, pAt, apAt } = this;
     const xAt = side.outAt + row * kpBytes;
-    const x = (xAt >> 2) | 0;
-    const f = this.f32;
     const n = end - start;
     const gathered = n >= GATHER_MIN && n <= this.buffer.rows;
     if (gathered) kernels.gatherRows(side.colsAt, start, n, side.fixedAt, kpBytes, this.buffer.at);
-    // Σ (c0 + w (c1 + c2 (y·v))) y into out, over the row's interactions (gathered or in place).
-    const accumulate = (vAt: number, outAt: number, c0: number, c1: number, c2: number) => {
-      if (gathered) kernels.accumulateDense(0, side.weightsAt + 4 * start, 0, n, this.buffer.at, kpBytes, vAt, outAt, this.coefAt, c0, c1, c2);
-      else kernels.accumulate(side.colsAt, side.weightsAt, start, end, side.fixedAt, kpBytes, vAt, outAt, this.coefAt, c0, c1, c2);
-    };
-    // r = b − A x = Σ (1 + w − w (y·x)) y − (YᵀY + λI) x
-    kernels.symv(side.gramAt, xAt, this.rAt, kpBytes);
-    for (let c = 0; c < kp; c++) r[c] = -r[c];
-    accumulate(xAt, this.rAt, 1, 1, -1);
-    let rsOld = 0;
-    for (let c = 0; c < kp; c++) {
-      p[c] = r[c];
-      rsOld += r[c] * r[c];
-    }
+    // r = b − A x = Σ (1 + w − w (y·x)) y − (YᵀY + λI) x, built negated: (YᵀY + λI) x − Σ (…) y.
+    kernels.symv(side.gramAt, xAt, rAt, kpBytes);
+    this.accumulate(side, start, n, gathered, xAt, rAt, -1, -1, 1);
+    let rsOld = kernels.cgStart(rAt, pAt, kpBytes);
     if (rsOld < DONE) return;
     for (let step = 0; step < steps; step++) {
       // Ap = (YᵀY + λI) p + Σ w (y·p) y
-      kernels.symv(side.gramAt, this.pAt, this.apAt, kpBytes);
-      accumulate(this.pAt, this.apAt, 0, 0, 1);
-      let pAp = 0;
-      for (let c = 0; c < kp; c++) pAp += p[c] * ap[c];
+      kernels.symv(side.gramAt, pAt, apAt, kpBytes);
+      this.accumulate(side, start, n, gathered, pAt, apAt, 0, 0, 1);
+      const pAp = kernels.dot(pAt, apAt, kpBytes);
       if (!(pAp > 0)) return;
-      const alpha = rsOld / pAp;
-      let rsNew = 0;
-      for (let c = 0; c < kp; c++) {
-        f[x + c] += alpha * p[c];
-        r[c] -= alpha * ap[c];
-        rsNew += r[c] * r[c];
-      }
+      const rsNew = kernels.cgUpdate(xAt, pAt, rAt, apAt, rsOld / pAp, kpBytes);
       if (rsNew < DONE) return;
-      const beta = rsNew / rsOld;
-      for (let c = 0; c < kp; c++) p[c] = r[c] + beta * p[c];
+      kernels.cgDirection(pAt, rAt, rsNew / rsOld, kpBytes);
       rsOld = rsNew;
     }
+  }
+
+  /** out += Σ (c0 + w (c1 + c2 (y·v))) y over the row's interactions, gathered or read in place. */
+  private accumulate(side: CgSide, start: number, n: number, gathered: boolean, vAt: number, outAt: number, c0: number, c1: number, c2: number): void {
+    if (gathered) this.kernels.accumulateDense(0, side.weightsAt + 4 * start, 0, n, this.buffer.at, this.kpBytes, vAt, outAt, this.coefAt, c0, c1, c2);
+    else this.kernels.accumulate(side.colsAt, side.weightsAt, start, start + n, side.fixedAt, this.kpBytes, vAt, outAt, this.coefAt, c0, c1, c2);
   }
 }

@@ -76,12 +76,12 @@ export async function trainIals(data: Interactions, params: IalsParams, options:
     movieWeights: { kind: 'f32', length: data.movieRatings.length },
     userFactors: { kind: 'f32', length: nUsers * kp },
     movieFactors: { kind: 'f32', length: nMovies * kp },
-    gram: { kind: 'f32', length: kp * kp },
+    fixedGram: { kind: 'f32', length: kp * kp },
     userChunks: { kind: 'i32', length: userChunks.length },
     movieChunks: { kind: 'i32', length: movieChunks.length },
     counters: { kind: 'i32', length: 2 },
     scratch: { kind: 'f32', length: workers * cgScratchFloats(kp) },
-    grams: { kind: 'f64', length: workers * kp * kp },
+    partialGrams: { kind: 'f64', length: workers * kp * kp },
     buffers: { kind: 'f32', length: workers * bufferRows * kp },
   });
   const memory = createArena(layout);
@@ -98,7 +98,7 @@ export async function trainIals(data: Interactions, params: IalsParams, options:
   const random = new Random(p.seed);
   initialise(movieRows, nMovies, k, kp, options.initial?.movieFactors, random, 'movieFactors');
   initialise(userRows, nUsers, k, kp, options.initial?.userFactors, random, 'userFactors');
-  const gram = f32View(memory, layout, 'gram');
+  const fixedGram = f32View(memory, layout, 'fixedGram');
   const counter = i32View(memory, layout, 'counters');
   const shared: IalsWorkerData = { memory, layout, kp, cgSteps: p.cgSteps, bufferRows, nUsers, nMovies };
 
@@ -109,7 +109,7 @@ export async function trainIals(data: Interactions, params: IalsParams, options:
         // YᵀY + λI of the fixed side, summed from the threads' parts in double precision.
         Atomics.store(counter, 0, 0);
         const parts = await pool.step<IalsDoneMessage['value']>({ task: 'gram', side: phase === 'users' ? 'movies' : 'users' } satisfies IalsTask, undefined, options.signal);
-        writeGram(gram, parts, kp, p.lambda);
+        writeGram(fixedGram, parts, kp, p.lambda);
 
         const total = phase === 'users' ? nUsers : nMovies;
         let done = 0;

@@ -17,7 +17,7 @@ import type { StepDone } from '../worker-pool.js';
 /** The arrays of an iALS training's shared memory. Factor rows have stride kp (zero padding). */
 export type IalsArena =
   | 'userPtr' | 'userItems' | 'userWeights' | 'moviePtr' | 'movieUsers' | 'movieWeights'
-  | 'userFactors' | 'movieFactors' | 'gram' | 'userChunks' | 'movieChunks' | 'counters' | 'scratch' | 'grams' | 'buffers';
+  | 'userFactors' | 'movieFactors' | 'fixedGram' | 'userChunks' | 'movieChunks' | 'counters' | 'scratch' | 'partialGrams' | 'buffers';
 
 export interface IalsWorkerData {
   memory: WasmMemory;
@@ -50,11 +50,11 @@ const counters = i32View(memory, layout, 'counters');
 // counters[0]: the next chunk of the step; counters[1]: hands out each thread's scratch slot.
 const slot = Atomics.add(counters, 1, 1);
 const bufferRows = data.bufferRows;
-const solver = new CgRowSolver(kernels, memory, kp, layout.arrays.scratch.offset + slot * cgScratchFloats(kp) * 4, {
+const solver = new CgRowSolver(kernels, kp, layout.arrays.scratch.offset + slot * cgScratchFloats(kp) * 4, {
   at: layout.arrays.buffers.offset + slot * bufferRows * kp * 4,
   rows: bufferRows,
 });
-const gramAt = layout.arrays.grams.offset + slot * kp * kp * 8;
+const gramAt = layout.arrays.partialGrams.offset + slot * kp * kp * 8;
 const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 const at = (name: IalsArena) => layout.arrays[name].offset;
@@ -65,14 +65,14 @@ const sides = {
   users: {
     ptr: i32View(memory, layout, 'userPtr'),
     chunks: i32View(memory, layout, 'userChunks'),
-    system: { colsAt: at('userItems'), weightsAt: at('userWeights'), fixedAt: at('movieFactors'), outAt: at('userFactors'), gramAt: at('gram') } satisfies CgSide,
+    system: { colsAt: at('userItems'), weightsAt: at('userWeights'), fixedAt: at('movieFactors'), outAt: at('userFactors'), gramAt: at('fixedGram') } satisfies CgSide,
     rows: data.nUsers,
     factorsAt: at('userFactors'),
   },
   movies: {
     ptr: i32View(memory, layout, 'moviePtr'),
     chunks: i32View(memory, layout, 'movieChunks'),
-    system: { colsAt: at('movieUsers'), weightsAt: at('movieWeights'), fixedAt: at('userFactors'), outAt: at('movieFactors'), gramAt: at('gram') } satisfies CgSide,
+    system: { colsAt: at('movieUsers'), weightsAt: at('movieWeights'), fixedAt: at('userFactors'), outAt: at('movieFactors'), gramAt: at('fixedGram') } satisfies CgSide,
     rows: data.nMovies,
     factorsAt: at('movieFactors'),
   },

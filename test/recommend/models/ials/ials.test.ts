@@ -129,8 +129,8 @@ describe('iALS row solves', () => {
       const side = { colsAt: layout.arrays.cols.offset, weightsAt: layout.arrays.weights.offset, fixedAt: layout.arrays.fixed.offset, outAt: layout.arrays.out.offset, gramAt: layout.arrays.gram.offset };
       const kernels = instantiateKernels(memory);
       // Row 0 is solved with a gather buffer (used when the row is long), row 1 reading in place.
-      const gathering = new CgRowSolver(kernels, memory, kp, layout.arrays.scratch.offset, { at: layout.arrays.buffer.offset, rows: n });
-      const inPlace = new CgRowSolver(kernels, memory, kp, layout.arrays.scratch.offset);
+      const gathering = new CgRowSolver(kernels, kp, layout.arrays.scratch.offset, { at: layout.arrays.buffer.offset, rows: n });
+      const inPlace = new CgRowSolver(kernels, kp, layout.arrays.scratch.offset);
       const exact = new IalsRowSolver(rank, g).solve(cols, weights, n, fixed)!;
 
       // Three steps from zero improve on zero; more steps converge (to single precision).
