@@ -5,8 +5,9 @@
 
 /**
  * Factors a symmetric positive-definite n×n matrix in place: on return the lower triangle holds L
- * with A = L Lᵀ (the upper triangle is left as it was). Returns false when A is not positive
- * definite (a pivot ≤ 0), leaving `a` partly overwritten.
+ * with A = L Lᵀ (the upper triangle is left as it was). Only A's lower triangle (with the
+ * diagonal) is read. Returns false when A is not positive definite (a pivot ≤ 0), leaving `a`
+ * partly overwritten.
  */
 export function cholesky(a: Float64Array, n: number): boolean {
   // Two accumulators per dot product halve the add-latency chain: ~20 % faster at n = 21.

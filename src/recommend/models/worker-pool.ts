@@ -89,3 +89,28 @@ export class WorkerPool {
 function isDone(m: unknown): m is StepDone<unknown> {
   return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'done';
 }
+
+/** A chunk of a side's rows (CSR) for a pool's threads to take in turn: at most this many rows … */
+const CHUNK_ROWS = 1024;
+/** … or about this many ratings, so one popular movie does not hold a thread while others idle … */
+const CHUNK_RATINGS = 20_000;
+/** … and at least this many chunks per thread, so small data is spread too. */
+const CHUNKS_PER_THREAD = 8;
+
+/** Row boundaries of the work chunks of a CSR side with row pointers `ptr` (see CHUNK_ROWS): chunk c is rows [c], [c+1]. */
+export function chunkRows(ptr: Int32Array, threads: number): Int32Array {
+  const rows = ptr.length - 1;
+  const spread = threads * CHUNKS_PER_THREAD;
+  const maxRows = Math.min(CHUNK_ROWS, Math.max(1, Math.ceil(rows / spread)));
+  const maxRatings = Math.min(CHUNK_RATINGS, Math.max(1, Math.ceil(ptr[rows] / spread)));
+  const bounds = [0];
+  let start = 0;
+  for (let r = 0; r < rows; r++) {
+    if (r + 1 - start >= maxRows || ptr[r + 1] - ptr[start] >= maxRatings) {
+      bounds.push(r + 1);
+      start = r + 1;
+    }
+  }
+  if (start < rows) bounds.push(rows);
+  return Int32Array.from(bounds);
+}

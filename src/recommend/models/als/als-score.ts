@@ -6,22 +6,12 @@
 // also writes the best score of each group of 16 movies: a top-n scan skips every group whose best
 // cannot enter, and reads ~1/16 of the scores once its threshold has risen.
 import { addMatVec } from '../linalg.js';
+import { assembleModule, compileModule, I32, op, V128, wasmApi, WASM_PAGE, type WasmModule } from '../wasm-assembler.js';
 
 /** Movies per SIMD step: four f32x4 accumulators, and one 64-byte cache line per factor. */
 const GROUP = 16;
-const PAGE = 65536;
 
 type ScoreFn = (factors: number, lanes: number, out: number, groups: number, rank: number, bias: number, laneMax: number) => void;
-
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-}
-type WasmModule = { readonly wasmModule: unique symbol };
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /**
  * Dot products of a vector with every row of a row-major factor matrix, in single precision, plus
@@ -68,7 +58,7 @@ export class MovieScorer {
     const biasAt = outAt + rowBytes;
     const zerosAt = biasAt + rowBytes;
     const maxAt = zerosAt + rowBytes;
-    const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((maxAt + groups * 16) / PAGE)) });
+    const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((maxAt + groups * 16) / WASM_PAGE)) });
     const instance = new wasmApi.Instance(module, { env: { memory } });
     const interleaved = new Float32Array(memory.buffer, 0, factorBytes / 4);
     for (let r = 0; r < rows; r++) {
@@ -139,62 +129,9 @@ let compiled: WasmModule | null | undefined;
 
 /** The compiled scoring module, or null where WebAssembly SIMD is unavailable. */
 function simdModule(): WasmModule | null {
-  if (compiled === undefined) {
-    const bytes = assembleScoreModule();
-    compiled = wasmApi !== undefined && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  }
+  if (compiled === undefined) compiled = compileModule(assembleScoreModule());
   return compiled;
 }
-
-// --- A minimal WebAssembly assembler for the one function. ---------------------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  localGet: (i: number) => [0x20, ...uleb(i)],
-  localSet: (i: number) => [0x21, ...uleb(i)],
-  localTee: (i: number) => [0x22, ...uleb(i)],
-  i32Const: (n: number) => [0x41, ...sleb(n)],
-  i32Add: [0x6a],
-  i32GeU: [0x4f],
-  i32LtU: [0x49],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  // SIMD: prefix 0xfd, then the opcode as LEB128; memory operands are (log2 align, offset).
-  v128Load: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
-  v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
-  f32x4Add: [0xfd, ...uleb(0xe4)],
-  f32x4Mul: [0xfd, ...uleb(0xe6)],
-  f32x4Max: [0xfd, ...uleb(0xe9)],
-};
 
 /**
  * `score(factors, lanes, out, groups, rank, bias, laneMax)`, all byte offsets into the imported memory:
@@ -241,13 +178,5 @@ function assembleScoreModule(): Uint8Array {
     ...op.br(0),
     ...op.end, ...op.end,
   ];
-  const func = [...vec([[4, I32], [4, V128]]), ...body, ...op.end];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])), // type: (i32 ×7) → ()
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
-    ...section(3, vec([[0]])), // one function of type 0
-    ...section(7, vec([[...name('score'), 0x00, 0]])), // export it as "score"
-    ...section(10, vec([[...uleb(func.length), ...func]])), // its code
-  ]);
+  return assembleModule([{ name: 'score', params: [I32, I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, V128, V128, V128, V128], body }]);
 }

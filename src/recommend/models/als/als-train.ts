@@ -1,14 +1,17 @@
 // Trains an ALS model (explicit ratings, with biases: see als-solve.ts for the per-row system) on
-// worker threads. The ratings and factors are copied once into SharedArrayBuffers; each half
-// iteration is one step of the worker pool, the threads taking chunks of rows from a shared
-// counter. Every row's solve reads only the other side's factors, fixed during the step, so the
-// result is the same for any thread count.
+// worker threads. The ratings and factors are copied once into one shared WebAssembly memory
+// (wasm-arena.ts) that the workers' SIMD kernels read in place; each half iteration is one step of
+// the worker pool, the threads taking chunks of rows from a shared counter. Every row's solve
+// reads only the other side's factors, fixed during the step, so the result is the same for any
+// thread count.
 import { availableParallelism } from 'node:os';
 import type { Interactions } from '../../data/interactions.js';
 import { Random } from '../../../util/random.js';
 import { AlsModel } from './als.js';
-import type { AlsDoneMessage, AlsPhase, AlsProgressMessage, AlsWorkerData } from './als-worker.js';
-import { WorkerPool } from '../worker-pool.js';
+import { ALS_TILE } from './als-solve.js';
+import type { AlsArena, AlsDoneMessage, AlsPhase, AlsProgressMessage, AlsWorkerData } from './als-worker.js';
+import { createArena, f32View, i32View, planArena } from '../wasm-arena.js';
+import { chunkRows, WorkerPool } from '../worker-pool.js';
 
 export interface AlsParams {
   rank: number;
@@ -42,13 +45,6 @@ export interface AlsTrainOptions {
   signal?: AbortSignal;
 }
 
-/** A chunk of work: at most this many rows … */
-const CHUNK_ROWS = 1024;
-/** … or about this many ratings, so one popular movie does not hold a thread while others idle … */
-const CHUNK_RATINGS = 20_000;
-/** … and at least this many chunks per thread, so small data is spread too. */
-const CHUNKS_PER_THREAD = 8;
-
 export async function trainAls(data: Interactions, params: AlsParams, options: AlsTrainOptions = {}): Promise<AlsModel> {
   const p = checkParams(params);
   const threads = options.threads ?? availableParallelism();
@@ -57,33 +53,53 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
   options.signal?.throwIfAborted();
 
   const k = p.rank;
+  const kp = Math.ceil((k + 2) / 4) * 4;
   const nUsers = data.users.size;
   const nMovies = data.movies.size;
-  const shared: AlsWorkerData = {
-    rank: k,
-    lambda: p.lambda,
-    biasLambda: p.biasLambda,
-    globalMean: data.globalMean,
-    userPtr: toShared(data.userPtr),
-    userItems: toShared(data.userItems),
-    userRatings: toShared(data.userRatings),
-    moviePtr: toShared(data.moviePtr),
-    movieUsers: toShared(data.movieUsers),
-    movieRatings: toShared(data.movieRatings),
-    userFactors: new Float32Array(new SharedArrayBuffer(nUsers * k * 4)),
-    movieFactors: new Float32Array(new SharedArrayBuffer(nMovies * k * 4)),
-    userBias: new Float32Array(new SharedArrayBuffer(nUsers * 4)),
-    movieBias: new Float32Array(new SharedArrayBuffer(nMovies * 4)),
-    userChunks: chunkRows(data.userPtr, threads),
-    movieChunks: chunkRows(data.moviePtr, threads),
-    counter: new Int32Array(new SharedArrayBuffer(4)),
-  };
-  // Small random movie factors (|q| ≈ 1) and zero biases; users are solved first, so their
-  // starting values never matter.
+  const workers = Math.min(threads, Math.max(nUsers, nMovies, 1));
+  const userChunks = chunkRows(data.userPtr, threads);
+  const movieChunks = chunkRows(data.moviePtr, threads);
+  const layout = planArena<AlsArena>({
+    userPtr: { kind: 'i32', length: data.userPtr.length },
+    userItems: { kind: 'i32', length: data.userItems.length },
+    userRatings: { kind: 'f32', length: data.userRatings.length },
+    moviePtr: { kind: 'i32', length: data.moviePtr.length },
+    movieUsers: { kind: 'i32', length: data.movieUsers.length },
+    movieRatings: { kind: 'f32', length: data.movieRatings.length },
+    userFactors: { kind: 'f32', length: nUsers * kp },
+    movieFactors: { kind: 'f32', length: nMovies * kp },
+    userChunks: { kind: 'i32', length: userChunks.length },
+    movieChunks: { kind: 'i32', length: movieChunks.length },
+    counters: { kind: 'i32', length: 2 },
+    tiles: { kind: 'f32', length: workers * ALS_TILE * kp },
+    rowGrams: { kind: 'f64', length: workers * kp * kp },
+    systems: { kind: 'f64', length: workers * (k + 1) * (k + 1) },
+    solutions: { kind: 'f64', length: workers * (k + 1) },
+  });
+  const memory = createArena(layout);
+  i32View(memory, layout, 'userPtr').set(data.userPtr);
+  i32View(memory, layout, 'userItems').set(data.userItems);
+  f32View(memory, layout, 'userRatings').set(data.userRatings);
+  i32View(memory, layout, 'moviePtr').set(data.moviePtr);
+  i32View(memory, layout, 'movieUsers').set(data.movieUsers);
+  f32View(memory, layout, 'movieRatings').set(data.movieRatings);
+  i32View(memory, layout, 'userChunks').set(userChunks);
+  i32View(memory, layout, 'movieChunks').set(movieChunks);
+  const userRows = f32View(memory, layout, 'userFactors');
+  const movieRows = f32View(memory, layout, 'movieFactors');
+  const counter = i32View(memory, layout, 'counters');
+  // Rows are [factors, 1, bias, 0 …]: the constant 1 makes the bias a column of the other side's
+  // Gram matrix. Small random movie factors (|q| ≈ 1) and zero biases; users are solved first, so
+  // their starting values never matter.
   const random = new Random(p.seed);
-  for (let i = 0; i < shared.movieFactors.length; i++) shared.movieFactors[i] = random.normal(0, 1 / Math.sqrt(k));
+  for (let m = 0; m < nMovies; m++) {
+    for (let c = 0; c < k; c++) movieRows[m * kp + c] = random.normal(0, 1 / Math.sqrt(k));
+    movieRows[m * kp + k] = 1;
+  }
+  for (let u = 0; u < nUsers; u++) userRows[u * kp + k] = 1;
+  const shared: AlsWorkerData = { memory, layout, rank: k, kp, lambda: p.lambda, biasLambda: p.biasLambda, globalMean: data.globalMean };
 
-  const pool = new WorkerPool(new URL('./als-worker.js', import.meta.url), Math.min(threads, Math.max(nUsers, nMovies, 1)), shared);
+  const pool = new WorkerPool(new URL('./als-worker.js', import.meta.url), workers, shared);
   try {
     for (let iteration = 1; iteration <= p.iterations; iteration++) {
       for (const phase of ['users', 'movies'] as const) {
@@ -91,7 +107,7 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
         let done = 0;
         const report = (loss?: number) =>
           options.onProgress?.({ iteration, iterations: p.iterations, phase, done, total, ...(loss !== undefined ? { loss } : {}) });
-        Atomics.store(shared.counter, 0, 0);
+        Atomics.store(counter, 0, 0);
         const results = await pool.step<AlsDoneMessage['value']>(
           phase,
           (m) => {
@@ -108,14 +124,16 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
     await pool.close();
   }
 
+  // Copies out of the shared memory: the model owns ordinary memory.
+  const users = unpack(userRows, nUsers, k, kp);
+  const movies = unpack(movieRows, nMovies, k, kp);
   return AlsModel.fromFactors({
     userIds: data.users.ids,
     movieIds: data.movies.ids,
-    // Copies out of the shared buffers: the model owns ordinary memory.
-    userFactors: shared.userFactors.slice(),
-    movieFactors: shared.movieFactors.slice(),
-    userBias: shared.userBias.slice(),
-    movieBias: shared.movieBias.slice(),
+    userFactors: users.factors,
+    movieFactors: movies.factors,
+    userBias: users.bias,
+    movieBias: movies.bias,
     rank: k,
     globalMean: data.globalMean,
     scale: ratingScale(data.userRatings),
@@ -134,30 +152,15 @@ function checkParams(params: AlsParams): Required<AlsParams> {
   return { rank, iterations, lambda, seed, biasLambda };
 }
 
-/** Row boundaries of the work chunks of one side (see CHUNK_ROWS). */
-export function chunkRows(ptr: Int32Array, threads: number): Int32Array {
-  const rows = ptr.length - 1;
-  const spread = threads * CHUNKS_PER_THREAD;
-  const maxRows = Math.min(CHUNK_ROWS, Math.max(1, Math.ceil(rows / spread)));
-  const maxRatings = Math.min(CHUNK_RATINGS, Math.max(1, Math.ceil(ptr[rows] / spread)));
-  const bounds = [0];
-  let start = 0;
-  for (let r = 0; r < rows; r++) {
-    if (r + 1 - start >= maxRows || ptr[r + 1] - ptr[start] >= maxRatings) {
-      bounds.push(r + 1);
-      start = r + 1;
-    }
+/** The factors (rank per row) and biases of rows stored [factors, 1, bias, 0 …] with stride kp. */
+function unpack(rows: Float32Array, n: number, k: number, kp: number): { factors: Float32Array; bias: Float32Array } {
+  const factors = new Float32Array(n * k);
+  const bias = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    factors.set(rows.subarray(r * kp, r * kp + k), r * k);
+    bias[r] = rows[r * kp + k + 1];
   }
-  if (start < rows) bounds.push(rows);
-  return toShared(Int32Array.from(bounds));
-}
-
-/** The array itself when it is already shared, else a copy in a SharedArrayBuffer. */
-function toShared<T extends Int32Array | Float32Array>(array: T): T {
-  if (array.buffer instanceof SharedArrayBuffer) return array;
-  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
-  copy.set(array);
-  return copy;
+  return { factors, bias };
 }
 
 function ratingScale(ratings: Float32Array): { min: number; max: number } {

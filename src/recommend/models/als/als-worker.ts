@@ -1,33 +1,32 @@
 /**
- * An ALS training thread. Everything large (the ratings both ways, the factors and biases) lives
- * in SharedArrayBuffers handed over once in workerData; each step ('users' or 'movies') the
- * threads take chunks of rows from a shared atomic counter and solve them in place. A row's solve
- * reads only the other side's factors, so the result does not depend on who solved what.
+ * An ALS training thread. Everything large (the ratings both ways, both factor matrices) lives in
+ * one shared WebAssembly memory laid out by the trainer (als-train.ts); each step ('users' or
+ * 'movies') the threads take chunks of rows from a shared atomic counter and solve them in place.
+ * A row's Gram matrix is built by the SIMD kernels tile by tile (single precision within a tile of
+ * ALS_TILE ratings, double precision across tiles) and solved by RowSolver. A row's solve reads only
+ * the other side's factors, so the result does not depend on who solved what.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { RowSolver } from './als-solve.js';
+import { ALS_TILE, RowSolver } from './als-solve.js';
+import { instantiateKernels } from '../simd-kernels.js';
+import { f32View, i32View, type ArenaLayout } from '../wasm-arena.js';
+import type { WasmMemory } from '../wasm-assembler.js';
 import type { StepDone } from '../worker-pool.js';
 
+/** The arrays of an ALS training's shared memory. Factor rows are [factors (rank), 1, bias, 0 …], stride kp. */
+export type AlsArena =
+  | 'userPtr' | 'userItems' | 'userRatings' | 'moviePtr' | 'movieUsers' | 'movieRatings'
+  | 'userFactors' | 'movieFactors' | 'userChunks' | 'movieChunks' | 'counters' | 'tiles' | 'rowGrams' | 'systems' | 'solutions';
+
 export interface AlsWorkerData {
+  memory: WasmMemory;
+  layout: ArenaLayout<AlsArena>;
   rank: number;
+  /** The factor rows' stride: rank + 2 rounded up to a multiple of 4. */
+  kp: number;
   lambda: number;
   biasLambda: number;
   globalMean: number;
-  userPtr: Int32Array;
-  userItems: Int32Array;
-  userRatings: Float32Array;
-  moviePtr: Int32Array;
-  movieUsers: Int32Array;
-  movieRatings: Float32Array;
-  userFactors: Float32Array;
-  movieFactors: Float32Array;
-  userBias: Float32Array;
-  movieBias: Float32Array;
-  /** Row boundaries of the work chunks of each side (chunk c is rows [c], [c+1]). */
-  userChunks: Int32Array;
-  movieChunks: Int32Array;
-  /** The next chunk to take; reset to 0 by the main thread before each step. */
-  counter: Int32Array;
 }
 
 export type AlsPhase = 'users' | 'movies';
@@ -38,28 +37,80 @@ export interface AlsProgressMessage {
 export type AlsDoneMessage = StepDone<{ sse: number }>;
 
 const data = workerData as AlsWorkerData;
-const solver = new RowSolver(data.rank, data.lambda, data.biasLambda, data.globalMean);
+const { memory, layout, rank, kp } = data;
+const kernels = instantiateKernels(memory);
+const counters = i32View(memory, layout, 'counters');
+// counters[0]: the next chunk of the step; counters[1]: hands out each thread's scratch slot.
+const slot = Atomics.add(counters, 1, 1);
+// Each row's (rank + 1)-unknown system is solved by the WebAssembly Cholesky in this thread's slot.
+const unknowns = rank + 1;
+const systemAt = layout.arrays.systems.offset + slot * unknowns * unknowns * 8;
+const solutionAt = layout.arrays.solutions.offset + slot * unknowns * 8;
+const solver = new RowSolver(rank, data.lambda, data.biasLambda, data.globalMean, true, {
+  system: new Float64Array(memory.buffer, systemAt, unknowns * unknowns),
+  x: new Float64Array(memory.buffer, solutionAt, unknowns),
+  solve: (d) => kernels.choleskySolve(systemAt, d, solutionAt) !== 0,
+});
+const tileAt = layout.arrays.tiles.offset + slot * ALS_TILE * kp * 4;
+// The row's Gram matrix, in double precision, which the kernel adds each tile's part to.
+const gramAt = layout.arrays.rowGrams.offset + slot * kp * kp * 8;
+const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
+const kpBytes = kp * 4;
+/** Byte offset in a factor row of the bias, which a gathered tile row replaces by the target. */
+const targetAt = (rank + 1) * 4;
+/** Progress is posted at most this often (a message costs the main thread more than a chunk of rows). */
+const PROGRESS_EVERY_MS = 50;
+
+const sides = {
+  users: side('userPtr', 'userItems', 'userRatings', 'movieFactors', 'userFactors', 'userChunks'),
+  movies: side('moviePtr', 'movieUsers', 'movieRatings', 'userFactors', 'movieFactors', 'movieChunks'),
+};
+
+function side(ptr: AlsArena, cols: AlsArena, ratings: AlsArena, fixed: AlsArena, out: AlsArena, chunks: AlsArena) {
+  return {
+    ptr: i32View(memory, layout, ptr),
+    colsAt: layout.arrays[cols].offset,
+    ratingsAt: layout.arrays[ratings].offset,
+    fixedAt: layout.arrays[fixed].offset,
+    out: f32View(memory, layout, out),
+    chunks: i32View(memory, layout, chunks),
+  };
+}
 
 parentPort!.on('message', (phase: AlsPhase) => {
-  const users = phase === 'users';
-  const ptr = users ? data.userPtr : data.moviePtr;
-  const cols = users ? data.userItems : data.movieUsers;
-  const ratings = users ? data.userRatings : data.movieRatings;
-  const fixedFactors = users ? data.movieFactors : data.userFactors;
-  const fixedBias = users ? data.movieBias : data.userBias;
-  const outFactors = users ? data.userFactors : data.movieFactors;
-  const outBias = users ? data.userBias : data.movieBias;
-  const chunks = users ? data.userChunks : data.movieChunks;
+  const s = sides[phase];
+  // The training error is reported after the movies, so only that pass sums it.
+  const withError = phase === 'movies';
   let sse = 0;
+  let unreported = 0;
+  let reportedAt = performance.now();
   for (;;) {
-    const c = Atomics.add(data.counter, 0, 1);
-    if (c >= chunks.length - 1) break;
-    const from = chunks[c];
-    const to = chunks[c + 1];
+    const c = Atomics.add(counters, 0, 1);
+    if (c >= s.chunks.length - 1) break;
+    const from = s.chunks[c];
+    const to = s.chunks[c + 1];
     for (let r = from; r < to; r++) {
-      sse += solver.solve(cols, ratings, ptr[r], ptr[r + 1], fixedFactors, fixedBias, outFactors, outBias, r);
+      const start = s.ptr[r];
+      const end = s.ptr[r + 1];
+      gram.fill(0);
+      for (let t = start; t < end; t += ALS_TILE) {
+        const m = Math.min(ALS_TILE, end - t);
+        kernels.gather(s.colsAt, s.ratingsAt, t, m, s.fixedAt, kpBytes, data.globalMean, targetAt, tileAt);
+        kernels.gramUpper(tileAt, m, kpBytes, gramAt);
+      }
+      sse += solver.solveGram(gram, kp, end - start, withError);
+      const x = solver.solution;
+      const base = r * kp;
+      for (let f = 0; f < rank; f++) s.out[base + f] = x[f];
+      s.out[base + rank + 1] = x[rank];
     }
-    parentPort!.postMessage({ kind: 'progress', rows: to - from } satisfies AlsProgressMessage);
+    unreported += to - from;
+    if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
+      parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies AlsProgressMessage);
+      unreported = 0;
+      reportedAt = performance.now();
+    }
   }
+  if (unreported > 0) parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies AlsProgressMessage);
   parentPort!.postMessage({ kind: 'done', value: { sse } } satisfies AlsDoneMessage);
 });
