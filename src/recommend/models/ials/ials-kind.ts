@@ -17,6 +17,8 @@ export const ials: ModelKind<IalsParams, true> = {
   hybridComponent: true,
   blends: false,
   scoreIsRating: false,
+  // Its predict is the damped baseline, not a rating model: the rating blend leaves it out.
+  predictsRatings: false,
   aliases: ['implicitals', 'wals'],
   defaults: DEFAULT_IALS_PARAMS,
   options: [

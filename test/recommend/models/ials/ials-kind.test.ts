@@ -38,6 +38,7 @@ describe('the iALS model kind', () => {
       source: { columns: synth.columns, catalogue: Catalogue.fromMovies(synth.movies) },
       params: { ...DEFAULT_IALS_PARAMS, rank: 8, iterations: 2 },
       hooks: { threads: 2, onProgress: (model, phase, done, total) => { assert.equal(model, 'ials'); progress.push([phase, done, total]); } },
+      ratingComponents: [],
       components: new Map(),
       fitComponent: () => Promise.reject(new Error('not a blend')),
     });
