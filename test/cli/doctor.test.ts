@@ -232,7 +232,7 @@ describe('streamrec doctor', () => {
       await waitFor(() => /dashboard and API at/.test(stderr), 60_000, 'the server');
       const d = doctor(dataDir, serverPort);
       assert.equal(d.code, 0, d.stdout);
-      assert.match(d.lines.get('port') ?? '', new RegExp(`^ok +port: a streamrec server answers on 127\\.0\\.0\\.1:${serverPort}: ratings \\w+, lag 0; dashboard and SSE answer`));
+      assert.match(d.lines.get('port') ?? '', new RegExp(`^ok +port: a streamrec server answers on 127\\.0\\.0\\.1:${serverPort}: ratings \\w+, lag \\d+; dashboard and SSE answer`));
       const health = await fetch(`http://127.0.0.1:${serverPort}/metrics/health`);
       assert.equal(health.status, 200, 'the server still answers');
     } finally {

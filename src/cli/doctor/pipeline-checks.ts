@@ -41,7 +41,8 @@ export async function checkPipeline(declaration: AnyPipelineDeclaration, ctx: Lo
   const infos = await Promise.all(declaredSourceTopics(declaration).map((t) => log.topic(t)));
   const sources = infos.every((i) => i !== null) ? (infos as TopicInfo[]) : null;
   const output = await log.topic(declaration.outputTopic);
-  const lease = await readLease(log, pipelineLeaseKey(name), { ttlMs: loadConfig().leaseTtlMs, now: ctx.now });
+  // Twice the TTL (at least 10 s): a busy owner's heartbeat may run late, and doctor only reports.
+  const lease = await readLease(log, pipelineLeaseKey(name), { ttlMs: Math.max(2 * loadConfig().leaseTtlMs, 10_000), now: ctx.now });
   const base = `pipeline.${name}`;
   let stored: Checkpoint | null;
   try {

@@ -334,7 +334,8 @@ export class RecommendationService {
     }
     const seen = history.movies.length > 0 ? new Set(history.movies) : null;
     const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
-    return { source: 'fallback_popular', scored: set.popularity.top(n, genre?.name, skip), ratingOf: (s) => s.score };
+    // The most popular by count; their predicted rating the Bayesian average.
+    return { source: 'fallback_popular', scored: set.popularity.mostPopular(n, genre?.name, skip), ratingOf: (s) => set.popularity.predict(history, s.movieId) };
   }
 
   /** What the Recommendations page shows of a user: their ratings, every model's top n with why (never cached). */
