@@ -88,8 +88,10 @@ async function readWith(
     // does), so fetch on, without waiting, while the partition holds more than has been read.
     const progressed = last >= from;
     if (progressed) from = last + 1;
+    // A fetch that brought nothing new ends the filling: what is left may be invisible to this read
+    // (another producer's open transaction, below the high watermark but above the stable offset).
     if (kept.length > 0) {
-      if (Number(result.highWatermark) > from) continue;
+      if (progressed && Number(result.highWatermark) > from) continue;
       return kept;
     }
     if (!progressed && Date.now() >= deadline) return [];
