@@ -72,7 +72,13 @@ class KafkaBroker implements Broker {
   read(topic: string, partition: number, offset: number, max: number, waitMs: number): Promise<StoredRecord[]> {
     return this.call(`read ${topic}[${partition}] from ${offset}`, () =>
       this.readOptions().then((options) =>
-        readPartition(this.pool, (t, p) => this.topics.offsets(t, p), options, this.server(topic), partition, offset, max, waitMs),
+        readPartition(this.pool, (t, p) => this.topics.offsets(t, p), options, {
+          topic: this.server(topic),
+          partition,
+          offset,
+          max,
+          waitMs,
+        }),
       ),
     );
   }

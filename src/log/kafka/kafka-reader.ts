@@ -27,29 +27,25 @@ export interface ReadOptions {
   fetchWaitSliceMs: number | null;
 }
 
-export async function readPartition(
-  pool: FetchPool,
-  offsetsOf: OffsetsOf,
-  options: ReadOptions,
-  topic: string,
-  partition: number,
-  offset: number,
-  max: number,
-  waitMs: number,
-): Promise<StoredRecord[]> {
+/** One `Broker.read`, with the topic's name on the server. */
+export interface ReadRequest {
+  topic: string;
+  partition: number;
+  offset: number;
+  max: number;
+  waitMs: number;
+}
+
+export async function readPartition(pool: FetchPool, offsetsOf: OffsetsOf, options: ReadOptions, request: ReadRequest): Promise<StoredRecord[]> {
   // One connection set for the whole read: the follow-up fetches below must not wait for a new one.
-  return pool.with((cluster) => readWith(cluster, offsetsOf, options, topic, partition, offset, max, waitMs));
+  return pool.with((cluster) => readWith(cluster, offsetsOf, options, request));
 }
 
 async function readWith(
   cluster: InternalCluster,
   offsetsOf: OffsetsOf,
   options: ReadOptions,
-  topic: string,
-  partition: number,
-  offset: number,
-  max: number,
-  waitMs: number,
+  { topic, partition, offset, max, waitMs }: ReadRequest,
 ): Promise<StoredRecord[]> {
   const deadline = Date.now() + Math.max(0, waitMs);
   const kept: StoredRecord[] = [];
