@@ -193,6 +193,14 @@ describe('Kafka broker on librdkafka mock cluster', { skip: missing ?? false }, 
     skip: "librdkafka's mock cluster lacks DeleteTopics; on a real cluster deleteTopic sends it to the controller",
   }, () => {});
 
+  it('names a partition the topic lacks, in reads, appends and offsets', async () => {
+    const n = await broker.ensureTopic('narrow', 1);
+    const lacks = (e: unknown) => e instanceof LogError && new RegExp(`t\\.narrow has no partition ${n}\\b`).test(e.message);
+    await assert.rejects(broker.read('narrow', n, 0, 10, 0), lacks);
+    await assert.rejects(broker.append('narrow', n, [rec('x')]), lacks);
+    await assert.rejects(broker.offsets('narrow', n), (e: unknown) => e instanceof LogError && /has no partition/.test(e.message));
+  });
+
   it('names the server it could not reach', async () => {
     const nowhere = open('t', ['127.0.0.1:1']);
     await assert.rejects(nowhere.partitions('x'), (e: unknown) => e instanceof LogError && /could not reach the Kafka server\(s\) 127\.0\.0\.1:1/.test(e.message));

@@ -38,8 +38,12 @@ export async function startKafkaMock(brokers = 3): Promise<KafkaMock> {
     { stdio: ['ignore', 'ignore', log] },
   );
   closeSync(log);
+  // A test process that dies before `stop` must not leave the mock cluster running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.race([exited, sleep(3000)]);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

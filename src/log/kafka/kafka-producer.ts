@@ -32,7 +32,8 @@ export class KafkaAppender {
     });
     const answer = answers.find((a) => a.partition === partition);
     const base = answer?.baseOffset ?? answer?.offset;
-    if (base === undefined) throw new LogError(`Kafka gave no offset for the append to ${topic}[${partition}]`);
+    // kafkajs sends nothing for a partition it knows no leader of, and says nothing either.
+    if (base === undefined) throw new LogError(`${topic} has no partition ${partition} (no leader known for it): nothing appended`);
     return Number(base);
   }
 

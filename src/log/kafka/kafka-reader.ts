@@ -106,7 +106,7 @@ async function fetchOnce(
       await cluster.addTargetTopic(topic);
       const leaders = cluster.findLeaderForPartitions(topic, [partition]);
       const nodeId = Object.keys(leaders)[0];
-      if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}[${partition}]`), { type: 'LEADER_NOT_AVAILABLE' });
+      if (nodeId === undefined) throw Object.assign(new Error(`${topic} has no partition ${partition} (no leader known for it)`), { type: 'LEADER_NOT_AVAILABLE' });
       const broker = await cluster.findBroker({ nodeId });
       const response = await broker.fetch({
         replicaId: -1,

@@ -4,7 +4,9 @@
  * cluster (the test server) names no controller and implements neither CreateTopics, DeleteTopics
  * nor DeleteRecords. There a topic is created the way the mock allows, by naming it in a metadata
  * request (auto-create, with the server's default partition count, which `ensureTopic` returns);
- * deleting topics or records fails with a LogError naming the request the server lacks.
+ * deleting topics or records fails with a LogError naming the request the server lacks. (The mock
+ * also auto-creates a missing topic named in any request, offsets or reads included: kafkajs speaks
+ * Metadata v2 to it, older than the request's allowAutoTopicCreation flag.)
  */
 import type { Admin } from 'kafkajs';
 import { LogError } from '../types.js';
