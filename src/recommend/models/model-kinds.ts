@@ -198,6 +198,9 @@ export const BLENDING_MODELS = MODEL_NAMES.filter((n) => modelKind(n).blends);
 /** The hybrid components whose predict models ratings: what the hybrid's rating blend takes. */
 export const RATING_COMPONENTS = HYBRID_COMPONENTS.filter((n) => modelKind(n).predictsRatings);
 
+/** The hybrid components by recommend preference: the order the hybrid trusts when validation cannot tell them apart. */
+export const RANKING_PREFERENCE = [...HYBRID_COMPONENTS].sort((a, b) => (modelKind(a).preference ?? Infinity) - (modelKind(b).preference ?? Infinity));
+
 /** The servable kinds, in preference order of the default model (recommend, similar). */
 export const SERVING_MODELS = (MODEL_NAMES.filter((n) => modelKind(n).servable) as ServingModelName[]).sort((a, b) => (modelKind(a).preference ?? Infinity) - (modelKind(b).preference ?? Infinity));
 
