@@ -8,11 +8,12 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { EventLog } from '../log/types.js';
 import { RATINGS_TOPIC } from '../movies/rating-event.js';
+import { lakeHasRatings } from '../recommend/data/lake-import.js';
 import { MODEL_NAMES, type ModelName } from '../recommend/models/model-kinds.js';
 import { ModelRegistry } from '../recommend/registry/registry.js';
 import type { RetrainRun, RetrainStatus } from '../recommend/serving/contract.js';
 import type { RecommendationService } from '../recommend/serving/recommendation-service.js';
-import { RetrainScheduler, type RetrainObservation, type RetrainPolicy } from '../recommend/train/retrain-schedule.js';
+import { RetrainScheduler, type RetrainObservation, type RetrainPolicy, type RetrainReason } from '../recommend/train/retrain-schedule.js';
 import { formatDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
 import { duration, positiveInt } from './options.js';
@@ -64,8 +65,11 @@ export function startRetraining(flags: RetrainFlags, ctx: RetrainContext): Retra
     policy,
     models: flags.retrainModels ?? [],
     observe: () => observe(log, service),
+    // `train --from-lake` fails on an empty lake: before `process` first flushes, wait instead.
+    nothingToLearn: async () => (lakeHasRatings(dataDir) ? null : 'the ratings lake has no files yet'),
     run: trainInChild({ dataDir, models: () => flags.retrainModels ?? registeredModels(registry), logFile: join(dataDir, 'logs', 'retrain.log') }),
     onRun: (run) => ctx.notify(runLine(run)),
+    onSkip: (reason, why) => ctx.notify(skipLine(reason, why)),
   });
   service.attachRetrain(() => scheduler.status());
   scheduler.start();
@@ -97,6 +101,11 @@ export function runLine(run: RetrainRun): string {
   if (run.ok === null) return `retrain (${why}) started: training from the lake in a child process`;
   const took = formatDuration((run.seconds ?? 0) * 1000);
   return run.ok ? `retrained from the lake in ${took}: ${run.message}` : `retrain failed after ${took}: ${run.message}`;
+}
+
+/** "retrain (schedule) waits: nothing to learn from yet (…); trying again each second". */
+export function skipLine(reason: RetrainReason, why: string): string {
+  return `retrain (${reason === 'schedule' ? 'schedule' : 'new ratings'}) waits: nothing to learn from yet (${why}); trying again each second`;
 }
 
 /** For a status line: "retrain running 12s", "retrain in 14m", "retrain after 1,000 new ratings (312)". */

@@ -44,7 +44,7 @@ describe('recommendations API with every model trained', () => {
     dataset = await storeSynthDataset(dataDir);
     versions = await trainAllIntoDataDir(dataDir, dataset);
     const registry = new ModelRegistry(dataDir);
-    for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'rp3beta'] as const) local.set(name, await loadRegisteredModel(registry, name, versions[name]));
+    for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) local.set(name, await loadRegisteredModel(registry, name, versions[name]));
     log = openEmbeddedLog({ dataDir });
     await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
     ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'token' } }));
@@ -57,7 +57,7 @@ describe('recommendations API with every model trained', () => {
   });
 
   it('answers /recommendations/similar/1 with similarities in [0, 1] from every servable model, as each loaded on its own', async () => {
-    for (const model of [undefined, 'hybrid', 'als', 'itemcf', 'content', 'ease', 'rp3beta'] as const) {
+    for (const model of [undefined, 'hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) {
       const r = await get(`/recommendations/similar/1?n=20${model === undefined ? '' : `&model=${model}`}`);
       assert.equal(r.status, 200, `${model ?? 'default'}: ${JSON.stringify(r.body)}`);
       const body = r.body as unknown as SimilarResponse;
@@ -88,7 +88,7 @@ describe('recommendations API with every model trained', () => {
     assert.equal(health.default_model, 'hybrid');
     assert.equal(health.model_version, versions.hybrid);
     assert.deepEqual(health.models, versions);
-    assert.deepEqual((await get('/recommendations/')).body.models_available, ['hybrid', 'ease', 'rp3beta', 'itemcf', 'als', 'content']);
+    assert.deepEqual((await get('/recommendations/')).body.models_available, ['hybrid', 'ease', 'ials', 'rp3beta', 'itemcf', 'als', 'content']);
 
     const stranger = await get('/recommendations/recommend/999999?n=5');
     assert.equal(stranger.body.source, 'fallback_popular');
@@ -106,7 +106,7 @@ describe('recommendations API with every model trained', () => {
 
   it('serves each model by name', async () => {
     const history = historyOf(dataset, user);
-    for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'rp3beta'] as const) {
+    for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) {
       const r = await get(`/recommendations/recommend/${user}?n=8&model=${name}&use_cache=false`);
       assert.equal(r.status, 200, name);
       assert.equal(r.body.model_version, versions[name], name);

@@ -58,7 +58,7 @@ describe('recommendation routes of one user', () => {
     assert.equal(view.in_training_data, true);
     assert.equal(view.ratings.count, server.recommend!.historyOf(user)!.movies.length);
     assert.equal(view.ratings.recent.length, Math.min(20, view.ratings.count));
-    assert.deepEqual(view.models.map((m) => m.model).sort(), ['als', 'content', 'ease', 'hybrid', 'itemcf', 'rp3beta']);
+    assert.deepEqual(view.models.map((m) => m.model).sort(), ['als', 'content', 'ease', 'hybrid', 'ials', 'itemcf', 'rp3beta']);
     assert.equal(view.models.filter((m) => m.default).length, 1);
     const rated = new Map(Array.from(server.recommend!.historyOf(user)!.movies, (m, i) => [m, server.recommend!.historyOf(user)!.ratings[i]!]));
     let explained = 0;

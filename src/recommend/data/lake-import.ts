@@ -35,6 +35,11 @@ export function ratingsLakeDir(dataDir: string): string {
   return lakeTableDir(resolve(dataDir), RATINGS_RAW_LAYOUT);
 }
 
+/** Whether the data dir's ratings lake holds any file to import (`process` has flushed at least once). */
+export function lakeHasRatings(dataDir: string): boolean {
+  return hasParquet(ratingsLakeDir(dataDir));
+}
+
 /**
  * Reads every rating of the lake, one per (user, movie): the latest by event time (then by log
  * position), ordered by user then movie like a MovieLens ratings.csv.

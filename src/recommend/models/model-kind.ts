@@ -38,6 +38,8 @@ export interface FitInput<P> {
   components: ReadonlyMap<string, Recommender>;
   /** The hybrid components whose `predict` models ratings (`predictsRatings`), in table order. */
   ratingComponents: readonly string[];
+  /** The hybrid components by recommend preference (`preference`, most preferred first; kinds without one last). */
+  rankingPreference: readonly string[];
   /** Fits another (component) kind on a matrix, e.g. on a validation split: `rows`, the source rows it is built from. */
   fitComponent(name: string, data: Interactions, hooks: FitHooks, rows: Int32Array): Promise<SavableModel>;
 }

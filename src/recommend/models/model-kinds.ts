@@ -15,7 +15,8 @@
 //
 // The default preferences follow `streamrec evaluate` on MovieLens (README, "Evaluation"): the
 // hybrid ranks at least as well as its best part and predicts ratings best, so it is the default
-// of both; without it, recommend falls to EASE, then RP3beta, and predict to ALS.
+// of both; without it, recommend falls to EASE, then iALS, then RP3beta, and predict to ALS.
+// iALS's entry lives in its folder (ials/ials-kind.ts).
 import { trainAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als/als-train.js';
 import { DEFAULT_EASE_PARAMS, type EaseParams } from './ease/ease-params.js';
 import { trainEase } from './ease/ease-train.js';
@@ -23,6 +24,7 @@ import { EaseModel } from './ease/ease.js';
 import { DEFAULT_ITEM_GRAPH_PARAMS, type ItemGraphParams } from './item-graph/item-graph-params.js';
 import { trainItemGraph } from './item-graph/item-graph-train.js';
 import { ItemGraphModel } from './item-graph/item-graph.js';
+import { ials } from './ials/ials-kind.js';
 import { AlsModel } from './als/als.js';
 import { ContentModel, DEFAULT_CONTENT_PARAMS, trainContent, type ContentParams } from './content/content.js';
 import { fitHybrid, DEFAULT_HYBRID_PARAMS, type HybridParams } from './hybrid/hybrid-train.js';
@@ -34,7 +36,7 @@ import { PopularityModel, type PopularityParams } from './popularity/popularity.
 
 const als: ModelKind<AlsParams, true> = {
   servable: true,
-  preference: 5,
+  preference: 6,
   predictsRatings: true,
   ratingPreference: 2,
   hybridComponent: true,
@@ -60,7 +62,7 @@ const als: ModelKind<AlsParams, true> = {
 
 const itemcf: ModelKind<ItemCfParams, true> = {
   servable: true,
-  preference: 4,
+  preference: 5,
   predictsRatings: true,
   ratingPreference: 3,
   hybridComponent: true,
@@ -82,7 +84,7 @@ const itemcf: ModelKind<ItemCfParams, true> = {
 
 const content: ModelKind<ContentParams, true> = {
   servable: true,
-  preference: 6,
+  preference: 7,
   predictsRatings: true,
   ratingPreference: 4,
   hybridComponent: true,
@@ -119,7 +121,7 @@ const ease: ModelKind<EaseParams, true> = {
 
 const rp3beta: ModelKind<ItemGraphParams, true> = {
   servable: true,
-  preference: 3,
+  preference: 4,
   predictsRatings: false,
   hybridComponent: true,
   blends: false,
@@ -169,7 +171,7 @@ const popularity: ModelKind<PopularityParams, false> = {
 };
 
 /** Every model kind; this order is the registry's listing order and the hybrid's component order. */
-export const MODEL_KINDS = { als, itemcf, content, ease, rp3beta, hybrid, popularity } as const;
+export const MODEL_KINDS = { als, itemcf, content, ease, ials, rp3beta, hybrid, popularity } as const;
 
 type Kinds = typeof MODEL_KINDS;
 export type ModelName = keyof Kinds;
@@ -195,6 +197,9 @@ export const BLENDING_MODELS = MODEL_NAMES.filter((n) => modelKind(n).blends);
 
 /** The hybrid components whose predict models ratings: what the hybrid's rating blend takes. */
 export const RATING_COMPONENTS = HYBRID_COMPONENTS.filter((n) => modelKind(n).predictsRatings);
+
+/** The hybrid components by recommend preference: the order the hybrid trusts when validation cannot tell them apart. */
+export const RANKING_PREFERENCE = [...HYBRID_COMPONENTS].sort((a, b) => (modelKind(a).preference ?? Infinity) - (modelKind(b).preference ?? Infinity));
 
 /** The servable kinds, in preference order of the default model (recommend, similar). */
 export const SERVING_MODELS = (MODEL_NAMES.filter((n) => modelKind(n).servable) as ServingModelName[]).sort((a, b) => (modelKind(a).preference ?? Infinity) - (modelKind(b).preference ?? Infinity));

@@ -3,7 +3,7 @@
 // kind that blends (the hybrid) is fitted last, on the components fitted here.
 import { buildInteractions, type Interactions } from '../data/interactions.js';
 import type { FitHooks, FitSource, Fitted, SavableModel } from '../models/model-kind.js';
-import { fitOrder, HYBRID_COMPONENTS, modelKind, RATING_COMPONENTS, type ModelName, type TrainParams } from '../models/model-kinds.js';
+import { fitOrder, HYBRID_COMPONENTS, modelKind, RANKING_PREFERENCE, RATING_COMPONENTS, type ModelName, type TrainParams } from '../models/model-kinds.js';
 import type { Recommender } from '../models/recommender.js';
 
 export { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../models/model-kinds.js';
@@ -16,7 +16,7 @@ export async function fitKind(name: ModelName, matrix: () => Interactions, sourc
   // A component fitted on other rows (a validation split) sees those rows as its source's.
   const fitComponent = async (component: string, data: Interactions, componentHooks: FitHooks, rows: Int32Array): Promise<SavableModel> =>
     (await fitKind(component as ModelName, () => data, { ...source, rows }, params, componentHooks)).model;
-  return modelKind(name).fit({ matrix, source, params: params[name], hooks, components, ratingComponents: RATING_COMPONENTS, fitComponent });
+  return modelKind(name).fit({ matrix, source, params: params[name], hooks, components, ratingComponents: RATING_COMPONENTS, rankingPreference: RANKING_PREFERENCE, fitComponent });
 }
 
 /** Trains one kind that blends nothing on a prepared matrix. */

@@ -1,7 +1,9 @@
 // When `up` and `serve` retrain the models from the lake by themselves (`--retrain-every`,
 // `--retrain-after`): the rule is a pure function (retrainDue); the scheduler looks once a second,
 // runs one retrain at a time through the runner it is given (a child process running
-// `streamrec train --from-lake`: off the request path) and keeps the state health shows. The
+// `streamrec train --from-lake`: off the request path) and keeps the state health shows. A due
+// retrain with nothing to learn from (the lake still empty) is skipped, not failed, and the next
+// look tries again. The
 // server's hot reload then picks the new versions up, as it does after a `train` by hand.
 import type { RetrainRun, RetrainStatus } from '../serving/page-contract.js';
 
@@ -77,8 +79,15 @@ export interface RetrainSchedulerOptions {
   observe(): Promise<RetrainObservation>;
   /** Runs one retrain; aborting the signal asks it to stop (nothing half-trained is committed). */
   run(reason: RetrainReason, signal: AbortSignal): Promise<RetrainOutcome>;
+  /**
+   * Why a due retrain would have nothing to learn from now (e.g. the lake holds no ratings yet),
+   * or null when it has. A retrain that has nothing is skipped, not failed: the next look asks again.
+   */
+  nothingToLearn?(): Promise<string | null>;
   /** Hears each retrain as it starts and ends. */
   onRun?(run: RetrainRun): void;
+  /** Hears a due retrain skipped for having nothing to learn from: once until the reason changes or a retrain runs. */
+  onSkip?(reason: RetrainReason, why: string): void;
   checkEveryMs?: number;
   now?: () => number;
 }
@@ -92,6 +101,8 @@ export class RetrainScheduler {
   private pending: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private looking = false;
+  /** The last skip told to onSkip (null: none since the last retrain started). */
+  private skipped: string | null = null;
   private stopped = false;
   private readonly stopping = new AbortController();
   private readonly now: () => number;
@@ -130,6 +141,15 @@ export class RetrainScheduler {
       const now = this.now();
       const reason = retrainDue(this.options.policy, this.history, seen, now);
       if (reason === null || this.stopped) return false;
+      // Checked only when due, so an idle schedule never looks at the lake.
+      const why = (await this.options.nothingToLearn?.()) ?? null;
+      if (why !== null) {
+        if (this.skipped !== why) this.options.onSkip?.(reason, why);
+        this.skipped = why;
+        return false;
+      }
+      if (this.stopped) return false;
+      this.skipped = null;
       this.begin(reason, seen, now);
       return true;
     } catch {

@@ -204,7 +204,7 @@ describe('model registry', () => {
     const { dir, cleanup } = tempDir();
     try {
       const registry = new ModelRegistry(dir);
-      assert.throws(() => registry.stage('svd' as 'als'), /unknown model "svd": expected one of als, itemcf, content, ease, rp3beta, hybrid, popularity/);
+      assert.throws(() => registry.stage('svd' as 'als'), /unknown model "svd": expected one of als, itemcf, content, ease, ials, rp3beta, hybrid, popularity/);
       const empty = registry.stage('als');
       assert.throws(() => registry.commit(empty, META), /nothing to commit/);
       writeFileSync(join(empty.dir, 'metadata.json'), '{}');

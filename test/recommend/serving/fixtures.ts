@@ -6,6 +6,7 @@ import { buildInteractions, type Interactions } from '../../../src/recommend/dat
 import { synthesize, type SynthOptions } from '../../../src/recommend/data/synth.js';
 import type { AlsModel } from '../../../src/recommend/models/als/als.js';
 import { trainAls, type AlsParams } from '../../../src/recommend/models/als/als-train.js';
+import { DEFAULT_IALS_PARAMS, type IalsParams } from '../../../src/recommend/models/ials/ials-params.js';
 import { PopularityModel } from '../../../src/recommend/models/popularity/popularity.js';
 import type { ModelName } from '../../../src/recommend/models/model-kinds.js';
 import type { Recommender, UserHistory } from '../../../src/recommend/models/recommender.js';
@@ -62,14 +63,17 @@ export async function trainIntoDataDir(dataDir: string, dataset: Dataset, als: A
   return { als: alsModel, popularity, versions: { als: a.version, popularity: p.version } };
 }
 
-/** Small-data parameters for every model (ALS as SMALL_ALS; the hybrid fits on the few users there are). */
-export const SMALL_TRAIN: TrainParams = { ...DEFAULT_TRAIN_PARAMS, als: SMALL_ALS, hybrid: { ...DEFAULT_TRAIN_PARAMS.hybrid, users: 200 } };
+/** iALS at a rank and iteration count this data's rank 4 needs (the defaults are for MovieLens). */
+export const SMALL_IALS: IalsParams = { ...DEFAULT_IALS_PARAMS, rank: 8, iterations: 4 };
 
-/** Every hybrid component (als, itemcf, content, ease, rp3beta, popularity) and the hybrid trained and committed, as `streamrec train` leaves them; their versions. */
+/** Small-data parameters for every model (ALS as SMALL_ALS, iALS as SMALL_IALS; the hybrid fits on the few users there are). */
+export const SMALL_TRAIN: TrainParams = { ...DEFAULT_TRAIN_PARAMS, als: SMALL_ALS, ials: SMALL_IALS, hybrid: { ...DEFAULT_TRAIN_PARAMS.hybrid, users: 200 } };
+
+/** Every hybrid component (als, itemcf, content, ease, ials, rp3beta, popularity) and the hybrid trained and committed, as `streamrec train` leaves them; their versions. */
 export async function trainAllIntoDataDir(dataDir: string, dataset: Dataset, params: TrainParams = SMALL_TRAIN, force = false): Promise<Record<ModelName, string>> {
   const outcomes = await trainIntoRegistry({
     dataset,
-    models: ['als', 'itemcf', 'content', 'ease', 'rp3beta', 'popularity', 'hybrid'],
+    models: ['als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta', 'popularity', 'hybrid'],
     params,
     registry: new ModelRegistry(dataDir),
     force,

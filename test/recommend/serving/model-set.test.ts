@@ -56,7 +56,7 @@ describe('serving model set', () => {
     assert.deepEqual(set.versions, trained);
     assert.deepEqual(set.failures, []);
     const hybrid = hybridOf(set);
-    for (const name of ['als', 'itemcf', 'content', 'ease', 'rp3beta'] as const) assert.equal(hybrid.components.get(name), set.models.get(name), `${name} is one instance`);
+    for (const name of ['als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) assert.equal(hybrid.components.get(name), set.models.get(name), `${name} is one instance`);
     assert.equal(hybrid.components.get('popularity'), set.popularity, 'streamed ratings reach the hybrid\'s popularity');
     assert.deepEqual(set.streamedPopularity, [set.popularity]);
   });
@@ -65,7 +65,7 @@ describe('serving model set', () => {
     const broken = commitCopy(registry, 'itemcf', trained.itemcf, true);
     try {
       const set = await loadModelSet(registry, dataDir, null);
-      assert.deepEqual([...set.models.keys()].sort(), ['als', 'content', 'ease', 'hybrid', 'rp3beta'], 'item-CF left out, the others served');
+      assert.deepEqual([...set.models.keys()].sort(), ['als', 'content', 'ease', 'hybrid', 'ials', 'rp3beta'], 'item-CF left out, the others served');
       assert.equal(set.defaultModel, 'hybrid', 'the hybrid blends the item-CF version it was fitted with, which is intact');
       assert.equal(set.failures.length, 1);
       assert.equal(set.failures[0]!.model, 'itemcf');

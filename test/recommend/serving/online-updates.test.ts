@@ -45,7 +45,7 @@ describe('online updates reach every model', () => {
   });
 
   it('serves every model trained', () => {
-    assert.deepEqual(served().sort(), ['als', 'content', 'ease', 'hybrid', 'itemcf', 'rp3beta']);
+    assert.deepEqual(served().sort(), ['als', 'content', 'ease', 'hybrid', 'ials', 'itemcf', 'rp3beta']);
   });
 
   it('gives a new user who rates three movies a personal list from every model at the next request', async () => {

@@ -131,6 +131,39 @@ describe('RetrainScheduler', () => {
     await throwing.stop();
   });
 
+  it('skips a due retrain with nothing to learn from, says so once, and runs at the next look that has something', async () => {
+    const runner = manualRunner();
+    let now = 0;
+    let why: string | null = 'the ratings lake has no files yet';
+    const skips: string[] = [];
+    const scheduler = new RetrainScheduler({
+      policy: { everyMs: 12_000 },
+      models: ['als'],
+      observe: async () => seen(0, 40),
+      nothingToLearn: async () => why,
+      run: runner.run,
+      onSkip: (reason, w) => skips.push(`${reason}: ${w}`),
+      now: () => now,
+    });
+    now = 12_000;
+    assert.equal(await scheduler.tick(), false, 'due, but the lake is empty');
+    now = 13_000;
+    assert.equal(await scheduler.tick(), false);
+    assert.deepEqual(skips, ['schedule: the ratings lake has no files yet'], 'told once, not at every look');
+    assert.equal(runner.calls.length, 0, 'no training started');
+    const status = scheduler.status();
+    assert.deepEqual([status.runs, status.failures, status.last], [0, 0, null], 'a skip is neither a run nor a failure');
+
+    why = null;
+    now = 14_000;
+    assert.equal(await scheduler.tick(), true, 'the next look with ratings in the lake starts the retrain');
+    assert.equal(runner.calls[0]!.reason, 'schedule');
+    runner.calls[0]!.end({ ok: true, message: 'als v1' });
+    await scheduler.idle();
+    assert.deepEqual([scheduler.status().runs, scheduler.status().failures], [1, 0]);
+    await scheduler.stop();
+  });
+
   it('refuses a schedule with no rule or a bad one', () => {
     const base = { models: [], observe: async () => seen(0, 0), run: async () => ({ ok: true, message: '' }) };
     assert.throws(() => new RetrainScheduler({ ...base, policy: {} }), /everyMs or afterRatings/);

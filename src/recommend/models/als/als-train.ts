@@ -9,7 +9,8 @@ import type { Interactions } from '../../data/interactions.js';
 import { Random } from '../../../util/random.js';
 import { AlsModel } from './als.js';
 import { ALS_TILE } from './als-solve.js';
-import type { AlsArena, AlsDoneMessage, AlsPhase, AlsProgressMessage, AlsWorkerData } from './als-worker.js';
+import type { AlsArena, AlsDoneMessage, AlsPhase, AlsWorkerData } from './als-worker.js';
+import type { RowsProgressMessage } from '../worker-rows.js';
 import { createArena, f32View, i32View, planArena } from '../wasm-arena.js';
 import { chunkRows, WorkerPool } from '../worker-pool.js';
 
@@ -111,7 +112,7 @@ export async function trainAls(data: Interactions, params: AlsParams, options: A
         const results = await pool.step<AlsDoneMessage['value']>(
           phase,
           (m) => {
-            done += (m as AlsProgressMessage).rows;
+            done += (m as RowsProgressMessage).rows;
             if (done < total) report();
           },
           options.signal,

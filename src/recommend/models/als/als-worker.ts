@@ -12,6 +12,7 @@ import { instantiateKernels } from '../simd-kernels.js';
 import { f32View, i32View, type ArenaLayout } from '../wasm-arena.js';
 import type { WasmMemory } from '../wasm-assembler.js';
 import type { StepDone } from '../worker-pool.js';
+import { solveRowChunks } from '../worker-rows.js';
 
 /** The arrays of an ALS training's shared memory. Factor rows are [factors (rank), 1, bias, 0 …], stride kp. */
 export type AlsArena =
@@ -30,10 +31,6 @@ export interface AlsWorkerData {
 }
 
 export type AlsPhase = 'users' | 'movies';
-export interface AlsProgressMessage {
-  kind: 'progress';
-  rows: number;
-}
 export type AlsDoneMessage = StepDone<{ sse: number }>;
 
 const data = workerData as AlsWorkerData;
@@ -58,8 +55,6 @@ const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 /** Byte offset in a factor row of the bias, which a gathered tile row replaces by the target. */
 const targetAt = (rank + 1) * 4;
-/** Progress is posted at most this often (a message costs the main thread more than a chunk of rows). */
-const PROGRESS_EVERY_MS = 50;
 
 const sides = {
   users: side('userPtr', 'userItems', 'userRatings', 'movieFactors', 'userFactors', 'userChunks'),
@@ -82,35 +77,20 @@ parentPort!.on('message', (phase: AlsPhase) => {
   // The training error is reported after the movies, so only that pass sums it.
   const withError = phase === 'movies';
   let sse = 0;
-  let unreported = 0;
-  let reportedAt = performance.now();
-  for (;;) {
-    const c = Atomics.add(counters, 0, 1);
-    if (c >= s.chunks.length - 1) break;
-    const from = s.chunks[c];
-    const to = s.chunks[c + 1];
-    for (let r = from; r < to; r++) {
-      const start = s.ptr[r];
-      const end = s.ptr[r + 1];
-      gram.fill(0);
-      for (let t = start; t < end; t += ALS_TILE) {
-        const m = Math.min(ALS_TILE, end - t);
-        kernels.gather(s.colsAt, s.ratingsAt, t, m, s.fixedAt, kpBytes, data.globalMean, targetAt, tileAt);
-        kernels.gramUpper(tileAt, m, kpBytes, gramAt);
-      }
-      sse += solver.solveGram(gram, kp, end - start, withError);
-      const x = solver.solution;
-      const base = r * kp;
-      for (let f = 0; f < rank; f++) s.out[base + f] = x[f];
-      s.out[base + rank + 1] = x[rank];
+  solveRowChunks(counters, s.chunks, (r) => {
+    const start = s.ptr[r];
+    const end = s.ptr[r + 1];
+    gram.fill(0);
+    for (let t = start; t < end; t += ALS_TILE) {
+      const m = Math.min(ALS_TILE, end - t);
+      kernels.gather(s.colsAt, s.ratingsAt, t, m, s.fixedAt, kpBytes, data.globalMean, targetAt, tileAt);
+      kernels.gramUpper(tileAt, m, kpBytes, gramAt);
     }
-    unreported += to - from;
-    if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
-      parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies AlsProgressMessage);
-      unreported = 0;
-      reportedAt = performance.now();
-    }
-  }
-  if (unreported > 0) parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies AlsProgressMessage);
+    sse += solver.solveGram(gram, kp, end - start, withError);
+    const x = solver.solution;
+    const base = r * kp;
+    for (let f = 0; f < rank; f++) s.out[base + f] = x[f];
+    s.out[base + rank + 1] = x[rank];
+  });
   parentPort!.postMessage({ kind: 'done', value: { sse } } satisfies AlsDoneMessage);
 });

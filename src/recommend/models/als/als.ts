@@ -5,10 +5,9 @@
 // the same solve training makes, so new ratings count at once without retraining.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IdIndex } from '../../data/interactions.js';
 import { RowSolver } from './als-solve.js';
-import { MovieScorer } from './als-score.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import { checkFactorShapes, FactorTable, readFactorArrays, type FactorArrays } from '../factor-model.js';
 import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export const ALS_FILE = 'als.bin';
@@ -21,13 +20,8 @@ const DEFAULT_FOLD_IN_LAMBDA = 0.1;
 /** Fold-ins kept: a request folds a user in once for recommend and every predict that follows. */
 const FOLD_IN_CACHE = 64;
 
-export interface AlsFactors {
-  /** Raw ids, one per factor row; any order (they are sorted, with their rows, if needed). */
-  userIds: Int32Array;
-  movieIds: Int32Array;
-  /** Row-major, `rank` values per id. */
-  userFactors: Float32Array;
-  movieFactors: Float32Array;
+/** The factor arrays (ids in any order: they are sorted, with their rows, if needed) and what ALS keeps beside them. */
+export interface AlsFactors extends FactorArrays {
   rank: number;
   /** Default 0 (Spark's models have no mean or biases). */
   globalMean?: number;
@@ -65,19 +59,11 @@ export class AlsModel implements Recommender {
   readonly params: Readonly<Record<string, unknown>>;
   /** False for factors imported without biases: fold-in then solves the factors alone. */
   readonly hasBiases: boolean;
-  private readonly users: IdIndex;
-  private readonly movies: IdIndex;
-  private readonly userFactors: Float32Array;
-  private readonly movieFactors: Float32Array;
+  private readonly table: FactorTable;
   private readonly userBias: Float32Array;
   private readonly movieBias: Float32Array;
   private readonly solver: RowSolver;
-  // Scratch for one question at a time (a model serves from one thread).
-  private readonly userVec: Float64Array;
-  private readonly mask: Uint8Array;
-  private movieScorer: MovieScorer | null = null;
   private zeroVector: Float64Array | null = null;
-  private movieNorms: Float32Array | null = null;
   private readonly folded = new HistoryCache<UserVector | null>(FOLD_IN_CACHE);
 
   private constructor(f: Required<Omit<AlsFactors, 'userBias' | 'movieBias'>> & { userBias: Float32Array; movieBias: Float32Array; hasBiases: boolean }) {
@@ -86,17 +72,13 @@ export class AlsModel implements Recommender {
     this.globalMean = f.globalMean;
     this.params = Object.freeze({ ...f.params });
     this.hasBiases = f.hasBiases;
-    this.users = new IdIndex(f.userIds);
-    this.movies = new IdIndex(f.movieIds);
-    this.userFactors = f.userFactors;
-    this.movieFactors = f.movieFactors;
+    // The sweep adds each movie's bias to x·y: its score is b_i + p·q.
+    this.table = new FactorTable(f, f.rank, f.movieBias);
     this.userBias = f.userBias;
     this.movieBias = f.movieBias;
     const lambda = positive(f.params.lambda) ?? positive(f.params.regParam) ?? DEFAULT_FOLD_IN_LAMBDA;
     const biasLambda = typeof f.params.biasLambda === 'number' && f.params.biasLambda >= 0 ? f.params.biasLambda : lambda;
     this.solver = new RowSolver(f.rank, lambda, biasLambda, f.globalMean, f.hasBiases);
-    this.userVec = new Float64Array(f.rank);
-    this.mask = new Uint8Array(f.movieIds.length);
   }
 
   /**
@@ -106,10 +88,9 @@ export class AlsModel implements Recommender {
   static fromFactors(f: AlsFactors): AlsModel {
     const where = 'AlsModel.fromFactors';
     if (!Number.isInteger(f.rank) || f.rank < 1) throw new Error(`${where}: rank must be a positive integer (got ${f.rank})`);
+    checkFactorShapes(f, where);
     const nu = f.userIds.length;
     const nm = f.movieIds.length;
-    if (f.userFactors.length !== nu * f.rank) throw new Error(`${where}: userFactors has ${f.userFactors.length} values, expected ${nu} users × rank ${f.rank}`);
-    if (f.movieFactors.length !== nm * f.rank) throw new Error(`${where}: movieFactors has ${f.movieFactors.length} values, expected ${nm} movies × rank ${f.rank}`);
     if (f.userBias && f.userBias.length !== nu) throw new Error(`${where}: userBias has ${f.userBias.length} values, expected ${nu}`);
     if (f.movieBias && f.movieBias.length !== nm) throw new Error(`${where}: movieBias has ${f.movieBias.length} values, expected ${nm}`);
     const scale = f.scale ?? DEFAULT_SCALE;
@@ -140,18 +121,12 @@ export class AlsModel implements Recommender {
     const meta = file.meta;
     if (typeof meta !== 'object' || meta === null || meta.format !== FORMAT) throw new CorruptArtefactError(`${path}: not an ALS model`);
     if (meta.version !== FORMAT_VERSION) throw new CorruptArtefactError(`${path}: ALS format version ${String(meta.version)}, this build reads ${FORMAT_VERSION}`);
-    const userIds = arrayOf(file, 'userIds', Int32Array, path);
-    const movieIds = arrayOf(file, 'movieIds', Int32Array, path);
-    const userFactors = arrayOf(file, 'userFactors', Float32Array, path);
-    const movieFactors = arrayOf(file, 'movieFactors', Float32Array, path);
+    const factors = readFactorArrays(file, path);
     const userBias = arrayOf(file, 'userBias', Float32Array, path);
     const movieBias = arrayOf(file, 'movieBias', Float32Array, path);
     try {
       return AlsModel.fromFactors({
-        userIds,
-        movieIds,
-        userFactors,
-        movieFactors,
+        ...factors,
         rank: meta.rank,
         globalMean: meta.globalMean,
         scale: meta.scale,
@@ -175,48 +150,40 @@ export class AlsModel implements Recommender {
       hasBiases: this.hasBiases,
       params: { ...this.params },
     };
-    writeArrayFile(join(dir, ALS_FILE), meta, {
-      userIds: this.users.ids,
-      movieIds: this.movies.ids,
-      userFactors: this.userFactors,
-      movieFactors: this.movieFactors,
-      userBias: this.userBias,
-      movieBias: this.movieBias,
-    });
+    writeArrayFile(join(dir, ALS_FILE), meta, { ...this.table.arrays(), userBias: this.userBias, movieBias: this.movieBias });
     return [ALS_FILE];
   }
 
   get userCount(): number {
-    return this.users.size;
+    return this.table.users.size;
   }
 
   get movieCount(): number {
-    return this.movies.size;
+    return this.table.movies.size;
   }
 
   /** The known user ids, ascending. */
   get userIds(): Int32Array {
-    return this.users.ids;
+    return this.table.users.ids;
   }
 
   /** The known movie ids, ascending. */
   get movieIds(): Int32Array {
-    return this.movies.ids;
+    return this.table.movies.ids;
   }
 
   knowsUser(userId: number): boolean {
-    return this.users.index(userId) >= 0;
+    return this.table.users.index(userId) >= 0;
   }
 
   knowsMovie(movieId: number): boolean {
-    return this.movies.index(movieId) >= 0;
+    return this.table.movies.index(movieId) >= 0;
   }
 
   /** A known user's trained factors and bias (a copy), or null. */
   userVector(userId: number): UserVector | null {
-    const u = this.users.index(userId);
-    if (u < 0) return null;
-    return { factors: this.userFactors.slice(u * this.rank, (u + 1) * this.rank), bias: this.userBias[u] };
+    const factors = this.table.userRow(userId);
+    return factors === null ? null : { factors, bias: this.userBias[this.table.users.index(userId)] };
   }
 
   /**
@@ -225,21 +192,11 @@ export class AlsModel implements Recommender {
    * the model does not know (and non-finite ratings) are ignored; null when none is left.
    */
   foldIn(history: UserHistory): UserVector | null {
-    const n = Math.min(history.movies.length, history.ratings.length);
-    const cols = new Int32Array(n);
-    const ratings = new Float32Array(n);
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const m = this.movies.index(history.movies[i]);
-      const r = history.ratings[i];
-      if (m < 0 || !Number.isFinite(r)) continue;
-      cols[kept] = m;
-      ratings[kept++] = r;
-    }
+    const { cols, ratings, kept } = this.table.knownHistory(history);
     if (kept === 0) return null;
     const factors = new Float32Array(this.rank);
     const bias = new Float32Array(1);
-    this.solver.solve(cols, ratings, 0, kept, this.movieFactors, this.movieBias, factors, bias, 0);
+    this.solver.solve(cols, ratings, 0, kept, this.table.movieFactors, this.movieBias, factors, bias, 0);
     return { factors, bias: bias[0] };
   }
 
@@ -251,13 +208,13 @@ export class AlsModel implements Recommender {
   predict(user: UserHistory, movieId: number): number {
     const userBias = this.resolveUser(user);
     const has = userBias !== null;
-    const m = this.movies.index(movieId);
+    const m = this.table.movies.index(movieId);
     let r = this.globalMean + (has ? userBias : 0);
     if (m >= 0) {
       r += this.movieBias[m];
       if (has) {
-        const q = this.movieFactors;
-        const u = this.userVec;
+        const q = this.table.movieFactors;
+        const u = this.table.userVec;
         const off = m * this.rank;
         for (let c = 0; c < this.rank; c++) r += u[c] * q[off + c];
       }
@@ -279,36 +236,27 @@ export class AlsModel implements Recommender {
     const base = this.globalMean + (has ? userBias : 0);
     const top = new TopN(Math.floor(n));
     const { exclude, candidates } = options;
-    const mask = this.mask;
-    const ids = this.movies.ids;
-    const q = this.movieFactors;
+    const t = this.table;
+    const q = t.movieFactors;
     const bi = this.movieBias;
-    const u = this.userVec;
+    const u = t.userVec;
     const k = has ? this.rank : 0;
     const rank = this.rank;
     const historyLength = Math.min(user.movies.length, user.ratings.length);
-    // The history and scored candidates are marked in a reusable mask, cleared on the way out.
-    const marked: number[] = [];
     let unknownSeen: Set<number> | null = null;
     for (let i = 0; i < historyLength; i++) {
-      const m = this.movies.index(user.movies[i]);
-      if (m >= 0) {
-        if (mask[m] === 0) marked.push(m);
-        mask[m] = 1;
-      } else if (candidates) {
-        (unknownSeen ??= new Set()).add(user.movies[i]);
-      }
+      const m = t.movies.index(user.movies[i]);
+      if (m >= 0) t.mark(m);
+      else if (candidates) (unknownSeen ??= new Set()).add(user.movies[i]);
     }
     try {
       if (candidates) {
         for (let i = 0; i < candidates.length; i++) {
           const id = candidates[i];
-          const m = this.movies.index(id);
+          const m = t.movies.index(id);
           let s = base;
           if (m >= 0) {
-            if (mask[m] !== 0) continue;
-            mask[m] = 1;
-            marked.push(m);
+            if (!t.mark(m)) continue;
             s += bi[m];
             const off = m * rank;
             for (let c = 0; c < k; c++) s += u[c] * q[off + c];
@@ -321,53 +269,19 @@ export class AlsModel implements Recommender {
         }
         return top.result();
       }
-      // Every movie's b_i + p·q in one SIMD sweep, then only the groups of 16 whose best can
-      // still enter the heap are read.
-      const scorer = this.scorer();
-      const scores = scorer.scores(has ? u : (this.zeroVector ??= new Float64Array(rank)));
-      const G = MovieScorer.GROUP;
-      let threshold = -Infinity;
-      const lanes = scorer.laneMax;
-      for (let g = 0, at = 0; at < lanes.length; g++, at += 4) {
-        if (base + lanes[at] < threshold && base + lanes[at + 1] < threshold && base + lanes[at + 2] < threshold && base + lanes[at + 3] < threshold) continue;
-        for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
-          const s = base + scores[m];
-          if (s < threshold || mask[m] !== 0) continue;
-          const id = ids[m];
-          if (exclude && exclude(id)) continue;
-          top.offer(id, s);
-          threshold = top.threshold;
-        }
-      }
+      t.sweep(top, has ? u : (this.zeroVector ??= new Float64Array(rank)), base, exclude);
       return top.result();
     } finally {
-      for (const m of marked) mask[m] = 0;
+      t.unmarkAll();
     }
   }
 
   /**
-   * The n movies whose factor vectors have the highest cosine similarity with the movie's (biases
-   * left out: they say how liked a movie is, not what it is like). score = that cosine clamped to
-   * [0, 1] (a negative cosine, an opposite taste, is 0: no similarity). Movies with an all-zero
-   * vector have no direction and are skipped; [] for an unknown movie.
+   * The n movies whose factor vectors have the highest cosine similarity with the movie's, clamped
+   * to [0, 1] (FactorTable.similar: biases left out, all-zero vectors skipped, [] when unknown).
    */
   similar(movieId: number, n: number): Scored[] {
-    const i = this.movies.index(movieId);
-    if (i < 0 || !(n >= 1)) return [];
-    const norms = this.norms();
-    if (norms[i] === 0) return [];
-    const ids = this.movies.ids;
-    const dots = this.scorer().dots(this.movieFactors.subarray(i * this.rank, (i + 1) * this.rank));
-    const top = new TopN(Math.floor(n));
-    let threshold = -Infinity;
-    for (let m = 0; m < ids.length; m++) {
-      if (m === i || norms[m] === 0) continue;
-      const s = dots[m] / (norms[i] * norms[m]);
-      if (s < threshold) continue;
-      top.offer(ids[m], s < 0 ? 0 : s > 1 ? 1 : s);
-      threshold = top.threshold;
-    }
-    return top.result();
+    return this.table.similar(movieId, n);
   }
 
   /**
@@ -376,38 +290,18 @@ export class AlsModel implements Recommender {
    * least-squares solve over the whole history, so it is kept while the history is the same.
    */
   private resolveUser(user: UserHistory): number | null {
-    const u = this.users.index(user.userId);
+    const u = this.table.users.index(user.userId);
     if (u >= 0 && user.fresh !== true) {
-      const off = u * this.rank;
-      for (let c = 0; c < this.rank; c++) this.userVec[c] = this.userFactors[off + c];
+      this.table.useTrained(u);
       return this.userBias[u];
     }
     const folded = this.folded.get(user, (h) => this.foldIn(h));
     if (folded !== null) {
-      for (let c = 0; c < this.rank; c++) this.userVec[c] = folded.factors[c];
+      for (let c = 0; c < this.rank; c++) this.table.userVec[c] = folded.factors[c];
       return folded.bias;
     }
     if (u >= 0) return this.resolveUser({ ...user, fresh: false });
     return null;
-  }
-
-  /** Built on first use: a model loaded only to predict never pays for it. */
-  private scorer(): MovieScorer {
-    return (this.movieScorer ??= new MovieScorer(this.movieFactors, this.movies.size, this.rank, this.movieBias));
-  }
-
-  private norms(): Float32Array {
-    if (this.movieNorms === null) {
-      const k = this.rank;
-      const norms = new Float32Array(this.movies.size);
-      for (let m = 0; m < norms.length; m++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += this.movieFactors[m * k + c] ** 2;
-        norms[m] = Math.sqrt(s);
-      }
-      this.movieNorms = norms;
-    }
-    return this.movieNorms;
   }
 }
 

@@ -5,7 +5,7 @@
 // It serves from a reduced space (content-reduce.ts): at training the full vectors (1,128 genome
 // tags plus sparse genres, years and users' tags) are projected on their `dims` leading singular
 // directions and renormalised, so scoring a profile against every movie is one SIMD sweep of dims
-// values a movie (als-score.ts): ~0.2 ms for 27k movies at 64 dims, where the full vectors took
+// values a movie (movie-scorer.ts): ~0.2 ms for 27k movies at 64 dims, where the full vectors took
 // 25–40 ms. On the ML-20M-sized synthetic dataset (26,744 movies, 1,128 tags) 64 dims keep 81 %
 // of the vectors' squared length; reduced cosines correlate with the full ones at 0.9987 and a
 // movie's 10 most similar overlap the full space's at 85 % (32 dims: 0.9945 and 73 %; 128 dims:
@@ -19,7 +19,7 @@ import type { Genome, MovieTags } from '../../data/content-features.js';
 import { IdIndex, type Interactions } from '../../data/interactions.js';
 import { Random } from '../../../util/random.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile, type ArrayFile } from '../array-file.js';
-import { MovieScorer } from '../als/als-score.js';
+import { MovieScorer } from '../movie-scorer.js';
 import { reduceContentVectors } from './content-reduce.js';
 import { buildContentVectors, type ContentVectors, type VectorParams } from './content-vectors.js';
 import { ratingScale } from '../popularity/popularity.js';

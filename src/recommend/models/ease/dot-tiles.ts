@@ -1,7 +1,7 @@
 // The hot loop of the dense inverse in WebAssembly SIMD: the 8 dot products of 2 rows with 4
 // rows, two doubles a step (f64x2), all eight sums in registers. In plain JS V8 manages about one
 // multiply-add a nanosecond here; this does 2–3× that. The module is tiny, so it is assembled
-// below from readable opcodes (as als/als-score.ts does) rather than shipped as an opaque binary;
+// below from readable opcodes (as movie-scorer.ts does) rather than shipped as an opaque binary;
 // where WebAssembly SIMD is missing the caller keeps its JS tiles.
 
 const PAGE = 65536;

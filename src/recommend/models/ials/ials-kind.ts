@@ -13,7 +13,7 @@ const PHASE = 1000;
 
 export const ials: ModelKind<IalsParams, true> = {
   servable: true,
-  preference: 2,
+  preference: 3,
   hybridComponent: true,
   blends: false,
   scoreIsRating: false,

@@ -15,7 +15,8 @@ import { baselineItemBias, IalsModel } from './ials.js';
 import { cgScratchFloats, GATHER_MIN } from './ials-cg.js';
 import { ialsObjective } from './ials-objective.js';
 import { checkIalsParams, confidenceWeight, type IalsParams } from './ials-params.js';
-import type { IalsArena, IalsDoneMessage, IalsProgressMessage, IalsSide, IalsTask, IalsWorkerData } from './ials-worker.js';
+import type { IalsArena, IalsDoneMessage, IalsSide, IalsTask, IalsWorkerData } from './ials-worker.js';
+import type { RowsProgressMessage } from '../worker-rows.js';
 
 export interface IalsProgress {
   /** 1-based. */
@@ -118,7 +119,7 @@ export async function trainIals(data: Interactions, params: IalsParams, options:
         await pool.step(
           { task: 'solve', side: phase } satisfies IalsTask,
           (m) => {
-            done += (m as IalsProgressMessage).rows;
+            done += (m as RowsProgressMessage).rows;
             if (done < total) report();
           },
           options.signal,

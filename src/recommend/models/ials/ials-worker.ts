@@ -13,6 +13,7 @@ import { instantiateKernels } from '../simd-kernels.js';
 import { i32View, type ArenaLayout } from '../wasm-arena.js';
 import type { WasmMemory } from '../wasm-assembler.js';
 import type { StepDone } from '../worker-pool.js';
+import { solveRowChunks } from '../worker-rows.js';
 
 /** The arrays of an iALS training's shared memory. Factor rows have stride kp (zero padding). */
 export type IalsArena =
@@ -33,10 +34,6 @@ export interface IalsWorkerData {
 
 export type IalsSide = 'users' | 'movies';
 export type IalsTask = { task: 'gram'; side: IalsSide } | { task: 'solve'; side: IalsSide };
-export interface IalsProgressMessage {
-  kind: 'progress';
-  rows: number;
-}
 /** 'gram' answers this thread's upper triangle of FᵀF (kp × kp, row-major); 'solve' null. */
 export type IalsDoneMessage = StepDone<Float64Array | null>;
 
@@ -58,8 +55,6 @@ const gramAt = layout.arrays.partialGrams.offset + slot * kp * kp * 8;
 const gram = new Float64Array(memory.buffer, gramAt, kp * kp);
 const kpBytes = kp * 4;
 const at = (name: IalsArena) => layout.arrays[name].offset;
-/** Progress is posted at most this often (a message costs the main thread more than a chunk of rows). */
-const PROGRESS_EVERY_MS = 50;
 
 const sides = {
   users: {
@@ -91,21 +86,6 @@ parentPort!.on('message', (message: IalsTask) => {
     parentPort!.postMessage({ kind: 'done', value: sum } satisfies IalsDoneMessage, [sum.buffer]);
     return;
   }
-  let unreported = 0;
-  let reportedAt = performance.now();
-  for (;;) {
-    const c = Atomics.add(counters, 0, 1);
-    if (c >= s.chunks.length - 1) break;
-    const from = s.chunks[c];
-    const to = s.chunks[c + 1];
-    for (let r = from; r < to; r++) solver.solve(s.system, r, s.ptr[r], s.ptr[r + 1], data.cgSteps);
-    unreported += to - from;
-    if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
-      parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies IalsProgressMessage);
-      unreported = 0;
-      reportedAt = performance.now();
-    }
-  }
-  if (unreported > 0) parentPort!.postMessage({ kind: 'progress', rows: unreported } satisfies IalsProgressMessage);
+  solveRowChunks(counters, s.chunks, (r) => solver.solve(s.system, r, s.ptr[r], s.ptr[r + 1], data.cgSteps));
   parentPort!.postMessage({ kind: 'done', value: null } satisfies IalsDoneMessage);
 });

@@ -6,9 +6,9 @@
 // solve of their row against the fixed movie factors (ials-solve.ts), so new ratings count at once.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IdIndex, type Interactions } from '../../data/interactions.js';
-import { MovieScorer } from '../als/als-score.js';
+import type { Interactions } from '../../data/interactions.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import { checkFactorShapes, FactorTable, readFactorArrays, type FactorArrays } from '../factor-model.js';
 import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 import { checkIalsParams, confidenceWeight, type IalsParams } from './ials-params.js';
 import { IalsRowSolver, regularisedGram } from './ials-solve.js';
@@ -22,13 +22,8 @@ const FOLD_IN_CACHE = 64;
 const ITEM_BIAS_DAMPING = 25;
 const USER_BIAS_DAMPING = 10;
 
-export interface IalsFactors {
-  /** Raw ids, ascending, one per factor row. */
-  userIds: Int32Array;
-  movieIds: Int32Array;
-  /** Row-major, `rank` values per id. */
-  userFactors: Float32Array;
-  movieFactors: Float32Array;
+/** The factor arrays (ids ascending) and what iALS keeps beside them. */
+export interface IalsFactors extends FactorArrays {
   rank: number;
   /** The rating baseline behind `predict`: the training mean and damped movie biases. */
   globalMean: number;
@@ -59,16 +54,8 @@ export class IalsModel implements Recommender {
   readonly scale: { min: number; max: number };
   readonly globalMean: number;
   readonly params: Readonly<IalsParams>;
-  private readonly users: IdIndex;
-  private readonly movies: IdIndex;
-  private readonly userFactors: Float32Array;
-  private readonly movieFactors: Float32Array;
+  private readonly table: FactorTable;
   private readonly itemBias: Float32Array;
-  // Scratch for one question at a time (a model serves from one thread).
-  private readonly userVec: Float64Array;
-  private readonly mask: Uint8Array;
-  private movieScorer: MovieScorer | null = null;
-  private movieNorms: Float32Array | null = null;
   private solver: IalsRowSolver | null = null;
   private readonly folded = new HistoryCache<Float64Array | null>(FOLD_IN_CACHE);
 
@@ -77,13 +64,8 @@ export class IalsModel implements Recommender {
     this.scale = { min: f.scale.min, max: f.scale.max };
     this.globalMean = f.globalMean;
     this.params = Object.freeze({ ...f.params });
-    this.users = new IdIndex(f.userIds);
-    this.movies = new IdIndex(f.movieIds);
-    this.userFactors = f.userFactors;
-    this.movieFactors = f.movieFactors;
+    this.table = new FactorTable(f, f.rank);
     this.itemBias = f.itemBias;
-    this.userVec = new Float64Array(f.rank);
-    this.mask = new Uint8Array(f.movieIds.length);
   }
 
   /** A model from factor matrices; throws an error naming the field when shapes or ids are wrong. */
@@ -91,11 +73,8 @@ export class IalsModel implements Recommender {
     const where = 'IalsModel.fromFactors';
     const params = checkIalsParams(f.params);
     if (f.rank !== params.rank) throw new Error(`${where}: rank ${f.rank} differs from params.rank ${params.rank}`);
-    const nu = f.userIds.length;
-    const nm = f.movieIds.length;
-    if (f.userFactors.length !== nu * f.rank) throw new Error(`${where}: userFactors has ${f.userFactors.length} values, expected ${nu} users × rank ${f.rank}`);
-    if (f.movieFactors.length !== nm * f.rank) throw new Error(`${where}: movieFactors has ${f.movieFactors.length} values, expected ${nm} movies × rank ${f.rank}`);
-    if (f.itemBias.length !== nm) throw new Error(`${where}: itemBias has ${f.itemBias.length} values, expected ${nm}`);
+    checkFactorShapes(f, where);
+    if (f.itemBias.length !== f.movieIds.length) throw new Error(`${where}: itemBias has ${f.itemBias.length} values, expected ${f.movieIds.length}`);
     if (!(f.scale.min < f.scale.max)) throw new Error(`${where}: scale.min must be below scale.max (got ${f.scale.min}–${f.scale.max})`);
     if (!Number.isFinite(f.globalMean)) throw new Error(`${where}: globalMean must be finite (got ${f.globalMean})`);
     ascending(f.userIds, `${where}: userIds`);
@@ -112,10 +91,7 @@ export class IalsModel implements Recommender {
     if (meta.version !== FORMAT_VERSION) throw new CorruptArtefactError(`${path}: iALS format version ${String(meta.version)}, this build reads ${FORMAT_VERSION}`);
     try {
       return IalsModel.fromFactors({
-        userIds: arrayOf(file, 'userIds', Int32Array, path),
-        movieIds: arrayOf(file, 'movieIds', Int32Array, path),
-        userFactors: arrayOf(file, 'userFactors', Float32Array, path),
-        movieFactors: arrayOf(file, 'movieFactors', Float32Array, path),
+        ...readFactorArrays(file, path),
         itemBias: arrayOf(file, 'itemBias', Float32Array, path),
         rank: meta.rank,
         globalMean: meta.globalMean,
@@ -132,42 +108,34 @@ export class IalsModel implements Recommender {
   save(dir: string): string[] {
     mkdirSync(dir, { recursive: true });
     const meta: IalsMeta = { format: FORMAT, version: FORMAT_VERSION, rank: this.rank, globalMean: this.globalMean, scale: this.scale, params: { ...this.params } };
-    writeArrayFile(join(dir, IALS_FILE), meta, {
-      userIds: this.users.ids,
-      movieIds: this.movies.ids,
-      userFactors: this.userFactors,
-      movieFactors: this.movieFactors,
-      itemBias: this.itemBias,
-    });
+    writeArrayFile(join(dir, IALS_FILE), meta, { ...this.table.arrays(), itemBias: this.itemBias });
     return [IALS_FILE];
   }
 
   get userCount(): number {
-    return this.users.size;
+    return this.table.users.size;
   }
 
   get movieCount(): number {
-    return this.movies.size;
+    return this.table.movies.size;
   }
 
   knowsUser(userId: number): boolean {
-    return this.users.index(userId) >= 0;
+    return this.table.users.index(userId) >= 0;
   }
 
   knowsMovie(movieId: number): boolean {
-    return this.movies.index(movieId) >= 0;
+    return this.table.movies.index(movieId) >= 0;
   }
 
   /** A known user's trained factors (a copy), or null. */
   userVector(userId: number): Float32Array | null {
-    const u = this.users.index(userId);
-    return u < 0 ? null : this.userFactors.slice(u * this.rank, (u + 1) * this.rank);
+    return this.table.userRow(userId);
   }
 
   /** A known movie's factors (a copy), or null. */
   movieVector(movieId: number): Float32Array | null {
-    const m = this.movies.index(movieId);
-    return m < 0 ? null : this.movieFactors.slice(m * this.rank, (m + 1) * this.rank);
+    return this.table.movieRow(movieId);
   }
 
   /**
@@ -177,31 +145,24 @@ export class IalsModel implements Recommender {
    * and non-finite ratings are ignored; null when none is left.
    */
   foldIn(history: UserHistory): Float64Array | null {
-    const n = Math.min(history.movies.length, history.ratings.length);
-    const cols = new Int32Array(n);
-    const weights = new Float64Array(n);
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const m = this.movies.index(history.movies[i]);
-      const r = history.ratings[i];
-      if (m < 0 || !Number.isFinite(r)) continue;
-      cols[kept] = m;
-      weights[kept++] = confidenceWeight(r, this.params);
-    }
+    const { cols, ratings, kept } = this.table.knownHistory(history);
     if (kept === 0) return null;
-    this.solver ??= new IalsRowSolver(this.rank, regularisedGram(this.movieFactors, this.movies.size, this.rank, this.params.lambda));
-    const x = this.solver.solve(cols, weights, kept, this.movieFactors);
+    const weights = Float64Array.from(ratings, (r) => confidenceWeight(r, this.params));
+    const { movieFactors, movies } = this.table;
+    this.solver ??= new IalsRowSolver(this.rank, regularisedGram(movieFactors, movies.size, this.rank, this.params.lambda));
+    const x = this.solver.solve(cols, weights, kept, movieFactors);
     return x === null ? null : Float64Array.from(x);
   }
 
   /** The damped baseline μ + b_u + b_i, clamped (iALS predicts no ratings; see the file's head). */
   predict(user: UserHistory, movieId: number): number {
-    const m = this.movies.index(movieId);
+    const movies = this.table.movies;
+    const m = movies.index(movieId);
     const n = Math.min(user.movies.length, user.ratings.length);
     let sum = 0;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      const j = this.movies.index(user.movies[i]);
+      const j = movies.index(user.movies[i]);
       const r = user.ratings[i];
       if (!Number.isFinite(r)) continue;
       sum += r - this.globalMean - (j >= 0 ? this.itemBias[j] : 0);
@@ -220,27 +181,21 @@ export class IalsModel implements Recommender {
     if (!(n >= 1) || !this.resolveUser(user)) return [];
     const top = new TopN(Math.floor(n));
     const { exclude, candidates } = options;
-    const mask = this.mask;
-    const ids = this.movies.ids;
-    const u = this.userVec;
+    const t = this.table;
+    const ids = t.movies.ids;
+    const u = t.userVec;
     const k = this.rank;
-    const q = this.movieFactors;
-    const marked: number[] = [];
+    const q = t.movieFactors;
     const historyLength = Math.min(user.movies.length, user.ratings.length);
     for (let i = 0; i < historyLength; i++) {
-      const m = this.movies.index(user.movies[i]);
-      if (m >= 0 && mask[m] === 0) {
-        mask[m] = 1;
-        marked.push(m);
-      }
+      const m = t.movies.index(user.movies[i]);
+      if (m >= 0) t.mark(m);
     }
     try {
       if (candidates) {
         for (let i = 0; i < candidates.length; i++) {
-          const m = this.movies.index(candidates[i]);
-          if (m < 0 || mask[m] !== 0) continue;
-          mask[m] = 1;
-          marked.push(m);
+          const m = t.movies.index(candidates[i]);
+          if (m < 0 || !t.mark(m)) continue;
           if (exclude && exclude(ids[m])) continue;
           let s = 0;
           for (let c = 0, off = m * k; c < k; c++) s += u[c] * q[off + c];
@@ -248,27 +203,10 @@ export class IalsModel implements Recommender {
         }
         return top.result();
       }
-      // Every movie's x·y in one SIMD sweep; only the groups of 16 whose best can still enter
-      // the heap are read.
-      const scorer = this.scorer();
-      const scores = scorer.dots(u);
-      const G = MovieScorer.GROUP;
-      const lanes = scorer.laneMax;
-      let threshold = -Infinity;
-      for (let g = 0, at = 0; at < lanes.length; g++, at += 4) {
-        if (lanes[at] < threshold && lanes[at + 1] < threshold && lanes[at + 2] < threshold && lanes[at + 3] < threshold) continue;
-        for (let m = g * G, end = Math.min(m + G, ids.length); m < end; m++) {
-          const s = scores[m];
-          if (s < threshold || mask[m] !== 0) continue;
-          const id = ids[m];
-          if (exclude && exclude(id)) continue;
-          top.offer(id, s);
-          threshold = top.threshold;
-        }
-      }
+      t.sweep(top, u, 0, exclude);
       return top.result();
     } finally {
-      for (const m of marked) mask[m] = 0;
+      t.unmarkAll();
     }
   }
 
@@ -277,22 +215,7 @@ export class IalsModel implements Recommender {
    * score = that cosine clamped to [0, 1]. Movies with an all-zero vector are skipped.
    */
   similar(movieId: number, n: number): Scored[] {
-    const i = this.movies.index(movieId);
-    if (i < 0 || !(n >= 1)) return [];
-    const norms = this.norms();
-    if (norms[i] === 0) return [];
-    const ids = this.movies.ids;
-    const dots = this.scorer().dots(this.movieFactors.subarray(i * this.rank, (i + 1) * this.rank));
-    const top = new TopN(Math.floor(n));
-    let threshold = -Infinity;
-    for (let m = 0; m < ids.length; m++) {
-      if (m === i || norms[m] === 0) continue;
-      const s = dots[m] / (norms[i] * norms[m]);
-      if (s < threshold) continue;
-      top.offer(ids[m], s < 0 ? 0 : s > 1 ? 1 : s);
-      threshold = top.threshold;
-    }
-    return top.result();
+    return this.table.similar(movieId, n);
   }
 
   /**
@@ -300,36 +223,17 @@ export class IalsModel implements Recommender {
    * user (unless fresh), else the fold-in of the history, kept while the history is the same.
    */
   private resolveUser(user: UserHistory): boolean {
-    const u = this.users.index(user.userId);
+    const u = this.table.users.index(user.userId);
     if (u < 0 || user.fresh === true) {
       const folded = this.folded.get(user, (h) => this.foldIn(h));
       if (folded !== null) {
-        this.userVec.set(folded);
+        this.table.userVec.set(folded);
         return true;
       }
     }
     if (u < 0) return false;
-    for (let c = 0, off = u * this.rank; c < this.rank; c++) this.userVec[c] = this.userFactors[off + c];
+    this.table.useTrained(u);
     return true;
-  }
-
-  /** Built on first use: a model loaded only to predict never pays for it. */
-  private scorer(): MovieScorer {
-    return (this.movieScorer ??= new MovieScorer(this.movieFactors, this.movies.size, this.rank));
-  }
-
-  private norms(): Float32Array {
-    if (this.movieNorms === null) {
-      const k = this.rank;
-      const norms = new Float32Array(this.movies.size);
-      for (let m = 0; m < norms.length; m++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += this.movieFactors[m * k + c] ** 2;
-        norms[m] = Math.sqrt(s);
-      }
-      this.movieNorms = norms;
-    }
-    return this.movieNorms;
   }
 }
 

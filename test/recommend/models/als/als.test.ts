@@ -8,7 +8,7 @@ import { synthesize } from '../../../../src/recommend/data/synth.js';
 import { AlsModel, type AlsFactors } from '../../../../src/recommend/models/als/als.js';
 import { trainAls, type AlsProgress } from '../../../../src/recommend/models/als/als-train.js';
 import { CorruptArtefactError } from '../../../../src/recommend/models/array-file.js';
-import { MovieScorer } from '../../../../src/recommend/models/als/als-score.js';
+import { MovieScorer } from '../../../../src/recommend/models/movie-scorer.js';
 import { addGramUpper, addMatVec, cholesky, choleskySolve } from '../../../../src/recommend/models/linalg.js';
 import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
 import { Random } from '../../../../src/util/random.js';

@@ -100,6 +100,24 @@ describe('hybrid fitting', () => {
     assert.ok((fit.weights.als ?? 0) > (fit.weights.itemcf ?? 0));
   });
 
+  it('falls back to the preferred component unless another ranks the validation users clearly better', () => {
+    // Both find user u's movie for u < both; only `b` for u < bOnly; nobody after.
+    const cases = (both: number, bOnly: number): RankingCase[] => Array.from({ length: 200 }, (_, u) => {
+      const hit = u * 10 + 1;
+      const list = (finds: boolean, filler: number) => Int32Array.from(finds ? [hit, filler] : [filler, filler + 1]);
+      return { lists: [list(u < both, u * 10 + 3), list(u < bOnly, u * 10 + 6)], relevant: new Set([hit]) };
+    });
+    // One user apart: 1 standard error, noise.
+    const close = cases(100, 101);
+    assert.deepEqual(fitRankingWeights(['a', 'b'], close, { k: 2, rrfK: 60 }).weights, { a: 0, b: 1 }, 'without a preference: the best on validation');
+    const kept = fitRankingWeights(['a', 'b'], close, { k: 2, rrfK: 60, preference: ['a', 'b'] });
+    assert.deepEqual(kept.weights, { a: 1, b: 0 }, 'within the noise the preferred one stays');
+    assert.equal(kept.ndcg, 0.5);
+    assert.equal(kept.blended, false);
+    // Fifty users apart: b replaces it.
+    assert.deepEqual(fitRankingWeights(['a', 'b'], cases(100, 150), { k: 2, rrfK: 60, preference: ['a', 'b'] }).weights, { a: 0, b: 1 });
+  });
+
   /**
    * Validation users whose relevant movies two components each half know: `a` lists the even
    * ones of a user's relevant movies first, `b` the odd ones, each then its own filler; `noise` a

@@ -39,6 +39,7 @@ describe('the iALS model kind', () => {
       params: { ...DEFAULT_IALS_PARAMS, rank: 8, iterations: 2 },
       hooks: { threads: 2, onProgress: (model, phase, done, total) => { assert.equal(model, 'ials'); progress.push([phase, done, total]); } },
       ratingComponents: [],
+      rankingPreference: [],
       components: new Map(),
       fitComponent: () => Promise.reject(new Error('not a blend')),
     });

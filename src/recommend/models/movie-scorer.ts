@@ -5,8 +5,8 @@
 // Reading 27k scores back in JS to pick the top n cost twice the SIMD sweep itself, so the kernel
 // also writes the best score of each group of 16 movies: a top-n scan skips every group whose best
 // cannot enter, and reads ~1/16 of the scores once its threshold has risen.
-import { addMatVec } from '../linalg.js';
-import { assembleModule, compileModule, I32, op, V128, wasmApi, WASM_PAGE, type WasmModule } from '../wasm-assembler.js';
+import { addMatVec } from './linalg.js';
+import { assembleModule, compileModule, I32, op, V128, wasmApi, WASM_PAGE, type WasmModule } from './wasm-assembler.js';
 
 /** Movies per SIMD step: four f32x4 accumulators, and one 64-byte cache line per factor. */
 const GROUP = 16;
