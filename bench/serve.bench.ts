@@ -1,22 +1,24 @@
 /**
  * `npm run bench -- serve`: recommendation serving at MovieLens-20M size. Not timed: a synthetic
  * dataset (138,493 users, 26,744 movies, 20,000,263 ratings; BENCH_RATINGS shrinks it) is stored
- * in a data dir and every model is trained into the registry as `streamrec train` does (ALS rank
- * 20 × 10 iterations, item-CF, content, popularity and the hybrid, the default served model).
- * Timed: the server, in a child process, answers GET /recommendations/recommend/{user} for a
- * rotating list of users, driven by autocannon from a second child — with the default model (the
- * hybrid) and with model=als, each with the response cache off (every answer computed), then on
- * (a hot set of users as large as the cache) — beside /recommendations/health as the baseline;
- * the server's peak RSS last. BENCH_DATA_DIR names a data dir to keep: prepared there when it
- * holds no hybrid yet, served as it is otherwise (e.g. to rerun the timed part alone).
+ * in a data dir and every model kind of the table (src/recommend/models/model-kinds.ts) is trained
+ * into the registry as `streamrec train` does, with the table's defaults (ALS's iterations from
+ * BENCH_ALS_ITERATIONS). Timed: the server, in a child process, answers
+ * GET /recommendations/recommend/{user} for a rotating list of users, driven by autocannon from a
+ * second child — with the default model (the table's first preference) and with model=als, each
+ * with the response cache off (every answer computed), then on (a hot set of users as large as
+ * the cache) — beside /recommendations/health as the baseline; the server's peak RSS last. The
+ * models' names in what it prints come from the table. BENCH_DATA_DIR names a data dir to keep:
+ * prepared there when its registry holds no default model yet, served as it is otherwise (e.g. to
+ * rerun the timed part alone).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Catalogue } from '../src/movies/catalogue.js';
 import { loadDataset } from '../src/recommend/data/dataset.js';
 import { datasetDir, storeDataset, writeManifest } from '../src/recommend/data/import.js';
 import { synthesize } from '../src/recommend/data/synth.js';
+import { DEFAULT_TRAIN_PARAMS, fitOrder, MODEL_NAMES, SERVING_MODELS } from '../src/recommend/models/model-kinds.js';
 import { ModelRegistry } from '../src/recommend/registry/registry.js';
-import { DEFAULT_TRAIN_PARAMS } from '../src/recommend/train/fit-models.js';
 import { trainIntoRegistry } from '../src/recommend/train/train-registry.js';
 import { Random } from '../src/util/random.js';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -28,8 +30,14 @@ const RATINGS = Number(process.env.BENCH_RATINGS ?? FULL.ratings);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ITERATIONS = Number(process.env.BENCH_ALS_ITERATIONS ?? DEFAULT_TRAIN_PARAMS.als.iterations);
-/** A data dir to keep: prepared when it holds no hybrid, reused as it is otherwise. */
+/** A data dir to keep: prepared when it holds no default model, reused as it is otherwise. */
 const KEEP_DIR = process.env.BENCH_DATA_DIR;
+/** Every kind of the table, in the order training fits them (components before what blends them). */
+const TRAINED = Object.values(fitOrder(MODEL_NAMES)).flat();
+/** The model a request without `model=` gets when every kind is served: the table's first preference. */
+const DEFAULT_MODEL = SERVING_MODELS[0]!;
+/** The one model timed alone beside the default. */
+const SINGLE_MODEL = 'als';
 /** The hot users of the cache-on run: as many as the cache holds (default 1,000 entries). */
 const HOT_USERS = 1000;
 
@@ -89,8 +97,9 @@ export async function run(): Promise<void> {
   try {
     let userIds: Int32Array;
     const t = process.hrtime.bigint();
-    if (new ModelRegistry(dataDir).latestVersion('hybrid') === undefined) {
-      say(`serve bench: synthesizing ${size.ratings.toLocaleString('en-US')} ratings (${size.users.toLocaleString('en-US')} users, ${size.movies.toLocaleString('en-US')} movies) and training every model: ALS rank ${DEFAULT_TRAIN_PARAMS.als.rank} × ${ITERATIONS} iterations, item-CF, content, popularity, hybrid (not timed)`);
+    if (new ModelRegistry(dataDir).latestVersion(DEFAULT_MODEL) === undefined) {
+      const models = TRAINED.map((m) => (m === 'als' ? `als (rank ${DEFAULT_TRAIN_PARAMS.als.rank} × ${ITERATIONS} iterations)` : m)).join(', ');
+      say(`serve bench: synthesizing ${size.ratings.toLocaleString('en-US')} ratings (${size.users.toLocaleString('en-US')} users, ${size.movies.toLocaleString('en-US')} movies) and training every model: ${models} (not timed)`);
       userIds = await prepare(dataDir, size);
       say(`  prepared in ${seconds(t).toFixed(1)} s`);
     } else {
@@ -121,8 +130,8 @@ export async function run(): Promise<void> {
     const users = shuffled(userIds, 1);
     type Stats = { maxRssMb: number; rssMb: number; health: { default_model: string; cache_stats: { hits: number; misses: number } } };
     let after: Stats | undefined;
-    // The default model (the hybrid), then ALS alone: `model` is the query parameter, '' the default.
-    for (const [name, model] of [['hybrid', ''], ['als', '&model=als']] as const) {
+    // The default model, then one model alone: `model` is the query parameter, '' the default.
+    for (const [name, model] of [[DEFAULT_MODEL, ''], [SINGLE_MODEL, `&model=${SINGLE_MODEL}`]] as const) {
       const what = model === '' ? `the default model (${(await ask<Stats>(server, 'stats', 'stats')).health.default_model})` : name;
       // Cache off: every request computes an answer, users in a shuffled rotation.
       await load(base, users.slice(0, 2000).map((u) => `/recommendations/recommend/${u}?n=10&use_cache=false${model}`), 2); // warm-up
@@ -152,10 +161,10 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The users of the dataset the registry's hybrid was trained on. */
+/** The users of the dataset the registry's default model was trained on. */
 async function servedUsers(dataDir: string): Promise<Int32Array> {
-  const meta = new ModelRegistry(dataDir).latest('hybrid');
-  if (!meta) throw new Error(`BENCH_DATA_DIR=${dataDir}: no hybrid in its registry`);
+  const meta = new ModelRegistry(dataDir).latest(DEFAULT_MODEL);
+  if (!meta) throw new Error(`BENCH_DATA_DIR=${dataDir}: no ${DEFAULT_MODEL} in its registry`);
   const dataset = await loadDataset(datasetDir(dataDir, meta.dataset.name));
   return Int32Array.from(new Set(dataset.ratings.columns.users)).sort();
 }
@@ -177,7 +186,7 @@ async function prepare(dataDir: string, size: { users: number; movies: number; r
   let last = '';
   await trainIntoRegistry({
     dataset,
-    models: ['als', 'itemcf', 'content', 'popularity', 'hybrid'],
+    models: TRAINED,
     params: { ...DEFAULT_TRAIN_PARAMS, als: { ...DEFAULT_TRAIN_PARAMS.als, iterations: ITERATIONS } },
     registry: new ModelRegistry(dataDir),
     hooks: {

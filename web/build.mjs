@@ -10,8 +10,16 @@
  * own, without the shared chunk: it needs no chart code. Paths are relative to this file, so it
  * works from any directory.
  *
+ * The pages' common head and top-bar brand (logo, name, the nav between the pages) are written
+ * once, in web/partials/: a page names a partial where it goes with a marker line,
+ * `<!-- partial brand.html sub="Clicks · live" current="clicks" -->`, and the build puts the
+ * partial there, indented as the marker, its `{{name}}`s filled from the marker's attributes (and
+ * `{{script}}`, the page's script, from PAGES); `current` marks that page's nav link
+ * (`data-testid="nav-<current>"`) with aria-current="page". A marker naming no partial, a
+ * `{{name}}` left unfilled or a `current` no link has fails the build, naming the page.
+ *
  *   node web/build.mjs           one build, prints one line with the output sizes
- *   node web/build.mjs --watch   rebuilds on change (the .html pages too)
+ *   node web/build.mjs --watch   rebuilds on change (the .html pages and partials too)
  */
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -28,6 +36,9 @@ export const outDir = join(root, 'dist', 'web');
  * imports web/src/shared.ts (see there).
  */
 const SHARED = 'shared';
+
+/** The partials the pages' markers name (see above). */
+const partialsDir = join(webDir, 'partials');
 
 /** The pages: each HTML file loads its own script and the shared stylesheet. */
 const PAGES = [
@@ -82,7 +93,36 @@ function explain(err) {
   return err;
 }
 
-/** The pages with cache-busting query strings on their script and app.css. */
+/** A partial's text, without its leading comment (what it is for: it stays in the source). */
+function readPartial(name) {
+  return readFileSync(join(partialsDir, name), 'utf8').replace(/^<!--[\s\S]*?-->\n/, '');
+}
+
+/** A page's source with every partial marker replaced by its partial, filled (see the top of this file). */
+function expandPartials(html, page, script) {
+  return html.replace(/^([ \t]*)<!-- partial ([\w.-]+)((?:\s+[\w-]+="[^"]*")*)\s*-->\n/gm, (_marker, indent, name, attrs) => {
+    const values = { script };
+    for (const [, key, value] of attrs.matchAll(/([\w-]+)="([^"]*)"/g)) values[key] = value;
+    let text;
+    try {
+      text = readPartial(name);
+    } catch (err) {
+      throw new Error(`web/${page}: no partial web/partials/${name} (${err.code ?? err.message})`);
+    }
+    text = text.replace(/\{\{(\w+)\}\}/g, (placeholder, key) => {
+      if (values[key] === undefined) throw new Error(`web/${page}: the partial ${name} needs ${key}="…" on its marker`);
+      return values[key];
+    });
+    if (values.current !== undefined) {
+      const link = `data-testid="nav-${values.current}"`;
+      if (!text.includes(link)) throw new Error(`web/${page}: current="${values.current}" is no nav link of ${name}`);
+      text = text.replace(link, `aria-current="page" ${link}`);
+    }
+    return text.split('\n').map((line) => (line === '' ? line : indent + line)).join('\n');
+  });
+}
+
+/** The pages, their partials put in, with cache-busting query strings on their script and app.css. */
 function writeHtml() {
   const stamp = (file) => {
     try {
@@ -92,7 +132,7 @@ function writeHtml() {
     }
   };
   for (const { html, script } of PAGES) {
-    const out = readFileSync(join(webDir, html), 'utf8')
+    const out = expandPartials(readFileSync(join(webDir, html), 'utf8'), html, script)
       .replace(new RegExp(`(src|href)="${script}\\.js"`), `$1="${script}.js?v=${stamp(`${script}.js`)}"`)
       .replace(/(src|href)="app\.css"/, `$1="app.css?v=${stamp('app.css')}"`);
     writeFileSync(join(outDir, html), out);
@@ -146,8 +186,8 @@ export async function build({ watch = false } = {}) {
   const contexts = await Promise.all([options, standalone].map((o) => esbuild.context({ ...o, plugins: [report] })));
   await Promise.all(contexts.map((c) => c.watch()));
   const ctx = { dispose: () => Promise.all(contexts.map((c) => c.dispose())) };
-  for (const { html } of PAGES) {
-    fsWatch(join(webDir, html), () => {
+  for (const path of [...PAGES.map(({ html }) => join(webDir, html)), partialsDir]) {
+    fsWatch(path, () => {
       try { writeHtml(); } catch (err) { console.error(err); }
     });
   }

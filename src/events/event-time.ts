@@ -5,7 +5,8 @@ import { z } from 'zod';
  * event time — window ends, analytics' hours and days, lake TIMESTAMPs and dates — must stay
  * within four-digit years (9999-12-31 at most), and a year of room keeps it there; a later time
  * passed `int()` and then broke a window's ISO string in the middle of a run, so it is refused at
- * decode and the record dead-lettered instead.
+ * decode and the record dead-lettered instead. The one bound: the lake decoders skip a raw event
+ * or a final window starting past it (`pipelines/final-results.ts`, each pipeline's `*-lake.ts`).
  */
 export const MAX_EVENT_TIME_MS = 253_370_764_799_999;
 

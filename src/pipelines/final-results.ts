@@ -1,9 +1,7 @@
 import type { z } from 'zod';
 import type { LogRecord } from '../log/types.js';
+import { MAX_EVENT_TIME_MS } from '../events/event-time.js';
 import type { ResultEnvelope } from './pipeline-result.js';
-
-/** The largest epoch ms a TIMESTAMP and a 4-digit year take (9999-12-31T23:59:59.999Z). */
-export const MAX_TIME_MS = 253_402_300_799_999;
 
 const textDecoder = new TextDecoder();
 
@@ -15,7 +13,8 @@ export interface FinalWindow {
 
 /**
  * A lake decoder for a pipeline's output topic: the record's row when it is a valid FINAL result
- * of `schema` whose window a lake partition can hold; null for anything else (open results,
+ * of `schema` whose window a lake partition can hold (it starts within the event-time bound, so it
+ * ends within four-digit years); null for anything else (open results,
  * other records, malformed JSON), which the sink skips.
  */
 export function finalResultRows<R extends ResultEnvelope, Row>(
@@ -32,7 +31,7 @@ export function finalResultRows<R extends ResultEnvelope, Row>(
     const result = schema.safeParse(parsed);
     if (!result.success || !result.data.final) return null;
     const start = Date.parse(result.data.window_start);
-    if (!(start >= 0 && start <= MAX_TIME_MS)) return null;
+    if (!(start >= 0 && start <= MAX_EVENT_TIME_MS)) return null;
     return toRow(result.data, { window_start: new Date(start).toISOString(), window_end: new Date(Date.parse(result.data.window_end)).toISOString() });
   };
 }

@@ -128,7 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<StreamrecServ
       dataDir: options.dataDir,
       log: options.log,
     });
-    await app.register(recommendRoutes, { service: recommend, adminToken });
+    await app.register(recommendRoutes, { service: recommend });
     await app.register(recommendUserRoutes, { service: recommend, hub: { heartbeatMs: options.heartbeatMs, maxQueuedBytes: options.maxQueuedBytes, runId, limit: sseClients } });
   }
 

@@ -6,6 +6,7 @@ import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/movies/rating-event.js';
 import { partitionForKey } from '../../src/log/partitioner.js';
+import { MAX_RATINGS_PER_REQUEST, RATINGS_RATE_LIMIT } from '../../src/pipelines/ratings/ratings-ingest.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -65,6 +66,40 @@ describe('POST /events/ratings', () => {
       const r = await post(body);
       assert.equal(r.status, 400, body);
       assert.match(String(r.body.message), message, body);
+    }
+  });
+});
+
+describe('POST /events/ratings limits', () => {
+  it('answers 429 with Retry-After and the one error body over the per-client rate, and takes ratings again after it', async () => {
+    const t = tempDir();
+    const log = openEmbeddedLog({ dataDir: t.dir });
+    const { server, base } = await startTestServer({ log, dataDir: t.dir, recommend: false });
+    const post = async (count: number) => {
+      const body = JSON.stringify(Array.from({ length: count }, (_, i) => ({ userId: 1 + (i % 50), movieId: 1 + i, rating: 4 })));
+      const res = await fetch(`${base}/events/ratings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+    };
+    const stored = async () => (await log.topic(RATINGS_TOPIC))!.partitions.reduce((n, p) => n + p.endOffset - p.startOffset, 0);
+    try {
+      assert.ok(RATINGS_RATE_LIMIT >= MAX_RATINGS_PER_REQUEST, 'a full request can pass');
+      // One second's worth in one request empties the bucket; the next at once is refused whole.
+      assert.equal((await post(RATINGS_RATE_LIMIT)).status, 202);
+      const refused = await post(RATINGS_RATE_LIMIT);
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.retryAfter) >= 1, `Retry-After ${refused.retryAfter}`);
+      assert.deepEqual(Object.keys(refused.body).sort(), ['detail', 'error', 'message', 'statusCode']);
+      assert.equal(refused.body.error, 'Too Many Requests');
+      assert.match(String(refused.body.message), new RegExp(`at most ${RATINGS_RATE_LIMIT} a second per client`));
+      assert.equal(refused.body.detail, refused.body.message);
+      assert.equal(await stored(), RATINGS_RATE_LIMIT, 'nothing of the refused request appended');
+      await new Promise((res) => setTimeout(res, Number(refused.retryAfter) * 1000));
+      assert.equal((await post(1)).status, 202, 'after Retry-After');
+      assert.equal(await stored(), RATINGS_RATE_LIMIT + 1);
+    } finally {
+      await server.close();
+      await log.close();
+      t.cleanup();
     }
   });
 });

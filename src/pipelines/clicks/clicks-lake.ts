@@ -1,9 +1,10 @@
 import { LakeSink } from '../../lake/lake-sink.js';
 import type { LakeTable } from '../../lake/lake-table.js';
+import { MAX_EVENT_TIME_MS } from '../../events/event-time.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
 import { CLICKS_BINS_TOPIC, CLICKS_TOPIC, clickCodec, type Click } from './click-event.js';
 import { clicksResultSchema, type ClicksResult } from './clicks-pipeline.js';
-import { finalResultRows, MAX_TIME_MS } from '../final-results.js';
+import { finalResultRows } from '../final-results.js';
 
 export const CLICKS_RAW_GROUP = 'lake-clicks-raw';
 export const CLICKS_AGG_GROUP = 'lake-clicks-agg';
@@ -21,7 +22,7 @@ export function decodeRawClick(record: LogRecord): RawClickRow | null {
   } catch {
     return null;
   }
-  if (click.ts > MAX_TIME_MS) return null;
+  if (click.ts > MAX_EVENT_TIME_MS) return null;
   return { ...click, source_partition: record.partition, source_offset: record.offset };
 }
 

@@ -1,10 +1,11 @@
 import { LakeSink } from '../../lake/lake-sink.js';
 import type { LakeTable } from '../../lake/lake-table.js';
+import { MAX_EVENT_TIME_MS } from '../../events/event-time.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
 import { COMMERCE_TOPICS, type CommerceEvent, type CommerceTopic } from './commerce-contract.js';
 import { COMMERCE_WINDOWS_TOPIC, commerceSourceCodecs, eventPayload, isCommerceTopic } from './commerce-events.js';
 import { commerceResultSchema } from './commerce-pipeline.js';
-import { finalResultRows, MAX_TIME_MS } from '../final-results.js';
+import { finalResultRows } from '../final-results.js';
 
 /** The raw sink of `topic`'s consumer group (one sink, and one group, a topic). */
 export function commerceRawGroup(topic: CommerceTopic): string {
@@ -32,7 +33,7 @@ export function decodeRawCommerce(record: LogRecord): RawCommerceRow | null {
   } catch {
     return null;
   }
-  if (event.timestamp > MAX_TIME_MS) return null;
+  if (event.timestamp > MAX_EVENT_TIME_MS) return null;
   return {
     event_type: event.topic,
     event_id: event.event_id,

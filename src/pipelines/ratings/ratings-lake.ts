@@ -1,11 +1,11 @@
 import { LakeSink, type LakeSinkOptions } from '../../lake/lake-sink.js';
 import { lakeTable, type LakeTable } from '../../lake/lake-table.js';
 import { RATINGS_AGG_LAYOUT, RATINGS_RAW_LAYOUT } from '../../movies/ratings-lake-layout.js';
+import { MAX_EVENT_TIME_MS } from '../../events/event-time.js';
 import type { EventLog, LogRecord } from '../../log/types.js';
 import { RATINGS_TOPIC, ratingCodec, type Rating } from '../../movies/rating-event.js';
 import { finalMetricsSchema, type MetricsRecord } from './ratings-metrics.js';
 import { METRICS_TOPIC } from './ratings-topics.js';
-import { MAX_TIME_MS } from '../final-results.js';
 
 /** Consumer groups of the two lake sinks. */
 export const RAW_LAKE_GROUP = 'lake-ratings-raw';
@@ -28,7 +28,7 @@ export function decodeRawRating(record: LogRecord): RawRatingRow | null {
   } catch {
     return null;
   }
-  if (rating.timestamp > MAX_TIME_MS) return null;
+  if (rating.timestamp > MAX_EVENT_TIME_MS) return null;
   return { ...rating, source_partition: record.partition, source_offset: record.offset };
 }
 
@@ -84,7 +84,7 @@ export function decodeFinalMetrics(record: LogRecord): AggRow | null {
   if (!result.success) return null;
   const m = result.data;
   const start = Date.parse(m.window_start);
-  if (start < 0 || start > MAX_TIME_MS) return null;
+  if (start < 0 || start > MAX_EVENT_TIME_MS) return null;
   return {
     window_start: new Date(start).toISOString(),
     window_end: new Date(Date.parse(m.window_end)).toISOString(),

@@ -1,12 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { SERVING_MODELS } from '../../recommend/models/model-kinds.js';
 import { RecommendError, recommendBody, type RecommendationService } from '../../recommend/serving/recommendation-service.js';
 
 export interface RecommendRoutesOptions {
   service: RecommendationService;
-  /** Required as a bearer token by POST /recommendations/reload when set (the server passes config's STREAMREC_ADMIN_TOKEN). */
-  adminToken?: string;
 }
 
 const MAX_ID = 2_147_483_647;
@@ -36,18 +33,12 @@ function parseExclude(value: string | undefined): number[] {
   });
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]!.trim());
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
-/** The recommendation API of the old Python service (same paths and fields), plus reload. */
-export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async (app, { service, adminToken }) => {
-  const token = adminToken;
-
+/**
+ * The recommendation API of the old Python service (same paths and fields), plus reload. Reload is
+ * a write route, so `server/admin-access.ts` guards it (bearer token, else loopback only) before
+ * its handler runs: nothing here checks access.
+ */
+export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async (app, { service }) => {
 
   app.get<{ Params: { user_id: number }; Querystring: { n: number; use_cache: boolean; model?: string; genre?: string; exclude?: string } }>('/recommendations/recommend/:user_id', {
     schema: {
@@ -132,14 +123,10 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
 
   app.post('/recommendations/reload', {
     schema: {
-      summary: 'Load the latest model versions now and swap them in (bearer token when STREAMREC_ADMIN_TOKEN is set)',
+      summary: 'Load the latest model versions now and swap them in (an admin route: bearer token when one is set, else this machine only)',
       tags: ['recommendations'],
     },
-  }, async (req, reply) => {
-    if (token !== undefined && !tokenMatches(req.headers.authorization, token)) {
-      const message = 'reload needs the admin token: send "Authorization: Bearer <STREAMREC_ADMIN_TOKEN>"';
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message, detail: message });
-    }
+  }, async (_req, reply) => {
     const result = await service.reload();
     const body = { ...result, model_version: service.health().model_version, timestamp: new Date().toISOString() };
     // Failed, wholly or for some models (`failures`): 503 when nothing is served, 500 when models are.
