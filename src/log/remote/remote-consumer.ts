@@ -1,0 +1,224 @@
+/**
+ * A consumer over a remote log: static assignment (every partition of each topic, or the ones
+ * named; topics created later are picked up), positions from `from`, and Kafka's read_committed
+ * rule — a record written by a transaction shows only once the coordination log says it
+ * committed; an aborted or fenced one is skipped; an undecided one stops its partition there (the
+ * records behind it wait), and once it stays undecided past the transaction timeout (its writer
+ * died between writing outputs and deciding) this reader aborts it in the coordination log.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Broker, PartitionOffsets, StoredRecord } from './broker.js';
+import type { Coordinator } from './coordinator.js';
+import { duplicateKey } from './coordination-view.js';
+import { ownHeaders, toLogRecord } from './record-headers.js';
+import type { RemoteTopics } from './remote-topics.js';
+import { LogError, type Consumer, type ConsumerOptions, type LogRecord, type PollOptions, type TopicPartitionOffset } from '../types.js';
+
+/** How often a caught-up consumer of several partitions looks again (one partition waits in the read). */
+const WAIT_STEP_MS = 25;
+/** How often a consumer looks for subscribed topics that do not exist yet. */
+const REFRESH_MS = 200;
+
+export interface ConsumerParts {
+  broker: Broker;
+  topics: RemoteTopics;
+  coordinator: Coordinator;
+  /** How long a transaction's outputs may stay undecided before a reader aborts it. */
+  txTimeoutMs: number;
+}
+
+interface Assigned {
+  topic: string;
+  partition: number;
+  position: number;
+}
+
+export class RemoteConsumer implements Consumer {
+  readonly group: string;
+  private readonly assigned = new Map<string, Assigned>();
+  private readonly from: NonNullable<ConsumerOptions['from']>;
+  private readonly resetTo: NonNullable<ConsumerOptions['resetTo']>;
+  private readonly pendingSeeks = new Map<string, number>();
+  private readonly undecidedSince = new Map<string, number>();
+  private ready: Promise<void>;
+  private lastRefresh = 0;
+  private cursor = 0;
+  private closed = false;
+
+  constructor(
+    private readonly parts: ConsumerParts,
+    private readonly options: ConsumerOptions,
+  ) {
+    if (!options.group) throw new LogError('a consumer needs a group id');
+    if (options.topics.length === 0) throw new LogError('a consumer needs at least one topic');
+    this.group = options.group;
+    this.from = options.from ?? 'committed';
+    this.resetTo = options.resetTo ?? 'earliest';
+    // Started now, not at the first poll: `latest` means the end as of creating the consumer.
+    this.ready = this.refreshAssignment();
+  }
+
+  private wanted(topic: string, partition: number): boolean {
+    return !this.options.partitions || this.options.partitions.some((tp) => tp.topic === topic && tp.partition === partition);
+  }
+
+  /** Assigns every wanted partition of the subscribed topics that exists now. */
+  private async refreshAssignment(): Promise<void> {
+    this.lastRefresh = Date.now();
+    await Promise.all(
+      this.options.topics.map(async (topic) => {
+        const count = await this.parts.topics.partitions(topic);
+        if (count === null) return;
+        const partitions = Array.from({ length: count }, (_, p) => p).filter((p) => !this.assigned.has(key(topic, p)) && this.wanted(topic, p));
+        if (partitions.length === 0) return;
+        const offsets = await Promise.all(partitions.map((p) => this.parts.broker.offsets(topic, p)));
+        let committed = new Map<number, number>();
+        if (this.from === 'committed') {
+          await this.parts.coordinator.catchUp();
+          committed = this.parts.coordinator.view.committed(this.group, topic);
+        }
+        partitions.forEach((partition, i) => this.assign(topic, partition, offsets[i]!, committed));
+      }),
+    );
+  }
+
+  private assign(topic: string, partition: number, offsets: PartitionOffsets, committed: Map<number, number>): void {
+    const k = key(topic, partition);
+    if (this.assigned.has(k)) return;
+    const mode = this.from === 'committed' ? (committed.has(partition) ? 'committed' : this.resetTo) : this.from;
+    let position = mode === 'committed' ? committed.get(partition)! : mode === 'earliest' ? offsets.start : offsets.end;
+    const seek = this.pendingSeeks.get(k);
+    if (seek !== undefined) {
+      position = seek;
+      this.pendingSeeks.delete(k);
+    }
+    this.assigned.set(k, { topic, partition, position });
+  }
+
+  private expectedPartitions(): number {
+    if (this.options.partitions) return this.options.partitions.length;
+    return this.options.topics.length;
+  }
+
+  async poll(options: PollOptions = {}): Promise<LogRecord[]> {
+    const maxRecords = options.maxRecords ?? 5000;
+    const deadline = Date.now() + (options.timeoutMs ?? 0);
+    await this.ready;
+    for (;;) {
+      this.assertOpen();
+      if (this.missingTopics() && Date.now() - this.lastRefresh >= REFRESH_MS) {
+        this.ready = this.refreshAssignment();
+        await this.ready;
+      }
+      const left = deadline - Date.now();
+      const { out, read } = await this.readOnce(maxRecords, this.assigned.size === 1 ? Math.max(0, left) : 0);
+      if (out.length > 0) return out;
+      const rest = deadline - Date.now();
+      if (rest <= 0) return [];
+      // One partition waited in its read, unless it read records it could not show (undecided).
+      if (this.assigned.size !== 1 || read > 0) await sleep(Math.min(WAIT_STEP_MS, rest));
+    }
+  }
+
+  /** Whether some subscribed topic has no partition assigned yet (it may not exist yet). */
+  private missingTopics(): boolean {
+    if (this.options.partitions) return this.assigned.size < this.expectedPartitions();
+    const topics = new Set([...this.assigned.values()].map((a) => a.topic));
+    return this.options.topics.some((t) => !topics.has(t));
+  }
+
+  /** Visible records of the assigned partitions, at most maxRecords in all. */
+  private async readOnce(maxRecords: number, waitMs: number): Promise<{ out: LogRecord[]; read: number }> {
+    const parts = [...this.assigned.values()];
+    const out: LogRecord[] = [];
+    let read = 0;
+    // Start at a rotating partition so one busy partition cannot starve the others.
+    for (let i = 0; i < parts.length && out.length < maxRecords; i++) {
+      const a = parts[(this.cursor + i) % parts.length]!;
+      const records = await this.parts.broker.read(a.topic, a.partition, a.position, maxRecords - out.length, waitMs);
+      read += records.length;
+      await this.takeVisible(a, records, out);
+    }
+    if (parts.length > 0) this.cursor = (this.cursor + 1) % parts.length;
+    return { out, read };
+  }
+
+  /** Moves `a` past what it read, keeping the records readers may see; stops at an undecided one. */
+  private async takeVisible(a: Assigned, records: StoredRecord[], out: LogRecord[]): Promise<void> {
+    const view = this.parts.coordinator.view;
+    let caughtUp = false;
+    for (const r of records) {
+      const own = ownHeaders(r);
+      if (own?.tx) {
+        let outcome = view.outcome(own.tx);
+        if (!outcome && !caughtUp) {
+          await this.parts.coordinator.catchUp();
+          caughtUp = true;
+          outcome = view.outcome(own.tx);
+        }
+        if (!outcome) {
+          await this.undecided(own.tx);
+          return;
+        }
+        this.undecidedSince.delete(own.tx);
+        const hidden =
+          outcome.state !== 'committed' ||
+          (own.sequence !== null && (outcome.duplicates?.has(duplicateKey(a.topic, a.partition, own.sequence)) ?? false));
+        if (hidden) {
+          a.position = r.offset + 1;
+          continue;
+        }
+      }
+      out.push(toLogRecord(a.topic, a.partition, r));
+      a.position = r.offset + 1;
+    }
+  }
+
+  /** A transaction whose outputs are written but not decided: abort it once it is too old. */
+  private async undecided(txId: string): Promise<void> {
+    const now = Date.now();
+    const since = this.undecidedSince.get(txId);
+    if (since === undefined) {
+      this.undecidedSince.set(txId, now);
+      return;
+    }
+    if (now - since < this.parts.txTimeoutMs) return;
+    // The first of the transaction's record and this abort in the coordination log decides.
+    await this.parts.coordinator.write({ t: 'abort', id: txId });
+    this.undecidedSince.delete(txId);
+  }
+
+  async commit(offsets?: TopicPartitionOffset[]): Promise<void> {
+    this.assertOpen();
+    await this.ready;
+    const list = (offsets ?? this.positions()).map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    await this.parts.coordinator.write({ t: 'offsets', group: this.group, offsets: list });
+  }
+
+  positions(): TopicPartitionOffset[] {
+    return [...this.assigned.values()].map(({ topic, partition, position }) => ({ topic, partition, offset: position }));
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0) throw new LogError(`seek: offset must be a non-negative integer, got ${offset}`);
+    if (!this.options.topics.includes(topic) || !this.wanted(topic, partition)) {
+      throw new LogError(`seek: ${topic}[${partition}] is not assigned to this consumer`);
+    }
+    const a = this.assigned.get(key(topic, partition));
+    // Not assigned yet (the assignment is still being read): applied when it is.
+    if (a) a.position = offset;
+    else this.pendingSeeks.set(key(topic, partition), offset);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogError(`consumer of group ${this.group} is closed`);
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
