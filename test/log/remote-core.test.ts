@@ -1,0 +1,110 @@
+/**
+ * What the remote log core adds beyond the contract, over the in-memory broker: several processes
+ * on one server deciding the same way, a writer that died between its outputs and its decision,
+ * records past the servers' message limit, and leases.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireLease, LeaseHeldError, leaseKey } from '../../src/log/lease.js';
+import { COORDINATION_TOPIC, CHUNK_BYTES } from '../../src/log/remote/coordination-record.js';
+import { TX_HEADER } from '../../src/log/remote/record-headers.js';
+import { RemoteLog } from '../../src/log/remote/remote-log.js';
+import { FencedError, type EventLog, type LogRecord } from '../../src/log/types.js';
+import { MemoryBroker, MemoryBrokerStore } from './memory-broker.js';
+
+const text = (r: LogRecord): string => (typeof r.value === 'string' ? r.value : Buffer.from(r.value).toString());
+
+async function readAll(log: EventLog, topic: string, group: string): Promise<string[]> {
+  const consumer = log.consumer({ group, topics: [topic], from: 'earliest' });
+  const out: string[] = [];
+  for (let batch = await consumer.poll({ timeoutMs: 50 }); batch.length > 0; batch = await consumer.poll({ timeoutMs: 50 })) out.push(...batch.map(text));
+  return out;
+}
+
+describe('remote log core', () => {
+  it('decides a race of two processes the same way in both: one commits, the other is fenced and its outputs never show', async () => {
+    const store = new MemoryBrokerStore();
+    const a = new RemoteLog(new MemoryBroker(store));
+    const b = new RemoteLog(new MemoryBroker(store));
+    const txs = [a, b].map((log, i) => {
+      const tx = log.transaction();
+      tx.expectState('relay', 'pos', null);
+      tx.send('out', [{ value: `from-${i}` }]);
+      tx.putState('relay', 'pos', String(i));
+      return tx;
+    });
+    // Both write their outputs before either decides: the order in the coordination log decides.
+    const results = await Promise.allSettled(txs.map((tx) => tx.commit()));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.ok(lost.reason instanceof FencedError);
+    const winner = results.findIndex((r) => r.status === 'fulfilled');
+    assert.equal(await a.getState('relay', 'pos'), String(winner));
+    assert.equal(await b.getState('relay', 'pos'), String(winner));
+    assert.deepEqual(await readAll(a, 'out', 'ga'), [`from-${winner}`]);
+    assert.deepEqual(await readAll(b, 'out', 'gb'), [`from-${winner}`]);
+    // A third process starting later replays to the same view.
+    const c = new RemoteLog(new MemoryBroker(store));
+    assert.equal(await c.getState('relay', 'pos'), String(winner));
+    assert.deepEqual(await readAll(c, 'out', 'gc'), [`from-${winner}`]);
+  });
+
+  it('holds readers at the outputs of a writer that died before deciding, then aborts it after the timeout and reads on', async () => {
+    const store = new MemoryBrokerStore();
+    const broker = new MemoryBroker(store);
+    const log = new RemoteLog(broker, { txTimeoutMs: 300 });
+    await log.producer().send('held', [{ value: 'before' }]);
+    // A writer wrote its output and died: no transaction record follows.
+    await broker.append('held', 0, [{ key: null, value: 'orphan', timestamp: Date.now(), headers: { [TX_HEADER]: 'dead-tx' } }]);
+    await log.producer().send('held', [{ value: 'after' }]);
+    const consumer = log.consumer({ group: 'g-held', topics: ['held'] });
+    assert.deepEqual((await consumer.poll({ timeoutMs: 100 })).map(text), ['before']);
+    assert.deepEqual((await consumer.poll({ timeoutMs: 100 })).map(text), [], 'the undecided record holds the partition');
+    const started = Date.now();
+    const rest: string[] = [];
+    while (rest.length === 0 && Date.now() - started < 5000) rest.push(...(await consumer.poll({ timeoutMs: 100 })).map(text));
+    assert.deepEqual(rest, ['after'], 'the orphan is skipped once aborted, the record behind it shows');
+    // The writer coming back late finds its transaction aborted.
+    const coordination = store.topics.get(COORDINATION_TOPIC)![0]!.records.map((r) => JSON.parse(r.value as string) as { t: string; id?: string });
+    assert.ok(coordination.some((r) => r.t === 'abort' && r.id === 'dead-tx'));
+  });
+
+  it('splits a coordination record past the message limit into chunks and puts it back together', async () => {
+    const store = new MemoryBrokerStore();
+    const log = new RemoteLog(new MemoryBroker(store));
+    const big = 'é'.repeat(700_000) + 'x'.repeat(600_000);
+    const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
+    const tx = log.transaction();
+    tx.putState('ckpt', 'big', big);
+    tx.putState('ckpt', 'bytes', bytes);
+    tx.send('big-out', [{ value: 'done' }]);
+    await tx.commit();
+    const sizes = store.topics.get(COORDINATION_TOPIC)![0]!.records.map((r) => Buffer.byteLength(r.value as string));
+    assert.ok(sizes.length > 2, `${sizes.length} coordination records`);
+    assert.ok(Math.max(...sizes) <= CHUNK_BYTES + 200, `largest coordination record ${Math.max(...sizes)} bytes`);
+    const other = new RemoteLog(new MemoryBroker(store));
+    assert.equal(await other.getState('ckpt', 'big'), big);
+    assert.deepEqual(Buffer.from((await other.getState('ckpt', 'bytes')) as Uint8Array), Buffer.from(bytes));
+    assert.deepEqual(await readAll(other, 'big-out', 'g-big'), ['done']);
+  });
+
+  it('gives a lease to one process at a time and fences the stale owner', async () => {
+    const store = new MemoryBrokerStore();
+    const a = new RemoteLog(new MemoryBroker(store));
+    const b = new RemoteLog(new MemoryBroker(store));
+    const key = leaseKey('pipeline', 'ratings');
+    const lease = (await acquireLease(a, key, { ttlMs: 400, heartbeatMs: 100 }))!;
+    await assert.rejects(acquireLease(b, key, { ttlMs: 400, standby: false }), LeaseHeldError);
+    await lease.release();
+    const taken = (await acquireLease(b, key, { ttlMs: 400, standby: false }))!;
+    assert.equal(taken.epoch, 2);
+    const stale = a.transaction();
+    lease.fence(stale);
+    stale.putState('work', 'out', 'stale');
+    await assert.rejects(stale.commit(), FencedError);
+    assert.equal(await b.getState('work', 'out'), null);
+    await taken.release();
+    await sleep(10);
+  });
+});
