@@ -50,12 +50,13 @@ export function parseLogUrl(value: string): LogChoice {
 }
 
 function parseServer(value: string, kind: 'kafka' | 'nats', server: string): string {
-  const m = /^(.*?)(?::(\d+))?$/.exec(server.trim())!;
-  const host = m[1]!;
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(server.trim());
+  const host = m?.[1] ?? '';
   if (!HOST.test(host)) throw new LogError(`log ${JSON.stringify(value)}: server ${JSON.stringify(server)} has no valid host name`);
-  const port = m[2] === undefined ? DEFAULT_PORTS[kind] : Number(m[2]);
+  const portText = m?.[2];
+  const port = portText === undefined ? DEFAULT_PORTS[kind] : /^\d+$/.test(portText) ? Number(portText) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LogError(`log ${JSON.stringify(value)}: server ${JSON.stringify(server)} has port ${m[2]}, expected 1 to 65535`);
+    throw new LogError(`log ${JSON.stringify(value)}: server ${JSON.stringify(server)} has port ${JSON.stringify(portText)}, expected a number from 1 to 65535`);
   }
   return `${host}:${port}`;
 }

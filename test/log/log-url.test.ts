@@ -18,7 +18,7 @@ describe('--log URL', () => {
     assert.throws(() => parseLogUrl('sqlite'), /log "sqlite": expected embedded, kafka:\/\//);
     assert.throws(() => parseLogUrl('redis://x'), /unknown scheme "redis:\/\/"/);
     assert.throws(() => parseLogUrl('nats:///p'), /no server given/);
-    assert.throws(() => parseLogUrl('kafka://a:9092,b:99999'), /server "b:99999" has port 99999/);
+    assert.throws(() => parseLogUrl('kafka://a:9092,b:99999'), /server "b:99999" has port "99999", expected a number from 1 to 65535/);
     assert.throws(() => parseLogUrl('kafka://a b:1'), /server "a b:1" has no valid host name/);
     assert.throws(() => parseLogUrl('nats://h/a.b'), /prefix "a.b" must be 1 to 64 letters/);
   });
