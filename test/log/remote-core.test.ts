@@ -70,6 +70,27 @@ describe('remote log core', () => {
     assert.ok(coordination.some((r) => r.t === 'abort' && r.id === 'dead-tx'));
   });
 
+  it('aborts a transaction at once when its outputs fail part way: readers skip them without waiting', async () => {
+    const store = new MemoryBrokerStore();
+    class FlakyBroker extends MemoryBroker {
+      override async append(topic: string, partition: number, records: Parameters<MemoryBroker['append']>[2]): Promise<number> {
+        if (topic === 'flaky' && partition === 1) throw new Error('partition 1 is down');
+        return super.append(topic, partition, records);
+      }
+    }
+    const log = new RemoteLog(new FlakyBroker(store));
+    await log.createTopic('flaky', { partitions: 2 });
+    const tx = log.transaction();
+    tx.send('flaky', [{ value: 'half', partition: 0 }, { value: 'lost', partition: 1 }]);
+    tx.putState('ckpt', 'flaky', 'never');
+    await assert.rejects(tx.commit(), /partition 1 is down/);
+    await log.producer().send('flaky', [{ value: 'next', partition: 0 }]);
+    const consumer = log.consumer({ group: 'g-flaky', topics: ['flaky'], partitions: [{ topic: 'flaky', partition: 0 }] });
+    assert.deepEqual((await consumer.poll({ timeoutMs: 1000 })).map(text), ['next'], 'the written half is skipped at once (the timeout is 60 s)');
+    assert.equal(await log.getState('ckpt', 'flaky'), null);
+    await assert.rejects(log.producer().send('flaky', [{ value: 1 as unknown as string }]), /record 0 has no string or bytes value/);
+  });
+
   it('splits a coordination record past the message limit into chunks and puts it back together', async () => {
     const store = new MemoryBrokerStore();
     const log = new RemoteLog(new MemoryBroker(store));

@@ -4,7 +4,7 @@
  * transaction's outputs — goes through here, with the log's own headers it needs.
  */
 import type { Broker } from './broker.js';
-import { toBrokerRecord } from './record-headers.js';
+import { checkValue, toBrokerRecord } from './record-headers.js';
 import type { RemoteTopics } from './remote-topics.js';
 import { indexesByPartition, PartitionChooser } from '../partition-choice.js';
 import type { ProducerRecord, RecordMetadata } from '../types.js';
@@ -26,6 +26,7 @@ export class OutputWriter {
 
   /** Chooses partitions (creating the topic if need be) without writing. */
   async plan(topic: string, records: ProducerRecord[]): Promise<PlannedSend> {
+    records.forEach((r, i) => checkValue(topic, i, r));
     const count = await this.topics.ensure(topic);
     return { topic, records, partitions: this.chooser.choose(topic, count, records) };
   }
@@ -45,7 +46,7 @@ export class OutputWriter {
         const first = await this.broker.append(
           plan.topic,
           partition,
-          at.map((i) => toBrokerRecord(plan.topic, i, plan.records[i]!, now, own(i))),
+          at.map((i) => toBrokerRecord(plan.records[i]!, now, own(i))),
         );
         at.forEach((i, n) => out.set(i, { topic: plan.topic, partition, offset: first + n }));
       }),

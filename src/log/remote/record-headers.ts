@@ -10,10 +10,14 @@ import { LogError, type LogRecord, type ProducerRecord } from '../types.js';
 export const TX_HEADER = '__streamrec_tx';
 export const SEQUENCE_HEADER = '__streamrec_seq';
 
-export function toBrokerRecord(topic: string, index: number, r: ProducerRecord, now: number, own: Record<string, string> | null): BrokerRecord {
+/** Checked before anything of a send is written: a bad record must not leave half a send behind. */
+export function checkValue(topic: string, index: number, r: ProducerRecord): void {
   if (typeof r.value !== 'string' && !(r.value instanceof Uint8Array)) {
     throw new LogError(`send to ${topic}: record ${index} has no string or bytes value`);
   }
+}
+
+export function toBrokerRecord(r: ProducerRecord, now: number, own: Record<string, string> | null): BrokerRecord {
   const headers = r.headers || own ? { ...r.headers, ...own } : null;
   return { key: r.key ?? null, value: r.value, timestamp: r.timestamp ?? now, headers };
 }

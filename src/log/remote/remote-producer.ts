@@ -9,7 +9,7 @@ import type { Coordinator } from './coordinator.js';
 import { duplicateKey } from './coordination-view.js';
 import type { OutputWriter } from './output-writer.js';
 import { SEQUENCE_HEADER, TX_HEADER } from './record-headers.js';
-import { notCommitted } from './remote-transaction.js';
+import { notCommitted, writeOutputs } from './remote-transaction.js';
 import { indexesByPartition } from '../partition-choice.js';
 import { LogError, type Producer, type ProducerOptions, type ProducerRecord, type SendOptions, type SendResult } from '../types.js';
 
@@ -62,7 +62,8 @@ async function sendIdempotent(parts: ProducerParts, producerId: string, topic: s
   }
   if (accepted.length === 0) return results;
   const id = randomUUID();
-  const written = await writer.write(plan, (i) => ({ [TX_HEADER]: id, [SEQUENCE_HEADER]: String(sequences[i]) }), accepted.sort((a, b) => a - b));
+  const own = (i: number) => ({ [TX_HEADER]: id, [SEQUENCE_HEADER]: String(sequences[i]) });
+  const written = await writeOutputs(coordinator, id, () => writer.write(plan, own, accepted.sort((a, b) => a - b)));
   const outcome = await coordinator.decide({ t: 'tx', id, expects: [], puts: [], commits: [], sequences: sequenceOps, outputs: true });
   if (outcome.state !== 'committed') throw notCommitted(id, outcome);
   for (const i of accepted) {

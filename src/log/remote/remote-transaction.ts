@@ -25,6 +25,19 @@ export function notCommitted(id: string, outcome: TxOutcome): Error {
   return new LogError(`transaction ${id} was aborted: a reader found its outputs undecided past the transaction timeout (was its writer paused?)`);
 }
 
+/**
+ * Writes a transaction's outputs; when that fails part way, aborts the transaction at once so
+ * readers skip what was written instead of waiting out the timeout.
+ */
+export async function writeOutputs<T>(coordinator: Coordinator, id: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    await coordinator.append({ t: 'abort', id }).catch(() => undefined);
+    throw err;
+  }
+}
+
 export function remoteTransaction(parts: TransactionParts): Transaction {
   let state: 'open' | 'done' = 'open';
   const sends: { topic: string; records: ProducerRecord[] }[] = [];
@@ -76,7 +89,7 @@ async function commitTransaction(
     const failed = coordinator.view.failedExpectation(ops.expects);
     if (failed) throw new FencedError(failed.ns, failed.key);
   }
-  const written = await Promise.all(plans.map((plan) => writer.write(plan, () => ({ [TX_HEADER]: id }))));
+  const written = await writeOutputs(coordinator, id, () => Promise.all(plans.map((plan) => writer.write(plan, () => ({ [TX_HEADER]: id })))));
   const record: TxRecord = { t: 'tx', id, expects: ops.expects, puts: ops.puts, commits: ops.commits, sequences: [], outputs: plans.length > 0 };
   if (record.expects.length + record.puts.length + record.commits.length === 0 && plans.length === 0) return [];
   const outcome = await coordinator.decide(record);
