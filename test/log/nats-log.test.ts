@@ -7,9 +7,8 @@ import { it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { parseLogUrl, type NatsLogUrl } from '../../src/log/log-url.js';
 import { NatsBroker } from '../../src/log/nats/nats-broker.js';
-import { RemoteLog } from '../../src/log/remote/remote-log.js';
-import type { EventLog } from '../../src/log/types.js';
 import { logContract } from './contract.js';
+import { remoteLogUnderTest } from './remote-under-test.js';
 
 const server = process.env.STREAMREC_TEST_NATS ?? 'nats://127.0.0.1:4222';
 
@@ -47,21 +46,7 @@ if (problem !== null) {
     `NATS JetStream at ${server}`,
     async () => {
       const url = urlFor(`t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
-      let log: EventLog = new RemoteLog(new NatsBroker(url));
-      return {
-        get log() {
-          return log;
-        },
-        reopen: async () => {
-          await log.close();
-          log = new RemoteLog(new NatsBroker(url));
-          return log;
-        },
-        cleanup: async () => {
-          await log.close();
-          await dropAll(url);
-        },
-      };
+      return remoteLogUnderTest(() => new NatsBroker(url), () => dropAll(url));
     },
     { retention: false },
   );

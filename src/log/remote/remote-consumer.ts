@@ -13,6 +13,7 @@ import { duplicateKey } from './coordination-view.js';
 import { ownHeaders, toLogRecord } from './record-headers.js';
 import type { RemoteTopics } from './remote-topics.js';
 import { LogError, type Consumer, type ConsumerOptions, type LogRecord, type PollOptions, type TopicPartitionOffset } from '../types.js';
+import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey } from '../consumer-parts.js';
 
 /** How often a caught-up consumer of several partitions looks again (one partition waits in the read). */
 const WAIT_STEP_MS = 25;
@@ -69,7 +70,7 @@ export class RemoteConsumer implements Consumer {
       this.options.topics.map(async (topic) => {
         const count = await this.parts.topics.partitions(topic);
         if (count === null) return;
-        const partitions = Array.from({ length: count }, (_, p) => p).filter((p) => !this.assigned.has(key(topic, p)) && this.wanted(topic, p));
+        const partitions = Array.from({ length: count }, (_, p) => p).filter((p) => !this.assigned.has(partitionKey(topic, p)) && this.wanted(topic, p));
         if (partitions.length === 0) return;
         const offsets = await Promise.all(partitions.map((p) => this.parts.broker.offsets(topic, p)));
         let committed = new Map<number, number>();
@@ -83,7 +84,7 @@ export class RemoteConsumer implements Consumer {
   }
 
   private assign(topic: string, partition: number, offsets: PartitionOffsets, committed: Map<number, number>): void {
-    const k = key(topic, partition);
+    const k = partitionKey(topic, partition);
     if (this.assigned.has(k)) return;
     const mode = this.from === 'committed' ? (committed.has(partition) ? 'committed' : this.resetTo) : this.from;
     let position = mode === 'committed' ? committed.get(partition)! : mode === 'earliest' ? offsets.start : offsets.end;
@@ -200,14 +201,14 @@ export class RemoteConsumer implements Consumer {
   }
 
   seek(topic: string, partition: number, offset: number): void {
-    if (!Number.isInteger(offset) || offset < 0) throw new LogError(`seek: offset must be a non-negative integer, got ${offset}`);
+    checkSeekOffset(offset);
     if (!this.options.topics.includes(topic) || !this.wanted(topic, partition)) {
-      throw new LogError(`seek: ${topic}[${partition}] is not assigned to this consumer`);
+      throw notAssignedError(topic, partition);
     }
-    const a = this.assigned.get(key(topic, partition));
+    const a = this.assigned.get(partitionKey(topic, partition));
     // Not assigned yet (the assignment is still being read): applied when it is.
     if (a) a.position = offset;
-    else this.pendingSeeks.set(key(topic, partition), offset);
+    else this.pendingSeeks.set(partitionKey(topic, partition), offset);
   }
 
   async close(): Promise<void> {
@@ -215,10 +216,6 @@ export class RemoteConsumer implements Consumer {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new LogError(`consumer of group ${this.group} is closed`);
+    if (this.closed) throw closedConsumerError(this.group);
   }
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -10,6 +10,7 @@ import {
 } from '../types.js';
 import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
 import type { PartitionReader } from './partition-reader.js';
+import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey } from '../consumer-parts.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
 const WAIT_STEP_MS = 10;
@@ -53,7 +54,7 @@ export class SqliteConsumer implements Consumer {
       if (!offsets) continue;
       const committed = this.from === 'committed' ? this.reader.committed(this.group, topic) : new Map<number, number>();
       for (let partition = 0; partition < offsets.length; partition++) {
-        const k = key(topic, partition);
+        const k = partitionKey(topic, partition);
         if (this.assigned.has(k)) continue;
         if (this.options.partitions && !this.options.partitions.some((tp) => tp.topic === topic && tp.partition === partition)) {
           continue;
@@ -151,9 +152,9 @@ export class SqliteConsumer implements Consumer {
 
   seek(topic: string, partition: number, offset: number): void {
     this.refreshAssignment();
-    const a = this.assigned.get(key(topic, partition));
-    if (!a) throw new LogError(`seek: ${topic}[${partition}] is not assigned to this consumer`);
-    if (!Number.isInteger(offset) || offset < 0) throw new LogError(`seek: offset must be a non-negative integer, got ${offset}`);
+    const a = this.assigned.get(partitionKey(topic, partition));
+    if (!a) throw notAssignedError(topic, partition);
+    checkSeekOffset(offset);
     a.position = offset;
     this.lastEmptyToken = '';
   }
@@ -163,10 +164,6 @@ export class SqliteConsumer implements Consumer {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new LogError(`consumer of group ${this.group} is closed`);
+    if (this.closed) throw closedConsumerError(this.group);
   }
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -1,0 +1,19 @@
+/** Small rules every adapter's consumer shares, so they say the same things the same way. */
+import { LogError } from './types.js';
+
+/** The key of a topic partition in a consumer's assignment map. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export function checkSeekOffset(offset: number): void {
+  if (!Number.isInteger(offset) || offset < 0) throw new LogError(`seek: offset must be a non-negative integer, got ${offset}`);
+}
+
+export function notAssignedError(topic: string, partition: number): LogError {
+  return new LogError(`seek: ${topic}[${partition}] is not assigned to this consumer`);
+}
+
+export function closedConsumerError(group: string): LogError {
+  return new LogError(`consumer of group ${group} is closed`);
+}
