@@ -110,6 +110,37 @@ describe('remote log core', () => {
     assert.deepEqual(await readAll(other, 'big-out', 'g-big'), ['done']);
   });
 
+  it('snapshots the view and trims the coordination log behind it; a new process and one left behind both start from the snapshot', async () => {
+    const store = new MemoryBrokerStore();
+    const behind = new RemoteLog(new MemoryBroker(store), { snapshotEvery: 0 });
+    assert.equal(await behind.getState('s', 'k'), null, 'a process that replayed the start, then stopped looking');
+    const log = new RemoteLog(new MemoryBroker(store), { snapshotEvery: 10 });
+    const idem = log.producer({ producerId: 'relay' });
+    await idem.send('snap-out', [{ value: 'a' }], { sequences: [1] });
+    for (let i = 0; i < 60; i++) {
+      const tx = log.transaction();
+      tx.putState('s', 'k', `v${i}`);
+      tx.putState('s', 'bytes', new Uint8Array([i, 255]));
+      tx.commitOffsets('g-snap', [{ topic: 'snap-in', partition: 0, offset: i + 1 }]);
+      if (i === 30) tx.send('snap-out', [{ value: 'from-tx' }]);
+      await tx.commit();
+    }
+    const coordination = store.topics.get(COORDINATION_TOPIC)![0]!;
+    for (let i = 0; i < 100 && coordination.start === 0; i++) await sleep(10);
+    assert.ok(coordination.start > 0, 'the coordination log was trimmed');
+    assert.equal((JSON.parse(coordination.records[0]!.value as string) as { t: string }).t, 'snapshot', 'it starts at a snapshot');
+    const written = ['a', 'from-tx'];
+    for (const [j, other] of [new RemoteLog(new MemoryBroker(store)), behind].entries()) {
+      assert.equal(await other.getState('s', 'k'), 'v59');
+      assert.deepEqual([...((await other.getState('s', 'bytes')) as Uint8Array)], [59, 255]);
+      assert.deepEqual(await other.committed('g-snap', 'snap-in'), [{ topic: 'snap-in', partition: 0, offset: 60 }]);
+      assert.deepEqual(await readAll(other, 'snap-out', `g-snap-${j}`), written, 'outputs of transactions before the snapshot still show');
+      const again = await other.producer({ producerId: 'relay' }).send('snap-out', [{ value: 'a' }, { value: `b${j}` }], { sequences: [1, 2 + j] });
+      assert.deepEqual(again.map((r) => r.duplicate), [true, false], 'sequences survive the snapshot');
+      written.push(`b${j}`);
+    }
+  });
+
   it('gives a lease to one process at a time and fences the stale owner', async () => {
     const store = new MemoryBrokerStore();
     const a = new RemoteLog(new MemoryBroker(store));

@@ -55,8 +55,28 @@ export type CoordinationRecord =
   | { t: 'delete-group'; group: string }
   /** A topic deleted: its group offsets and producer sequences go too. */
   | { t: 'delete-topic'; topic: string }
+  /**
+   * The whole view as of offset `at`, so the records before it can be trimmed. Valid only where it
+   * lands right at `at` (its chunks back to back from there): then it equals every replayer's
+   * view at that point. One that lands later (another record came first) is ignored.
+   */
+  | { t: 'snapshot'; id: string; at: number; view: ViewSnapshot }
   /** A part of a record too large for one message (servers cap messages near 1 MB). */
-  | { t: 'chunk'; id: string; i: number; n: number; data: string };
+  | { t: 'chunk'; id: string; i: number; n: number; of: CoordinationRecord['t']; data: string };
+
+/** The view as JSON (see view-snapshot.ts). */
+export interface ViewSnapshot {
+  state: [string, WireValue][];
+  offsets: [string, string, number, number][];
+  sequences: [string, number][];
+  outcomes: [string, WireOutcome][];
+  chunks: [string, { first: number; parts: (string | null)[] }][];
+}
+
+export type WireOutcome =
+  | { state: 'committed'; offset: number; duplicates: string[] | null }
+  | { state: 'fenced'; offset: number; namespace: string; key: string }
+  | { state: 'aborted'; offset: number };
 
 /** Chunks stay well under NATS's and Kafka's default 1 MB message limits, headers included. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -79,7 +99,7 @@ export function encodeRecord(record: CoordinationRecord, id: string): string[] {
   const step = Math.floor(CHUNK_BYTES / 4);
   const n = Math.ceil(text.length / step);
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(JSON.stringify({ t: 'chunk', id, i, n, data: text.slice(i * step, (i + 1) * step) }));
+  for (let i = 0; i < n; i++) out.push(JSON.stringify({ t: 'chunk', id, i, n, of: record.t, data: text.slice(i * step, (i + 1) * step) }));
   return out;
 }
 

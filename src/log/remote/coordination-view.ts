@@ -4,21 +4,11 @@
  * deterministic — the same records in the same order give the same view in every process — which
  * is what makes a transaction's fate (committed, or fenced) the same for every reader.
  */
-import {
-  decodeRecord,
-  fromWire,
-  type CoordinationRecord,
-  type GroupCommitOp,
-  type SequenceOp,
-  type StateOp,
-  type TxRecord,
-} from './coordination-record.js';
-import type { LogValue } from '../types.js';
+import { decodeRecord, fromWire, type CoordinationRecord, type GroupCommitOp, type SequenceOp, type StateOp, type TxRecord } from './coordination-record.js';
+import { emptyViewData, fromSnapshot, toSnapshot, type TxOutcome, type ViewData } from './view-snapshot.js';
+import { LogError, type LogValue } from '../types.js';
 
-export type TxOutcome =
-  | { state: 'committed'; offset: number; duplicates: Set<string> | null }
-  | { state: 'fenced'; offset: number; namespace: string; key: string }
-  | { state: 'aborted'; offset: number };
+export type { TxOutcome } from './view-snapshot.js';
 
 /** Key of one record an idempotent producer sent twice: hidden even though its tx committed. */
 export function duplicateKey(topic: string, partition: number, sequence: number): string {
@@ -34,86 +24,109 @@ function sameValue(a: LogValue | null, b: LogValue | null): boolean {
 export class CoordinationView {
   /** The offset of the next coordination record to apply. */
   next = 0;
-  private readonly state = new Map<string, LogValue>();
-  /** group → topic → partition → committed next offset. */
-  private readonly offsets = new Map<string, Map<string, Map<number, number>>>();
-  private readonly sequences = new Map<string, number>();
-  /** Decisions of transactions that wrote outputs (and of those a committer waits for). */
-  private readonly outcomes = new Map<string, TxOutcome>();
-  private readonly chunks = new Map<string, string[]>();
+  /** Where the last valid snapshot starts (what may be trimmed below). */
+  snapshotAt = 0;
+  private data: ViewData = emptyViewData();
   /** Transactions this process committed and waits on: their outcome is kept even without outputs. */
   private readonly watched = new Set<string>();
 
-  /** Applies the record stored at `offset` (its text as stored). */
+  /**
+   * Applies the record stored at `offset` (its text as stored). A gap (the log was trimmed past
+   * `next`) is allowed only where a snapshot starts: it replaces everything before it.
+   */
   apply(offset: number, text: string): void {
-    this.next = offset + 1;
     const record = decodeRecord(text, offset);
-    if (record.t === 'chunk') {
-      const parts = this.chunks.get(record.id) ?? new Array<string>(record.n);
-      parts[record.i] = record.data;
-      this.chunks.set(record.id, parts);
-      if (parts.filter((p) => p !== undefined).length < record.n) return;
-      this.chunks.delete(record.id);
-      this.applyWhole(offset, decodeRecord(parts.join(''), offset));
-      return;
+    if (offset > this.next && !(record.t === 'snapshot' || (record.t === 'chunk' && record.i === 0 && record.of === 'snapshot'))) {
+      throw new LogError(`coordination log was trimmed past offset ${this.next} (found ${offset}) without a snapshot there: its records must be kept`);
     }
-    this.applyWhole(offset, record);
+    this.next = offset + 1;
+    if (record.t !== 'chunk') return this.applyWhole(offset, offset, record);
+    let pending = this.data.chunks.get(record.id);
+    if (!pending) this.data.chunks.set(record.id, (pending = { first: offset, parts: new Array<string | null>(record.n).fill(null) }));
+    if (record.i === 0) pending.first = offset;
+    pending.parts[record.i] = record.data;
+    if (pending.parts.some((p) => p === null)) return;
+    this.data.chunks.delete(record.id);
+    // Back to back: the first chunk is n − 1 records before the last one.
+    const first = offset - pending.first === record.n - 1 ? pending.first : -1;
+    this.applyWhole(first, offset, decodeRecord(pending.parts.join(''), offset));
   }
 
-  private applyWhole(offset: number, record: CoordinationRecord): void {
+  /** `first`: where the record's first part is (−1 when its parts are not back to back). */
+  private applyWhole(first: number, offset: number, record: CoordinationRecord): void {
     switch (record.t) {
       case 'tx':
         return this.decide(offset, record);
       case 'abort':
-        if (!this.outcomes.has(record.id)) this.outcomes.set(record.id, { state: 'aborted', offset });
+        if (!this.data.outcomes.has(record.id)) this.data.outcomes.set(record.id, { state: 'aborted', offset, outputs: true });
         return;
       case 'offsets':
         return this.commit(record);
       case 'delete-group':
-        this.offsets.delete(record.group);
+        this.data.offsets.delete(record.group);
         return;
       case 'delete-topic':
-        for (const topics of this.offsets.values()) topics.delete(record.topic);
-        for (const k of [...this.sequences.keys()]) if (k.split('\u0000')[1] === record.topic) this.sequences.delete(k);
+        for (const topics of this.data.offsets.values()) topics.delete(record.topic);
+        for (const k of [...this.data.sequences.keys()]) if (k.split('\u0000')[1] === record.topic) this.data.sequences.delete(k);
+        return;
+      case 'snapshot':
+        if (first === record.at) this.load(record.at, fromSnapshot(record.view));
         return;
       case 'chunk':
         return;
     }
   }
 
+  /** Takes a valid snapshot's view; this process's own waits keep their outcomes. */
+  private load(at: number, data: ViewData): void {
+    for (const id of this.watched) {
+      const outcome = this.data.outcomes.get(id);
+      if (outcome && !data.outcomes.has(id)) data.outcomes.set(id, outcome);
+    }
+    this.data = data;
+    this.snapshotAt = at;
+  }
+
+  /** The view as a snapshot record's content, as of `next`. */
+  snapshot(): CoordinationRecord & { t: 'snapshot' } {
+    return { t: 'snapshot', id: `snapshot-${this.next}-${Math.random().toString(36).slice(2)}`, at: this.next, view: toSnapshot(this.data) };
+  }
+
   /** The first expectation that does not hold in the view as it is now, or null. */
   failedExpectation(expects: readonly StateOp[]): StateOp | null {
     for (const e of expects) {
-      if (!sameValue(this.state.get(stateKey(e.ns, e.key)) ?? null, fromWire(e.value))) return e;
+      if (!sameValue(this.data.state.get(stateKey(e.ns, e.key)) ?? null, fromWire(e.value))) return e;
     }
     return null;
   }
 
   private decide(offset: number, tx: TxRecord): void {
+    const { outcomes } = this.data;
     // An abort (the writer timed out) that came first wins.
-    if (this.outcomes.has(tx.id)) return;
+    if (outcomes.has(tx.id)) return;
+    // Only outcomes someone will ask for are kept: a lease heartbeat must not grow the view.
+    const keep = tx.outputs || this.watched.has(tx.id);
     const failed = this.failedExpectation(tx.expects);
     if (failed) {
-      if (tx.outputs || this.watched.has(tx.id)) this.outcomes.set(tx.id, { state: 'fenced', offset, namespace: failed.ns, key: failed.key });
+      if (keep) outcomes.set(tx.id, { state: 'fenced', offset, namespace: failed.ns, key: failed.key, outputs: tx.outputs });
       return;
     }
     for (const p of tx.puts) {
       const value = fromWire(p.value);
-      if (value === null) this.state.delete(stateKey(p.ns, p.key));
-      else this.state.set(stateKey(p.ns, p.key), value);
+      if (value === null) this.data.state.delete(stateKey(p.ns, p.key));
+      else this.data.state.set(stateKey(p.ns, p.key), value);
     }
     for (const c of tx.commits) this.commit(c);
     let duplicates: Set<string> | null = null;
     for (const s of tx.sequences) {
-      for (const seq of this.acceptSequences(s).duplicates) (duplicates ??= new Set()).add(duplicateKey(s.topic, s.partition, seq));
+      for (const seq of this.acceptSequences(s)) (duplicates ??= new Set()).add(duplicateKey(s.topic, s.partition, seq));
     }
-    // Only outcomes someone will ask for are kept: a lease heartbeat must not grow the view.
-    if (tx.outputs || this.watched.has(tx.id)) this.outcomes.set(tx.id, { state: 'committed', offset, duplicates });
+    if (keep) outcomes.set(tx.id, { state: 'committed', offset, duplicates, outputs: tx.outputs });
   }
 
   private commit(c: GroupCommitOp): void {
-    let topics = this.offsets.get(c.group);
-    if (!topics) this.offsets.set(c.group, (topics = new Map()));
+    let topics = this.data.offsets.get(c.group);
+    if (!topics) this.data.offsets.set(c.group, (topics = new Map()));
     for (const o of c.offsets) {
       let partitions = topics.get(o.topic);
       if (!partitions) topics.set(o.topic, (partitions = new Map()));
@@ -121,42 +134,42 @@ export class CoordinationView {
     }
   }
 
-  /** Which of the sequences are not above the last stored one (duplicates); the rest move it up. */
-  private acceptSequences(s: SequenceOp): { duplicates: number[] } {
+  /** The sequences not above the last stored one (duplicates); the rest move it up. */
+  private acceptSequences(s: SequenceOp): number[] {
     const k = sequenceKey(s.producerId, s.topic, s.partition);
-    let highest = this.sequences.get(k) ?? -Infinity;
+    let highest = this.data.sequences.get(k) ?? -Infinity;
     const duplicates: number[] = [];
     for (const seq of s.sequences) {
       if (seq <= highest) duplicates.push(seq);
       else highest = seq;
     }
-    if (highest !== -Infinity) this.sequences.set(k, highest);
-    return { duplicates };
+    if (highest !== -Infinity) this.data.sequences.set(k, highest);
+    return duplicates;
   }
 
   getState(namespace: string, key: string): LogValue | null {
-    return this.state.get(stateKey(namespace, key)) ?? null;
+    return this.data.state.get(stateKey(namespace, key)) ?? null;
   }
 
   committed(group: string, topic: string): Map<number, number> {
-    return new Map(this.offsets.get(group)?.get(topic) ?? []);
+    return new Map(this.data.offsets.get(group)?.get(topic) ?? []);
   }
 
   /** Every committed offset: [group, topic, partition, offset], sorted. */
   allCommitted(): [string, string, number, number][] {
     const out: [string, string, number, number][] = [];
-    for (const [group, topics] of this.offsets) {
+    for (const [group, topics] of this.data.offsets) {
       for (const [topic, partitions] of topics) for (const [partition, offset] of partitions) out.push([group, topic, partition, offset]);
     }
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
   }
 
   lastSequence(producerId: string, topic: string, partition: number): number | null {
-    return this.sequences.get(sequenceKey(producerId, topic, partition)) ?? null;
+    return this.data.sequences.get(sequenceKey(producerId, topic, partition)) ?? null;
   }
 
   outcome(txId: string): TxOutcome | null {
-    return this.outcomes.get(txId) ?? null;
+    return this.data.outcomes.get(txId) ?? null;
   }
 
   /** Keeps the outcome of `txId` when it is decided (its committer will ask). */
@@ -167,7 +180,7 @@ export class CoordinationView {
   /** The committer has read the outcome: keep it only if consumers need it to filter outputs. */
   unwatch(txId: string, outputs: boolean): void {
     this.watched.delete(txId);
-    if (!outputs) this.outcomes.delete(txId);
+    if (!outputs) this.data.outcomes.delete(txId);
   }
 }
 

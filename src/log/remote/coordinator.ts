@@ -14,13 +14,27 @@ const READ_BATCH = 1000;
 /** How long a committer waits to read its own transaction record back. */
 const DECIDE_TIMEOUT_MS = 30_000;
 
+/** A threshold between n and 2n. */
+function jittered(n: number): number {
+  return n + Math.floor(Math.random() * n);
+}
+
 export class Coordinator {
   readonly view = new CoordinationView();
   private ready: Promise<void> | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
-  constructor(private readonly broker: Broker) {}
+  private snapshotting = false;
+  private snapshotThreshold: number;
+
+  constructor(
+    private readonly broker: Broker,
+    /** Records between snapshots of the view (0: never). */
+    private readonly snapshotEvery: number,
+  ) {
+    this.snapshotThreshold = jittered(snapshotEvery);
+  }
 
   /** Creates the coordination topic once (one partition: one total order for every decision). */
   private ensureTopic(): Promise<void> {
@@ -58,15 +72,38 @@ export class Coordinator {
     await this.ensureTopic();
     for (;;) {
       const records = await this.broker.read(COORDINATION_TOPIC, 0, this.view.next, READ_BATCH, 0);
-      if (records.length === 0) return;
+      if (records.length === 0) {
+        this.maybeSnapshot();
+        return;
+      }
       for (const r of records) {
         if (r.offset < this.view.next) continue;
-        if (r.offset > this.view.next && this.view.next > 0) {
-          throw new LogError(`coordination log ${COORDINATION_TOPIC} was trimmed past offset ${this.view.next} (found ${r.offset}): its records must be kept`);
-        }
         this.view.apply(r.offset, typeof r.value === 'string' ? r.value : Buffer.from(r.value).toString('utf8'));
       }
     }
+  }
+
+  /**
+   * Every so many records, writes the view as a snapshot and, once the replay finds it valid
+   * (nothing landed between its `at` and it), trims the coordination log before it: a new
+   * process then replays from the snapshot, not from the beginning. The threshold is jittered so
+   * the processes of one deployment do not all write one at the same moment.
+   */
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.snapshotEvery <= 0 || this.view.next - this.view.snapshotAt < this.snapshotThreshold) return;
+    this.snapshotting = true;
+    this.snapshotThreshold = jittered(this.snapshotEvery);
+    const record = this.view.snapshot();
+    void (async () => {
+      const offset = await this.append(record);
+      while (this.view.next <= offset) await this.catchUp();
+      if (this.view.snapshotAt === record.at) await this.broker.trimBefore(COORDINATION_TOPIC, 0, record.at);
+    })()
+      // A snapshot that failed is only a snapshot missed: the next one comes.
+      .catch(() => undefined)
+      .finally(() => {
+        this.snapshotting = false;
+      });
   }
 
   /** Appends a record (in chunks if large); resolves with the offset of its last part. */

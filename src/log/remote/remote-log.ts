@@ -11,7 +11,8 @@
  * `remote-transaction.ts`), so outputs are written once, before the decision, and never again.
  *
  * Retention is the server's own (`enforceRetention` deletes nothing); `deleteRecords` trims each
- * partition to its end. The coordination topic must keep its records (no retention on it).
+ * partition to its end. The coordination topic must have no retention of the server's: it is
+ * trimmed only behind a snapshot of the view (see `Coordinator`).
  */
 import type { Broker } from './broker.js';
 import { Coordinator } from './coordinator.js';
@@ -40,6 +41,8 @@ export interface RemoteLogOptions {
   defaultPartitions?: number;
   /** How long a transaction's outputs may stay undecided before a reader aborts it (default 60 s, Kafka's). */
   txTimeoutMs?: number;
+  /** Coordination records between snapshots of the view, after which the log is trimmed (default 10,000; 0: never). */
+  snapshotEvery?: number;
 }
 
 export class RemoteLog implements EventLog {
@@ -56,7 +59,7 @@ export class RemoteLog implements EventLog {
   ) {
     this.description = broker.description;
     this.topicStore = new RemoteTopics(broker, options.defaultPartitions ?? 1);
-    this.coordinator = new Coordinator(broker);
+    this.coordinator = new Coordinator(broker, options.snapshotEvery ?? 10_000);
     this.writer = new OutputWriter(broker, this.topicStore);
     this.txTimeoutMs = options.txTimeoutMs ?? 60_000;
   }
