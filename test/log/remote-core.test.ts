@@ -91,6 +91,23 @@ describe('remote log core', () => {
     await assert.rejects(log.producer().send('flaky', [{ value: 1 as unknown as string }]), /record 0 has no string or bytes value/);
   });
 
+  it('throws a failed assignment read from poll (never unhandled) and reads it again at the next poll', async () => {
+    let down = true;
+    class DownBroker extends MemoryBroker {
+      override async partitions(name: string): Promise<number | null> {
+        if (down) throw new Error('server unreachable');
+        return super.partitions(name);
+      }
+    }
+    const store = new MemoryBrokerStore();
+    await new RemoteLog(new MemoryBroker(store)).producer().send('flappy', [{ value: 'x' }]);
+    const consumer = new RemoteLog(new DownBroker(store)).consumer({ group: 'g-down', topics: ['flappy'] });
+    await sleep(10);
+    await assert.rejects(consumer.poll(), /server unreachable/);
+    down = false;
+    assert.deepEqual((await consumer.poll({ timeoutMs: 1000 })).map(text), ['x']);
+  });
+
   it('splits a coordination record past the message limit into chunks and puts it back together', async () => {
     const store = new MemoryBrokerStore();
     const log = new RemoteLog(new MemoryBroker(store));

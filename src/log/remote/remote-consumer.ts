@@ -57,6 +57,19 @@ export class RemoteConsumer implements Consumer {
     this.resetTo = options.resetTo ?? 'earliest';
     // Started now, not at the first poll: `latest` means the end as of creating the consumer.
     this.ready = this.refreshAssignment();
+    // A failure (the server unreachable) is thrown by the next poll or commit, not left unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  /** The assignment read so far; after a failed read, the next poll reads it again. */
+  private async assignment(): Promise<void> {
+    try {
+      await this.ready;
+    } catch (err) {
+      this.ready = Promise.resolve();
+      this.lastRefresh = 0;
+      throw err;
+    }
   }
 
   private wanted(topic: string, partition: number): boolean {
@@ -104,13 +117,10 @@ export class RemoteConsumer implements Consumer {
   async poll(options: PollOptions = {}): Promise<LogRecord[]> {
     const maxRecords = options.maxRecords ?? 5000;
     const deadline = Date.now() + (options.timeoutMs ?? 0);
-    await this.ready;
+    await this.assignment();
     for (;;) {
       this.assertOpen();
-      if (this.missingTopics() && Date.now() - this.lastRefresh >= REFRESH_MS) {
-        this.ready = this.refreshAssignment();
-        await this.ready;
-      }
+      if (this.missingTopics() && Date.now() - this.lastRefresh >= REFRESH_MS) await this.refreshAssignment();
       const left = deadline - Date.now();
       const { out, read } = await this.readOnce(maxRecords, this.assigned.size === 1 ? Math.max(0, left) : 0);
       if (out.length > 0) return out;
@@ -191,7 +201,7 @@ export class RemoteConsumer implements Consumer {
 
   async commit(offsets?: TopicPartitionOffset[]): Promise<void> {
     this.assertOpen();
-    await this.ready;
+    await this.assignment();
     const list = (offsets ?? this.positions()).map(({ topic, partition, offset }) => ({ topic, partition, offset }));
     await this.parts.coordinator.write({ t: 'offsets', group: this.group, offsets: list });
   }
