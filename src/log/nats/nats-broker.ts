@@ -1,7 +1,8 @@
 /**
  * The `Broker` over NATS JetStream: one stream per topic partition (see `nats-names.ts`), offset =
  * stream sequence − 1. Appends are parallel publishes awaited in order (each resolves at the
- * server's ack: stored); reads are direct gets by sequence, many at once; a read that finds
+ * server's ack: stored); short reads are direct gets by sequence, long ones fetch through an
+ * ordered consumer (`nats-reader.ts`); a read that finds
  * nothing waits on a plain subscription to the partition's subject, which sees every publish.
  * `trimBefore` is a purge up to a sequence, which keeps the sequence going. The connection is
  * made on first use, so opening the log stays synchronous.
@@ -16,17 +17,20 @@ import type { Broker, BrokerRecord, PartitionOffsets, StoredRecord } from '../re
 import { formatLogUrl, type NatsLogUrl } from '../log-url.js';
 import { LogError } from '../types.js';
 import { describeTopic, readDescription, streamName, subjectOf, subjectPrefix } from './nats-names.js';
+import { NatsReader } from './nats-reader.js';
 import { fromMessage, toMessage } from './nats-records.js';
 
-/** Direct gets in flight at once for one read. */
-const PARALLEL_GETS = 64;
 /** Publishes in flight at once for one append. */
 const PARALLEL_PUBLISHES = 256;
+
+/** Reads of at most this many messages are direct gets; longer ones stream through a consumer. */
+const DIRECT_READ_MAX = 32;
 
 interface Connected {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  reader: NatsReader;
 }
 
 function notFound(err: unknown): boolean {
@@ -48,7 +52,8 @@ export class NatsBroker implements Broker {
       try {
         const nc = await connect({ servers: this.url.servers, name: 'streamrec' });
         const jsm = await jetstreamManager(nc);
-        return { nc, js: jetstream(nc), jsm };
+        const js = jetstream(nc);
+        return { nc, js, jsm, reader: new NatsReader(js) };
       } catch (err) {
         this.connection = null;
         throw new LogError(`cannot reach NATS JetStream at ${this.url.servers.join(',')}: ${(err as Error).message}`, { cause: err });
@@ -120,6 +125,7 @@ export class NatsBroker implements Broker {
     // Partition 0 first: the topic stops existing before its other partitions go.
     for (let p = 0; p < count; p++) {
       try {
+        (await this.connected()).reader.forget(this.stream(name, p));
         await jsm.streams.delete(this.stream(name, p));
       } catch (err) {
         if (!notFound(err)) throw this.failed(`deleting topic ${name}`, err);
@@ -177,16 +183,15 @@ export class NatsBroker implements Broker {
     const from = Math.max(offset, start);
     const count = Math.min(max, end - from);
     if (count <= 0) return [];
-    const { jsm } = await this.connected();
+    const { jsm, reader } = await this.connected();
     const stream = this.stream(topic, partition);
     const out: StoredRecord[] = [];
     try {
-      for (let i = 0; i < count; i += PARALLEL_GETS) {
-        const seqs = Array.from({ length: Math.min(PARALLEL_GETS, count - i) }, (_, j) => from + i + j + 1);
-        const messages = await Promise.all(seqs.map((seq) => jsm.direct.getMessage(stream, { seq })));
-        // A message purged while reading is simply not there (the reader goes on past it).
-        for (const m of messages) if (m) out.push(fromMessage(m));
-      }
+      if (count > DIRECT_READ_MAX) return await reader.read(stream, from + 1, count);
+      const seqs = Array.from({ length: count }, (_, j) => from + j + 1);
+      const messages = await Promise.all(seqs.map((seq) => jsm.direct.getMessage(stream, { seq })));
+      // A message purged while reading is simply not there (the reader goes on past it).
+      for (const m of messages) if (m) out.push(fromMessage({ seq: m.seq, data: m.data, header: m.header, storedAt: m.time.getTime() }));
     } catch (err) {
       throw this.failed(`read of ${topic}[${partition}]`, err);
     }

@@ -4,7 +4,6 @@
  * of text).
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
-import type { StoredMsg } from '@nats-io/jetstream';
 import type { BrokerRecord, StoredRecord } from '../remote/broker.js';
 
 const KEY = 'Sr-Key';
@@ -23,7 +22,16 @@ export function toMessage(r: BrokerRecord): { payload: Uint8Array; headers: MsgH
   return { payload: typeof r.value === 'string' ? encoder.encode(r.value) : r.value, headers: h };
 }
 
-export function fromMessage(m: StoredMsg): StoredRecord {
+/** A stored message as a direct get or a consumer delivers it (both carry these). */
+export interface NatsStored {
+  seq: number;
+  data: Uint8Array;
+  header: MsgHdrs | undefined;
+  /** Store time in epoch ms, for a message without our timestamp header. */
+  storedAt: number;
+}
+
+export function fromMessage(m: NatsStored): StoredRecord {
   const h = m.header;
   const stored = h?.get(HEADERS);
   const timestamp = Number(h?.get(TIMESTAMP));
@@ -31,7 +39,7 @@ export function fromMessage(m: StoredMsg): StoredRecord {
     offset: m.seq - 1,
     key: h?.has(KEY) ? decodeURIComponent(h.get(KEY)) : null,
     value: h?.get(TEXT) === '1' ? decoder.decode(m.data) : new Uint8Array(m.data),
-    timestamp: Number.isFinite(timestamp) && h?.has(TIMESTAMP) ? timestamp : m.time.getTime(),
+    timestamp: Number.isFinite(timestamp) && h?.has(TIMESTAMP) ? timestamp : m.storedAt,
     headers: stored ? (JSON.parse(decodeURIComponent(stored)) as Record<string, string>) : null,
   };
 }

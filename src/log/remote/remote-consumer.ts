@@ -17,6 +17,8 @@ import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey } 
 
 /** How often a caught-up consumer of several partitions looks again (one partition waits in the read). */
 const WAIT_STEP_MS = 25;
+/** The least a partition's read asks for, however many partitions share maxRecords. */
+const MIN_SHARE = 100;
 /** How often a consumer looks for subscribed topics that do not exist yet. */
 const REFRESH_MS = 200;
 
@@ -140,25 +142,29 @@ export class RemoteConsumer implements Consumer {
 
   /** Visible records of the assigned partitions, at most maxRecords in all. */
   private async readOnce(maxRecords: number, waitMs: number): Promise<{ out: LogRecord[]; read: number }> {
-    const parts = [...this.assigned.values()];
+    // Start at a rotating partition so one busy partition cannot starve the others.
+    const all = [...this.assigned.values()];
+    const parts = all.map((_, i) => all[(this.cursor + i) % all.length]!);
+    if (all.length > 0) this.cursor = (this.cursor + 1) % all.length;
+    // Every partition read at once (each read is a round trip to the server), a fair share each;
+    // what is not taken is read again next time.
+    const share = Math.max(Math.ceil(maxRecords / Math.max(1, parts.length)), Math.min(maxRecords, MIN_SHARE));
+    const batches = await Promise.all(parts.map((a) => this.parts.broker.read(a.topic, a.partition, a.position, share, waitMs)));
     const out: LogRecord[] = [];
     let read = 0;
-    // Start at a rotating partition so one busy partition cannot starve the others.
     for (let i = 0; i < parts.length && out.length < maxRecords; i++) {
-      const a = parts[(this.cursor + i) % parts.length]!;
-      const records = await this.parts.broker.read(a.topic, a.partition, a.position, maxRecords - out.length, waitMs);
-      read += records.length;
-      await this.takeVisible(a, records, out);
+      read += batches[i]!.length;
+      await this.takeVisible(parts[i]!, batches[i]!, out, maxRecords);
     }
-    if (parts.length > 0) this.cursor = (this.cursor + 1) % parts.length;
     return { out, read };
   }
 
   /** Moves `a` past what it read, keeping the records readers may see; stops at an undecided one. */
-  private async takeVisible(a: Assigned, records: StoredRecord[], out: LogRecord[]): Promise<void> {
+  private async takeVisible(a: Assigned, records: StoredRecord[], out: LogRecord[], maxRecords: number): Promise<void> {
     const view = this.parts.coordinator.view;
     let caughtUp = false;
     for (const r of records) {
+      if (out.length >= maxRecords) return;
       const own = ownHeaders(r);
       if (own?.tx) {
         let outcome = view.outcome(own.tx);
