@@ -1,5 +1,5 @@
 /** Small rules every adapter's consumer shares, so they say the same things the same way. */
-import { LogError } from './types.js';
+import { LogError, type StartPosition } from './types.js';
 
 /** The key of a topic partition in a consumer's assignment map. */
 export function partitionKey(topic: string, partition: number): string {
@@ -16,4 +16,25 @@ export function notAssignedError(topic: string, partition: number): LogError {
 
 export function closedConsumerError(group: string): LogError {
   return new LogError(`consumer of group ${group} is closed`);
+}
+
+/** A partition a consumer reads, and the next offset it reads there. */
+export interface AssignedPartition {
+  topic: string;
+  partition: number;
+  position: number;
+}
+
+/**
+ * Where a consumer starts on a partition: `from` as given, or for `committed` the group's commit,
+ * else `resetTo` (a group that never committed there).
+ */
+export function startPosition(
+  from: StartPosition,
+  resetTo: 'earliest' | 'latest',
+  committed: number | undefined,
+  offsets: { start: number; end: number },
+): number {
+  const mode = from === 'committed' ? (committed !== undefined ? 'committed' : resetTo) : from;
+  return mode === 'committed' ? committed! : mode === 'earliest' ? offsets.start : offsets.end;
 }

@@ -5,39 +5,18 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseLogUrl, type NatsLogUrl } from '../../src/log/log-url.js';
 import { NatsBroker } from '../../src/log/nats/nats-broker.js';
 import { COORDINATION_TOPIC } from '../../src/log/remote/coordination-record.js';
 import { RemoteLog } from '../../src/log/remote/remote-log.js';
-import { FencedError, type EventLog, type LogRecord } from '../../src/log/types.js';
+import { FencedError, type EventLog } from '../../src/log/types.js';
+import { dropNatsPrefix, freshNatsUrl, natsProblem, natsServer } from './nats-server.js';
+import { readAll } from './read-all.js';
 
-const server = process.env.STREAMREC_TEST_NATS ?? 'nats://127.0.0.1:4222';
-const url = parseLogUrl(`${server.replace(/\/$/, '')}/c${Date.now().toString(36)}${randomBytes(3).toString('hex')}`) as NatsLogUrl;
-const text = (r: LogRecord): string => (typeof r.value === 'string' ? r.value : Buffer.from(r.value).toString());
+const url = freshNatsUrl('c');
 
-async function problem(): Promise<string | null> {
-  const broker = new NatsBroker(url);
-  try {
-    await broker.listTopics();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await broker.close();
-  }
-}
-
-async function readAll(log: EventLog, topic: string, group: string): Promise<string[]> {
-  const consumer = log.consumer({ group, topics: [topic], from: 'earliest' });
-  const out: string[] = [];
-  for (let batch = await consumer.poll({ timeoutMs: 100 }); batch.length > 0; batch = await consumer.poll({ timeoutMs: 100 })) out.push(...batch.map(text));
-  return out;
-}
-
-const skip = await problem();
-describe(`remote core on NATS JetStream at ${server}`, { skip: skip === null ? false : `no NATS JetStream server: ${skip}` }, () => {
+const skip = await natsProblem();
+describe(`remote core on NATS JetStream at ${natsServer}`, { skip: skip === null ? false : `no NATS JetStream server: ${skip}` }, () => {
   const opened: EventLog[] = [];
   const open = (options: ConstructorParameters<typeof RemoteLog>[1] = {}): EventLog => {
     const log = new RemoteLog(new NatsBroker(url), options);
@@ -46,9 +25,7 @@ describe(`remote core on NATS JetStream at ${server}`, { skip: skip === null ? f
   };
   after(async () => {
     for (const log of opened) await log.close();
-    const broker = new NatsBroker(url);
-    for (const topic of await broker.listTopics()) await broker.deleteTopic(topic);
-    await broker.close();
+    await dropNatsPrefix(url);
   });
 
   it('decides a race of two processes alike: one commits, the other is fenced and its output never shows', async () => {

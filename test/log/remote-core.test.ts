@@ -10,17 +10,9 @@ import { acquireLease, LeaseHeldError, leaseKey } from '../../src/log/lease.js';
 import { COORDINATION_TOPIC, CHUNK_BYTES } from '../../src/log/remote/coordination-record.js';
 import { TX_HEADER } from '../../src/log/remote/record-headers.js';
 import { RemoteLog } from '../../src/log/remote/remote-log.js';
-import { FencedError, type EventLog, type LogRecord } from '../../src/log/types.js';
+import { FencedError } from '../../src/log/types.js';
 import { MemoryBroker, MemoryBrokerStore } from './memory-broker.js';
-
-const text = (r: LogRecord): string => (typeof r.value === 'string' ? r.value : Buffer.from(r.value).toString());
-
-async function readAll(log: EventLog, topic: string, group: string): Promise<string[]> {
-  const consumer = log.consumer({ group, topics: [topic], from: 'earliest' });
-  const out: string[] = [];
-  for (let batch = await consumer.poll({ timeoutMs: 50 }); batch.length > 0; batch = await consumer.poll({ timeoutMs: 50 })) out.push(...batch.map(text));
-  return out;
-}
+import { readAll, text } from './read-all.js';
 
 describe('remote log core', () => {
   it('decides a race of two processes the same way in both: one commits, the other is fenced and its outputs never show', async () => {

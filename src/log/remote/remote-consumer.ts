@@ -13,7 +13,7 @@ import { duplicateKey } from './coordination-view.js';
 import { ownHeaders, toLogRecord } from './record-headers.js';
 import type { RemoteTopics } from './remote-topics.js';
 import { LogError, type Consumer, type ConsumerOptions, type LogRecord, type PollOptions, type TopicPartitionOffset } from '../types.js';
-import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey } from '../consumer-parts.js';
+import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
 
 /** How often a caught-up consumer of several partitions looks again (one partition waits in the read). */
 const WAIT_STEP_MS = 25;
@@ -30,15 +30,9 @@ export interface ConsumerParts {
   txTimeoutMs: number;
 }
 
-interface Assigned {
-  topic: string;
-  partition: number;
-  position: number;
-}
-
 export class RemoteConsumer implements Consumer {
   readonly group: string;
-  private readonly assigned = new Map<string, Assigned>();
+  private readonly assigned = new Map<string, AssignedPartition>();
   private readonly from: NonNullable<ConsumerOptions['from']>;
   private readonly resetTo: NonNullable<ConsumerOptions['resetTo']>;
   private readonly pendingSeeks = new Map<string, number>();
@@ -101,8 +95,7 @@ export class RemoteConsumer implements Consumer {
   private assign(topic: string, partition: number, offsets: PartitionOffsets, committed: Map<number, number>): void {
     const k = partitionKey(topic, partition);
     if (this.assigned.has(k)) return;
-    const mode = this.from === 'committed' ? (committed.has(partition) ? 'committed' : this.resetTo) : this.from;
-    let position = mode === 'committed' ? committed.get(partition)! : mode === 'earliest' ? offsets.start : offsets.end;
+    let position = startPosition(this.from, this.resetTo, committed.get(partition), offsets);
     const seek = this.pendingSeeks.get(k);
     if (seek !== undefined) {
       position = seek;
@@ -160,7 +153,7 @@ export class RemoteConsumer implements Consumer {
   }
 
   /** Moves `a` past what it read, keeping the records readers may see; stops at an undecided one. */
-  private async takeVisible(a: Assigned, records: StoredRecord[], out: LogRecord[], maxRecords: number): Promise<void> {
+  private async takeVisible(a: AssignedPartition, records: StoredRecord[], out: LogRecord[], maxRecords: number): Promise<void> {
     const view = this.parts.coordinator.view;
     let caughtUp = false;
     for (const r of records) {

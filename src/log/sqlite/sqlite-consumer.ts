@@ -10,16 +10,10 @@ import {
 } from '../types.js';
 import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
 import type { PartitionReader } from './partition-reader.js';
-import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey } from '../consumer-parts.js';
+import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
 const WAIT_STEP_MS = 10;
-
-interface Assigned {
-  topic: string;
-  partition: number;
-  position: number;
-}
 
 /**
  * A consumer over the embedded log. Partitions are assigned statically (all partitions of each
@@ -28,7 +22,7 @@ interface Assigned {
  */
 export class SqliteConsumer implements Consumer {
   readonly group: string;
-  private readonly assigned = new Map<string, Assigned>();
+  private readonly assigned = new Map<string, AssignedPartition>();
   private readonly from: NonNullable<ConsumerOptions['from']>;
   private readonly resetTo: NonNullable<ConsumerOptions['resetTo']>;
   private cursor = 0;
@@ -60,8 +54,7 @@ export class SqliteConsumer implements Consumer {
           continue;
         }
         const [start, end] = offsets[partition]!;
-        const mode = this.from === 'committed' ? (committed.has(partition) ? 'committed' : this.resetTo) : this.from;
-        const position = mode === 'committed' ? committed.get(partition)! : mode === 'earliest' ? start : end;
+        const position = startPosition(this.from, this.resetTo, committed.get(partition), { start, end });
         this.assigned.set(k, { topic, partition, position });
       }
     }
