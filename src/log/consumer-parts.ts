@@ -1,5 +1,5 @@
 /** Small rules every adapter's consumer shares, so they say the same things the same way. */
-import { LogError, type StartPosition } from './types.js';
+import { LogError, type ConsumerOptions, type StartPosition } from './types.js';
 
 /** The key of a topic partition in a consumer's assignment map. */
 export function partitionKey(topic: string, partition: number): string {
@@ -37,4 +37,11 @@ export function startPosition(
 ): number {
   const mode = from === 'committed' ? (committed !== undefined ? 'committed' : resetTo) : from;
   return mode === 'committed' ? committed! : mode === 'earliest' ? offsets.start : offsets.end;
+}
+
+/** A consumer's options checked, with their defaults: start from the group's commit, else the earliest offset. */
+export function consumerSettings(options: ConsumerOptions): { group: string; from: StartPosition; resetTo: 'earliest' | 'latest' } {
+  if (!options.group) throw new LogError('a consumer needs a group id');
+  if (options.topics.length === 0) throw new LogError('a consumer needs at least one topic');
+  return { group: options.group, from: options.from ?? 'committed', resetTo: options.resetTo ?? 'earliest' };
 }

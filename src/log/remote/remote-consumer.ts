@@ -12,8 +12,8 @@ import type { Coordinator } from './coordinator.js';
 import { duplicateKey } from './coordination-view.js';
 import { ownHeaders, toLogRecord } from './record-headers.js';
 import type { RemoteTopics } from './remote-topics.js';
-import { LogError, type Consumer, type ConsumerOptions, type LogRecord, type PollOptions, type TopicPartitionOffset } from '../types.js';
-import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
+import { type Consumer, type ConsumerOptions, type LogRecord, type PollOptions, type TopicPartitionOffset } from '../types.js';
+import { checkSeekOffset, closedConsumerError, consumerSettings, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
 
 /** How often a caught-up consumer of several partitions looks again (one partition waits in the read). */
 const WAIT_STEP_MS = 25;
@@ -46,11 +46,7 @@ export class RemoteConsumer implements Consumer {
     private readonly parts: ConsumerParts,
     private readonly options: ConsumerOptions,
   ) {
-    if (!options.group) throw new LogError('a consumer needs a group id');
-    if (options.topics.length === 0) throw new LogError('a consumer needs at least one topic');
-    this.group = options.group;
-    this.from = options.from ?? 'committed';
-    this.resetTo = options.resetTo ?? 'earliest';
+    ({ group: this.group, from: this.from, resetTo: this.resetTo } = consumerSettings(options));
     // Started now, not at the first poll: `latest` means the end as of creating the consumer.
     this.ready = this.refreshAssignment();
     // A failure (the server unreachable) is thrown by the next poll or commit, not left unhandled.

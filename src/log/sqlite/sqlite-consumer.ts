@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  LogError,
   type Consumer,
   type ConsumerOptions,
   type LogRecord,
@@ -10,7 +9,7 @@ import {
 } from '../types.js';
 import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
 import type { PartitionReader } from './partition-reader.js';
-import { checkSeekOffset, closedConsumerError, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
+import { checkSeekOffset, closedConsumerError, consumerSettings, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
 const WAIT_STEP_MS = 10;
@@ -33,11 +32,7 @@ export class SqliteConsumer implements Consumer {
     private readonly reader: PartitionReader,
     private readonly options: ConsumerOptions,
   ) {
-    if (!options.group) throw new LogError('a consumer needs a group id');
-    if (options.topics.length === 0) throw new LogError('a consumer needs at least one topic');
-    this.group = options.group;
-    this.from = options.from ?? 'committed';
-    this.resetTo = options.resetTo ?? 'earliest';
+    ({ group: this.group, from: this.from, resetTo: this.resetTo } = consumerSettings(options));
     this.refreshAssignment();
   }
 
