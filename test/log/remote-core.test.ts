@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireLease, LeaseHeldError, leaseKey } from '../../src/log/lease.js';
 import { COORDINATION_TOPIC, CHUNK_BYTES } from '../../src/log/remote/coordination-record.js';
+import { CoordinationView } from '../../src/log/remote/coordination-view.js';
 import { TX_HEADER } from '../../src/log/remote/record-headers.js';
 import { RemoteLog } from '../../src/log/remote/remote-log.js';
 import { FencedError } from '../../src/log/types.js';
@@ -148,6 +149,33 @@ describe('remote log core', () => {
       assert.deepEqual(again.map((r) => r.duplicate), [true, false], 'sequences survive the snapshot');
       written.push(`b${j}`);
     }
+  });
+
+  it('keeps the outcome of a recent transaction without outputs in a snapshot, for a committer that reads it back only from there', () => {
+    const writer = new CoordinationView();
+    const tx = (id: string, value: string): string =>
+      JSON.stringify({ t: 'tx', id, expects: [{ ns: 'n', key: 'k', value: null }], puts: [{ ns: 'n', key: 'k', value }], commits: [], sequences: [], outputs: false });
+    writer.apply(0, tx('first', 'a'));
+    writer.apply(1, tx('second', 'b'));
+    const snapshot = writer.snapshot();
+    assert.equal(snapshot.at, 2);
+    // The committer of `second` had replayed only offset 0 when the log was trimmed before 2.
+    const committer = new CoordinationView();
+    committer.watch('second');
+    committer.apply(0, tx('first', 'a'));
+    committer.apply(2, JSON.stringify(snapshot));
+    assert.equal(committer.outcome('second')?.state, 'fenced', 'its outcome came with the snapshot');
+    assert.equal(committer.outcome('first')?.state, 'committed');
+    assert.equal(committer.getState('n', 'k'), 'a');
+    // A snapshot that did not land right after what it holds is ignored.
+    const late = new CoordinationView();
+    late.apply(0, tx('first', 'a'));
+    late.apply(1, tx('second', 'b'));
+    late.apply(2, tx('third', 'c'));
+    late.apply(3, JSON.stringify(snapshot));
+    assert.equal(late.snapshotAt, 0);
+    // A gap anywhere but at a snapshot is an error naming it.
+    assert.throws(() => new CoordinationView().apply(5, tx('x', 'y')), /trimmed past offset 0 \(found 5\) without a snapshot/);
   });
 
   it('gives a lease to one process at a time and fences the stale owner', async () => {

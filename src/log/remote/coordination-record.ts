@@ -69,7 +69,9 @@ export interface ViewSnapshot {
   state: [string, WireValue][];
   offsets: [string, string, number, number][];
   sequences: [string, number][];
-  outcomes: [string, WireOutcome][];
+  outcomes: [string, WireOutcome & { outputs: boolean }][];
+  /** Transactions without outputs whose outcome is still kept, oldest first. */
+  recent: string[];
   chunks: [string, { first: number; parts: (string | null)[] }][];
 }
 

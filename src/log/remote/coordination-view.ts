@@ -1,6 +1,7 @@
 /**
  * The materialised view of the coordination log: keyed state, group offsets, idempotent
- * producers' last sequences and the decision of every transaction that wrote outputs. `apply` is
+ * producers' last sequences and the decision of every transaction that wrote outputs (and of the
+ * last few thousand that did not). `apply` is
  * deterministic — the same records in the same order give the same view in every process — which
  * is what makes a transaction's fate (committed, or fenced) the same for every reader.
  */
@@ -9,6 +10,9 @@ import { emptyViewData, fromSnapshot, toSnapshot, type TxOutcome, type ViewData 
 import { LogError, type LogValue } from '../types.js';
 
 export type { TxOutcome } from './view-snapshot.js';
+
+/** Outcomes of transactions without outputs kept (see `keep`). */
+const RECENT_OUTCOMES = 4096;
 
 /** Key of one record an idempotent producer sent twice: hidden even though its tx committed. */
 export function duplicateKey(topic: string, partition: number, sequence: number): string {
@@ -27,7 +31,7 @@ export class CoordinationView {
   /** Where the last valid snapshot starts (what may be trimmed below). */
   snapshotAt = 0;
   private data: ViewData = emptyViewData();
-  /** Transactions this process committed and waits on: their outcome is kept even without outputs. */
+  /** Transactions this process committed and waits on: their outcomes are never dropped. */
   private readonly watched = new Set<string>();
 
   /**
@@ -104,11 +108,9 @@ export class CoordinationView {
     const { outcomes } = this.data;
     // An abort (the writer timed out) that came first wins.
     if (outcomes.has(tx.id)) return;
-    // Only outcomes someone will ask for are kept: a lease heartbeat must not grow the view.
-    const keep = tx.outputs || this.watched.has(tx.id);
     const failed = this.failedExpectation(tx.expects);
     if (failed) {
-      if (keep) outcomes.set(tx.id, { state: 'fenced', offset, namespace: failed.ns, key: failed.key, outputs: tx.outputs });
+      this.keep(tx, { state: 'fenced', offset, namespace: failed.ns, key: failed.key, outputs: tx.outputs });
       return;
     }
     for (const p of tx.puts) {
@@ -121,7 +123,21 @@ export class CoordinationView {
     for (const s of tx.sequences) {
       for (const seq of this.acceptSequences(s)) (duplicates ??= new Set()).add(duplicateKey(s.topic, s.partition, seq));
     }
-    if (keep) outcomes.set(tx.id, { state: 'committed', offset, duplicates, outputs: tx.outputs });
+    this.keep(tx, { state: 'committed', offset, duplicates, outputs: tx.outputs });
+  }
+
+  /**
+   * Outcomes with outputs are kept (readers need them); those without only for the last
+   * RECENT_OUTCOMES transactions: a lease heartbeat must not grow the view.
+   */
+  private keep(tx: TxRecord, outcome: TxOutcome): void {
+    this.data.outcomes.set(tx.id, outcome);
+    if (tx.outputs) return;
+    this.data.recent.push(tx.id);
+    while (this.data.recent.length > RECENT_OUTCOMES) {
+      const old = this.data.recent.shift()!;
+      if (!this.watched.has(old)) this.data.outcomes.delete(old);
+    }
   }
 
   private commit(c: GroupCommitOp): void {
@@ -177,10 +193,12 @@ export class CoordinationView {
     this.watched.add(txId);
   }
 
-  /** The committer has read the outcome: keep it only if consumers need it to filter outputs. */
-  unwatch(txId: string, outputs: boolean): void {
+  /** The committer has read the outcome. */
+  unwatch(txId: string): void {
     this.watched.delete(txId);
-    if (!outputs) this.data.outcomes.delete(txId);
+    // Dropped from `recent` while waited on: dropped now.
+    const outcome = this.data.outcomes.get(txId);
+    if (outcome && !outcome.outputs && !this.data.recent.includes(txId)) this.data.outcomes.delete(txId);
   }
 }
 

@@ -145,7 +145,7 @@ export class Coordinator {
         await sleep(5);
       }
     } finally {
-      this.view.unwatch(record.id, record.outputs);
+      this.view.unwatch(record.id);
     }
   }
 }

@@ -20,12 +20,18 @@ export interface ViewData {
   offsets: Map<string, Map<string, Map<number, number>>>;
   sequences: Map<string, number>;
   outcomes: Map<string, TxOutcome>;
+  /**
+   * Transactions without outputs whose outcome is kept, oldest first: only their committer asks,
+   * soon after, so only the last few thousand are kept — enough for a committer whose own record
+   * was trimmed behind a snapshot before it read it back.
+   */
+  recent: string[];
   /** Parts of records still coming in, with the offset of the first part. */
   chunks: Map<string, { first: number; parts: (string | null)[] }>;
 }
 
 export function emptyViewData(): ViewData {
-  return { state: new Map(), offsets: new Map(), sequences: new Map(), outcomes: new Map(), chunks: new Map() };
+  return { state: new Map(), offsets: new Map(), sequences: new Map(), outcomes: new Map(), recent: [], chunks: new Map() };
 }
 
 export function toSnapshot(data: ViewData): ViewSnapshot {
@@ -35,16 +41,15 @@ export function toSnapshot(data: ViewData): ViewSnapshot {
   }
   const outcomes: ViewSnapshot['outcomes'] = [];
   for (const [id, o] of data.outcomes) {
-    // A committer's own wait without outputs is its process's business, not the snapshot's.
-    if (!o.outputs) continue;
     const wire: WireOutcome = o.state === 'committed' ? { state: o.state, offset: o.offset, duplicates: o.duplicates ? [...o.duplicates] : null } : o.state === 'fenced' ? { state: o.state, offset: o.offset, namespace: o.namespace, key: o.key } : { state: o.state, offset: o.offset };
-    outcomes.push([id, wire]);
+    outcomes.push([id, { ...wire, outputs: o.outputs }]);
   }
   return {
     state: [...data.state].map(([k, v]) => [k, toWire(v)]),
     offsets,
     sequences: [...data.sequences],
     outcomes,
+    recent: [...data.recent],
     chunks: [...data.chunks].map(([id, c]) => [id, { first: c.first, parts: [...c.parts] }]),
   };
 }
@@ -61,8 +66,9 @@ export function fromSnapshot(s: ViewSnapshot): ViewData {
   }
   for (const [k, v] of s.sequences) data.sequences.set(k, v);
   for (const [id, o] of s.outcomes) {
-    data.outcomes.set(id, o.state === 'committed' ? { ...o, duplicates: o.duplicates ? new Set(o.duplicates) : null, outputs: true } : { ...o, outputs: true });
+    data.outcomes.set(id, o.state === 'committed' ? { ...o, duplicates: o.duplicates ? new Set(o.duplicates) : null } : o);
   }
+  data.recent = [...s.recent];
   for (const [id, c] of s.chunks) data.chunks.set(id, { first: c.first, parts: [...c.parts] });
   return data;
 }
