@@ -25,6 +25,7 @@ export class Coordinator {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
+  private exists = false;
   private snapshotting = false;
   private snapshotThreshold: number;
 
@@ -69,7 +70,11 @@ export class Coordinator {
   }
 
   private async replay(): Promise<void> {
-    await this.ensureTopic();
+    // Reading creates nothing (`streamrec doctor` and `topics` only look): no topic, nothing to replay.
+    if (!this.exists) {
+      if ((await this.broker.partitions(COORDINATION_TOPIC)) === null) return;
+      this.exists = true;
+    }
     for (;;) {
       const records = await this.broker.read(COORDINATION_TOPIC, 0, this.view.next, READ_BATCH, 0);
       if (records.length === 0) {
