@@ -1,15 +1,25 @@
 import type { Command } from 'commander';
-import { resolveDataDir } from '../util/config.js';
+import { resolveDataDir, resolveLog } from '../util/config.js';
 import { openLog } from '../log/open-log.js';
 import type { EventLog } from '../log/types.js';
 
-export function addDataDirOption(command: Command): Command {
-  return command.option('--data-dir <dir>', 'where streamrec keeps its data (env STREAMREC_DATA_DIR)', undefined);
+/** The flags every verb has: where the data is, and which event log to run on. */
+export interface LogFlags {
+  dataDir?: string;
+  log?: string;
 }
 
-export function openDataDirLog(dataDirFlag: string | undefined): { dataDir: string; log: EventLog } {
-  const dataDir = resolveDataDir(dataDirFlag);
-  return { dataDir, log: openLog({ dataDir }) };
+export function addDataDirOption(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'where streamrec keeps its data (env STREAMREC_DATA_DIR)', undefined)
+    .option('--log <url>', 'the event log: embedded (default, in the data dir), kafka://host:port[,host:port…][/prefix] or nats://host:port[/prefix] (env STREAMREC_LOG)', undefined);
+}
+
+/** The data dir and the log the flags (else the environment) name; `logUrl` is for worker threads. */
+export function openDataDirLog(flags: LogFlags): { dataDir: string; log: EventLog; logUrl: string } {
+  const dataDir = resolveDataDir(flags.dataDir);
+  const logUrl = resolveLog(flags.log);
+  return { dataDir, logUrl, log: openLog({ dataDir, log: logUrl }) };
 }
 
 /**

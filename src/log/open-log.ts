@@ -1,15 +1,40 @@
 import { logPath } from '../util/config.js';
+import { parseLogUrl, type RemoteLogUrl } from './log-url.js';
+import { createNatsBroker } from './nats/nats-broker.js';
+import type { Broker } from './remote/broker.js';
+import { RemoteLog } from './remote/remote-log.js';
 import { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
-import type { EventLog } from './types.js';
+import { LogError, type EventLog } from './types.js';
 
 export interface OpenLogOptions {
   dataDir: string;
   durability?: SqliteLogOptions['durability'];
+  /** `--log` / `STREAMREC_LOG`: `embedded` (default), `kafka://…` or `nats://…` (see log-url.ts). */
+  log?: string;
 }
 
-/** Opens the event log a data dir describes. Kafka and NATS adapters will be chosen here too. */
+type BrokerFactories = { [K in RemoteLogUrl['kind']]?: (url: RemoteLogUrl & { kind: K }) => Broker };
+
+/** The one place each remote adapter is plugged in. */
+const brokerFactories: BrokerFactories = {
+  nats: createNatsBroker,
+};
+
+/**
+ * Opens the event log `log` names: the embedded SQLite log in the data dir, or a remote server
+ * behind the shared remote core. Synchronous: a remote log connects on first use.
+ */
 export function openLog(options: OpenLogOptions): EventLog {
-  return openEmbeddedLog(options);
+  const choice = parseLogUrl(options.log ?? 'embedded');
+  if (choice.kind === 'embedded') return openEmbeddedLog(options);
+  return new RemoteLog(createBroker(choice));
+}
+
+function createBroker(url: RemoteLogUrl): Broker {
+  if (url.kind === 'nats') return brokerFactories.nats!({ ...url, kind: 'nats' });
+  const kafka = brokerFactories.kafka;
+  if (!kafka) throw new LogError(`--log ${url.kind}://${url.servers.join(',')}: kafka log adapter not built yet (use embedded or nats://)`);
+  return kafka({ ...url, kind: 'kafka' });
 }
 
 export function openEmbeddedLog(options: OpenLogOptions): SqliteLog {

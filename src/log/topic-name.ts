@@ -10,3 +10,10 @@ export function validateTopicName(name: string): void {
     );
   }
 }
+
+/** A topic's partition count: 1 to 1024 (the same bound on every adapter). */
+export function validatePartitionCount(name: string, partitions: number): void {
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+    throw new LogError(`topic ${name}: partitions must be an integer from 1 to 1024, got ${partitions}`);
+  }
+}

@@ -44,6 +44,8 @@ export interface StreamrecConfig {
   redisUrl: string | undefined;
   /** STREAMREC_LEASE_TTL in ms (`5s`; a bare number is seconds; default 5 s, 0.5 s to 10 min): how long an owner (processor, lake sink) may miss heartbeats before a standby takes over. */
   leaseTtlMs: number;
+  /** STREAMREC_LOG (default `embedded`): the event log, `embedded`, `kafka://host:port[,host:port…][/prefix]` or `nats://host:port[/prefix]` (parsed in full where it is opened). */
+  log: string;
 }
 
 /** The variables, each with what a good value is (the error says "<name> must be <this>, got …"). */
@@ -61,6 +63,7 @@ const RULES = {
   STREAMREC_POSTGRES_URL: 'a PostgreSQL URL like postgres://user@host:5432/db',
   STREAMREC_REDIS_URL: 'a Redis URL like redis://host:6379',
   STREAMREC_LEASE_TTL: 'a duration from 500ms to 10m, like 5s (a bare number is seconds)',
+  STREAMREC_LOG: 'embedded, kafka://host:port[,host:port…][/prefix] or nats://host:port[/prefix]',
 } as const;
 export type ConfigVariable = keyof typeof RULES;
 export const CONFIG_VARIABLES = Object.keys(RULES) as ConfigVariable[];
@@ -86,7 +89,13 @@ const schema = z.object({
   STREAMREC_POSTGRES_URL: text.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'])),
   STREAMREC_REDIS_URL: text.refine((v) => v === undefined || isUrl(v, ['redis:', 'rediss:'])),
   STREAMREC_LEASE_TTL: text.transform((v) => (v === undefined ? 5000 : durationMs(v))).pipe(z.number().min(500).max(600_000)),
+  STREAMREC_LOG: text.transform((v) => (v === undefined ? 'embedded' : v.trim())).refine(isLogChoice),
 });
+
+/** The shape of a --log value; its parts (servers, ports, prefix) are checked where the log is opened. */
+function isLogChoice(value: string): boolean {
+  return value === 'embedded' || /^(kafka|nats):\/\/\S+$/.test(value);
+}
 
 /** Whether `value` parses as a URL with one of `protocols` and a host. */
 export function isUrl(value: string, protocols: readonly string[]): boolean {
@@ -157,12 +166,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     postgresUrl: v.STREAMREC_POSTGRES_URL?.trim(),
     redisUrl: v.STREAMREC_REDIS_URL?.trim(),
     leaseTtlMs: v.STREAMREC_LEASE_TTL,
+    log: v.STREAMREC_LOG,
   };
 }
 
 /** Where streamrec keeps its data: --data-dir, else STREAMREC_DATA_DIR, else ./data. */
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   return flag === undefined ? loadConfig(env).dataDir : resolve(flag);
+}
+
+/** Which event log to run on: --log, else STREAMREC_LOG, else `embedded`. */
+export function resolveLog(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return flag === undefined ? loadConfig(env).log : flag.trim();
 }
 
 /** The embedded log's file inside a data dir. */

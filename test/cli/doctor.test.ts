@@ -46,7 +46,7 @@ describe('streamrec doctor', () => {
     assert.match(d.lines.get('pipeline.ratings.lag')!, /caught up with `ratings`; \d+ results in `metrics`/);
     assert.match(d.lines.get('model.als')!, /1 version verified/);
     assert.match(d.lines.get('port')!, /is free/);
-    for (const name of ['service.postgresql', 'service.redis', 'service.kafka', 'pipeline.clicks', 'pipeline.commerce']) assert.match(d.lines.get(name) ?? '', /^skipped /, name);
+    for (const name of ['service.postgresql', 'service.redis', 'service.log', 'pipeline.clicks', 'pipeline.commerce']) assert.match(d.lines.get(name) ?? '', /^skipped /, name);
 
     const json = doctorJson(dataDir, port);
     assert.equal(json.ok, true);

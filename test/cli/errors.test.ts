@@ -54,6 +54,10 @@ describe('the CLI error handler', () => {
       assertOneLine(run(['generate', 'ratings', '--data-dir', dir, '--movies', '/no/such/movies.csv']), 'movie catalogue not found: /no/such/movies.csv', 'CatalogueError');
       // LogError
       assertOneLine(run(['topics', '--data-dir', '/etc/passwd/sub']), /^streamrec: cannot use data directory /, 'LogError');
+      // A bad --log names its bad part; STREAMREC_LOG is checked like every variable.
+      assertOneLine(run(['topics', '--data-dir', dir, '--log', 'nats://host:port']), 'log "nats://host:port": server "host:port" has port "port", expected a number from 1 to 65535', 'bad --log');
+      assertOneLine(run(['topics', '--data-dir', dir], { STREAMREC_LOG: 'sqlite' }), /^streamrec: STREAMREC_LOG must be embedded, kafka:\/\/.*, got "sqlite"$/, 'bad STREAMREC_LOG');
+      assertOneLine(run(['tail', 'ratings', '--data-dir', dir, '--log', 'kafka://127.0.0.1:9092']), /kafka log adapter not built yet/, 'no Kafka adapter yet');
       // AnalyticsBusyError (was mapped by the analytics verb): a live pid holds the lock.
       mkdirSync(join(dir, 'lake'), { recursive: true });
       writeFileSync(join(dir, 'lake', '.analytics.lock'), `${process.pid}\n`);

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       postgresUrl: undefined,
       redisUrl: undefined,
       leaseTtlMs: 5000,
+      log: 'embedded',
     });
   });
 
@@ -55,11 +56,12 @@ describe('loadConfig', () => {
       STREAMREC_POSTGRES_URL: 'postgres://shop@db:5432/shop',
       STREAMREC_REDIS_URL: 'redis://cache:6379',
       STREAMREC_LEASE_TTL: '2s',
+      STREAMREC_LOG: 'nats://127.0.0.1:4222/prod',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token',
       corsOrigins: ['https://example.com', 'http://localhost:5173'], sseMaxClients: 50, cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
-      postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379', leaseTtlMs: 2000 });
+      postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379', leaseTtlMs: 2000, log: 'nats://127.0.0.1:4222/prod' });
   });
 
   it('treats an empty variable as unset', () => {
@@ -103,6 +105,12 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ STREAMREC_LEASE_TTL: '3' }).leaseTtlMs, 3000);
     assert.equal(loadConfig({ STREAMREC_LEASE_TTL: '500ms' }).leaseTtlMs, 500);
     for (const bad of ['soon', '100ms', '11m']) assertBad('STREAMREC_LEASE_TTL', bad, /a duration from 500ms to 10m/);
+  });
+
+  it('STREAMREC_LOG: embedded, kafka://… or nats://… (parts are checked where the log opens)', () => {
+    assert.equal(loadConfig({ STREAMREC_LOG: 'kafka://a:9092,b:9092/x' }).log, 'kafka://a:9092,b:9092/x');
+    assert.equal(loadConfig({ STREAMREC_LOG: ' embedded ' }).log, 'embedded');
+    for (const bad of ['sqlite', 'redis://x:6379', 'nats://']) assertBad('STREAMREC_LOG', bad, /embedded, kafka:\/\/host:port/);
   });
 
   it('STREAMREC_PORT: 1 to 65535', () => {

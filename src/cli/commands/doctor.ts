@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { configuredPort, loadConfig, resolveDataDir } from '../../util/config.js';
+import { configuredPort, loadConfig, resolveDataDir, resolveLog } from '../../util/config.js';
 import { addDataDirOption } from '../context.js';
 import { doctorReport, exitCode, formatReport } from '../doctor/format-report.js';
 import { runDoctor } from '../doctor/run-doctor.js';
@@ -21,9 +21,10 @@ Examples:
   streamrec doctor
   streamrec doctor --data-dir /srv/streamrec --json | jq '.checks[] | select(.status != "ok")'`,
     )
-    .action(async (flags: { dataDir?: string; json?: boolean; port?: number }) => {
+    .action(async (flags: { dataDir?: string; log?: string; json?: boolean; port?: number }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      const report = doctorReport(await runDoctor({ dataDir, config: loadConfig(), port: configuredPort(flags.port) }));
+      const config = { ...loadConfig(), log: resolveLog(flags.log) };
+      const report = doctorReport(await runDoctor({ dataDir, config, port: configuredPort(flags.port) }));
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, `streamrec doctor: ${dataDir}`));
       process.exitCode = exitCode(report);
     });

@@ -65,7 +65,7 @@ export function pacedFlags(flags: GeneratorFlags): PacedFlags {
 export async function runGenerator(name: string, generator: PipelineGenerator, flags: GeneratorFlags, signal?: AbortSignal): Promise<void> {
   const paced = pacedFlags(flags);
   const { noun } = generator;
-  const { dataDir, log } = openDataDirLog(flags.dataDir);
+  const { dataDir, log } = openDataDirLog(flags);
   try {
     await generator.prepare?.(flags, { dataDir });
     const { backfill } = paced;

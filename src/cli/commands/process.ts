@@ -46,7 +46,7 @@ Examples:
     )
     .action(async (name: string, flags: ProcessFlags) => {
       const { leaseTtlMs } = loadConfig();
-      const { dataDir, log } = openDataDirLog(flags.dataDir);
+      const { dataDir, log } = openDataDirLog(flags);
       try {
         const pipeline = await openPipeline(name, { dataDir, log, idleTimeoutMs: flags.idleTimeout, outOfOrdernessMs: flags.outOfOrderness ?? flags.lateness });
         const signal = interruptSignal();

@@ -22,7 +22,7 @@ export function relayCommand(): Command {
     if (generator) command = generator.options(command, optionParsers);
     command.addHelpText('after', `\nExamples:\n  streamrec relay ${declaration.name}\n  streamrec relay ${declaration.name} --exit-when-idle --postgres postgres://127.0.0.1/test`);
     command.action(async (flags: Record<string, unknown>) => {
-      const { dataDir, log } = openDataDirLog(flags.dataDir as string | undefined);
+      const { dataDir, log } = openDataDirLog({ dataDir: flags.dataDir as string | undefined, log: flags.log as string | undefined });
       const line = progress();
       const chosen: BackgroundService[] = services({
         dataDir, log, flags, exitWhenIdle: flags.exitWhenIdle === true,

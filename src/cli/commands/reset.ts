@@ -20,7 +20,7 @@ export function resetCommand(): Command {
     )
     .action(async (name: string, flags: { dataDir?: string; keepLake?: boolean }) => {
       const declaration = pipelineDeclaration(name);
-      const { log, dataDir } = openDataDirLog(flags.dataDir);
+      const { log, dataDir } = openDataDirLog(flags);
       try {
         // Reset holds the pipeline's lease while it works: a running processor makes it refuse
         // (naming the owner), and one that starts meanwhile waits as a standby until it is done.

@@ -13,7 +13,7 @@ export function serveCommand(): Command {
     .addHelpText('after', '\nExamples:\n  streamrec serve\n  streamrec serve --port 9000 --host 0.0.0.0 --data-dir /srv/streamrec\n  streamrec serve --retrain-every 1h   # with `streamrec process` filling the lake')
     .action(async (flags: ServerFlags & RetrainFlags & { dataDir?: string; host: string }) => {
       retrainPolicy(flags);
-      const { dataDir, log } = openDataDirLog(flags.dataDir);
+      const { dataDir, log } = openDataDirLog(flags);
       const config = loadConfig();
       // Before listening: a Ctrl-C in the moment after the URL is printed must still stop cleanly.
       const signal = interruptSignal();

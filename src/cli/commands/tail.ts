@@ -27,7 +27,7 @@ export function tailCommand(): Command {
         + '\n\nWith --exit-at-end, records appended after the start are not printed: a script gets the topic as it was.',
     )
     .action(async (topic: string, flags: TailFlags) => {
-      const { log } = openDataDirLog(flags.dataDir);
+      const { log } = openDataDirLog(flags);
       try {
         if (!(await log.topic(topic))) {
           const names = (await log.topics()).map((t) => t.name);

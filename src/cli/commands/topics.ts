@@ -8,7 +8,7 @@ export function topicsCommand(): Command {
     .option('--json', 'print JSON instead of tables')
     .addHelpText('after', '\nExamples:\n  streamrec topics\n  streamrec topics --json --data-dir /srv/streamrec')
     .action(async (flags: { dataDir?: string; json?: boolean }) => {
-      const { log } = openDataDirLog(flags.dataDir);
+      const { log } = openDataDirLog(flags);
       try {
         const topics = await log.topics();
         const groups = await log.groups();

@@ -15,6 +15,7 @@ import { serverAccess } from '../server-options.js';
 import { addPacedOptions, optionParsers, pacedFlags, type GeneratorFlags } from './generate.js';
 import { UserError } from '../../util/errors.js';
 import type { SideWorkerData, SideWorkerMessage } from '../workers/pipeline-side-worker.js';
+import type { ProcessorWorkerData } from '../workers/processor-worker.js';
 import { addRetrainOptions, retrainPolicy, retrainStatusLine, startRetraining, type RetrainFlags } from '../retrain-options.js';
 
 interface UpFlags extends GeneratorFlags, RetrainFlags {
@@ -62,8 +63,9 @@ interface ProcessorHandle {
   done: Promise<void>;
 }
 
-function startProcessor(dataDir: string, name: string, standby: boolean): ProcessorHandle {
-  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData: { dataDir, pipeline: name, lake: true, standby } });
+function startProcessor(dataDir: string, log: string, name: string, standby: boolean): ProcessorHandle {
+  const workerData: ProcessorWorkerData = { dataDir, log, pipeline: name, lake: true, standby };
+  const worker = new Worker(new URL('../workers/processor-worker.js', import.meta.url), { workerData });
   const handle: ProcessorHandle = { name, status: null, standby: null, error: null, worker, done: Promise.resolve() };
   handle.done = new Promise<void>((resolve) => {
     worker.on('message', (m: { type: string; status?: RunnerStatus | null; message?: string | null }) => {
@@ -120,7 +122,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   const pipelines = upPipelines();
   const paced = pacedFlags(flags);
   retrainPolicy(flags);
-  const { dataDir, log } = openDataDirLog(flags.dataDir);
+  const { dataDir, log, logUrl } = openDataDirLog(flags);
   const generators = upGenerators();
   for (const { generator } of generators) await generator.prepare?.(flags, { dataDir });
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
@@ -135,12 +137,12 @@ async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`streamrec: data in ${dataDir}. Ctrl-C stops after a final checkpoint.\n`);
   const retrain = startRetraining(flags, { dataDir, log, service: server.recommend, notify: (m) => process.stderr.write(`\nstreamrec: ${m}\n`) });
 
-  const processors = pipelines.map((d) => startProcessor(dataDir, d.name, flags.standby));
+  const processors = pipelines.map((d) => startProcessor(dataDir, logUrl, d.name, flags.standby));
   // Declared background services (commerce: the outbox relay, its sinks) and the generators run in
   // worker threads of their own (see pipeline-side-worker.ts): the main thread only serves.
   // Services start before the generators and stop after them.
   const sideFlags = cloneableFlags(flags);
-  const services = pipelines.filter((d) => d.services).map((d) => startSideWorker({ dataDir, pipeline: d.name, role: 'services', flags: sideFlags, paced }));
+  const services = pipelines.filter((d) => d.services).map((d) => startSideWorker({ dataDir, log: logUrl, pipeline: d.name, role: 'services', flags: sideFlags, paced }));
   const generated = new Map<string, PacedStats>();
   const workersDone = Promise.all(processors.map((p) => p.done));
   const anyWorkerDone = Promise.race(processors.map((p) => p.done));
@@ -166,7 +168,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   try {
     if (flags.generate) {
       const running = generators.map(({ name }) => {
-        const w = startSideWorker({ dataDir, pipeline: name, role: 'generator', flags: sideFlags, paced }, (stats) => generated.set(name, stats));
+        const w = startSideWorker({ dataDir, log: logUrl, pipeline: name, role: 'generator', flags: sideFlags, paced }, (stats) => generated.set(name, stats));
         const stop = () => w.worker.postMessage('stop');
         signal.addEventListener('abort', stop, { once: true });
         return w;

@@ -24,6 +24,7 @@ export interface LogCheckResult {
 
 /** Checks the log file, then opens it for the checks that read it. */
 export function checkLogFile(ctx: DoctorContext): LogCheckResult {
+  if (ctx.config.log !== 'embedded') return openRemoteLog(ctx);
   const path = logPath(ctx.dataDir);
   if (!existsSync(path)) {
     return { findings: [skipped('log', `no event log yet at ${path}: nothing was ingested here (\`streamrec up\` or \`streamrec generate ratings\` creates it)`)], log: null };
@@ -50,6 +51,16 @@ export function checkLogFile(ctx: DoctorContext): LogCheckResult {
   } catch (err) {
     findings.push(problem('log.open', `cannot open ${path}: ${(err as Error).message}`, 'check the data dir findings above (space, permissions)'));
     return { findings, log: null };
+  }
+}
+
+/** A remote log has no file here to check: it is opened (it connects on first read) for the checks that read it. */
+function openRemoteLog(ctx: DoctorContext): LogCheckResult {
+  try {
+    const log = openLog({ dataDir: ctx.dataDir, log: ctx.config.log });
+    return { findings: [ok('log', `remote log ${log.description}: its server keeps it (no file here to check)`)], log };
+  } catch (err) {
+    return { findings: [problem('log.open', (err as Error).message, 'fix --log / STREAMREC_LOG')], log: null };
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * The services streamrec is configured to use: PostgreSQL (STREAMREC_POSTGRES_URL) and Redis
- * (STREAMREC_REDIS_URL) answer a query with a short timeout; an unconfigured one is skipped.
+ * (STREAMREC_REDIS_URL) answer a query with a short timeout, a remote event log's servers take a
+ * connection; an unconfigured one is skipped.
  */
+import { parseLogUrl } from '../../log/log-url.js';
 import { checkRedis } from '../../pipelines/commerce/redis-metrics.js';
 import { checkPostgres } from '../../pipelines/commerce/warehouse.js';
 import type { DoctorContext } from './doctor-context.js';
@@ -21,7 +23,29 @@ export async function checkServices(ctx: DoctorContext): Promise<Finding[]> {
       ? skipped('service.redis', 'not configured (STREAMREC_REDIS_URL unset): the commerce pipeline writes no Redis keys')
       : reach(redisUrl, 6379, checkRedis).then((r) => answer('service.redis', 'Redis', redisUrl, '6379', r, 'STREAMREC_REDIS_URL', 'the commerce pipeline then writes no Redis keys')),
   ]);
-  return [postgres, redis, skipped('service.kafka', 'the event log is embedded (SQLite): Kafka and NATS backends are not implemented yet')];
+  return [postgres, redis, await checkLogServers(ctx.config.log)];
+}
+
+/** A remote event log's servers (`--log` / STREAMREC_LOG) take a TCP connection each. */
+async function checkLogServers(log: string): Promise<Finding> {
+  let choice;
+  try {
+    choice = parseLogUrl(log);
+  } catch (err) {
+    return problem('service.log', (err as Error).message, 'correct --log / STREAMREC_LOG');
+  }
+  if (choice.kind === 'embedded') return skipped('service.log', 'the event log is embedded (SQLite, in the data dir); --log / STREAMREC_LOG can name a NATS or Kafka server');
+  const failures = await Promise.all(
+    choice.servers.map(async (server) => {
+      const at = server.lastIndexOf(':');
+      const why = await tcpProbe(server.slice(0, at).replace(/^\[|\]$/g, ''), Number(server.slice(at + 1)), SERVICE_TIMEOUT_MS);
+      return why === null ? null : `${server}: ${why}`;
+    }),
+  );
+  const down = failures.filter((f): f is string => f !== null);
+  const what = choice.kind === 'nats' ? 'NATS JetStream' : 'Kafka';
+  if (down.length === 0) return ok('service.log', `${what} answers at ${choice.servers.join(', ')} (the event log, prefix ${choice.prefix})`);
+  return problem('service.log', `${what}, the event log, does not answer: ${down.join('; ')}`, `start ${what} there, or correct --log / STREAMREC_LOG`);
 }
 
 /**

@@ -13,6 +13,8 @@ import { pipelineDeclaration } from '../../pipelines/registry.js';
 
 export interface SideWorkerData {
   dataDir: string;
+  /** The `--log` URL the main thread resolved (flag or STREAMREC_LOG): the worker opens the same log. */
+  log: string;
   pipeline: string;
   role: 'generator' | 'services';
   flags: Record<string, unknown>;
@@ -34,7 +36,7 @@ parentPort!.on('message', (m: unknown) => {
   if (m === 'stop') controller.abort();
 });
 
-const log = openLog({ dataDir: data.dataDir });
+const log = openLog({ dataDir: data.dataDir, log: data.log });
 const declaration = pipelineDeclaration(data.pipeline);
 try {
   if (data.role === 'generator') {

@@ -12,6 +12,8 @@ import { loadConfig } from '../../util/config.js';
 
 export interface ProcessorWorkerData {
   dataDir: string;
+  /** The `--log` URL the main thread resolved (flag or STREAMREC_LOG): the worker opens the same log. */
+  log: string;
   pipeline: string;
   lake: boolean;
   /** Wait as a standby while another processor owns the pipeline (false: fail naming the owner). */
@@ -24,7 +26,7 @@ parentPort!.on('message', (m: unknown) => {
   if (m === 'stop') controller.abort();
 });
 
-const log = openLog({ dataDir: data.dataDir });
+const log = openLog({ dataDir: data.dataDir, log: data.log });
 try {
   const pipeline = await openPipeline(data.pipeline, { dataDir: data.dataDir, log });
   const status = await runOwnedPipeline({

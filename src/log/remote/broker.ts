@@ -31,11 +31,15 @@ export interface PartitionOffsets {
 export interface Broker {
   /** e.g. `kafka://127.0.0.1:9092/prefix` or `nats://127.0.0.1:4222/prefix`. */
   readonly description: string;
-  /** Creates the topic unless it exists; returns its partition count (the existing one if it existed). */
+  /**
+   * Creates the topic unless it exists; returns its partition count (the existing one if it
+   * existed). Topics named `__streamrec…` are the core's own (the coordination log): give them no
+   * retention of the server's — the core trims them itself, only behind a snapshot.
+   */
   ensureTopic(name: string, partitions: number): Promise<number>;
   /** Partition count, or null when the topic does not exist. */
   partitions(name: string): Promise<number | null>;
-  /** The topics this broker holds under this namespace (without the namespace prefix). */
+  /** The topics this broker holds under this namespace (without the namespace prefix; the core's own included). */
   listTopics(): Promise<string[]>;
   deleteTopic(name: string): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { partitionForKey } from '../partitioner.js';
+import { indexesByPartition, PartitionChooser } from '../partition-choice.js';
 import { LogError, type ProducerOptions, type ProducerRecord, type SendOptions, type SendResult } from '../types.js';
 import { COLUMNS, ROWS_PER_INSERT, type PartitionStatementCache } from './partition-statements.js';
 import type { ChangeToken } from './sqlite-changes.js';
@@ -10,7 +10,7 @@ import type { TopicMeta } from './sqlite-topics.js';
  * sequences (the `producers` table), and the `batches` time index retention reads.
  */
 export class SqliteAppender {
-  private readonly roundRobin = new Map<string, number>();
+  private readonly chooser = new PartitionChooser();
   private readonly stmt: {
     nextOffset: Database.Statement;
     bumpPartition: Database.Statement;
@@ -63,17 +63,9 @@ export class SqliteAppender {
     sequences?: number[],
   ): SendResult[] {
     const now = Date.now();
-    const partitionOf = this.assignPartitions(meta, records);
+    const partitionOf = this.chooser.choose(meta.name, meta.partitions, records);
     const results: SendResult[] = new Array(records.length);
-    // Group record indexes by partition, keeping input order within each.
-    const byPartition = new Map<number, number[]>();
-    for (let i = 0; i < records.length; i++) {
-      const p = partitionOf[i]!;
-      let list = byPartition.get(p);
-      if (!list) byPartition.set(p, (list = []));
-      list.push(i);
-    }
-    for (const [partition, indexes] of byPartition) {
+    for (const [partition, indexes] of indexesByPartition(partitionOf)) {
       let accepted = indexes;
       if (producerId && sequences) {
         const last = (this.stmt.producerSeq.pluck().get(producerId, meta.id, partition) as number | undefined) ?? -Infinity;
@@ -120,25 +112,5 @@ export class SqliteAppender {
       this.stmt.insertBatch.run(meta.id, partition, first, now, bytes);
     }
     return results;
-  }
-
-  private assignPartitions(meta: TopicMeta, records: ProducerRecord[]): number[] {
-    const n = meta.partitions;
-    // Keyless records stick to one partition per call (Kafka's sticky partitioner), rotating.
-    const sticky = (this.roundRobin.get(meta.name) ?? 0) % n;
-    this.roundRobin.set(meta.name, sticky + 1);
-    const out = new Array<number>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.partition !== undefined) {
-        if (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= n) {
-          throw new LogError(`send to ${meta.name}: partition ${r.partition} out of range 0..${n - 1}`);
-        }
-        out[i] = r.partition;
-      } else {
-        out[i] = r.key == null ? sticky : n === 1 ? 0 : partitionForKey(r.key, n);
-      }
-    }
-    return out;
   }
 }

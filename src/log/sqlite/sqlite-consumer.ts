@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  LogError,
   type Consumer,
   type ConsumerOptions,
   type LogRecord,
@@ -10,15 +9,10 @@ import {
 } from '../types.js';
 import { RowBatch, toRecord, type RowSegment } from './row-batch.js';
 import type { PartitionReader } from './partition-reader.js';
+import { checkSeekOffset, closedConsumerError, consumerSettings, notAssignedError, partitionKey, startPosition, type AssignedPartition } from '../consumer-parts.js';
 
 /** How often a caught-up consumer looks for new commits by other processes. */
 const WAIT_STEP_MS = 10;
-
-interface Assigned {
-  topic: string;
-  partition: number;
-  position: number;
-}
 
 /**
  * A consumer over the embedded log. Partitions are assigned statically (all partitions of each
@@ -27,7 +21,7 @@ interface Assigned {
  */
 export class SqliteConsumer implements Consumer {
   readonly group: string;
-  private readonly assigned = new Map<string, Assigned>();
+  private readonly assigned = new Map<string, AssignedPartition>();
   private readonly from: NonNullable<ConsumerOptions['from']>;
   private readonly resetTo: NonNullable<ConsumerOptions['resetTo']>;
   private cursor = 0;
@@ -38,11 +32,7 @@ export class SqliteConsumer implements Consumer {
     private readonly reader: PartitionReader,
     private readonly options: ConsumerOptions,
   ) {
-    if (!options.group) throw new LogError('a consumer needs a group id');
-    if (options.topics.length === 0) throw new LogError('a consumer needs at least one topic');
-    this.group = options.group;
-    this.from = options.from ?? 'committed';
-    this.resetTo = options.resetTo ?? 'earliest';
+    ({ group: this.group, from: this.from, resetTo: this.resetTo } = consumerSettings(options));
     this.refreshAssignment();
   }
 
@@ -53,14 +43,13 @@ export class SqliteConsumer implements Consumer {
       if (!offsets) continue;
       const committed = this.from === 'committed' ? this.reader.committed(this.group, topic) : new Map<number, number>();
       for (let partition = 0; partition < offsets.length; partition++) {
-        const k = key(topic, partition);
+        const k = partitionKey(topic, partition);
         if (this.assigned.has(k)) continue;
         if (this.options.partitions && !this.options.partitions.some((tp) => tp.topic === topic && tp.partition === partition)) {
           continue;
         }
         const [start, end] = offsets[partition]!;
-        const mode = this.from === 'committed' ? (committed.has(partition) ? 'committed' : this.resetTo) : this.from;
-        const position = mode === 'committed' ? committed.get(partition)! : mode === 'earliest' ? start : end;
+        const position = startPosition(this.from, this.resetTo, committed.get(partition), { start, end });
         this.assigned.set(k, { topic, partition, position });
       }
     }
@@ -151,9 +140,9 @@ export class SqliteConsumer implements Consumer {
 
   seek(topic: string, partition: number, offset: number): void {
     this.refreshAssignment();
-    const a = this.assigned.get(key(topic, partition));
-    if (!a) throw new LogError(`seek: ${topic}[${partition}] is not assigned to this consumer`);
-    if (!Number.isInteger(offset) || offset < 0) throw new LogError(`seek: offset must be a non-negative integer, got ${offset}`);
+    const a = this.assigned.get(partitionKey(topic, partition));
+    if (!a) throw notAssignedError(topic, partition);
+    checkSeekOffset(offset);
     a.position = offset;
     this.lastEmptyToken = '';
   }
@@ -163,10 +152,6 @@ export class SqliteConsumer implements Consumer {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new LogError(`consumer of group ${this.group} is closed`);
+    if (this.closed) throw closedConsumerError(this.group);
   }
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

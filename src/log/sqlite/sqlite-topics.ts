@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LogError, type RetentionPolicy, type TopicConfig, type TopicInfo } from '../types.js';
-import { validateTopicName } from '../topic-name.js';
+import { validatePartitionCount, validateTopicName } from '../topic-name.js';
 import { partitionTable, partitionTableDdl } from './schema.js';
 
 export interface TopicMeta {
@@ -111,9 +111,7 @@ export class SqliteTopics {
   }
 
   private insert(name: string, config: TopicConfig): TopicMeta {
-    if (!Number.isInteger(config.partitions) || config.partitions < 1 || config.partitions > 1024) {
-      throw new LogError(`topic ${name}: partitions must be an integer from 1 to 1024, got ${config.partitions}`);
-    }
+    validatePartitionCount(name, config.partitions);
     const maxAgeMs = config.retention?.maxAgeMs ?? null;
     const maxBytes = config.retention?.maxBytes ?? null;
     const info = this.stmt.insertTopic.run(name, config.partitions, maxAgeMs, maxBytes, Date.now());
