@@ -1,10 +1,11 @@
 import { logPath } from '../util/config.js';
 import { parseLogUrl, type RemoteLogUrl } from './log-url.js';
+import { createKafkaBroker } from './kafka/kafka-broker.js';
 import { createNatsBroker } from './nats/nats-broker.js';
 import type { Broker } from './remote/broker.js';
 import { RemoteLog } from './remote/remote-log.js';
 import { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
-import { LogError, type EventLog } from './types.js';
+import type { EventLog } from './types.js';
 
 export interface OpenLogOptions {
   dataDir: string;
@@ -13,11 +14,12 @@ export interface OpenLogOptions {
   log?: string;
 }
 
-type BrokerFactories = { [K in RemoteLogUrl['kind']]?: (url: RemoteLogUrl & { kind: K }) => Broker };
+type BrokerFactories = { [K in RemoteLogUrl['kind']]: (url: RemoteLogUrl & { kind: K }) => Broker };
 
 /** The one place each remote adapter is plugged in. */
 const brokerFactories: BrokerFactories = {
   nats: createNatsBroker,
+  kafka: createKafkaBroker,
 };
 
 /**
@@ -31,10 +33,7 @@ export function openLog(options: OpenLogOptions): EventLog {
 }
 
 function createBroker(url: RemoteLogUrl): Broker {
-  if (url.kind === 'nats') return brokerFactories.nats!({ ...url, kind: 'nats' });
-  const kafka = brokerFactories.kafka;
-  if (!kafka) throw new LogError(`--log ${url.kind}://${url.servers.join(',')}: kafka log adapter not built yet (use embedded or nats://)`);
-  return kafka({ ...url, kind: 'kafka' });
+  return url.kind === 'nats' ? brokerFactories.nats({ ...url, kind: 'nats' }) : brokerFactories.kafka({ ...url, kind: 'kafka' });
 }
 
 export function openEmbeddedLog(options: OpenLogOptions): SqliteLog {

@@ -19,14 +19,32 @@ export interface PlannedSend {
 export class OutputWriter {
   private readonly chooser = new PartitionChooser();
 
+  /**
+   * Consumers of this log still reading where they start. A write waits for them first, so a
+   * `latest` consumer created before a send starts before that send's records, as it does on the
+   * embedded log (where starting is synchronous).
+   */
+  private readonly starting = new Set<Promise<unknown>>();
+
   constructor(
     private readonly broker: Broker,
     private readonly topics: RemoteTopics,
   ) {}
 
+  /** Tracks a consumer's start until it settles (whether it succeeded is the consumer's business). */
+  consumerStarting(started: Promise<unknown>): void {
+    const settled = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.add(settled);
+    void settled.then(() => this.starting.delete(settled));
+  }
+
   /** Chooses partitions (creating the topic if need be) without writing. */
   async plan(topic: string, records: ProducerRecord[]): Promise<PlannedSend> {
     records.forEach((r, i) => checkValue(topic, i, r));
+    if (this.starting.size > 0) await Promise.all([...this.starting]);
     const count = await this.topics.ensure(topic);
     return { topic, records, partitions: this.chooser.choose(topic, count, records) };
   }

@@ -53,6 +53,11 @@ export class RemoteConsumer implements Consumer {
     this.ready.catch(() => undefined);
   }
 
+  /** Settles once the first assignment read has (where each partition starts is known). */
+  started(): Promise<void> {
+    return this.ready;
+  }
+
   /** The assignment read so far; after a failed read, the next poll reads it again. */
   private async assignment(): Promise<void> {
     try {

@@ -115,7 +115,9 @@ export class RemoteLog implements EventLog {
 
   consumer(options: ConsumerOptions): Consumer {
     this.assertOpen();
-    return new RemoteConsumer({ broker: this.broker, topics: this.topicStore, coordinator: this.coordinator, txTimeoutMs: this.txTimeoutMs }, options);
+    const consumer = new RemoteConsumer({ broker: this.broker, topics: this.topicStore, coordinator: this.coordinator, txTimeoutMs: this.txTimeoutMs }, options);
+    this.writer.consumerStarting(consumer.started());
+    return consumer;
   }
 
   // ---------------------------------------------------------------- groups
