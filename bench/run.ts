@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   clicks: () => import('./clicks.bench.js'),
   commerce: () => import('./commerce.bench.js'),
   soak: () => import('./soak.bench.js'),
+  scale: () => import('./scale.bench.js'),
 };
 
 const name = process.argv[2];

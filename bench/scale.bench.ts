@@ -1,0 +1,266 @@
+/**
+ * `npm run bench -- scale`: each event log adapter beside a bare client loop on the same server in
+ * the same run, and the ratings pipeline on each log.
+ *
+ * Per log — embedded; NATS JetStream at SCALE_NATS (default nats://127.0.0.1:4222) when it
+ * answers; Kafka on librdkafka's mock cluster (3 brokers, through Debian's kcat) when kcat is
+ * installed — SCALE_EVENTS ratings (default 100,000, as JSON) are:
+ *  - appended in sends of 1,000 to a one-partition topic, beside the bare client writing the same
+ *    values (better-sqlite3 inserts in transactions of 1,000; JetStream publishes with 256 acks in
+ *    flight; kafkajs sends of 1,000 with acks=all);
+ *  - read back by a consumer, beside the bare client reading them (a SELECT scan; an ordered
+ *    JetStream consumer; a kafkajs consumer, timed from its first batch);
+ *  - processed by the ratings pipeline (one instance, both window types) on the embedded log and
+ *    on NATS, generated there with `generate ratings --log`.
+ * Two processor instances are not measured: issue 14's partition groups are not built yet.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import kafkajs from 'kafkajs';
+import { connect } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { resetPipeline, runPipeline } from '../src/engine/pipeline-runner.js';
+import { parseLogUrl, type NatsLogUrl } from '../src/log/log-url.js';
+import { openLog } from '../src/log/open-log.js';
+import type { EventLog } from '../src/log/types.js';
+import { ensureCatalogue } from '../src/movies/catalogue-store.js';
+import { syntheticCatalogue } from '../src/movies/synthetic-catalogue.js';
+import { ratingsPipeline } from '../src/pipelines/ratings/ratings-pipeline.js';
+import { LatentRatingModel } from '../src/pipelines/ratings/rating-model.js';
+import { RatingSource } from '../src/pipelines/ratings/rating-source.js';
+import { dropNatsPrefix, natsProblem } from '../test/log/nats-server.js';
+import { kafkaMockMissing, startKafkaMock } from '../test/log/kafka-mock.js';
+import { tempDir } from '../test/helpers/tmp.js';
+import { printFigures, say, seconds, type Figure } from './report.js';
+
+const N = Number(process.env.SCALE_EVENTS ?? 100_000);
+const BATCH = 1000;
+const NATS = process.env.SCALE_NATS ?? 'nats://127.0.0.1:4222';
+const CLI = resolve(import.meta.dirname, '../src/cli/main.js');
+const IDLE_MS = 200;
+
+function ratingValues(): string[] {
+  const model = new LatentRatingModel({ catalogue: syntheticCatalogue(10_000, 1), users: 5000, seed: 1 });
+  const source = new RatingSource(model, { seed: 2 });
+  const t0 = Date.UTC(2025, 10, 10);
+  return Array.from({ length: N }, (_, i) => JSON.stringify(source.next(t0 + i)));
+}
+
+interface Rates {
+  append: number;
+  read: number;
+}
+
+/** Appends the values through the adapter, then reads them back with a consumer. */
+async function adapterRates(log: EventLog, values: string[]): Promise<Rates> {
+  const topic = `scale-${randomBytes(3).toString('hex')}`;
+  await log.createTopic(topic, { partitions: 1 });
+  const producer = log.producer();
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < values.length; i += BATCH) {
+    await producer.send(topic, values.slice(i, i + BATCH).map((value) => ({ value, partition: 0 })));
+  }
+  const append = values.length / seconds(t);
+  const consumer = log.consumer({ group: `${topic}-reader`, topics: [topic], from: 'earliest' });
+  t = process.hrtime.bigint();
+  let n = 0;
+  while (n < values.length) {
+    const batch = await consumer.poll({ maxRecords: 5000, timeoutMs: 1000 });
+    if (batch.length === 0) throw new Error(`read ${n} of ${values.length}: the consumer came back empty`);
+    n += batch.length;
+  }
+  const read = n / seconds(t);
+  await consumer.close();
+  return { append, read };
+}
+
+function bareSqlite(dir: string, values: string[]): Rates {
+  const db = new Database(resolve(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE events (offset INTEGER PRIMARY KEY, ts INTEGER NOT NULL, key TEXT, value NOT NULL)');
+  const insert = db.prepare('INSERT INTO events (offset, ts, key, value) VALUES (?, ?, NULL, ?)');
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(from + BATCH, values.length); i++) insert.run(i, Date.now(), values[i]);
+  });
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < values.length; i += BATCH) batch(i);
+  const append = values.length / seconds(t);
+  const select = db.prepare('SELECT offset, ts, key, value FROM events WHERE offset >= ? ORDER BY offset LIMIT 5000').raw(true);
+  t = process.hrtime.bigint();
+  let offset = 0;
+  let n = 0;
+  for (;;) {
+    const rows = select.all(offset) as [number, number, null, string][];
+    if (rows.length === 0) break;
+    n += rows.length;
+    offset = rows[rows.length - 1]![0] + 1;
+  }
+  const read = n / seconds(t);
+  db.close();
+  return { append, read };
+}
+
+async function bareNats(url: NatsLogUrl, values: string[]): Promise<Rates> {
+  const nc = await connect({ servers: url.servers });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const name = `${url.prefix}-bare`;
+    const subject = `${url.prefix}.bare`;
+    await jsm.streams.add({ name, subjects: [subject] });
+    let t = process.hrtime.bigint();
+    const inFlight: Promise<unknown>[] = [];
+    for (const v of values) {
+      inFlight.push(js.publish(subject, v));
+      if (inFlight.length >= 256) await Promise.all(inFlight.splice(0));
+    }
+    await Promise.all(inFlight);
+    const append = values.length / seconds(t);
+    await jsm.consumers.add(name, { durable_name: 'bare', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    const consumer = await js.consumers.get(name, 'bare');
+    t = process.hrtime.bigint();
+    let n = 0;
+    const messages = await consumer.consume({ max_messages: 5000 });
+    for await (const m of messages) {
+      if (m.data.length === 0) throw new Error('bare NATS read an empty message');
+      if (++n === values.length) break;
+    }
+    const read = n / seconds(t);
+    await jsm.streams.delete(name);
+    return { append, read };
+  } finally {
+    await nc.close();
+  }
+}
+
+async function bareKafka(servers: string[], values: string[]): Promise<Rates> {
+  const kafka = new kafkajs.Kafka({ clientId: 'scale-bare', brokers: servers, logLevel: kafkajs.logLevel.NOTHING });
+  const topic = `bare-${randomBytes(3).toString('hex')}`;
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < values.length; i += BATCH) {
+    await producer.send({ topic, acks: -1, messages: values.slice(i, i + BATCH).map((value) => ({ value, partition: 0 })) });
+  }
+  const append = values.length / seconds(t);
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let n = 0;
+  let first: bigint | null = null;
+  const read = await new Promise<number>((done, fail) => {
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          first ??= process.hrtime.bigint();
+          n += batch.messages.length;
+          if (n >= values.length) done(n / seconds(first));
+        },
+      })
+      .catch(fail);
+  });
+  await consumer.disconnect();
+  return { append, read };
+}
+
+/** The ratings pipeline, one instance, replaying what `generate` wrote to this log. */
+async function pipelineRate(dataDir: string, logUrl: string): Promise<number> {
+  execFileSync(process.execPath, [CLI, 'generate', 'ratings', '--data-dir', dataDir, '--log', logUrl, '--rate', 'max', '--count', String(N), '--from', '2025-11-10T00:00:00Z', '--span', '1d', '--seed', '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const catalogue = await ensureCatalogue({ dataDir });
+  const log = openLog({ dataDir, log: logUrl });
+  try {
+    await resetPipeline(log, 'ratings');
+    const t = process.hrtime.bigint();
+    const run = await runPipeline(ratingsPipeline({ catalogue, idleTimeoutMs: IDLE_MS }), { log, exitWhenIdle: true });
+    const elapsed = seconds(t) - IDLE_MS / 1000;
+    if (run.processed !== N) throw new Error(`${logUrl}: the pipeline processed ${run.processed} of ${N}`);
+    return N / elapsed;
+  } finally {
+    await log.close();
+  }
+}
+
+function rateText(r: number): string {
+  return `${Math.round(r).toLocaleString('en-US')}/s`;
+}
+
+function adapterFigures(name: string, adapter: Rates, bare: Rates): Figure[] {
+  say(`${name}: append ${rateText(adapter.append)} vs bare ${rateText(bare.append)} (ratio ${(adapter.append / bare.append).toFixed(2)}); read ${rateText(adapter.read)} vs bare ${rateText(bare.read)} (ratio ${(adapter.read / bare.read).toFixed(2)})`);
+  return [
+    { name: `${name}_append`, value: adapter.append, unit: 'events/s', baseline: bare.append },
+    { name: `${name}_read`, value: adapter.read, unit: 'events/s', baseline: bare.read },
+  ];
+}
+
+export async function run(): Promise<void> {
+  const values = ratingValues();
+  const figures: Figure[] = [];
+  say(`scale bench: ${N.toLocaleString('en-US')} ratings per log, sends of ${BATCH}`);
+
+  const embedded = tempDir('bench-scale-');
+  try {
+    const log = openLog({ dataDir: embedded.dir });
+    const rates = await adapterRates(log, values);
+    await log.close();
+    figures.push(...adapterFigures('embedded', rates, bareSqlite(embedded.dir, values)));
+  } finally {
+    embedded.cleanup();
+  }
+
+  const natsDown = await natsProblem();
+  const natsUrl = `${NATS.replace(/\/$/, '')}/scale${randomBytes(3).toString('hex')}`;
+  if (natsDown !== null) say(`NATS: skipped (${natsDown})`);
+  else {
+    const dir = tempDir('bench-scale-nats-');
+    try {
+      const log = openLog({ dataDir: dir.dir, log: natsUrl });
+      const rates = await adapterRates(log, values);
+      await log.close();
+      figures.push(...adapterFigures('nats', rates, await bareNats(parseLogUrl(natsUrl) as NatsLogUrl, values)));
+    } finally {
+      await dropNatsPrefix(parseLogUrl(natsUrl) as NatsLogUrl);
+      dir.cleanup();
+    }
+  }
+
+  const kcat = kafkaMockMissing();
+  if (kcat !== null) say(`Kafka: skipped (${kcat})`);
+  else {
+    const mock = await startKafkaMock(3);
+    const dir = tempDir('bench-scale-kafka-');
+    try {
+      const log = openLog({ dataDir: dir.dir, log: `kafka://${mock.servers.join(',')}/scale` });
+      const rates = await adapterRates(log, values);
+      await log.close();
+      figures.push(...adapterFigures('kafka_mock', rates, await bareKafka(mock.servers, values)));
+    } finally {
+      dir.cleanup();
+      await mock.stop();
+    }
+  }
+
+  const pipelineDir = tempDir('bench-scale-pipeline-');
+  try {
+    const onEmbedded = await pipelineRate(resolve(pipelineDir.dir, 'embedded'), 'embedded');
+    say(`ratings pipeline, 1 instance, embedded log: ${rateText(onEmbedded)}`);
+    figures.push({ name: 'pipeline_embedded_1_instance', value: onEmbedded, unit: 'events/s' });
+    if (natsDown === null) {
+      const url = `${NATS.replace(/\/$/, '')}/scalep${randomBytes(3).toString('hex')}`;
+      try {
+        const onNats = await pipelineRate(resolve(pipelineDir.dir, 'nats'), url);
+        say(`ratings pipeline, 1 instance, NATS: ${rateText(onNats)} (ratio to embedded ${(onNats / onEmbedded).toFixed(2)})`);
+        figures.push({ name: 'pipeline_nats_1_instance', value: onNats, unit: 'events/s', baseline: onEmbedded });
+      } finally {
+        await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
+      }
+    }
+    say('2 instances: not measured — partition groups (issue 14, part 3) are not built yet');
+  } finally {
+    pipelineDir.cleanup();
+  }
+  printFigures('scale', figures);
+}
