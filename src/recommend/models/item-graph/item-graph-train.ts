@@ -3,16 +3,15 @@
 // steps on the bipartite user–movie graph of who rated what (every rating a watch, whatever its
 // value), each step's probability raised to α, the arrival divided by the movie's popularity to
 // the β, every row pruned to its heaviest `neighbours`. Worker threads over SharedArrayBuffers take
-// chunks of movies, each pair summed once (item-graph-kernel.ts), each thread keeping its own
-// top-k heaps, merged at the end: what lets it scale to MovieLens 20M.
+// chunks of movies, most rated first, each pair summed once (item-graph-kernel.ts), each thread
+// keeping its own candidate lists, merged at the end: what lets it scale to MovieLens 20M.
 import { availableParallelism } from 'node:os';
 import type { Interactions } from '../../data/interactions.js';
 import { itemBiases } from '../baseline-predictor.js';
 import { ratingScale } from '../popularity/popularity.js';
-import { mergeHeaps, newHeaps, type NeighbourHeaps } from '../item-cf/item-cf-kernel.js';
 import { WorkerPool } from '../worker-pool.js';
 import { validateItemGraphParams, type ItemGraphParams } from './item-graph-params.js';
-import { newGraphScratch, pairsOfMovie, selfWeight, type GraphData } from './item-graph-kernel.js';
+import { finishRows, mergeRows, newCandidateRows, newGraphScratch, pairsOfMovie, selfWeight, type CandidateRows, type GraphData } from './item-graph-kernel.js';
 import type { ItemGraphWorkerData } from './item-graph-worker.js';
 import { ItemGraphModel } from './item-graph.js';
 
@@ -34,9 +33,9 @@ export async function trainItemGraph(data: Interactions, params: Partial<ItemGra
   const graph = graphData(data, p, shared);
   const k = Math.min(p.neighbours, Math.max(1, data.movies.size - 1));
   const parts = shared ? await runWorkers(graph, k, threads, options) : [await runInThread(graph, k, options)];
-  const rows = mergeHeaps(data.movies.size, k, parts);
+  const rows = mergeRows(data.movies.size, k, parts);
   const self = new Float32Array(data.movies.size);
-  for (let i = 0; i < self.length; i++) self[i] = selfWeight(i, graph);
+  for (let r = 0; r < self.length; r++) self[graph.original[r]] = selfWeight(r, graph);
   return new ItemGraphModel({
     params: p,
     users: data.users,
@@ -51,45 +50,53 @@ export async function trainItemGraph(data: Interactions, params: Partial<ItemGra
   });
 }
 
-/** The matrix and the per-user and per-movie factors of the walk, as the kernel reads them. */
+/**
+ * The matrix and the per-user and per-movie factors of the walk, as the kernel reads them: movies
+ * renumbered by rating count, most rated first (ties by index; see item-graph-kernel.ts for why),
+ * each user's row in the new numbering, still ascending.
+ */
 export function graphData(data: Interactions, p: ItemGraphParams, shared: boolean): GraphData {
-  const copy = (a: Int32Array): Int32Array => {
-    if (!shared) return a;
-    const out = new Int32Array(new SharedArrayBuffer(a.byteLength));
-    out.set(a);
-    return out;
-  };
+  const ints = (n: number) => new Int32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
   const floats = (n: number) => new Float64Array(shared ? new SharedArrayBuffer(n * 8) : new ArrayBuffer(n * 8));
-  const userStep = floats(data.users.size);
-  for (let u = 0; u < data.users.size; u++) {
+  const movies = data.movies.size;
+  const users = data.users.size;
+  const raters = (m: number) => data.moviePtr[m + 1] - data.moviePtr[m];
+  const original = ints(movies);
+  for (let m = 0; m < movies; m++) original[m] = m;
+  original.sort((a, b) => raters(b) - raters(a) || a - b);
+
+  const moviePtr = ints(movies + 1);
+  const movieUsers = ints(data.movieUsers.length);
+  const movieStep = floats(movies);
+  const arrival = floats(movies);
+  for (let r = 0; r < movies; r++) {
+    const m = original[r];
+    const n = raters(m);
+    movieUsers.set(data.movieUsers.subarray(data.moviePtr[m], data.moviePtr[m + 1]), moviePtr[r]);
+    moviePtr[r + 1] = moviePtr[r] + n;
+    movieStep[r] = n > 0 ? Math.pow(1 / n, p.alpha) : 0;
+    arrival[r] = n > 0 ? Math.pow(n, -p.beta) : 0;
+  }
+  const userPtr = ints(users + 1);
+  userPtr.set(data.userPtr);
+  // Movies in increasing new index, each appended to its raters' rows: the rows come out ascending.
+  const userItems = ints(data.userItems.length);
+  const fill = data.userPtr.slice(0, users);
+  for (let r = 0; r < movies; r++) for (let q = moviePtr[r]; q < moviePtr[r + 1]; q++) userItems[fill[movieUsers[q]]++] = r;
+  const userStep = floats(users);
+  for (let u = 0; u < users; u++) {
     const n = data.userPtr[u + 1] - data.userPtr[u];
     userStep[u] = n > 0 ? Math.pow(1 / n, p.alpha) : 0;
   }
-  const movieStep = floats(data.movies.size);
-  const arrival = floats(data.movies.size);
-  for (let m = 0; m < data.movies.size; m++) {
-    const n = data.moviePtr[m + 1] - data.moviePtr[m];
-    movieStep[m] = n > 0 ? Math.pow(1 / n, p.alpha) : 0;
-    arrival[m] = n > 0 ? Math.pow(n, -p.beta) : 0;
-  }
-  return {
-    movies: data.movies.size,
-    userPtr: copy(data.userPtr),
-    userItems: copy(data.userItems),
-    moviePtr: copy(data.moviePtr),
-    movieUsers: copy(data.movieUsers),
-    userStep,
-    movieStep,
-    arrival,
-  };
+  return { movies, original, userPtr, userItems, moviePtr, movieUsers, userStep, movieStep, arrival };
 }
 
-async function runInThread(d: GraphData, k: number, options: ItemGraphTrainOptions): Promise<NeighbourHeaps> {
-  const heaps = newHeaps(d.movies, k, false);
-  const scratch = newGraphScratch(d.movies);
+async function runInThread(d: GraphData, k: number, options: ItemGraphTrainOptions): Promise<CandidateRows> {
+  const rows = newCandidateRows(d.movies, k, false);
+  const scratch = newGraphScratch(d);
   let lastYield = Date.now();
   for (let i = 0; i < d.movies; i++) {
-    pairsOfMovie(i, d, scratch, heaps);
+    pairsOfMovie(i, d, scratch, rows);
     // Let timers and I/O run (and progress show) when a large set is fitted in this thread.
     if (Date.now() - lastYield > 50) {
       options.onProgress?.(i + 1, d.movies);
@@ -98,21 +105,22 @@ async function runInThread(d: GraphData, k: number, options: ItemGraphTrainOptio
       lastYield = Date.now();
     }
   }
+  finishRows(rows);
   options.onProgress?.(d.movies, d.movies);
-  return heaps;
+  return rows;
 }
 
-async function runWorkers(d: GraphData, k: number, threads: number, options: ItemGraphTrainOptions): Promise<NeighbourHeaps[]> {
+async function runWorkers(d: GraphData, k: number, threads: number, options: ItemGraphTrainOptions): Promise<CandidateRows[]> {
   const control = new Int32Array(new SharedArrayBuffer(4 * 4));
   const chunk = Math.max(1, Math.min(32, Math.floor(d.movies / (threads * 64))));
-  const heaps = Array.from({ length: threads }, () => newHeaps(d.movies, k, true));
-  const workerData: ItemGraphWorkerData = { data: d, heaps, control, chunk };
+  const rows = Array.from({ length: threads }, () => newCandidateRows(d.movies, k, true));
+  const workerData: ItemGraphWorkerData = { data: d, rows, control, chunk };
   const pool = new WorkerPool(new URL('./item-graph-worker.js', import.meta.url), threads, workerData);
   const timer = setInterval(() => options.onProgress?.(Atomics.load(control, 1), d.movies), 250);
   try {
     await pool.step(null, undefined, options.signal);
     options.onProgress?.(d.movies, d.movies);
-    return heaps;
+    return rows;
   } finally {
     clearInterval(timer);
     Atomics.store(control, 2, 1);
