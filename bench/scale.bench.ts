@@ -141,7 +141,7 @@ async function bareKafka(servers: string[], values: string[]): Promise<Rates> {
   const topic = `bare-${randomBytes(3).toString('hex')}`;
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   for (let i = 0; i < values.length; i += BATCH) {
     await producer.send({ topic, acks: -1, messages: values.slice(i, i + BATCH).map((value) => ({ value, partition: 0 })) });
   }
