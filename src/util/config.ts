@@ -38,6 +38,8 @@ export interface StreamrecConfig {
   sseHeartbeatMs: number;
   /** STREAMREC_CLICKS_RATE_LIMIT (default 1000): clicks per second one client (IP) may post to the clicks pipeline; 0 disables the limit. */
   clicksRateLimit: number;
+  /** STREAMREC_RATINGS_RATE_LIMIT (default 1000): ratings per second one client (IP) may post to `POST /events/ratings`; 0 disables the limit, else at least 1000 (one full request). */
+  ratingsRateLimit: number;
   /** STREAMREC_POSTGRES_URL (`postgres://…` or `postgresql://…`): the commerce shop's and warehouse's PostgreSQL; unset, the embedded SQLite shop and the lake as warehouse. */
   postgresUrl: string | undefined;
   /** STREAMREC_REDIS_URL (`redis://…` or `rediss://…`): where the commerce pipeline writes the seed's `metrics:*` keys; unset, no Redis. */
@@ -60,6 +62,7 @@ const RULES = {
   STREAMREC_CACHE_TTL: 'a duration like 90s, 30m or 1h (a bare number is seconds)',
   STREAMREC_SSE_HEARTBEAT_MS: 'a whole number of milliseconds from 100 to 3600000',
   STREAMREC_CLICKS_RATE_LIMIT: 'a whole number ≥ 0 (clicks per second per client; 0 disables the limit)',
+  STREAMREC_RATINGS_RATE_LIMIT: '0 (no limit) or a whole number ≥ 1000 (ratings per second per client; one request may carry 1000)',
   STREAMREC_POSTGRES_URL: 'a PostgreSQL URL like postgres://user@host:5432/db',
   STREAMREC_REDIS_URL: 'a Redis URL like redis://host:6379',
   STREAMREC_LEASE_TTL: 'a duration from 500ms to 10m, like 5s (a bare number is seconds)',
@@ -86,6 +89,10 @@ const schema = z.object({
   STREAMREC_CACHE_TTL: text.transform((v) => (v === undefined ? undefined : durationMs(v))).pipe(z.number().positive().optional()),
   STREAMREC_SSE_HEARTBEAT_MS: text.transform((v) => (v === undefined ? 30_000 : Number(v))).pipe(wholeNumber(100, 3_600_000)),
   STREAMREC_CLICKS_RATE_LIMIT: text.transform((v) => (v === undefined ? 1000 : Number(v))).pipe(wholeNumber(0, 1_000_000_000)),
+  STREAMREC_RATINGS_RATE_LIMIT: text
+    .transform((v) => (v === undefined ? 1000 : Number(v)))
+    .pipe(wholeNumber(0, 1_000_000_000))
+    .refine((v) => v === 0 || v >= 1000),
   STREAMREC_POSTGRES_URL: text.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'])),
   STREAMREC_REDIS_URL: text.refine((v) => v === undefined || isUrl(v, ['redis:', 'rediss:'])),
   STREAMREC_LEASE_TTL: text.transform((v) => (v === undefined ? 5000 : durationMs(v))).pipe(z.number().min(500).max(600_000)),
@@ -163,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StreamrecConfi
     cacheTtlMs: v.STREAMREC_CACHE_TTL,
     sseHeartbeatMs: v.STREAMREC_SSE_HEARTBEAT_MS,
     clicksRateLimit: v.STREAMREC_CLICKS_RATE_LIMIT,
+    ratingsRateLimit: v.STREAMREC_RATINGS_RATE_LIMIT,
     postgresUrl: v.STREAMREC_POSTGRES_URL?.trim(),
     redisUrl: v.STREAMREC_REDIS_URL?.trim(),
     leaseTtlMs: v.STREAMREC_LEASE_TTL,

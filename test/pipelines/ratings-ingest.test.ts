@@ -6,7 +6,10 @@ import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/movies/rating-event.js';
 import { partitionForKey } from '../../src/log/partitioner.js';
-import { MAX_RATINGS_PER_REQUEST, RATINGS_RATE_LIMIT } from '../../src/pipelines/ratings/ratings-ingest.js';
+import { MAX_RATINGS_PER_REQUEST } from '../../src/pipelines/ratings/ratings-ingest.js';
+import { loadConfig } from '../../src/util/config.js';
+
+const RATINGS_RATE_LIMIT = loadConfig({}).ratingsRateLimit;
 import type { StreamrecServer } from '../../src/server/app.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       cacheTtlMs: undefined,
       sseHeartbeatMs: 30_000,
       clicksRateLimit: 1000,
+      ratingsRateLimit: 1000,
       postgresUrl: undefined,
       redisUrl: undefined,
       leaseTtlMs: 5000,
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       STREAMREC_CACHE_TTL: '30m',
       STREAMREC_SSE_HEARTBEAT_MS: '500',
       STREAMREC_CLICKS_RATE_LIMIT: '0',
+      STREAMREC_RATINGS_RATE_LIMIT: '2000',
       STREAMREC_POSTGRES_URL: 'postgres://shop@db:5432/shop',
       STREAMREC_REDIS_URL: 'redis://cache:6379',
       STREAMREC_LEASE_TTL: '2s',
@@ -60,7 +62,7 @@ describe('loadConfig', () => {
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, { dataDir: '/srv/streamrec', port: 9000, logLevel: 'debug', adminToken: 's3cret-token',
-      corsOrigins: ['https://example.com', 'http://localhost:5173'], sseMaxClients: 50, cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0,
+      corsOrigins: ['https://example.com', 'http://localhost:5173'], sseMaxClients: 50, cacheSize: 50, cacheTtlMs: 1_800_000, sseHeartbeatMs: 500, clicksRateLimit: 0, ratingsRateLimit: 2000,
       postgresUrl: 'postgres://shop@db:5432/shop', redisUrl: 'redis://cache:6379', leaseTtlMs: 2000, log: 'nats://127.0.0.1:4222/prod' });
   });
 
@@ -86,6 +88,13 @@ describe('loadConfig', () => {
   it('STREAMREC_SSE_MAX_CLIENTS: a whole number of connections from 1', () => {
     assert.equal(loadConfig({ STREAMREC_SSE_MAX_CLIENTS: '1' }).sseMaxClients, 1);
     for (const bad of ['0', 'lots', '1.5', '-3']) assertBad('STREAMREC_SSE_MAX_CLIENTS', bad, /event-stream connections/);
+  });
+
+  it('STREAMREC_RATINGS_RATE_LIMIT: 0 disables, else at least one full request (1000)', () => {
+    assert.equal(loadConfig({}).ratingsRateLimit, 1000);
+    assert.equal(loadConfig({ STREAMREC_RATINGS_RATE_LIMIT: '5000' }).ratingsRateLimit, 5000);
+    assert.equal(loadConfig({ STREAMREC_RATINGS_RATE_LIMIT: '0' }).ratingsRateLimit, 0);
+    for (const bad of ['many', '-1', '2.5', '999']) assertBad('STREAMREC_RATINGS_RATE_LIMIT', bad, /ratings per second per client/);
   });
 
   it('STREAMREC_CLICKS_RATE_LIMIT: whole clicks per second, 0 disables', () => {

@@ -1,15 +1,10 @@
 import { RATINGS_PARTITIONS, ratingCodec, type Rating } from '../../movies/rating-event.js';
 import { BadEventsError } from '../ingest.js';
 import type { PipelineIngest } from '../pipeline-declaration.js';
+import { loadConfig } from '../../util/config.js';
 
 export const MAX_RATINGS_PER_REQUEST = 1000;
 export const MAX_RATINGS_BODY_BYTES = 256 * 1024;
-/**
- * Ratings a second one client (IP) may post: a token bucket holding one second's worth, as for
- * clicks (a 429 with Retry-After past it). At least `MAX_RATINGS_PER_REQUEST`, so a full request
- * can pass; fixed, as no `STREAMREC_*` setting sets it (yet).
- */
-export const RATINGS_RATE_LIMIT = 1000;
 
 const FIELDS = ['userId', 'movieId', 'rating', 'timestamp'];
 
@@ -33,13 +28,18 @@ export function stampRating(item: unknown, now: number): Rating {
   return { userId: fields.userId, movieId: fields.movieId, rating: fields.rating, timestamp: fields.timestamp ?? now } as Rating;
 }
 
-/** Ratings over HTTP (`POST /events/ratings`, e.g. the Recommendations page), keyed by user like the generator's; `RATINGS_RATE_LIMIT` per client. */
+/**
+ * Ratings over HTTP (`POST /events/ratings`, e.g. the Recommendations page), keyed by user like the
+ * generator's; per client at most STREAMREC_RATINGS_RATE_LIMIT a second (a token bucket holding one
+ * second's worth, as for clicks; a 429 with Retry-After past it). The setting is 0 or at least
+ * `MAX_RATINGS_PER_REQUEST`, so a full request can pass.
+ */
 export const ratingsIngest: PipelineIngest<Rating> = {
   codec: ratingCodec,
   stamp: stampRating,
   key: (r) => String(r.userId),
   maxBatch: MAX_RATINGS_PER_REQUEST,
   maxBodyBytes: MAX_RATINGS_BODY_BYTES,
-  rateLimit: () => RATINGS_RATE_LIMIT,
+  rateLimit: () => loadConfig().ratingsRateLimit,
   partitions: RATINGS_PARTITIONS,
 };
