@@ -10,6 +10,7 @@ import { IdIndex, type Interactions } from '../../data/interactions.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
 import { mergeHeaps, newHeaps, newScratch, pairsOfMovie, type KernelData, type KernelParams, type NeighbourHeaps } from './item-cf-kernel.js';
 import type { ItemCfWorkerData } from './item-cf-worker.js';
+import { itemBiases } from '../baseline-predictor.js';
 import { ratingScale } from '../popularity/popularity.js';
 import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
@@ -39,8 +40,7 @@ export interface ItemCfTrainOptions {
   signal?: AbortSignal;
 }
 
-/** Damping of the baseline biases (pseudo-ratings at the global mean), as in Koren's baseline predictors. */
-const ITEM_BIAS_DAMPING = 25;
+/** Damping of the user bias (pseudo-ratings at the global mean), as in Koren's baseline predictors (the item biases: baseline-predictor.ts). */
 const USER_BIAS_DAMPING = 10;
 /** Pseudo-ratings at the global mean in the centre a user's ratings are weighted from in recommend(). */
 const CENTRE_DAMPING = 5;
@@ -179,18 +179,6 @@ function runWorkers(d: KernelData, p: KernelParams, threads: number, options: It
       });
     }
   });
-}
-
-/** b_i = Σ(r − μ) / (n_i + 25) over the movie's training ratings. */
-function itemBiases(data: Interactions): Float32Array {
-  const bias = new Float32Array(data.movies.size);
-  const mu = data.globalMean;
-  for (let m = 0; m < bias.length; m++) {
-    let sum = 0;
-    for (let k = data.moviePtr[m]; k < data.moviePtr[m + 1]; k++) sum += data.movieRatings[k] - mu;
-    bias[m] = sum / (data.moviePtr[m + 1] - data.moviePtr[m] + ITEM_BIAS_DAMPING);
-  }
-  return bias;
 }
 
 interface ItemCfState {
