@@ -29,9 +29,13 @@ export class CheckpointMismatchError extends StreamrecError {
 }
 
 export async function loadCheckpoint(log: EventLog, pipeline: string): Promise<Checkpoint | null> {
-  const raw = await log.getState(CHECKPOINT_NAMESPACE, pipeline);
+  return parseState<Checkpoint>(await log.getState(CHECKPOINT_NAMESPACE, pipeline));
+}
+
+/** A JSON state value as stored (null: none). */
+export function parseState<T>(raw: LogValue | null): T | null {
   if (raw === null) return null;
-  return JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as Checkpoint;
+  return JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as T;
 }
 
 export function encodeCheckpoint(checkpoint: Checkpoint): LogValue {

@@ -3,8 +3,9 @@ import { deadLetterTopic } from '../events/dead-letter.js';
 import { pollBatch } from '../log/record-batch.js';
 import type { Consumer, EventLog, ProducerRecord, TopicInfo, Transaction } from '../log/types.js';
 import { diskWriteProblem } from '../util/disk-errors.js';
-import { assertCompatible, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
-import { lateTopic, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
+import { assertCompatible, CheckpointMismatchError, CHECKPOINT_NAMESPACE, encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
+import { loadMergeState, resetGroup } from './group-state.js';
+import { lateTopic, resultRecord, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
 import { Intake } from './intake.js';
 import { SourceLayout } from './source-layout.js';
 import { WindowOperator, type WindowResult } from './window-operator.js';
@@ -54,9 +55,9 @@ export function pipelineGroup(name: string): string {
   return `pipeline.${name}`;
 }
 
-/** Drops a pipeline's checkpoint and group offsets: its next run starts at the earliest offset with empty state. Returns whether it had a checkpoint. */
+/** Drops a pipeline's checkpoint (a single processor's or a group's, see `group-state.ts`) and group offsets: its next run starts at the earliest offset with empty state. Returns whether it had a checkpoint. */
 export async function resetPipeline(log: EventLog, name: string): Promise<boolean> {
-  const had = (await log.getState(CHECKPOINT_NAMESPACE, name)) !== null;
+  const had = (await log.getState(CHECKPOINT_NAMESPACE, name)) !== null || (await resetGroup(log, name));
   const tx = log.transaction();
   tx.putState(CHECKPOINT_NAMESPACE, name, null);
   await tx.commit();
@@ -93,6 +94,12 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
   });
   let deadLettered = 0;
   let positions: number[];
+  if (await loadMergeState(log, spec.name)) {
+    throw new CheckpointMismatchError(
+      `pipeline ${spec.name} has the state of a group of processors (\`streamrec process --group\`), not of a single one. ` +
+        `Run it with --group, or \`streamrec reset ${spec.name}\` to drop that state and reprocess from the earliest offset.`,
+    );
+  }
   const stored = options.fromExplicit ? null : await loadCheckpoint(log, spec.name);
   if (stored) {
     assertCompatible(spec.name, stored.fingerprint, fingerprint);
@@ -132,10 +139,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
     if (results.length === 0) return;
     const emittedAt = now();
     for (const r of results) {
-      const watermark = Number.isFinite(r.watermark) ? r.watermark : null;
-      const maxEventTime = Number.isFinite(r.maxEventTime) ? r.maxEventTime : null;
-      const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt, watermark, maxEventTime });
-      outputs.push({ key: r.window.spec.name, value: JSON.stringify(value), timestamp: r.window.end });
+      outputs.push(resultRecord(spec as PipelineSpec<unknown, unknown, unknown, R>, r, emittedAt));
       if (r.final) status.finals++;
     }
   };
@@ -238,7 +242,7 @@ export async function runPipeline<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, op
 }
 
 /** The source topics' info once every one exists (null: not all exist and the run is not to wait). */
-async function waitForTopics(log: EventLog, names: readonly string[], options: RunnerOptions): Promise<TopicInfo[] | null> {
+export async function waitForTopics(log: EventLog, names: readonly string[], options: Pick<RunnerOptions, 'exitWhenIdle' | 'signal'>): Promise<TopicInfo[] | null> {
   for (;;) {
     const infos = await Promise.all(names.map((name) => log.topic(name)));
     if (infos.every((i) => i !== null)) return infos as TopicInfo[];

@@ -1,5 +1,7 @@
 import type { EventCodec } from '../events/codec.js';
+import type { ProducerRecord } from '../log/types.js';
 import type { Aggregate } from './aggregate.js';
+import type { WindowResult } from './window-operator.js';
 import type { Window, WindowSpec } from './windows.js';
 
 /** What a result record is built from, for a pipeline's `format`. */
@@ -96,4 +98,12 @@ export function specFingerprint(spec: PipelineSpec<unknown, unknown, unknown, un
 /** `<source topic>.late` receives every late event read from that topic, so nothing late is dropped in silence. */
 export function lateTopic(sourceTopic: string): string {
   return `${sourceTopic}.late`;
+}
+
+/** The output record of a window result, as every runner writes it (key: the window's name). */
+export function resultRecord<R>(spec: PipelineSpec<unknown, unknown, unknown, R>, r: WindowResult<R>, emittedAt: number): ProducerRecord {
+  const watermark = Number.isFinite(r.watermark) ? r.watermark : null;
+  const maxEventTime = Number.isFinite(r.maxEventTime) ? r.maxEventTime : null;
+  const value = spec.output.format(r.result, { window: r.window, final: r.final, lateEvents: r.lateEvents, emittedAt, watermark, maxEventTime });
+  return { key: r.window.spec.name, value: JSON.stringify(value), timestamp: r.window.end };
 }

@@ -19,17 +19,26 @@ export class SourceLayout {
   /** Partitions per topic, in the source's order. */
   readonly partitions: readonly number[];
 
-  constructor(readonly topics: readonly { name: string; partitions: number }[]) {
+  /** `only`: just that partition of every topic (a partition task's share, see `partition-task.ts`). */
+  constructor(
+    readonly topics: readonly { name: string; partitions: number }[],
+    only?: number,
+  ) {
     const slots: SourceSlot[] = [];
     topics.forEach((t, topicIndex) => {
-      for (let partition = 0; partition < t.partitions; partition++) slots.push({ topic: t.name, topicIndex, partition });
+      for (let partition = 0; partition < t.partitions; partition++) {
+        if (only === undefined || partition === only) slots.push({ topic: t.name, topicIndex, partition });
+      }
     });
     this.slots = slots;
     this.partitions = topics.map((t) => t.partitions);
   }
 
-  static of(infos: readonly TopicInfo[]): SourceLayout {
-    return new SourceLayout(infos.map((t) => ({ name: t.name, partitions: t.partitions.length })));
+  static of(infos: readonly TopicInfo[], only?: number): SourceLayout {
+    return new SourceLayout(
+      infos.map((t) => ({ name: t.name, partitions: t.partitions.length })),
+      only,
+    );
   }
 
   /** Each slot's position as the group offset a checkpoint commits. */

@@ -8,6 +8,12 @@ export interface WindowOperatorConfig<In, S, Out> {
   outOfOrdernessMs: number;
   /** Updated (non-final) results of an open window at most this often; default 1000 ms. */
   emitIntervalMs?: number;
+  /**
+   * While input is idle the watermark follows the wall clock past the last window holding an
+   * event (and before any event). A partition task's watermark bounds the whole group's (see
+   * `window-merge.ts`): an idle partition must not hold back the windows of the others.
+   */
+  idleFollowsClock?: boolean;
 }
 
 export interface WindowResult<Out> {
@@ -166,6 +172,11 @@ export class WindowOperator<In, S, Out> {
     return this.watermark.current();
   }
 
+  /** Every window ending at or before this has had its final result (-Infinity before any). */
+  closedUpTo(): number {
+    return this.finalizedUpTo;
+  }
+
   maxEventTime(): number {
     return this.watermark.maxEventTime();
   }
@@ -247,14 +258,16 @@ export class WindowOperator<In, S, Out> {
    * Input has been idle since before processing time `now`: move the watermark as far as can
    * honestly be closed — to `now` − the out-of-orderness at most, so that an event stamped at or
    * after that when input resumes is on time in all its windows, and never past the end of the
-   * last window holding the newest event (nothing further would close). Rounded down to a pane,
+   * last window holding the newest event (nothing further would close; with `idleFollowsClock`
+   * it goes on, see the config). Rounded down to a pane,
    * so it moves at most once a pane while input stays idle. Returns whether it moved: the new
    * watermark is state (checkpoint it), as it depends on the wall clock, not on the events.
    */
   advanceIdle(now: number): boolean {
+    const clock = floorTo(now - this.config.outOfOrdernessMs, this.paneMs);
     const end = this.lastWindowEnd();
-    if (!Number.isFinite(end)) return false;
-    const to = Math.min(floorTo(now - this.config.outOfOrdernessMs, this.paneMs), end);
+    if (!Number.isFinite(end) && !this.config.idleFollowsClock) return false;
+    const to = this.config.idleFollowsClock ? clock : Math.min(clock, end);
     if (!(to > this.watermark.current())) return false;
     this.watermark.flushTo(to);
     this.closeDue();

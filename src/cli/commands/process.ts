@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
 import type { RunnerStatus } from '../../engine/pipeline-runner.js';
 import { pipelineNames, openPipeline } from '../../pipelines/registry.js';
+import { runGroupMember } from '../../pipelines/run-group-member.js';
 import { runOwnedPipeline } from '../../pipelines/run-owned-pipeline.js';
 import { loadConfig } from '../../util/config.js';
+import { UserError } from '../../util/errors.js';
 import { duration } from '../options.js';
 import { formatDuration } from '../../util/duration.js';
 import { progress } from '../../util/progress.js';
@@ -14,6 +16,7 @@ interface ProcessFlags {
   exitWhenIdle?: boolean;
   lake: boolean;
   standby: boolean;
+  group?: boolean;
   idleTimeout?: number;
   outOfOrderness?: number;
   /** The flag's first name, still accepted. */
@@ -27,6 +30,7 @@ export function processCommand(): Command {
     .addOption(new Option('--from <position>', 'ignore the checkpoint and start at this end of the source topic').choices(['earliest', 'latest']))
     .option('--exit-when-idle', 'process what the log holds, close the windows after the idle timeout, write the results and exit')
     .option('--no-lake', 'do not write the Parquet lake')
+    .option('--group', "run as one member of the pipeline's group: the partitions are shared among the members, the final results merged (see README, Running on Kafka or NATS)")
     .option('--no-standby', 'refuse to start while another processor owns the pipeline, instead of waiting as its hot standby')
     .option('--idle-timeout <d>', 'close open windows when input has been silent this long (default 10s)', duration)
     .option('--out-of-orderness <d>', 'bounded out-of-orderness: how far behind the newest event time an event may be and still count (default: the pipeline\'s)', duration)
@@ -42,7 +46,9 @@ owner stopping; with --no-standby it refuses, naming the owner.
 Examples:
   streamrec process                         ratings, until Ctrl-C
   streamrec process ratings --exit-when-idle
-  streamrec process --from latest           skip the backlog on purpose`,
+  streamrec process --from latest           skip the backlog on purpose
+  streamrec process ratings --group --log nats://10.0.0.5:4222
+                                            one member of a group (start one a machine or core)`,
     )
     .action(async (name: string, flags: ProcessFlags) => {
       const { leaseTtlMs } = loadConfig();
@@ -53,6 +59,25 @@ Examples:
         const line = progress();
         const started = Date.now();
         const say = (message: string) => process.stderr.write(`streamrec: ${message}\n`);
+        if (flags.group) {
+          if (flags.from) throw new UserError('--from cannot be used with --group: a group resumes from its tasks\' checkpoints (`streamrec reset` starts it over)');
+          const status = await runGroupMember({
+            pipeline,
+            log,
+            lake: flags.lake,
+            ttlMs: leaseTtlMs,
+            exitWhenIdle: flags.exitWhenIdle,
+            signal,
+            notify: say,
+            onStatus: (s) => line.update(`${statusLine(s)} · partitions ${s.held.join(',') || '-'}${s.merging ? ' · merging' : ''}`),
+          }).catch((err: unknown) => {
+            line.done();
+            throw err;
+          });
+          line.done(statusLine(status));
+          say(`${name} (member ${status.member}): ${formatCount(status.processed)} events, ${formatCount(status.finals)} final window results written, ${formatCount(status.fenced)} commits refused in ${formatDuration(Date.now() - started)}`);
+          return;
+        }
         if (flags.from) say(`--from ${flags.from}: ignoring the checkpoint of ${name}`);
         const status = await runOwnedPipeline({
           name,

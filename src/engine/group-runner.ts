@@ -1,0 +1,315 @@
+/**
+ * Runs a pipeline as a group of instances — processes on one machine or several, on a shared log —
+ * the way Kafka Streams spreads tasks over a consumer group:
+ *
+ * - Members: an instance joins by taking a member slot (lease `group:<pipeline>.m<k>`, one per
+ *   partition at most); the live slots are the group. Each member holds its fair share of the
+ *   partitions (`group-share.ts`), computed alike by every member from the same live list.
+ * - Tasks: a partition is held through its lease (`task:<pipeline>.p<n>`) and runs as a
+ *   `PartitionTask`, checkpointed in transactions fenced by that lease. An instance over its share
+ *   checkpoints and releases partitions; one under it takes free ones, each from its last
+ *   checkpoint. A dead instance's leases age out (STREAMREC_LEASE_TTL) and its partitions move; a
+ *   paused one that comes back finds its commits refused (`FencedError`) and drops them.
+ * - The merge: one member holds lease `merge:<pipeline>` and turns the tasks' sealed partials
+ *   into final results (`window-merge.ts`), written with its mark in one fenced transaction.
+ *
+ * Lateness is per partition and finals are merged partials, so the results are the same for any
+ * number of instances and any deaths between (see `window-merge.ts`). Open-window updates are not
+ * written in this mode: the output topic gets final results only.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireLease, leaseKey, LeaseHeldError, readLease, type Lease } from '../log/lease.js';
+import type { EventLog, TopicInfo } from '../log/types.js';
+import { diskWriteProblem } from '../util/disk-errors.js';
+import { StreamrecError } from '../util/errors.js';
+import { assertCompatible, CHECKPOINT_NAMESPACE, CheckpointMismatchError, parseState } from './checkpoint.js';
+import { loadMergeState, MERGE_NAMESPACE, type MergeState } from './group-state.js';
+import { fairShare } from './group-share.js';
+import { PartitionTask, TASK_REPORT_NAMESPACE, taskKey } from './partition-task.js';
+import { pipelineGroup, waitForTopics, type RunnerStatus } from './pipeline-runner.js';
+import { resultRecord, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
+import { SourceLayout } from './source-layout.js';
+import { mergeDue, START_MARK, type MergeMark, type TaskReport } from './window-merge.js';
+
+export interface GroupRunnerOptions {
+  log: EventLog;
+  signal?: AbortSignal;
+  /** End once every partition has been idle for the idle timeout and every final is written. */
+  exitWhenIdle?: boolean;
+  checkpointIntervalMs?: number;
+  readBatch?: number;
+  /** The leases' time-to-live (STREAMREC_LEASE_TTL); members look at the group every ttl / 5. */
+  ttlMs: number;
+  now?: () => number;
+  /** One-line notices: joining, partitions taken and given up, commits refused. */
+  notify?: (message: string) => void;
+  onStatus?: (status: GroupStatus) => void;
+}
+
+export interface GroupStatus extends RunnerStatus {
+  /** This member's slot, and the partitions it holds now. */
+  member: number;
+  held: number[];
+  /** Whether this member writes the final results. */
+  merging: boolean;
+  /** Task commits refused because the partition had moved to another member. */
+  fenced: number;
+}
+
+/** The fingerprint of a group's state: the spec's, marked so that a single processor's checkpoint never resumes it. */
+function groupFingerprint(spec: PipelineSpec<unknown, unknown, unknown, unknown>): Record<string, unknown> {
+  return { ...specFingerprint(spec), mode: 'group' };
+}
+
+/** Runs this instance as a member of the pipeline's group until the signal (or, `exitWhenIdle`, the end of the input). */
+export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, options: GroupRunnerOptions): Promise<GroupStatus> {
+  const { log } = options;
+  const now = options.now ?? Date.now;
+  const notify = options.notify ?? (() => {});
+  const checkpointEvery = options.checkpointIntervalMs ?? spec.checkpointIntervalMs ?? 1000;
+  const lookEvery = Math.max(100, Math.floor(options.ttlMs / 5));
+  const readBatch = options.readBatch ?? 1000;
+  const group = pipelineGroup(spec.name);
+  const anySpec = spec as PipelineSpec<unknown, unknown, unknown, unknown>;
+  const fingerprint = groupFingerprint(anySpec);
+  const status: GroupStatus = { ...emptyStatus(spec.name), member: -1, held: [], merging: false, fenced: 0 };
+
+  const names = sourceTopics(spec.source).map((t) => t.topic);
+  const infos = await waitForTopics(log, names, options);
+  if (!infos) return status;
+  const partitions = sameCounts(spec.name, infos);
+  if ((await log.getState(CHECKPOINT_NAMESPACE, spec.name)) !== null) {
+    throw new CheckpointMismatchError(
+      `pipeline ${spec.name} has the checkpoint of a single processor, not of a group. ` +
+        `Run \`streamrec reset ${spec.name}\` to drop it and reprocess from the earliest offset as a group.`,
+    );
+  }
+  const leaseOptions = { ttlMs: options.ttlMs };
+  const tryLease = async (key: string, label: string): Promise<Lease | null> => {
+    try {
+      return await acquireLease(log, key, { ...leaseOptions, label, standby: false });
+    } catch (err) {
+      if (err instanceof LeaseHeldError) return null;
+      throw err;
+    }
+  };
+
+  // Join: the first free member slot; with every slot taken (more instances than partitions), wait.
+  let member: Lease | null = null;
+  while (!member) {
+    for (let k = 0; k < partitions && !member; k++) {
+      member = await tryLease(memberKey(spec.name, k), `member ${k} of ${spec.name}'s group`);
+      if (member) status.member = k;
+    }
+    if (member || options.signal?.aborted) break;
+    await sleep(lookEvery);
+  }
+  if (!member) return status;
+  notify(`joined ${spec.name}'s group on ${log.description} as member ${status.member}`);
+
+  const tasks = new Map<number, { task: PartitionTask<E, X, S, R>; lease: Lease }>();
+  let merger: Lease | null = null;
+  let mark: MergeMark = START_MARK;
+
+  const readMark = async (): Promise<MergeMark> => {
+    const stored = await loadMergeState(log, spec.name);
+    if (!stored) return START_MARK;
+    assertCompatible(spec.name, stored.fingerprint, fingerprint);
+    return stored.mark;
+  };
+
+  /** Commits a task's checkpoint; false when the task was lost (its commit refused) and dropped. */
+  const commitTask = async (p: number): Promise<boolean> => {
+    const held = tasks.get(p)!;
+    const tx = log.transaction();
+    held.lease.fence(tx);
+    held.task.checkpoint(tx, group, fingerprint, mark, now());
+    try {
+      await tx.commit();
+    } catch (err) {
+      if (await held.lease.isLostBy(err)) {
+        status.fenced++;
+        notify(`${spec.name} partition ${p}: commit refused, the partition moved to another member (its lease's epoch ${held.lease.epoch} is stale); dropping it`);
+        await dropTask(p);
+        return false;
+      }
+      if (diskWriteProblem(err) && !options.signal?.aborted) return true;
+      throw err;
+    }
+    held.task.committed();
+    status.checkpoints++;
+    return true;
+  };
+
+  const dropTask = async (p: number) => {
+    const held = tasks.get(p);
+    if (!held) return;
+    tasks.delete(p);
+    await held.task.close();
+  };
+
+  const releaseTask = async (p: number) => {
+    const held = tasks.get(p)!;
+    if (await commitTask(p)) {
+      await held.lease.release();
+      await dropTask(p);
+    }
+  };
+
+  /** Looks at the group: gives up partitions over this member's share, takes free ones under it, takes the merge if free. */
+  const rebalance = async () => {
+    const live: number[] = [];
+    for (let k = 0; k < partitions; k++) {
+      const info = await readLease(log, memberKey(spec.name, k), leaseOptions);
+      if (info?.live) live.push(k);
+    }
+    const share = fairShare(partitions, live, status.member);
+    for (const p of [...tasks.keys()].sort((a, b) => b - a)) {
+      if (tasks.size <= share) break;
+      await releaseTask(p);
+      notify(`${spec.name} partition ${p}: given up for another member (${live.length} members)`);
+    }
+    for (let p = 0; p < partitions && tasks.size < share; p++) {
+      if (tasks.has(p)) continue;
+      const lease = await tryLease(taskLeaseKey(spec.name, p), `${spec.name} partition ${p}`);
+      if (!lease) continue;
+      const task = await PartitionTask.open(spec, log, infos, p, group, fingerprint);
+      tasks.set(p, { task, lease });
+      const note = lease.takeoverNote();
+      notify(note ? `${note}; resuming from its last checkpoint` : `${spec.name} partition ${p}: taken`);
+    }
+    if (merger?.lost.aborted) merger = null;
+    if (!merger) {
+      merger = await tryLease(mergeLeaseKey(spec.name), `${spec.name}'s merge`);
+      if (merger) {
+        mark = await readMark();
+        // Written at once: `streamrec reset` finds the group's partitions here.
+        const tx = log.transaction();
+        merger.fence(tx);
+        tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark } satisfies MergeState));
+        await tx.commit();
+        notify(`${spec.name}: this member writes the final results`);
+      }
+    }
+    if (!merger) mark = await readMark();
+    status.held = [...tasks.keys()].sort((a, b) => a - b);
+    status.merging = merger !== null;
+  };
+
+  const merge = async () => {
+    if (!merger) return;
+    const reports = await Promise.all(
+      Array.from({ length: partitions }, async (_, p) => parseState<TaskReport>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
+    );
+    const due = mergeDue(spec.windows, spec.aggregate, reports, mark);
+    if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark)) return;
+    const tx = log.transaction();
+    merger.fence(tx);
+    const emittedAt = now();
+    if (due.finals.length) tx.send(spec.output.topic, due.finals.map((r) => resultRecord(anySpec, r, emittedAt)));
+    tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark: due.mark } satisfies MergeState));
+    try {
+      await tx.commit();
+    } catch (err) {
+      if (await merger.isLostBy(err)) {
+        status.fenced++;
+        notify(`${spec.name}: the merge's commit was refused, another member writes the final results now`);
+        merger = null;
+        return;
+      }
+      if (diskWriteProblem(err) && !options.signal?.aborted) return;
+      throw err;
+    }
+    mark = due.mark;
+    status.finals += due.finals.length;
+  };
+
+  let lastLook = -Infinity;
+  let lastCheckpoint = now();
+  let lastStatus = now();
+  let processedAtLastStatus = 0;
+  try {
+    for (;;) {
+      let t = now();
+      if (t - lastLook >= lookEvery) {
+        await rebalance();
+        lastLook = t;
+      }
+      let took = 0;
+      for (const [p, held] of [...tasks]) {
+        if (held.lease.lost.aborted) {
+          status.fenced++;
+          notify(`${spec.name} partition ${p}: lost to another member while this one was not heartbeating; dropping it unwritten`);
+          await dropTask(p);
+          continue;
+        }
+        took += await held.task.step(t, { readBatch, exitWhenIdle: options.exitWhenIdle ?? false });
+      }
+      status.processed += took;
+      t = now();
+      if (t - lastCheckpoint >= checkpointEvery) {
+        for (const [p, held] of [...tasks]) if (held.task.dirty()) await commitTask(p);
+        await merge();
+        lastCheckpoint = t;
+      }
+      if (t - lastStatus >= 1000) {
+        status.rate = ((status.processed - processedAtLastStatus) * 1000) / (t - lastStatus);
+        processedAtLastStatus = status.processed;
+        lastStatus = t;
+        await report(status, [...tasks.values()].map((h) => h.task), log, names);
+        options.onStatus?.({ ...status, held: [...status.held] });
+      }
+      if (options.signal?.aborted) break;
+      if (options.exitWhenIdle && mark.done) break;
+      if (took === 0) await sleep(20);
+    }
+    for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty()) await commitTask(p);
+    await merge();
+  } finally {
+    for (const [p, held] of [...tasks]) {
+      await held.lease.release();
+      await dropTask(p);
+    }
+    await (merger as Lease | null)?.release();
+    await member.release();
+  }
+  return status;
+}
+
+/** Lag, late and dead-letter counts over the tasks this member holds. */
+async function report<E, X, S, R>(status: GroupStatus, tasks: PartitionTask<E, X, S, R>[], log: EventLog, names: readonly string[]): Promise<void> {
+  const infos = await Promise.all(names.map((n) => log.topic(n)));
+  status.lag = tasks.reduce((sum, t) => sum + t.lag(infos), 0);
+  status.late = tasks.reduce((sum, t) => sum + t.late, 0);
+  status.deadLettered = tasks.reduce((sum, t) => sum + t.deadLettered, 0);
+  status.openPanes = 0;
+}
+
+/** The partition count every source topic shares (partition p of each is one task). */
+function sameCounts(pipeline: string, infos: readonly TopicInfo[]): number {
+  const counts = SourceLayout.of(infos).partitions;
+  if (new Set(counts).size !== 1) {
+    const shown = infos.map((t) => `${t.name}: ${t.partitions.length}`).join(', ');
+    throw new StreamrecError(`pipeline ${pipeline} cannot run as a group: its source topics must have the same number of partitions (${shown})`, {
+      code: 'bad-topology',
+      status: 500,
+    });
+  }
+  return counts[0]!;
+}
+
+function memberKey(pipeline: string, slot: number): string {
+  return leaseKey('group', `${pipeline}.m${slot}`);
+}
+
+export function taskLeaseKey(pipeline: string, partition: number): string {
+  return leaseKey('task', `${pipeline}.p${partition}`);
+}
+
+function mergeLeaseKey(pipeline: string): string {
+  return leaseKey('merge', pipeline);
+}
+
+function emptyStatus(pipeline: string): RunnerStatus {
+  return { pipeline, processed: 0, late: 0, deadLettered: 0, rate: 0, lag: 0, watermark: null, watermarkDelayMs: null, openPanes: 0, finals: 0, checkpoints: 0 };
+}

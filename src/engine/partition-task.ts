@@ -1,0 +1,208 @@
+/**
+ * One partition of a pipeline run as a group (`group-runner.ts`), as Kafka Streams runs a task:
+ * partition p of every source topic, merged by event time, through a window operator of its own
+ * whose watermark is this partition's. A window the partition's watermark passes is sealed: its
+ * partial state goes to the window merge (`window-merge.ts`) through the task's report. The
+ * task's checkpoint — positions, operator, report, late events, dead letters, group offsets — is
+ * one transaction, fenced by the task's lease: the task moves between instances with its state.
+ */
+import { deadLetterTopic } from '../events/dead-letter.js';
+import { pollBatch } from '../log/record-batch.js';
+import type { Consumer, EventLog, TopicInfo, Transaction } from '../log/types.js';
+import { assertCompatible, parseState } from './checkpoint.js';
+import { Intake } from './intake.js';
+import { partialAggregate } from './partial-aggregate.js';
+import { lateTopic, sourceTopics, type PipelineSpec } from './pipeline.js';
+import { SourceLayout } from './source-layout.js';
+import type { MergeMark, SealedPartial, TaskReport } from './window-merge.js';
+import { WindowOperator, type OperatorSnapshot, type WindowResult } from './window-operator.js';
+
+/** A task's checkpoint, keyed `<pipeline>/<partition>`. */
+export const TASK_NAMESPACE = 'pipeline-task';
+/** A task's report to the merge, written beside its checkpoint (read without the operator's state). */
+export const TASK_REPORT_NAMESPACE = 'pipeline-task-report';
+
+export function taskKey(pipeline: string, partition: number): string {
+  return `${pipeline}/${partition}`;
+}
+
+interface TaskCheckpoint {
+  fingerprint: Record<string, unknown>;
+  /** Partitions per source topic when it was written. */
+  partitions: number[];
+  /** Next offset to process of partition p of each source topic, in the source's order. */
+  positions: number[];
+  operator: OperatorSnapshot;
+  deadLettered: number;
+  writtenAt: string;
+}
+
+export class PartitionTask<E, X, S, R> {
+  readonly report: TaskReport;
+  private readonly intake: Intake<E, X, S, unknown>;
+  private readonly operator: WindowOperator<X, S, unknown>;
+  private idleSince: number | null = null;
+  /** Something changed since the last checkpoint. */
+  private changed = false;
+
+  private constructor(
+    private readonly spec: PipelineSpec<E, X, S, R>,
+    readonly partition: number,
+    private readonly layout: SourceLayout,
+    private readonly consumers: Consumer[],
+    operator: WindowOperator<X, S, unknown>,
+    positions: number[],
+    deadLettered: number,
+    report: TaskReport,
+  ) {
+    this.operator = operator;
+    this.report = report;
+    this.intake = new Intake(spec as PipelineSpec<E, X, S, unknown>, operator, layout, positions, deadLettered);
+  }
+
+  /** The task of partition `p`, from its checkpoint or (none yet) from the earliest offsets. */
+  static async open<E, X, S, R>(
+    spec: PipelineSpec<E, X, S, R>,
+    log: EventLog,
+    infos: readonly TopicInfo[],
+    p: number,
+    group: string,
+    fingerprint: Record<string, unknown>,
+  ): Promise<PartitionTask<E, X, S, R>> {
+    const layout = SourceLayout.of(infos, p);
+    const operator = new WindowOperator<X, S, unknown>({
+      windows: spec.windows,
+      aggregate: partialAggregate(spec.aggregate),
+      outOfOrdernessMs: spec.outOfOrdernessMs,
+      idleFollowsClock: true,
+    });
+    const key = taskKey(spec.name, p);
+    const stored = parseState<TaskCheckpoint>(await log.getState(TASK_NAMESPACE, key));
+    const report = parseState<TaskReport>(await log.getState(TASK_REPORT_NAMESPACE, key)) ?? { closedUpTo: null, ended: false, sealed: [] };
+    let positions: number[];
+    let deadLettered = 0;
+    if (stored) {
+      assertCompatible(spec.name, stored.fingerprint, fingerprint);
+      assertCompatible(spec.name, { partitions: stored.partitions }, { partitions: layout.partitions });
+      operator.restore(stored.operator);
+      positions = stored.positions;
+      deadLettered = stored.deadLettered;
+    } else {
+      positions = layout.bounds(infos, 'startOffset');
+    }
+    const consumers = layout.slots.map(({ topic, partition }, i) => {
+      const c = log.consumer({ group, topics: [topic], partitions: [{ topic, partition }], from: 'earliest' });
+      c.seek(topic, partition, positions[i]!);
+      return c;
+    });
+    return new PartitionTask(spec, p, layout, consumers, operator, positions, deadLettered, report);
+  }
+
+  /** Valid and rejected records taken since the pipeline started (on this partition). */
+  taken(): number {
+    return this.operator.taken() + this.intake.deadLettered;
+  }
+
+  get late(): number {
+    return this.operator.late;
+  }
+
+  get deadLettered(): number {
+    return this.intake.deadLettered;
+  }
+
+  /** Source records not yet taken, given the topics' current info. */
+  lag(infos: readonly (TopicInfo | null)[]): number {
+    return this.layout.lag(infos, this.intake.positions);
+  }
+
+  /**
+   * Reads what the merge waits on and takes what it can; then, when the partition has been idle
+   * for the idle timeout, ends it (`exitWhenIdle`) or lets its watermark follow the clock.
+   * Returns the records taken.
+   */
+  async step(now: number, options: { readBatch: number; exitWhenIdle: boolean }): Promise<number> {
+    if (this.report.ended) return 0;
+    const { merge } = this.intake;
+    if (merge.needsRead().length > 0) merge.resetExhausted();
+    for (const i of merge.needsRead()) this.intake.push(i, await pollBatch(this.consumers[i]!, { maxRecords: options.readBatch }));
+    const took = this.intake.drain((results) => this.seal(results));
+    if (took > 0) {
+      this.idleSince = null;
+      this.changed = true;
+    } else if (merge.buffered() === 0 && merge.needsRead().length === 0) {
+      this.idleSince ??= now;
+      if (now - this.idleSince >= this.spec.idleTimeoutMs) {
+        if (options.exitWhenIdle) {
+          this.operator.closeAll();
+          this.seal(this.operator.takeFinals());
+          this.report.ended = true;
+          this.changed = true;
+        } else if (this.operator.advanceIdle(now)) {
+          this.seal(this.operator.takeFinals());
+          this.changed = true;
+        }
+      }
+    }
+    if (took === 0 || (merge.needsRead().length === 0 && merge.buffered() === 0)) merge.resetExhausted();
+    return took;
+  }
+
+  /** Whether a checkpoint has something to write. */
+  dirty(): boolean {
+    return this.changed || this.intake.hasSetAside();
+  }
+
+  /**
+   * Adds the checkpoint to `tx` (the caller fences and commits it, then calls `committed`): the
+   * partials the merge has taken (`mark`) are dropped from the report first.
+   */
+  checkpoint(tx: Transaction, group: string, fingerprint: Record<string, unknown>, mark: MergeMark, now: number): void {
+    const report = this.report;
+    report.sealed = mark.done ? [] : report.sealed.filter((p) => mark.emittedUpTo === null || p.end > mark.emittedUpTo);
+    const closed = this.operator.closedUpTo();
+    report.closedUpTo = Number.isFinite(closed) ? closed : null;
+    const topics = sourceTopics(this.spec.source);
+    topics.forEach((t, i) => {
+      if (this.intake.lates[i]!.length) tx.send(lateTopic(t.topic), this.intake.lates[i]!.slice());
+      if (this.intake.deadLetters[i]!.length) tx.send(deadLetterTopic(t.topic), this.intake.deadLetters[i]!.slice());
+    });
+    const state: TaskCheckpoint = {
+      fingerprint,
+      partitions: [...this.layout.partitions],
+      positions: [...this.intake.positions],
+      operator: this.operator.snapshot(),
+      deadLettered: this.intake.deadLettered,
+      writtenAt: new Date(now).toISOString(),
+    };
+    const key = taskKey(this.spec.name, this.partition);
+    tx.putState(TASK_NAMESPACE, key, JSON.stringify(state));
+    tx.putState(TASK_REPORT_NAMESPACE, key, JSON.stringify(report));
+    tx.commitOffsets(group, this.layout.offsets(this.intake.positions));
+  }
+
+  /** The checkpoint's transaction committed: what it held is written. */
+  committed(): void {
+    this.intake.clearSetAside();
+    this.changed = false;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.close();
+  }
+
+  private seal(results: WindowResult<unknown>[]): void {
+    for (const r of results) {
+      const partial: SealedPartial = {
+        window: r.window.spec.name,
+        start: r.window.start,
+        end: r.window.end,
+        state: r.result,
+        lateEvents: r.lateEvents,
+        watermark: Number.isFinite(r.watermark) ? r.watermark : null,
+        maxEventTime: Number.isFinite(r.maxEventTime) ? r.maxEventTime : null,
+      };
+      this.report.sealed.push(partial);
+    }
+  }
+}
