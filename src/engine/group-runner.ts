@@ -94,18 +94,22 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
     }
   };
 
-  // Join: the first free member slot; with every slot taken (more instances than partitions), wait.
-  let member: Lease | null = null;
-  while (!member) {
-    for (let k = 0; k < partitions && !member; k++) {
-      member = await tryLease(memberKey(spec.name, k), `member ${k} of ${spec.name}'s group`);
-      if (member) status.member = k;
+  /** The first free member slot; with every slot taken (more instances than partitions), waits. Null once stopped. */
+  const join = async (): Promise<Lease | null> => {
+    for (;;) {
+      for (let k = 0; k < partitions; k++) {
+        const lease = await tryLease(memberKey(spec.name, k), `member ${k} of ${spec.name}'s group`);
+        if (!lease) continue;
+        status.member = k;
+        notify(`joined ${spec.name}'s group on ${log.description} as member ${k}`);
+        return lease;
+      }
+      if (options.signal?.aborted) return null;
+      await sleep(lookEvery);
     }
-    if (member || options.signal?.aborted) break;
-    await sleep(lookEvery);
-  }
+  };
+  let member = await join();
   if (!member) return status;
-  notify(`joined ${spec.name}'s group on ${log.description} as member ${status.member}`);
 
   const tasks = new Map<number, { task: PartitionTask<E, X, S, R>; lease: Lease }>();
   let merger: Lease | null = null;
@@ -158,6 +162,13 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
 
   /** Looks at the group: gives up partitions over this member's share, takes free ones under it, takes the merge if free. */
   const rebalance = async () => {
+    if (member!.lost.aborted) {
+      // Paused past the TTL: another instance has the slot now. Its partitions' commits are fenced
+      // one by one; join again to get a share.
+      notify(`${spec.name}: lost member slot ${status.member} (this process was not heartbeating); joining again`);
+      member = await join();
+      if (!member) return;
+    }
     const live: number[] = [];
     for (let k = 0; k < partitions; k++) {
       const info = await readLease(log, memberKey(spec.name, k), leaseOptions);
@@ -271,7 +282,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       await dropTask(p);
     }
     await (merger as Lease | null)?.release();
-    await member.release();
+    await (member as Lease | null)?.release();
   }
   return status;
 }

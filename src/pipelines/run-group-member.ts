@@ -1,10 +1,12 @@
 /**
  * Runs this process as one member of a pipeline's group (`engine/group-runner.ts`): its share of
  * the partitions, the final results when it holds the merge, and the pipeline's lake sinks when
- * it wins their leases (every member waits as their standby, so they move on a death too).
+ * it wins their leases (every member waits as their standby, so they move on a death too, and
+ * a member that lost them while paused waits again instead of stopping).
  */
 import { runPipelineGroup, type GroupRunnerOptions, type GroupStatus } from '../engine/group-runner.js';
-import type { OpenedPipeline } from './registry.js';
+import { LeaseLostError } from '../log/lease.js';
+import type { LakeWriters, OpenedPipeline } from './registry.js';
 
 export interface GroupMemberOptions extends Omit<GroupRunnerOptions, 'signal'> {
   pipeline: OpenedPipeline;
@@ -18,12 +20,24 @@ export async function runGroupMember(options: GroupMemberOptions): Promise<Group
   const stop = new AbortController();
   const abort = () => stop.abort();
   signal.addEventListener('abort', abort, { once: true });
-  const lake = options.lake ? pipeline.startLake(stop.signal) : null;
   let sinkError: Error | null = null;
-  void lake?.failure.then((err) => {
-    sinkError = err;
-    stop.abort();
-  });
+  // A sink that lost its lease (this member was paused past the TTL) waits as a standby again: the
+  // member goes on with its partitions, as fenced as the sink was.
+  const startLake = (): LakeWriters => {
+    const writers = pipeline.startLake(stop.signal);
+    void writers.failure.then(async (err) => {
+      if (err instanceof LeaseLostError && !stop.signal.aborted) {
+        options.notify?.(`${err.message}; waiting as its standby again`);
+        await writers.abort();
+        if (!stop.signal.aborted) lake = startLake();
+        return;
+      }
+      sinkError = err;
+      stop.abort();
+    });
+    return writers;
+  };
+  let lake = options.lake ? startLake() : null;
   let lakeSettled = false;
   try {
     const status = await runPipelineGroup(pipeline.spec, { ...options, signal: stop.signal });

@@ -14,14 +14,12 @@
  */
 import { describe, it, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { formatLogUrl } from '../../src/log/log-url.js';
+import { finalResults, ok, sql, tail } from '../helpers/streamrec-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { dropNatsPrefix, freshNatsUrl, natsProblem, natsServer } from '../log/nats-server.js';
 import { kafkaMockMissing, startKafkaMock } from '../log/kafka-mock.js';
 
-const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const EVENTS = 20_000;
 /** Deterministic ratings: a seed, event times spread over two hours from a fixed start, 3% sent 11–20 min late. */
 const GENERATE = [
@@ -30,43 +28,6 @@ const GENERATE = [
 ];
 /** 2 s of silence ends the run (the default 10 s only makes the test slower; the results are the same). */
 const PROCESS = ['process', 'ratings', '--exit-when-idle', '--idle-timeout', '2s', '--no-standby'];
-const RUN_TIMEOUT_MS = 180_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI with the data dir and log given as flags only (none from this process's environment). */
-function cli(args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.STREAMREC_LOG;
-  delete env.STREAMREC_DATA_DIR;
-  const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      rej(new Error(`streamrec ${args.join(' ')} did not exit within ${RUN_TIMEOUT_MS} ms; stderr:\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      res({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
-  });
-}
-
-async function ok(args: string[]): Promise<CliResult> {
-  const r = await cli(args);
-  assert.equal(r.code, 0, `streamrec ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r;
-}
 
 interface TopicsJson {
   topics: { name: string; partitions: { partition: number; startOffset: number; endOffset: number }[] }[];
@@ -86,20 +47,6 @@ interface Run {
   topics: TopicsJson;
 }
 
-async function sql<T>(query: string, where: string[]): Promise<T> {
-  const r = await ok(['sql', query, '--json', ...where]);
-  return JSON.parse(r.stdout.trim()) as T;
-}
-
-async function tail(topic: string, where: string[]) {
-  const r = await ok(['tail', topic, '--from-beginning', '--exit-at-end', '--meta', ...where]);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { partition: number; offset: number; headers: Record<string, string> | null; value: Record<string, unknown> });
-}
-
 /** Generates, processes and reads back the results in `dataDir` on `log` (absent: the embedded log). */
 async function pipelineRun(dataDir: string, log?: string): Promise<Run> {
   const where = ['--data-dir', dataDir, ...(log ? ['--log', log] : [])];
@@ -107,11 +54,7 @@ async function pipelineRun(dataDir: string, log?: string): Promise<Run> {
   const processed = await ok([...PROCESS, ...where]);
   const summary = /ratings: [\d,]+ events, .*/.exec(processed.stderr)?.[0] ?? processed.stderr;
 
-  const finals = (await tail('metrics', where))
-    .map((r) => r.value)
-    .filter((v) => v.final === true)
-    .map(({ processing_time: _, ...rest }) => rest)
-    .sort((a, b) => `${String(a.window_type)} ${String(a.window_start)}`.localeCompare(`${String(b.window_type)} ${String(b.window_start)}`));
+  const finals = await finalResults(where);
   const late = (await tail('ratings.late', where)).map((r) => `${r.headers?.source_partition}/${r.headers?.source_offset} ${r.headers?.counted}`).sort();
   const raw = await sql<Run['raw']>(
     'SELECT count(*) AS n, count(DISTINCT (source_partition, source_offset)) AS d, ' +

@@ -1,0 +1,177 @@
+/**
+ * The ratings pipeline as a group of processes (`process ratings --group`), through the real CLI:
+ * the same deterministic ratings over 6 partitions are processed by one member on the embedded log
+ * (the reference) and by 2 or 3 members on NATS JetStream (and on the embedded log shared by
+ * processes), one of them killed with SIGKILL mid-run and a new one started. Then:
+ * - the final results in `metrics` equal the reference's value for value (all but processing_time),
+ *   and so do the late events copied to ratings.late;
+ * - the `ratings_raw` lake holds every raw event exactly once, the same events at the same positions.
+ * A paused member (SIGSTOP) whose partitions move to a new member while it sleeps finds, once
+ * resumed (SIGCONT), its commits refused — and the results are still the reference's.
+ * Without a NATS server the NATS cases say so and skip.
+ */
+import { describe, it, after, before, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatLogUrl } from '../../src/log/log-url.js';
+import { openLog } from '../../src/log/open-log.js';
+import { finalResults, ok, sql, start, tail, type CliResult, type RunningCli } from '../helpers/streamrec-cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { dropNatsPrefix, freshNatsUrl, natsProblem, natsServer } from '../log/nats-server.js';
+
+const EVENTS = 120_000;
+const PARTITIONS = 6;
+/** Deterministic ratings: a seed, event times spread over three hours from a fixed start, 3% sent 11–20 min late. */
+const GENERATE = [
+  'generate', 'ratings', '--count', String(EVENTS), '--seed', '11', '--rate', 'max',
+  '--from', '2025-11-10T09:00:00Z', '--span', '3h', '--late-fraction', '0.03', '--min-delay', '11m', '--max-delay', '20m',
+];
+const MEMBER = ['process', 'ratings', '--group', '--exit-when-idle', '--idle-timeout', '2s'];
+/** A dead member's partitions move within a second. */
+const ENV = { STREAMREC_LEASE_TTL: '1s' };
+
+interface Outcome {
+  finals: Record<string, unknown>[];
+  late: string[];
+  raw: { n: number; d: number; h: string };
+}
+
+/** A data dir (and log) holding the ratings topic with 6 partitions and the generated ratings. */
+async function prepare(dataDir: string, log?: string): Promise<string[]> {
+  const where = ['--data-dir', dataDir, ...(log ? ['--log', log] : [])];
+  const opened = openLog({ dataDir, log });
+  await opened.createTopic('ratings', { partitions: PARTITIONS });
+  await opened.close();
+  await ok([...GENERATE, ...where]);
+  return where;
+}
+
+async function outcome(where: string[]): Promise<Outcome> {
+  const finals = await finalResults(where);
+  const late = (await tail('ratings.late', where)).map((r) => `${r.headers?.source_partition}/${r.headers?.source_offset} ${r.headers?.counted}`).sort();
+  const raw = await sql<Outcome['raw']>(
+    'SELECT count(*) AS n, count(DISTINCT (source_partition, source_offset)) AS d, ' +
+      'bit_xor(hash(source_partition, source_offset, userId, movieId, rating, timestamp)) AS h FROM ratings_raw',
+    where,
+  );
+  return { finals, late, raw };
+}
+
+/** Source records the group has committed so far. */
+async function committed(dataDir: string, log?: string): Promise<number> {
+  const opened = openLog({ dataDir, log });
+  try {
+    return (await opened.committed('pipeline.ratings', 'ratings')).reduce((sum, o) => sum + o.offset, 0);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function waitForCommitted(dataDir: string, log: string | undefined, atLeast: number): Promise<number> {
+  for (;;) {
+    const n = await committed(dataDir, log);
+    if (n >= atLeast) return n;
+    await sleep(100);
+  }
+}
+
+/** What a member printed last: `ratings (member k): N events, F final window results written, R commits refused in T`. */
+function summary(r: CliResult): { events: number; finals: number; refused: number } {
+  const m = /ratings \(member \d+\): ([\d,]+) events, ([\d,]+) final window results written, ([\d,]+) commits refused/.exec(r.stderr);
+  assert.ok(m, `no summary line in:\n${r.stderr}`);
+  const n = (s: string) => Number(s.replaceAll(',', ''));
+  return { events: n(m[1]!), finals: n(m[2]!), refused: n(m[3]!) };
+}
+
+function assertSame(label: string, got: Outcome, reference: Outcome): void {
+  assert.equal(got.finals.length, reference.finals.length, `${label}: as many final window results`);
+  got.finals.forEach((f, i) => assert.deepStrictEqual(f, reference.finals[i], `${label}: final ${String(f.window_type)}@${String(f.window_start)}`));
+  assert.deepEqual(got.late, reference.late, `${label}: the same late events, counted the same way`);
+  assert.deepEqual(got.raw, reference.raw, `${label}: the lake holds every raw event once, the same events at the same positions`);
+}
+
+const natsMissing = await natsProblem();
+const skipNats = natsMissing === null ? false : `no NATS JetStream server at ${natsServer}: ${natsMissing}`;
+
+describe('the ratings pipeline as a group of processes', () => {
+  const dirs: (() => void)[] = [];
+  after(() => dirs.forEach((cleanup) => cleanup()));
+  const fresh = () => {
+    const { dir, cleanup } = tempDir('streamrec-group-');
+    dirs.push(cleanup);
+    return dir;
+  };
+  let reference: Outcome;
+
+  before(async () => {
+    const where = await prepare(fresh());
+    const r = await ok([...MEMBER, ...where], ENV);
+    assert.equal(summary(r).events, EVENTS);
+    reference = await outcome(where);
+    assert.ok(reference.finals.length > 300, `${reference.finals.length} final window results`);
+    assert.ok(reference.late.length > 1000, `${reference.late.length} late events`);
+    assert.deepEqual(reference.raw, { n: EVENTS, d: EVENTS, h: reference.raw.h }, 'the reference lake holds every raw event once');
+  });
+
+  /** `members` members, the first killed with SIGKILL once a tenth of the input is committed, and a new one started. */
+  async function killOneOf(t: TestContext, members: number, dataDir: string, log?: string): Promise<void> {
+    const where = await prepare(dataDir, log);
+    const running = Array.from({ length: members }, () => start([...MEMBER, ...where], ENV));
+    await Promise.all(running.map((m) => m.waitFor(/partition \d+: taken/)));
+    await waitForCommitted(dataDir, log, EVENTS / 10);
+    running[0]!.child.kill('SIGKILL');
+    const atKill = await committed(dataDir, log);
+    assert.ok(atKill < EVENTS, `killed mid-run (${atKill} of ${EVENTS} committed)`);
+    const replacement = start([...MEMBER, ...where], ENV);
+    const ends = await Promise.all([...running.slice(1), replacement].map((m) => m.exited));
+    for (const r of ends) assert.equal(r.code, 0, r.stderr);
+    assert.equal((await running[0]!.exited).signal, 'SIGKILL');
+    const total = ends.map(summary).reduce((s, x) => s + x.finals, 0);
+    t.diagnostic(`killed at ${atKill} committed; survivors: ${ends.map((r) => JSON.stringify(summary(r))).join(' ')}`);
+    assert.equal(total, reference.finals.length, 'each final written once, by whichever member held the merge');
+    assertSame(`${members} members`, await outcome(where), reference);
+  }
+
+  for (const members of [2, 3]) {
+    it(`${members} members on NATS, one killed mid-run and replaced, give one member's results`, { skip: skipNats, timeout: 300_000 }, async (t) => {
+      const url = freshNatsUrl('group');
+      try {
+        await killOneOf(t, members, fresh(), formatLogUrl(url));
+      } finally {
+        await dropNatsPrefix(url);
+      }
+    });
+  }
+
+  it("2 members sharing the embedded log, one killed mid-run and replaced, give one member's results", { timeout: 300_000 }, async (t) => {
+    await killOneOf(t, 2, fresh());
+  });
+
+  it('a paused member resumed after its partitions moved has its commits refused, and writes nothing twice', { skip: skipNats, timeout: 300_000 }, async (t) => {
+    const url = freshNatsUrl('zombie');
+    try {
+      const dataDir = fresh();
+      const log = formatLogUrl(url);
+      const where = await prepare(dataDir, log);
+      const zombie: RunningCli = start([...MEMBER, ...where], ENV);
+      await zombie.waitFor(/partition 5: taken/);
+      await waitForCommitted(dataDir, log, EVENTS / 10);
+      zombie.child.kill('SIGSTOP');
+      const paused = await committed(dataDir, log);
+      // Past the lease TTL: a new member finds every lease free and takes all six partitions.
+      await sleep(1500);
+      const successor = start([...MEMBER, ...where], ENV);
+      await successor.waitFor((s) => (s.match(/took over ratings partition/g) ?? []).length === PARTITIONS);
+      zombie.child.kill('SIGCONT');
+      const [z, s] = await Promise.all([zombie.exited, successor.exited]);
+      assert.equal(z.code, 0, z.stderr);
+      assert.equal(s.code, 0, s.stderr);
+      t.diagnostic(`paused at ${paused} committed; zombie ${JSON.stringify(summary(z))}; successor ${JSON.stringify(summary(s))}`);
+      assert.ok(summary(z).refused >= 1, `the resumed member's commits were refused:\n${z.stderr}`);
+      assert.match(z.stderr, /commit refused, the partition moved to another member|lost to another member while this one was not heartbeating/);
+      assertSame('after a zombie', await outcome(where), reference);
+    } finally {
+      await dropNatsPrefix(url);
+    }
+  });
+});
