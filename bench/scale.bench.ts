@@ -13,10 +13,16 @@
  *    JetStream consumer; a kafkajs consumer, timed from its first batch);
  *  - processed by the ratings pipeline (one instance, both window types) on the embedded log and
  *    on NATS, generated there with `generate ratings --log`.
- * Two processor instances are not measured: issue 14's partition groups are not built yet.
+ * Then the ratings pipeline as a group (`process ratings --group`): SCALE_GROUP_EVENTS ratings
+ * (default 400,000) over 6 partitions, processed by 1 and then by 2 member processes on the
+ * embedded log and on NATS; the rate is the group's committed source offsets between 10 % and
+ * 90 % of the input (steady state: no process start, no idle tail), 2 members against 1 as the
+ * ratio, with the members' peak RSS.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import kafkajs from 'kafkajs';
@@ -34,7 +40,7 @@ import { RatingSource } from '../src/pipelines/ratings/rating-source.js';
 import { dropNatsPrefix, natsProblem } from '../test/log/nats-server.js';
 import { kafkaMockMissing, startKafkaMock } from '../test/log/kafka-mock.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { printFigures, say, seconds, type Figure } from './report.js';
+import { peakRssMb, printFigures, say, seconds, type Figure } from './report.js';
 
 const N = Number(process.env.SCALE_EVENTS ?? 100_000);
 const BATCH = 1000;
@@ -43,6 +49,8 @@ const CLI = resolve(import.meta.dirname, '../src/cli/main.js');
 const IDLE_MS = 200;
 /** librdkafka's mock drops a partition's oldest records past a few MB: the Kafka part stays under that. */
 const KAFKA_MOCK_EVENTS = 20_000;
+const GROUP_N = Number(process.env.SCALE_GROUP_EVENTS ?? 400_000);
+const GROUP_PARTITIONS = 6;
 
 function ratingValues(): string[] {
   const model = new LatentRatingModel({ catalogue: syntheticCatalogue(10_000, 1), users: 5000, seed: 1 });
@@ -187,6 +195,79 @@ async function pipelineRate(dataDir: string, logUrl: string): Promise<number> {
   }
 }
 
+/** A process's peak RSS so far (VmHWM), MB; 0 once it is gone. */
+function peakRssOf(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The group's committed source offsets, summed over the partitions. */
+async function committedTotal(log: EventLog): Promise<number> {
+  return (await log.committed('pipeline.ratings', 'ratings')).reduce((sum, o) => sum + o.offset, 0);
+}
+
+/**
+ * `members` processes of `process ratings --group` over what the log holds (from a reset group):
+ * the events/s of committed offsets between 10 % and 90 % of the input, and the members' peak RSS.
+ */
+async function groupRate(dataDir: string, logUrl: string, members: number): Promise<{ rate: number; peakRss: number }> {
+  const log = openLog({ dataDir, log: logUrl });
+  try {
+    await resetPipeline(log, 'ratings');
+    const args = [CLI, 'process', 'ratings', '--group', '--exit-when-idle', '--idle-timeout', '1s', '--no-lake', '--data-dir', dataDir, '--log', logUrl];
+    const children = Array.from({ length: members }, () => spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, STREAMREC_LEASE_TTL: '2s' } }));
+    const exits = children.map(
+      (c) =>
+        new Promise<void>((res, rej) => {
+          let stderr = '';
+          c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+          c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`a group member exited with ${code}:\n${stderr}`))));
+        }),
+    );
+    let running = members;
+    void Promise.allSettled(exits).then(() => (running = 0));
+    let from: { t: bigint; n: number } | null = null;
+    let to: { t: bigint; n: number } | null = null;
+    let peakRss = 0;
+    while (running > 0) {
+      const n = await committedTotal(log);
+      const t = process.hrtime.bigint();
+      if (!from && n >= GROUP_N * 0.1) from = { t, n };
+      if (!to && n >= GROUP_N * 0.9) to = { t, n };
+      peakRss = Math.max(peakRss, children.reduce((sum, c) => sum + peakRssOf(c.pid!), 0));
+      await sleep(50);
+    }
+    await Promise.all(exits);
+    const total = await committedTotal(log);
+    if (total !== GROUP_N) throw new Error(`${logUrl}: the group committed ${total} of ${GROUP_N}`);
+    if (!from || !to || to.t === from.t) throw new Error(`${logUrl}: the run was too short to time (raise SCALE_GROUP_EVENTS)`);
+    return { rate: (to.n - from.n) / (Number(to.t - from.t) / 1e9), peakRss };
+  } finally {
+    await log.close();
+  }
+}
+
+/** The ratings topic with 6 partitions and GROUP_N generated ratings in a fresh data dir on `logUrl`. */
+async function prepareGroupInput(dataDir: string, logUrl: string): Promise<void> {
+  const log = openLog({ dataDir, log: logUrl });
+  await log.createTopic('ratings', { partitions: GROUP_PARTITIONS });
+  await log.close();
+  execFileSync(process.execPath, [CLI, 'generate', 'ratings', '--data-dir', dataDir, '--log', logUrl, '--rate', 'max', '--count', String(GROUP_N), '--from', '2025-11-10T00:00:00Z', '--span', '1d', '--seed', '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** 1 member, then 2, on one log: the figure is 2 members' rate against 1's. */
+async function groupFigures(name: string, dataDir: string, logUrl: string): Promise<{ figure: Figure; peakRss: number }> {
+  await prepareGroupInput(dataDir, logUrl);
+  const one = await groupRate(dataDir, logUrl, 1);
+  const two = await groupRate(dataDir, logUrl, 2);
+  say(`ratings pipeline as a group, ${name}: 1 member ${rateText(one.rate)} (peak RSS ${Math.round(one.peakRss)} MB), 2 members ${rateText(two.rate)} (peak RSS ${Math.round(two.peakRss)} MB together) — ratio ${(two.rate / one.rate).toFixed(2)}`);
+  return { figure: { name: `group_${name}_2_members`, value: two.rate, unit: 'events/s', baseline: one.rate }, peakRss: Math.max(one.peakRss, two.peakRss) };
+}
+
 function rateText(r: number): string {
   return `${Math.round(r).toLocaleString('en-US')}/s`;
 }
@@ -202,6 +283,7 @@ function adapterFigures(name: string, adapter: Rates, bare: Rates): Figure[] {
 export async function run(): Promise<void> {
   const values = ratingValues();
   const figures: Figure[] = [];
+  let childPeakRss = 0;
   say(`scale bench: ${N.toLocaleString('en-US')} ratings per log, sends of ${BATCH}`);
 
   const embedded = tempDir('bench-scale-');
@@ -263,9 +345,23 @@ export async function run(): Promise<void> {
         await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
       }
     }
-    say('2 instances: not measured — partition groups (issue 14, part 3) are not built yet');
+    say(`the ratings pipeline as a group: ${GROUP_N.toLocaleString('en-US')} ratings over ${GROUP_PARTITIONS} partitions, 1 member then 2 (processes)`);
+    const embeddedGroup = await groupFigures('embedded', resolve(pipelineDir.dir, 'group-embedded'), 'embedded');
+    figures.push(embeddedGroup.figure);
+    childPeakRss = Math.max(childPeakRss, embeddedGroup.peakRss);
+    if (natsDown === null) {
+      const url = `${NATS.replace(/\/$/, '')}/scaleg${randomBytes(3).toString('hex')}`;
+      try {
+        const natsGroup = await groupFigures('nats', resolve(pipelineDir.dir, 'group-nats'), url);
+        figures.push(natsGroup.figure);
+        childPeakRss = Math.max(childPeakRss, natsGroup.peakRss);
+      } finally {
+        await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
+      }
+    }
   } finally {
     pipelineDir.cleanup();
   }
-  printFigures('scale', figures);
+  // The members' peak (2 processes together) when above this process's own.
+  printFigures('scale', figures, Math.max(peakRssMb(), childPeakRss));
 }

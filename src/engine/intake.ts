@@ -36,7 +36,7 @@ export class Intake<E, X, S, R> {
    * are taken. `deadLettered` counts rejected records since the pipeline started.
    */
   constructor(
-    private readonly spec: PipelineSpec<E, X, S, R>,
+    private readonly spec: Pick<PipelineSpec<E, X, S, R>, 'source' | 'eventTime' | 'enrich'>,
     private readonly operator: WindowOperator<X, S, R>,
     layout: SourceLayout,
     readonly positions: number[],

@@ -37,10 +37,18 @@ interface TaskCheckpoint {
   writtenAt: string;
 }
 
+/** A sealed partial in the report, kept as its JSON text (see `partialAggregate`). */
+interface SealedText {
+  end: number;
+  json: string;
+}
+
 export class PartitionTask<E, X, S, R> {
-  readonly report: TaskReport;
-  private readonly intake: Intake<E, X, S, unknown>;
-  private readonly operator: WindowOperator<X, S, unknown>;
+  private closedUpTo: number | null;
+  private ended: boolean;
+  private sealed: SealedText[];
+  private readonly intake: Intake<E, X, S, string>;
+  private readonly operator: WindowOperator<X, S, string>;
   private idleSince: number | null = null;
   /** Something changed since the last checkpoint. */
   private changed = false;
@@ -50,14 +58,21 @@ export class PartitionTask<E, X, S, R> {
     readonly partition: number,
     private readonly layout: SourceLayout,
     private readonly consumers: Consumer[],
-    operator: WindowOperator<X, S, unknown>,
+    operator: WindowOperator<X, S, string>,
     positions: number[],
     deadLettered: number,
     report: TaskReport,
   ) {
     this.operator = operator;
-    this.report = report;
-    this.intake = new Intake(spec as PipelineSpec<E, X, S, unknown>, operator, layout, positions, deadLettered);
+    this.closedUpTo = report.closedUpTo;
+    this.ended = report.ended;
+    this.sealed = report.sealed.map((p) => ({ end: p.end, json: JSON.stringify(p) }));
+    this.intake = new Intake<E, X, S, string>(spec, operator, layout, positions, deadLettered);
+  }
+
+  /** Whether the partition's input ended (`--exit-when-idle`): nothing more is read. */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /** The task of partition `p`, from its checkpoint or (none yet) from the earliest offsets. */
@@ -70,7 +85,7 @@ export class PartitionTask<E, X, S, R> {
     fingerprint: Record<string, unknown>,
   ): Promise<PartitionTask<E, X, S, R>> {
     const layout = SourceLayout.of(infos, p);
-    const operator = new WindowOperator<X, S, unknown>({
+    const operator = new WindowOperator<X, S, string>({
       windows: spec.windows,
       aggregate: partialAggregate(spec.aggregate),
       outOfOrdernessMs: spec.outOfOrdernessMs,
@@ -122,7 +137,7 @@ export class PartitionTask<E, X, S, R> {
    * Returns the records taken.
    */
   async step(now: number, options: { readBatch: number; exitWhenIdle: boolean }): Promise<number> {
-    if (this.report.ended) return 0;
+    if (this.ended) return 0;
     const { merge } = this.intake;
     if (merge.needsRead().length > 0) merge.resetExhausted();
     for (const i of merge.needsRead()) this.intake.push(i, await pollBatch(this.consumers[i]!, { maxRecords: options.readBatch }));
@@ -136,7 +151,7 @@ export class PartitionTask<E, X, S, R> {
         if (options.exitWhenIdle) {
           this.operator.closeAll();
           this.seal(this.operator.takeFinals());
-          this.report.ended = true;
+          this.ended = true;
           this.changed = true;
         } else if (this.operator.advanceIdle(now)) {
           this.seal(this.operator.takeFinals());
@@ -158,10 +173,13 @@ export class PartitionTask<E, X, S, R> {
    * partials the merge has taken (`mark`) are dropped from the report first.
    */
   checkpoint(tx: Transaction, group: string, fingerprint: Record<string, unknown>, mark: MergeMark, now: number): void {
-    const report = this.report;
-    report.sealed = mark.done ? [] : report.sealed.filter((p) => mark.emittedUpTo === null || p.end > mark.emittedUpTo);
+    const upTo = mark.emittedUpTo;
+    if (mark.done) this.sealed = [];
+    else if (upTo !== null) this.sealed = this.sealed.filter((p) => p.end > upTo);
     const closed = this.operator.closedUpTo();
-    report.closedUpTo = Number.isFinite(closed) ? closed : null;
+    this.closedUpTo = Number.isFinite(closed) ? closed : null;
+    // The report's text from the partials' texts: each serialised once, when its window closed.
+    const report = `{"closedUpTo":${JSON.stringify(this.closedUpTo)},"ended":${this.ended},"sealed":[${this.sealed.map((p) => p.json).join(',')}]}`;
     const topics = sourceTopics(this.spec.source);
     topics.forEach((t, i) => {
       if (this.intake.lates[i]!.length) tx.send(lateTopic(t.topic), this.intake.lates[i]!.slice());
@@ -177,7 +195,7 @@ export class PartitionTask<E, X, S, R> {
     };
     const key = taskKey(this.spec.name, this.partition);
     tx.putState(TASK_NAMESPACE, key, JSON.stringify(state));
-    tx.putState(TASK_REPORT_NAMESPACE, key, JSON.stringify(report));
+    tx.putState(TASK_REPORT_NAMESPACE, key, report);
     tx.commitOffsets(group, this.layout.offsets(this.intake.positions));
   }
 
@@ -191,18 +209,18 @@ export class PartitionTask<E, X, S, R> {
     for (const c of this.consumers) await c.close();
   }
 
-  private seal(results: WindowResult<unknown>[]): void {
+  private seal(results: WindowResult<string>[]): void {
     for (const r of results) {
-      const partial: SealedPartial = {
+      // The fields of a `SealedPartial`, its state spliced in as the JSON text it already is.
+      const head = JSON.stringify({
         window: r.window.spec.name,
         start: r.window.start,
         end: r.window.end,
-        state: r.result,
         lateEvents: r.lateEvents,
         watermark: Number.isFinite(r.watermark) ? r.watermark : null,
         maxEventTime: Number.isFinite(r.maxEventTime) ? r.maxEventTime : null,
-      };
-      this.report.sealed.push(partial);
+      } satisfies Omit<SealedPartial, 'state'>);
+      this.sealed.push({ end: r.window.end, json: `${head.slice(0, -1)},"state":${r.result}}` });
     }
   }
 }
