@@ -28,8 +28,20 @@ export class NatsReader {
 
   constructor(private readonly js: JetStreamClient) {}
 
-  /** Up to `count` messages from sequence `from` (all known to be stored). */
+  /**
+   * Up to `count` messages from sequence `from` (all known to be stored). A kept consumer the
+   * server has removed meanwhile (its inactivity threshold passed while this process was busy or
+   * paused: "consumer not found") is replaced once by a new one at the same sequence.
+   */
   async read(stream: string, from: number, count: number): Promise<StoredRecord[]> {
+    try {
+      return await this.readOnce(stream, from, count);
+    } catch {
+      return await this.readOnce(stream, from, count);
+    }
+  }
+
+  private async readOnce(stream: string, from: number, count: number): Promise<StoredRecord[]> {
     const cursor = await this.cursor(stream, from);
     cursor.busy = true;
     const out: StoredRecord[] = [];
