@@ -13,11 +13,12 @@
  *    JetStream consumer; a kafkajs consumer, timed from its first batch);
  *  - processed by the ratings pipeline (one instance, both window types) on the embedded log and
  *    on NATS, generated there with `generate ratings --log`.
+ * SCALE_PARTS (adapters,pipeline,group: the default, all) runs some parts only.
  * Then the ratings pipeline as a group (`process ratings --group`): SCALE_GROUP_EVENTS ratings
- * (default 400,000) over 6 partitions, processed by 1 and then by 2 member processes on the
- * embedded log and on NATS; the rate is the group's committed source offsets between 10 % and
- * 90 % of the input (steady state: no process start, no idle tail), 2 members against 1 as the
- * ratio, with the members' peak RSS.
+ * (default 2,000,000 on the embedded log, 600,000 on NATS) over 6 partitions, processed by 1 and
+ * then by 2 member processes; the rate is the group's committed source offsets from its first
+ * commit to its last (no process start, no idle tail), 2 members against 1 as the ratio, with
+ * the members' peak RSS.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +50,8 @@ const CLI = resolve(import.meta.dirname, '../src/cli/main.js');
 const IDLE_MS = 200;
 /** librdkafka's mock drops a partition's oldest records past a few MB: the Kafka part stays under that. */
 const KAFKA_MOCK_EVENTS = 20_000;
-const GROUP_N = Number(process.env.SCALE_GROUP_EVENTS ?? 400_000);
+/** Enough input for 10 s or more of one member on each log: the rate is read from checkpoints, ~1 s apart. */
+const GROUP_EVENTS = { embedded: Number(process.env.SCALE_GROUP_EVENTS ?? 2_000_000), nats: Number(process.env.SCALE_GROUP_EVENTS ?? 600_000) };
 const GROUP_PARTITIONS = 6;
 
 function ratingValues(): string[] {
@@ -211,10 +213,11 @@ async function committedTotal(log: EventLog): Promise<number> {
 }
 
 /**
- * `members` processes of `process ratings --group` over what the log holds (from a reset group):
- * the events/s of committed offsets between 10 % and 90 % of the input, and the members' peak RSS.
+ * `members` processes of `process ratings --group` over the `events` ratings the log holds (from
+ * a reset group): the events/s of committed offsets from the first commit to the last, and the
+ * members' peak RSS.
  */
-async function groupRate(dataDir: string, logUrl: string, members: number): Promise<{ rate: number; peakRss: number }> {
+async function groupRate(dataDir: string, logUrl: string, members: number, events: number): Promise<{ rate: number; peakRss: number }> {
   const log = openLog({ dataDir, log: logUrl });
   try {
     await resetPipeline(log, 'ratings');
@@ -230,41 +233,42 @@ async function groupRate(dataDir: string, logUrl: string, members: number): Prom
     );
     let running = members;
     void Promise.allSettled(exits).then(() => (running = 0));
-    let from: { t: bigint; n: number } | null = null;
-    let to: { t: bigint; n: number } | null = null;
+    let first: { t: bigint; n: number } | null = null;
+    let last: { t: bigint; n: number } | null = null;
     let peakRss = 0;
     while (running > 0) {
       const n = await committedTotal(log);
       const t = process.hrtime.bigint();
-      if (!from && n >= GROUP_N * 0.1) from = { t, n };
-      if (!to && n >= GROUP_N * 0.9) to = { t, n };
+      if (!first && n > 0) first = { t, n };
+      if (!last && n >= events) last = { t, n };
       peakRss = Math.max(peakRss, children.reduce((sum, c) => sum + peakRssOf(c.pid!), 0));
-      await sleep(50);
+      await sleep(20);
     }
     await Promise.all(exits);
     const total = await committedTotal(log);
-    if (total !== GROUP_N) throw new Error(`${logUrl}: the group committed ${total} of ${GROUP_N}`);
-    if (!from || !to || to.t === from.t) throw new Error(`${logUrl}: the run was too short to time (raise SCALE_GROUP_EVENTS)`);
-    return { rate: (to.n - from.n) / (Number(to.t - from.t) / 1e9), peakRss };
+    if (total !== events) throw new Error(`${logUrl}: the group committed ${total} of ${events}`);
+    if (!first || !last || last.t === first.t) throw new Error(`${logUrl}: the run was too short to time (raise SCALE_GROUP_EVENTS)`);
+    return { rate: (last.n - first.n) / (Number(last.t - first.t) / 1e9), peakRss };
   } finally {
     await log.close();
   }
 }
 
-/** The ratings topic with 6 partitions and GROUP_N generated ratings in a fresh data dir on `logUrl`. */
-async function prepareGroupInput(dataDir: string, logUrl: string): Promise<void> {
+/** The ratings topic with 6 partitions and `events` generated ratings in a fresh data dir on `logUrl`. */
+async function prepareGroupInput(dataDir: string, logUrl: string, events: number): Promise<void> {
   const log = openLog({ dataDir, log: logUrl });
   await log.createTopic('ratings', { partitions: GROUP_PARTITIONS });
   await log.close();
-  execFileSync(process.execPath, [CLI, 'generate', 'ratings', '--data-dir', dataDir, '--log', logUrl, '--rate', 'max', '--count', String(GROUP_N), '--from', '2025-11-10T00:00:00Z', '--span', '1d', '--seed', '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [CLI, 'generate', 'ratings', '--data-dir', dataDir, '--log', logUrl, '--rate', 'max', '--count', String(events), '--from', '2025-11-10T00:00:00Z', '--span', '1d', '--seed', '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** 1 member, then 2, on one log: the figure is 2 members' rate against 1's. */
-async function groupFigures(name: string, dataDir: string, logUrl: string): Promise<{ figure: Figure; peakRss: number }> {
-  await prepareGroupInput(dataDir, logUrl);
-  const one = await groupRate(dataDir, logUrl, 1);
-  const two = await groupRate(dataDir, logUrl, 2);
-  say(`ratings pipeline as a group, ${name}: 1 member ${rateText(one.rate)} (peak RSS ${Math.round(one.peakRss)} MB), 2 members ${rateText(two.rate)} (peak RSS ${Math.round(two.peakRss)} MB together) — ratio ${(two.rate / one.rate).toFixed(2)}`);
+async function groupFigures(name: 'embedded' | 'nats', dataDir: string, logUrl: string): Promise<{ figure: Figure; peakRss: number }> {
+  const events = GROUP_EVENTS[name];
+  await prepareGroupInput(dataDir, logUrl, events);
+  const one = await groupRate(dataDir, logUrl, 1, events);
+  const two = await groupRate(dataDir, logUrl, 2, events);
+  say(`ratings pipeline as a group, ${name} (${events.toLocaleString('en-US')} ratings): 1 member ${rateText(one.rate)} (peak RSS ${Math.round(one.peakRss)} MB), 2 members ${rateText(two.rate)} (peak RSS ${Math.round(two.peakRss)} MB together) — ratio ${(two.rate / one.rate).toFixed(2)}`);
   return { figure: { name: `group_${name}_2_members`, value: two.rate, unit: 'events/s', baseline: one.rate }, peakRss: Math.max(one.peakRss, two.peakRss) };
 }
 
@@ -280,12 +284,18 @@ function adapterFigures(name: string, adapter: Rates, bare: Rates): Figure[] {
   ];
 }
 
-export async function run(): Promise<void> {
+/** SCALE_PARTS: which parts to run (default all): adapters, pipeline, group. */
+const PARTS = new Set((process.env.SCALE_PARTS ?? 'adapters,pipeline,group').split(',').map((p) => p.trim()));
+
+function natsUrlFor(tag: string): string {
+  return `${NATS.replace(/\/$/, '')}/${tag}${randomBytes(3).toString('hex')}`;
+}
+
+/** Each adapter's append and read beside its bare client. */
+async function adapterPart(natsDown: string | null): Promise<Figure[]> {
   const values = ratingValues();
   const figures: Figure[] = [];
-  let childPeakRss = 0;
-  say(`scale bench: ${N.toLocaleString('en-US')} ratings per log, sends of ${BATCH}`);
-
+  say(`adapters: ${N.toLocaleString('en-US')} ratings per log, sends of ${BATCH}`);
   const embedded = tempDir('bench-scale-');
   try {
     const log = openLog({ dataDir: embedded.dir });
@@ -296,8 +306,7 @@ export async function run(): Promise<void> {
     embedded.cleanup();
   }
 
-  const natsDown = await natsProblem();
-  const natsUrl = `${NATS.replace(/\/$/, '')}/scale${randomBytes(3).toString('hex')}`;
+  const natsUrl = natsUrlFor('scale');
   if (natsDown !== null) say(`NATS: skipped (${natsDown})`);
   else {
     const dir = tempDir('bench-scale-nats-');
@@ -329,35 +338,59 @@ export async function run(): Promise<void> {
       await mock.stop();
     }
   }
+  return figures;
+}
 
+/** One processor (not a group) on the embedded log and on NATS. */
+async function pipelinePart(dir: string, natsDown: string | null): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const onEmbedded = await pipelineRate(resolve(dir, 'embedded'), 'embedded');
+  say(`ratings pipeline, 1 instance, embedded log: ${rateText(onEmbedded)}`);
+  figures.push({ name: 'pipeline_embedded_1_instance', value: onEmbedded, unit: 'events/s' });
+  if (natsDown === null) {
+    const url = natsUrlFor('scalep');
+    try {
+      const onNats = await pipelineRate(resolve(dir, 'nats'), url);
+      say(`ratings pipeline, 1 instance, NATS: ${rateText(onNats)} (ratio to embedded ${(onNats / onEmbedded).toFixed(2)})`);
+      figures.push({ name: 'pipeline_nats_1_instance', value: onNats, unit: 'events/s', baseline: onEmbedded });
+    } finally {
+      await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
+    }
+  }
+  return figures;
+}
+
+/** A group of 1 and of 2 member processes on the embedded log and on NATS. */
+async function groupPart(dir: string, natsDown: string | null): Promise<{ figures: Figure[]; peakRss: number }> {
+  say(`the ratings pipeline as a group over ${GROUP_PARTITIONS} partitions, 1 member then 2 (processes)`);
+  const embedded = await groupFigures('embedded', resolve(dir, 'group-embedded'), 'embedded');
+  const figures = [embedded.figure];
+  let peakRss = embedded.peakRss;
+  if (natsDown === null) {
+    const url = natsUrlFor('scaleg');
+    try {
+      const nats = await groupFigures('nats', resolve(dir, 'group-nats'), url);
+      figures.push(nats.figure);
+      peakRss = Math.max(peakRss, nats.peakRss);
+    } finally {
+      await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
+    }
+  }
+  return { figures, peakRss };
+}
+
+export async function run(): Promise<void> {
+  const figures: Figure[] = [];
+  let childPeakRss = 0;
+  const natsDown = await natsProblem();
+  if (PARTS.has('adapters')) figures.push(...(await adapterPart(natsDown)));
   const pipelineDir = tempDir('bench-scale-pipeline-');
   try {
-    const onEmbedded = await pipelineRate(resolve(pipelineDir.dir, 'embedded'), 'embedded');
-    say(`ratings pipeline, 1 instance, embedded log: ${rateText(onEmbedded)}`);
-    figures.push({ name: 'pipeline_embedded_1_instance', value: onEmbedded, unit: 'events/s' });
-    if (natsDown === null) {
-      const url = `${NATS.replace(/\/$/, '')}/scalep${randomBytes(3).toString('hex')}`;
-      try {
-        const onNats = await pipelineRate(resolve(pipelineDir.dir, 'nats'), url);
-        say(`ratings pipeline, 1 instance, NATS: ${rateText(onNats)} (ratio to embedded ${(onNats / onEmbedded).toFixed(2)})`);
-        figures.push({ name: 'pipeline_nats_1_instance', value: onNats, unit: 'events/s', baseline: onEmbedded });
-      } finally {
-        await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
-      }
-    }
-    say(`the ratings pipeline as a group: ${GROUP_N.toLocaleString('en-US')} ratings over ${GROUP_PARTITIONS} partitions, 1 member then 2 (processes)`);
-    const embeddedGroup = await groupFigures('embedded', resolve(pipelineDir.dir, 'group-embedded'), 'embedded');
-    figures.push(embeddedGroup.figure);
-    childPeakRss = Math.max(childPeakRss, embeddedGroup.peakRss);
-    if (natsDown === null) {
-      const url = `${NATS.replace(/\/$/, '')}/scaleg${randomBytes(3).toString('hex')}`;
-      try {
-        const natsGroup = await groupFigures('nats', resolve(pipelineDir.dir, 'group-nats'), url);
-        figures.push(natsGroup.figure);
-        childPeakRss = Math.max(childPeakRss, natsGroup.peakRss);
-      } finally {
-        await dropNatsPrefix(parseLogUrl(url) as NatsLogUrl);
-      }
+    if (PARTS.has('pipeline')) figures.push(...(await pipelinePart(pipelineDir.dir, natsDown)));
+    if (PARTS.has('group')) {
+      const group = await groupPart(pipelineDir.dir, natsDown);
+      figures.push(...group.figures);
+      childPeakRss = group.peakRss;
     }
   } finally {
     pipelineDir.cleanup();

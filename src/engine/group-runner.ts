@@ -25,11 +25,11 @@ import { StreamrecError } from '../util/errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, CheckpointMismatchError, parseState } from './checkpoint.js';
 import { loadMergeState, MERGE_NAMESPACE, type MergeState } from './group-state.js';
 import { fairShare } from './group-share.js';
-import { PartitionTask, TASK_REPORT_NAMESPACE, taskKey } from './partition-task.js';
+import { PartitionTask, partialKey, TASK_PARTIAL_NAMESPACE, TASK_REPORT_NAMESPACE, taskKey, type TaskProgress } from './partition-task.js';
 import { pipelineGroup, waitForTopics, type RunnerStatus } from './pipeline-runner.js';
 import { resultRecord, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
 import { SourceLayout } from './source-layout.js';
-import { mergeDue, START_MARK, type MergeMark, type TaskReport } from './window-merge.js';
+import { groupClosedUpTo, mergeDue, START_MARK, type MergeMark, type SealedPartial, type TaskReport } from './window-merge.js';
 
 export interface GroupRunnerOptions {
   log: EventLog;
@@ -209,8 +209,25 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
 
   const merge = async () => {
     if (!merger) return;
+    const progress = await Promise.all(
+      Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
+    );
+    // Only the partials that can be merged now are read: those of windows every partition closed.
+    const upTo = groupClosedUpTo(progress);
+    const from = mark.emittedUpTo ?? -Infinity;
     const reports = await Promise.all(
-      Array.from({ length: partitions }, async (_, p) => parseState<TaskReport>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
+      progress.map(async (pr, p): Promise<TaskReport | null> => {
+        if (!pr) return null;
+        const due = pr.partials.filter(([, end]) => end > from && end <= upTo);
+        const sealed = await Promise.all(
+          due.map(async ([seq]) => {
+            const partial = parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)));
+            if (!partial) throw new Error(`${spec.name} partition ${p}: partial ${seq} is listed in its progress but missing from the log's state`);
+            return partial;
+          }),
+        );
+        return { closedUpTo: pr.closedUpTo, ended: pr.ended, sealed };
+      }),
     );
     const due = mergeDue(spec.windows, spec.aggregate, reports, mark);
     if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark)) return;
@@ -259,7 +276,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       status.processed += took;
       t = now();
       if (t - lastCheckpoint >= checkpointEvery) {
-        for (const [p, held] of [...tasks]) if (held.task.dirty()) await commitTask(p);
+        for (const [p, held] of [...tasks]) if (held.task.dirty(mark)) await commitTask(p);
         await merge();
         lastCheckpoint = t;
       }
@@ -274,7 +291,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       if (options.exitWhenIdle && mark.done) break;
       if (took === 0) await sleep(20);
     }
-    for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty()) await commitTask(p);
+    for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty(mark)) await commitTask(p);
     await merge();
   } finally {
     for (const [p, held] of [...tasks]) {

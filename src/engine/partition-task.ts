@@ -2,7 +2,8 @@
  * One partition of a pipeline run as a group (`group-runner.ts`), as Kafka Streams runs a task:
  * partition p of every source topic, merged by event time, through a window operator of its own
  * whose watermark is this partition's. A window the partition's watermark passes is sealed: its
- * partial state goes to the window merge (`window-merge.ts`) through the task's report. The
+ * partial state goes to the window merge (`window-merge.ts`) under a key of its own, listed in the
+ * task's progress. The
  * task's checkpoint — positions, operator, report, late events, dead letters, group offsets — is
  * one transaction, fenced by the task's lease: the task moves between instances with its state.
  */
@@ -14,16 +15,31 @@ import { Intake } from './intake.js';
 import { partialAggregate } from './partial-aggregate.js';
 import { lateTopic, sourceTopics, type PipelineSpec } from './pipeline.js';
 import { SourceLayout } from './source-layout.js';
-import type { MergeMark, SealedPartial, TaskReport } from './window-merge.js';
+import type { MergeMark, SealedPartial } from './window-merge.js';
 import { WindowOperator, type OperatorSnapshot, type WindowResult } from './window-operator.js';
 
 /** A task's checkpoint, keyed `<pipeline>/<partition>`. */
 export const TASK_NAMESPACE = 'pipeline-task';
-/** A task's report to the merge, written beside its checkpoint (read without the operator's state). */
+/** A task's progress for the merge, written beside its checkpoint (read without the operator's state). */
 export const TASK_REPORT_NAMESPACE = 'pipeline-task-report';
+/** Each sealed partial under a key of its own, so the merge reads only what it can merge now, once. */
+export const TASK_PARTIAL_NAMESPACE = 'pipeline-task-partial';
 
 export function taskKey(pipeline: string, partition: number): string {
   return `${pipeline}/${partition}`;
+}
+
+export function partialKey(pipeline: string, partition: number, seq: number): string {
+  return `${pipeline}/${partition}/${seq}`;
+}
+
+/** A task's progress as stored: the merge's `TaskReport` with its partials by key. */
+export interface TaskProgress {
+  closedUpTo: number | null;
+  ended: boolean;
+  /** The partials written and not yet passed by the merge's mark: [seq, window end], ends ascending. */
+  partials: [number, number][];
+  nextSeq: number;
 }
 
 interface TaskCheckpoint {
@@ -37,16 +53,20 @@ interface TaskCheckpoint {
   writtenAt: string;
 }
 
-/** A sealed partial in the report, kept as its JSON text (see `partialAggregate`). */
-interface SealedText {
+/** A sealed partial not yet written, as its JSON text (see `partialAggregate`). */
+interface PendingPartial {
+  seq: number;
   end: number;
   json: string;
 }
 
 export class PartitionTask<E, X, S, R> {
-  private closedUpTo: number | null;
   private ended: boolean;
-  private sealed: SealedText[];
+  private written: [number, number][];
+  private nextSeq: number;
+  private pending: PendingPartial[] = [];
+  /** What the checkpoint in flight changes once it commits. */
+  private staged: { written: [number, number][]; pending: number } | null = null;
   private readonly intake: Intake<E, X, S, string>;
   private readonly operator: WindowOperator<X, S, string>;
   private idleSince: number | null = null;
@@ -61,12 +81,12 @@ export class PartitionTask<E, X, S, R> {
     operator: WindowOperator<X, S, string>,
     positions: number[],
     deadLettered: number,
-    report: TaskReport,
+    progress: TaskProgress,
   ) {
     this.operator = operator;
-    this.closedUpTo = report.closedUpTo;
-    this.ended = report.ended;
-    this.sealed = report.sealed.map((p) => ({ end: p.end, json: JSON.stringify(p) }));
+    this.ended = progress.ended;
+    this.written = progress.partials;
+    this.nextSeq = progress.nextSeq;
     this.intake = new Intake<E, X, S, string>(spec, operator, layout, positions, deadLettered);
   }
 
@@ -93,7 +113,7 @@ export class PartitionTask<E, X, S, R> {
     });
     const key = taskKey(spec.name, p);
     const stored = parseState<TaskCheckpoint>(await log.getState(TASK_NAMESPACE, key));
-    const report = parseState<TaskReport>(await log.getState(TASK_REPORT_NAMESPACE, key)) ?? { closedUpTo: null, ended: false, sealed: [] };
+    const progress = parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, key)) ?? { closedUpTo: null, ended: false, partials: [], nextSeq: 0 };
     let positions: number[];
     let deadLettered = 0;
     if (stored) {
@@ -110,7 +130,7 @@ export class PartitionTask<E, X, S, R> {
       c.seek(topic, partition, positions[i]!);
       return c;
     });
-    return new PartitionTask(spec, p, layout, consumers, operator, positions, deadLettered, report);
+    return new PartitionTask(spec, p, layout, consumers, operator, positions, deadLettered, progress);
   }
 
   /** Valid and rejected records taken since the pipeline started (on this partition). */
@@ -163,23 +183,28 @@ export class PartitionTask<E, X, S, R> {
     return took;
   }
 
-  /** Whether a checkpoint has something to write. */
-  dirty(): boolean {
-    return this.changed || this.intake.hasSetAside();
+  /** Whether a checkpoint has something to write: progress, set-aside records, or partials the merge's `mark` has passed to delete. */
+  dirty(mark: MergeMark): boolean {
+    const oldest = this.written[0];
+    const passed = oldest !== undefined && (mark.done || (mark.emittedUpTo !== null && oldest[1] <= mark.emittedUpTo));
+    return this.changed || this.intake.hasSetAside() || passed;
   }
 
   /**
    * Adds the checkpoint to `tx` (the caller fences and commits it, then calls `committed`): the
-   * partials the merge has taken (`mark`) are dropped from the report first.
+   * partials sealed since the last one, each under its key, and the deletion of those the merge's
+   * `mark` has passed.
    */
   checkpoint(tx: Transaction, group: string, fingerprint: Record<string, unknown>, mark: MergeMark, now: number): void {
     const upTo = mark.emittedUpTo;
-    if (mark.done) this.sealed = [];
-    else if (upTo !== null) this.sealed = this.sealed.filter((p) => p.end > upTo);
+    const passed = (end: number) => mark.done || (upTo !== null && end <= upTo);
+    const name = this.spec.name;
+    for (const [seq, end] of this.written) if (passed(end)) tx.putState(TASK_PARTIAL_NAMESPACE, partialKey(name, this.partition, seq), null);
+    for (const p of this.pending) tx.putState(TASK_PARTIAL_NAMESPACE, partialKey(name, this.partition, p.seq), p.json);
+    const written: [number, number][] = [...this.written.filter(([, end]) => !passed(end)), ...this.pending.map((p): [number, number] => [p.seq, p.end])];
+    this.staged = { written, pending: this.pending.length };
     const closed = this.operator.closedUpTo();
-    this.closedUpTo = Number.isFinite(closed) ? closed : null;
-    // The report's text from the partials' texts: each serialised once, when its window closed.
-    const report = `{"closedUpTo":${JSON.stringify(this.closedUpTo)},"ended":${this.ended},"sealed":[${this.sealed.map((p) => p.json).join(',')}]}`;
+    const progress: TaskProgress = { closedUpTo: Number.isFinite(closed) ? closed : null, ended: this.ended, partials: written, nextSeq: this.nextSeq };
     const topics = sourceTopics(this.spec.source);
     topics.forEach((t, i) => {
       if (this.intake.lates[i]!.length) tx.send(lateTopic(t.topic), this.intake.lates[i]!.slice());
@@ -195,7 +220,7 @@ export class PartitionTask<E, X, S, R> {
     };
     const key = taskKey(this.spec.name, this.partition);
     tx.putState(TASK_NAMESPACE, key, JSON.stringify(state));
-    tx.putState(TASK_REPORT_NAMESPACE, key, report);
+    tx.putState(TASK_REPORT_NAMESPACE, key, JSON.stringify(progress));
     tx.commitOffsets(group, this.layout.offsets(this.intake.positions));
   }
 
@@ -203,6 +228,11 @@ export class PartitionTask<E, X, S, R> {
   committed(): void {
     this.intake.clearSetAside();
     this.changed = false;
+    if (this.staged) {
+      this.written = this.staged.written;
+      this.pending.splice(0, this.staged.pending);
+      this.staged = null;
+    }
   }
 
   async close(): Promise<void> {
@@ -220,7 +250,7 @@ export class PartitionTask<E, X, S, R> {
         watermark: Number.isFinite(r.watermark) ? r.watermark : null,
         maxEventTime: Number.isFinite(r.maxEventTime) ? r.maxEventTime : null,
       } satisfies Omit<SealedPartial, 'state'>);
-      this.sealed.push({ end: r.window.end, json: `${head.slice(0, -1)},"state":${r.result}}` });
+      this.pending.push({ seq: this.nextSeq++, end: r.window.end, json: `${head.slice(0, -1)},"state":${r.result}}` });
     }
   }
 }

@@ -25,7 +25,7 @@ export interface SealedPartial {
   maxEventTime: number | null;
 }
 
-/** What a task tells the merge (kept beside its checkpoint, written in the same transaction). */
+/** What a task tells the merge: its progress and the partials it sealed that the merge has not passed. */
 export interface TaskReport {
   /** Every window of the task's partition ending at or before this is closed (null: none yet). */
   closedUpTo: number | null;
@@ -48,7 +48,7 @@ export const START_MARK: MergeMark = { emittedUpTo: null, done: false };
  * The group's watermark over task reports, one a partition (a missing report: that partition has
  * not started, and holds everything back). An ended task holds back nothing.
  */
-export function groupClosedUpTo(reports: readonly (TaskReport | null)[]): number {
+export function groupClosedUpTo(reports: readonly (Pick<TaskReport, 'closedUpTo' | 'ended'> | null)[]): number {
   let min = Infinity;
   for (const r of reports) {
     const t = r === null ? -Infinity : r.ended ? Infinity : (r.closedUpTo ?? -Infinity);

@@ -7,10 +7,17 @@
 export class KeyRows<K extends string | number> {
   readonly keys: K[] = [];
   /** Row + 1 per slot, 0 = empty (integer keys only); null once the index is a Map. */
-  private slots: Int32Array | null = new Int32Array(512);
+  private slots: Int32Array | null;
   /** 32 − log2(slots.length): Fibonacci hashing takes the top bits of key × 2^32/φ. */
-  private shift = 23;
+  private shift: number;
   private map: Map<K, number> | null = null;
+
+  /** `capacity`: keys expected (a power of two, at least 256), so the table need not grow while they come. */
+  constructor(capacity = 256) {
+    const slots = 2 * Math.max(256, 2 ** Math.ceil(Math.log2(capacity)));
+    this.slots = new Int32Array(slots);
+    this.shift = 32 - Math.log2(slots);
+  }
 
   get size(): number {
     return this.keys.length;

@@ -128,6 +128,20 @@ describe('topN', () => {
     }
   });
 
+  it('restores a checkpoint written before its JSON had columns (one [key, count, sum] a key), and refuses a bad one', () => {
+    const agg = topN((e: Ev) => e.movie, (e: Ev) => e.rating, { n: 3, by: 'score' });
+    const rows = [[7, 2, 9], [3, 1, 4.5], [11, 4, 8]];
+    const restored = agg.fromJSON(rows);
+    assert.deepEqual(agg.result(restored), [
+      { key: 7, count: 2, avg: 4.5, score: 9 },
+      { key: 11, count: 4, avg: 2, score: 8 },
+      { key: 3, count: 1, avg: 4.5, score: 4.5 },
+    ]);
+    assert.deepEqual(agg.toJSON(restored), { keys: [7, 3, 11], counts: [2, 1, 4], sums: [9, 4.5, 8] });
+    assert.throws(() => agg.fromJSON([[7, 2, 9], [7, 1, 1]]), /key 7 is listed twice/);
+    assert.throws(() => agg.fromJSON({ keys: [1, 2], counts: [1], sums: [1, 2] }), /2 keys but 1 counts and 2 sums/);
+  });
+
   it('ranks a state again after it changed (the cached ranking is dropped)', () => {
     const agg = topN((p: [number, number]) => p[0], (p) => p[1], { n: 2, by: 'score' });
     const s = agg.create();
