@@ -15,7 +15,7 @@
  *    on NATS, generated there with `generate ratings --log`.
  * SCALE_PARTS (adapters,pipeline,group: the default, all) runs some parts only.
  * Then the ratings pipeline as a group (`process ratings --group`): SCALE_GROUP_EVENTS ratings
- * (default 2,000,000 on the embedded log, 600,000 on NATS) over 6 partitions, processed by 1 and
+ * (default 4,000,000 on the embedded log, 600,000 on NATS) over 6 partitions, processed by 1 and
  * then by 2 member processes; the rate is the group's committed source offsets from its first
  * commit to its last (no process start, no idle tail), 2 members against 1 as the ratio, with
  * the members' peak RSS.
@@ -51,7 +51,7 @@ const IDLE_MS = 200;
 /** librdkafka's mock drops a partition's oldest records past a few MB: the Kafka part stays under that. */
 const KAFKA_MOCK_EVENTS = 20_000;
 /** Enough input for 10 s or more of one member on each log: the rate is read from checkpoints, ~1 s apart. */
-const GROUP_EVENTS = { embedded: Number(process.env.SCALE_GROUP_EVENTS ?? 2_000_000), nats: Number(process.env.SCALE_GROUP_EVENTS ?? 600_000) };
+const GROUP_EVENTS = { embedded: Number(process.env.SCALE_GROUP_EVENTS ?? 4_000_000), nats: Number(process.env.SCALE_GROUP_EVENTS ?? 600_000) };
 const GROUP_PARTITIONS = 6;
 
 function ratingValues(): string[] {

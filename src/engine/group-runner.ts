@@ -24,7 +24,7 @@ import { diskWriteProblem } from '../util/disk-errors.js';
 import { StreamrecError } from '../util/errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, CheckpointMismatchError, parseState } from './checkpoint.js';
 import { loadMergeState, MERGE_NAMESPACE, type MergeState } from './group-state.js';
-import { fairShare } from './group-share.js';
+import { fairShare, type MergerLoad } from './group-share.js';
 import { PartitionTask, partialKey, TASK_PARTIAL_NAMESPACE, TASK_REPORT_NAMESPACE, taskKey, type TaskProgress } from './partition-task.js';
 import { pipelineGroup, waitForTopics, type RunnerStatus } from './pipeline-runner.js';
 import { resultRecord, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
@@ -60,6 +60,9 @@ export interface GroupStatus extends RunnerStatus {
 function groupFingerprint(spec: PipelineSpec<unknown, unknown, unknown, unknown>): Record<string, unknown> {
   return { ...specFingerprint(spec), mode: 'group' };
 }
+
+/** How often the merging member weighs its merging against its partitions' processing. */
+const WEIGH_MS = 3000;
 
 /** Runs this instance as a member of the pipeline's group until the signal (or, `exitWhenIdle`, the end of the input). */
 export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, options: GroupRunnerOptions): Promise<GroupStatus> {
@@ -115,12 +118,34 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   let merger: Lease | null = null;
   let mark: MergeMark = START_MARK;
 
+  /** The merging member's load as last published (null: none yet, or this member merges). */
+  let mergerLoad: MergerLoad | null = null;
+  /** This member's merging, once it merges: what it weighs, as published, and the measurements towards the next figure. */
+  const weighing = { weight: 0, candidate: -1, since: now(), mergeMs: 0, partitionMs: 0 };
+
   const readMark = async (): Promise<MergeMark> => {
     const stored = await loadMergeState(log, spec.name);
     if (!stored) return START_MARK;
     assertCompatible(spec.name, stored.fingerprint, fingerprint);
+    mergerLoad = stored.load ?? null;
     return stored.mark;
   };
+
+  /**
+   * While merging: every WEIGH_MS, the time spent merging over one partition's share of the time
+   * spent processing, rounded — published with the next merge once two windows in a row agree, so
+   * a passing burst does not move partitions.
+   */
+  const weigh = (t: number): void => {
+    if (t - weighing.since < WEIGH_MS) return;
+    if (weighing.partitionMs > 0) {
+      const measured = Math.max(0, Math.min(partitions - 1, Math.round(weighing.mergeMs / weighing.partitionMs)));
+      if (measured === weighing.candidate) weighing.weight = measured;
+      weighing.candidate = measured;
+    }
+    Object.assign(weighing, { since: t, mergeMs: 0, partitionMs: 0 });
+  };
+  const ownLoad = (): MergerLoad => ({ slot: status.member, weight: weighing.weight });
 
   /** Commits a task's checkpoint; false when the task was lost (its commit refused) and dropped. */
   const commitTask = async (p: number): Promise<boolean> => {
@@ -174,7 +199,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       const info = await readLease(log, memberKey(spec.name, k), leaseOptions);
       if (info?.live) live.push(k);
     }
-    const share = fairShare(partitions, live, status.member);
+    const share = fairShare(partitions, live, status.member, merger ? ownLoad() : mergerLoad);
     for (const p of [...tasks.keys()].sort((a, b) => b - a)) {
       if (tasks.size <= share) break;
       await releaseTask(p);
@@ -194,10 +219,11 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       merger = await tryLease(mergeLeaseKey(spec.name), `${spec.name}'s merge`);
       if (merger) {
         mark = await readMark();
-        // Written at once: `streamrec reset` finds the group's partitions here.
+        weighing.weight = mergerLoad?.weight ?? 0;
+        // Written at once: `streamrec reset` finds the group's partitions here, the members the merger.
         const tx = log.transaction();
         merger.fence(tx);
-        tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark } satisfies MergeState));
+        tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark, load: ownLoad() } satisfies MergeState));
         await tx.commit();
         notify(`${spec.name}: this member writes the final results`);
       }
@@ -208,7 +234,8 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   };
 
   const merge = async () => {
-    if (!merger) return;
+    // Done: every final is written, and the tasks drop their partials.
+    if (!merger || mark.done) return;
     const progress = await Promise.all(
       Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
     );
@@ -230,12 +257,13 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       }),
     );
     const due = mergeDue(spec.windows, spec.aggregate, reports, mark);
-    if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark)) return;
+    const loadChanged = published !== weighing.weight;
+    if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark) && !loadChanged) return;
     const tx = log.transaction();
     merger.fence(tx);
     const emittedAt = now();
     if (due.finals.length) tx.send(spec.output.topic, due.finals.map((r) => resultRecord(anySpec, r, emittedAt)));
-    tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark: due.mark } satisfies MergeState));
+    tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark: due.mark, load: ownLoad() } satisfies MergeState));
     try {
       await tx.commit();
     } catch (err) {
@@ -249,8 +277,11 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       throw err;
     }
     mark = due.mark;
+    published = ownLoad().weight;
     status.finals += due.finals.length;
   };
+  /** The weight last written with the mark. */
+  let published = -1;
 
   let lastLook = -Infinity;
   let lastCheckpoint = now();
@@ -264,20 +295,26 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         lastLook = t;
       }
       let took = 0;
+      const stepStart = now();
       for (const [p, held] of [...tasks]) {
-        if (held.lease.lost.aborted) {
-          status.fenced++;
-          notify(`${spec.name} partition ${p}: lost to another member while this one was not heartbeating; dropping it unwritten`);
-          await dropTask(p);
-          continue;
-        }
-        took += await held.task.step(t, { readBatch, exitWhenIdle: options.exitWhenIdle ?? false });
+        if (!held.lease.lost.aborted) continue;
+        status.fenced++;
+        notify(`${spec.name} partition ${p}: lost to another member while this one was not heartbeating; dropping it unwritten`);
+        await dropTask(p);
       }
+      // The tasks' reads in flight together: on a remote log each is a round trip or two.
+      const stepOptions = { readBatch, exitWhenIdle: options.exitWhenIdle ?? false };
+      for (const n of await Promise.all([...tasks.values()].map((held) => held.task.step(t, stepOptions)))) took += n;
       status.processed += took;
       t = now();
+      // One partition's share of the time spent processing (busy rounds only).
+      if (took > 0 && tasks.size > 0) weighing.partitionMs += (t - stepStart) / tasks.size;
       if (t - lastCheckpoint >= checkpointEvery) {
         for (const [p, held] of [...tasks]) if (held.task.dirty(mark)) await commitTask(p);
+        const mergeStart = now();
         await merge();
+        weighing.mergeMs += now() - mergeStart;
+        if (merger) weigh(now());
         lastCheckpoint = t;
       }
       if (t - lastStatus >= 1000) {

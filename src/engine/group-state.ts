@@ -5,6 +5,7 @@
 import type { EventLog } from '../log/types.js';
 import { parseState } from './checkpoint.js';
 import { partialKey, TASK_NAMESPACE, TASK_PARTIAL_NAMESPACE, TASK_REPORT_NAMESPACE, taskKey, type TaskProgress } from './partition-task.js';
+import type { MergerLoad } from './group-share.js';
 import type { MergeMark } from './window-merge.js';
 
 /** The merge's state, keyed by pipeline name. */
@@ -14,6 +15,8 @@ export interface MergeState {
   fingerprint: Record<string, unknown>;
   partitions: number;
   mark: MergeMark;
+  /** The merging member and what its merging weighs (see `group-share.ts`). */
+  load?: MergerLoad;
 }
 
 export async function loadMergeState(log: EventLog, pipeline: string): Promise<MergeState | null> {

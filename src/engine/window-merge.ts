@@ -10,7 +10,7 @@
  * exactly, late counts add up, and the final's watermark and newest event time are the minimum
  * and maximum over the partitions that closed it. N instances give what one gives, value for value.
  */
-import type { Aggregate } from './aggregate.js';
+import { mergedResult, type Aggregate } from './aggregate.js';
 import type { WindowResult } from './window-operator.js';
 import type { WindowSpec } from './windows.js';
 
@@ -87,17 +87,17 @@ export function mergeDue<In, S, Out>(
   const order = new Map(windows.map((w, i) => [w.name, i]));
   const due = [...byWindow.values()].sort((a, b) => a.end - b.end || order.get(a.spec.name)! - order.get(b.spec.name)!);
   const finals = due.map(({ spec, start, end, parts }): WindowResult<Out> => {
-    const state = aggregate.create();
     let lateEvents = 0;
     let watermark = Infinity;
     let maxEventTime = -Infinity;
     for (const p of parts) {
-      aggregate.mergeInto(state, aggregate.fromJSON(p.state));
       lateEvents += p.lateEvents;
       watermark = Math.min(watermark, p.watermark ?? Infinity);
       maxEventTime = Math.max(maxEventTime, p.maxEventTime ?? -Infinity);
     }
-    return { window: { spec, start, end }, result: aggregate.result(state), final: true, lateEvents, watermark, maxEventTime };
+    // In partition order: the same merge whatever the number of members.
+    const result = mergedResult(aggregate, parts.map((p) => aggregate.fromJSON(p.state)));
+    return { window: { spec, start, end }, result, final: true, lateEvents, watermark, maxEventTime };
   });
   const done = upTo === Infinity;
   return { finals, mark: done ? { emittedUpTo: null, done } : { emittedUpTo: upTo, done } };
