@@ -128,7 +128,8 @@ export class FactorTable {
   /**
    * Offers `top` every unmarked movie (and not `exclude`d) scored base + x·y (+ its bias when the
    * table has them), `x` the given vector: one SIMD sweep in single precision, then only the groups
-   * of 16 whose best can still enter the heap are read.
+   * of 16 whose best can still enter the heap are read. Without biases the sweep goes longest
+   * vector first and stops early (`sweepByNorm`), with the same result.
    */
   sweep(top: TopN, x: Float64Array, base: number, exclude?: (movieId: number) => boolean): void {
     if (this.movieBias === undefined) {
@@ -136,7 +137,7 @@ export class FactorTable {
       return;
     }
     const scorer = this.scorer();
-    const scores = this.movieBias === undefined ? scorer.dots(x) : scorer.scores(x);
+    const scores = scorer.scores(x);
     const ids = this.movies.ids;
     const mask = this.mask;
     const G = MovieScorer.GROUP;
@@ -209,7 +210,7 @@ export class FactorTable {
       // NaN lengths (a broken row) first: they never let the bound stop the sweep before them.
       const order = Int32Array.from(length.keys()).sort((a, b) => (Number.isNaN(length[a]) ? -1 : Number.isNaN(length[b]) ? 1 : length[b] - length[a] || a - b));
       const permuted = new Float32Array(rows * k);
-      const lengths = new Float64Array(Math.ceil(rows / MovieScorer.GROUP) * MovieScorer.GROUP + 1);
+      const lengths = new Float64Array(rows);
       for (let p = 0; p < rows; p++) {
         permuted.set(this.movieFactors.subarray(order[p] * k, (order[p] + 1) * k), p * k);
         lengths[p] = length[order[p]];

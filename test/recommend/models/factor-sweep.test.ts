@@ -2,13 +2,15 @@
 // movie left can enter: its answer must be the whole sweep's, scores to the bit, ties included.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { IalsModel } from '../../../src/recommend/models/ials/ials.js';
 import { DEFAULT_IALS_PARAMS } from '../../../src/recommend/models/ials/ials-params.js';
 import { MovieScorer } from '../../../src/recommend/models/movie-scorer.js';
 import { type Scored, type UserHistory } from '../../../src/recommend/models/recommender.js';
 import { Random } from '../../../src/util/random.js';
 
-/** Movies whose lengths span three orders of magnitude (a few long ones, as popular movies are), duplicates and zero rows among them. */
+/** Movies whose lengths span three orders of magnitude (a few long ones, as popular movies are), duplicates and zero rows among them, some along users' own vectors. */
 function factors(random: Random, users: number, movies: number, rank: number, zeroUsers = 0) {
   const movieFactors = new Float32Array(movies * rank);
   for (let m = 0; m < movies; m++) {
@@ -20,6 +22,14 @@ function factors(random: Random, users: number, movies: number, rank: number, ze
   for (const m of [movies - 1, movies - 5, 3]) movieFactors.fill(0, m * rank, (m + 1) * rank);
   const userFactors = Float32Array.from({ length: users * rank }, () => random.next() * 2 - 1);
   userFactors.fill(0, 0, zeroUsers * rank);
+  // Where the bound is tight: for the first users, three mid-length movies along their own vector
+  // (x·y = |x|·|y|, up to rounding), behind longer movies that point elsewhere.
+  for (let u = zeroUsers; u < Math.min(users, 12); u++) {
+    for (let t = 0; t < 3 && 3 * u + t < movies / 2; t++) {
+      const m = Math.floor(movies / 2) + 3 * u + t;
+      for (let c = 0; c < rank; c++) movieFactors[m * rank + c] = userFactors[u * rank + c] * 0.15 * (1 + t);
+    }
+  }
   const userIds = Int32Array.from({ length: users }, (_, u) => u + 1);
   const movieIds = Int32Array.from({ length: movies }, (_, m) => 10 + 3 * m);
   return IalsModel.fromFactors({
@@ -59,6 +69,15 @@ describe('the sweep by vector length', () => {
       }
     });
   }
+
+  it('and so with the JS kernel, where WebAssembly is missing (this file again, in a process without it)', { skip: !new MovieScorer(new Float32Array(4), 1, 4).simd && 'running without WebAssembly already' }, () => {
+    // Without the runner's context variable, or the child reports to the runner instead of stdout.
+    const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+    const run = spawnSync(process.execPath, ['--no-expose-wasm', '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { encoding: 'utf8', env });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /# pass [1-9]/);
+    assert.match(run.stdout, /# fail 0/);
+  });
 
   it('a user vector of zeros ties every movie at 0: the lowest ids win', () => {
     const model = factors(new Random(2), 3, 100, 8, 1);
