@@ -1,6 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
+
+export const HELMET: Readonly<HelmetOptions> = {
+  hsts: false,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'self'"],
+    },
+  },
+};
+
+/**
+ * The headers helmet's middleware sets (and removes) for these options, in its order: found once
+ * by running it on a recording response. Its answer depends on the options alone (no directive
+ * here is a function of the request, no nonces), while a middleware per request — what
+ * @fastify/helmet does — builds itself again, the policy parsed anew, on every request.
+ */
+export function helmetHeaders(options: Readonly<HelmetOptions>): { set: [name: string, value: string][]; removed: string[] } {
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string) => void set.push([name, value]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  let finished = false;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+    finished = true;
+  });
+  if (!finished) throw new Error('helmet did not finish synchronously');
+  return { set, removed };
+}
 
 /**
  * What a browser may do with the server's answers. Security headers (helmet) on every answer,
@@ -11,24 +54,11 @@ import fastifyHelmet from '@fastify/helmet';
  * plain HTTP (a TLS proxy in front sets those). CORS only for the allowed origins, none by default.
  */
 export async function registerBrowserPolicy(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  await app.register(fastifyHelmet, {
-    hsts: false,
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-      },
-    },
+  const headers = helmetHeaders(HELMET);
+  app.addHook('onRequest', (_req, reply, done) => {
+    for (const [name, value] of headers.set) reply.raw.setHeader(name, value);
+    for (const name of headers.removed) reply.raw.removeHeader(name);
+    done();
   });
   if (corsOrigins.length > 0) {
     await app.register(fastifyCors, {

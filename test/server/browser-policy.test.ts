@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import type { StreamrecServer } from '../../src/server/app.js';
+import { HELMET, helmetHeaders } from '../../src/server/browser-policy.js';
 import { sseConnect, waitFor } from '../helpers/sse-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -49,6 +50,24 @@ describe('security headers and CORS', () => {
       assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
       assert.equal(res.headers.get('strict-transport-security'), null, `${path}: no HSTS over plain HTTP`);
       await res.arrayBuffer();
+    }
+  });
+
+  it('sends every header helmet sets for the policy, on every answer (helmet run once, its headers replayed)', async () => {
+    const { set, removed } = helmetHeaders(HELMET);
+    assert.deepEqual(set.map(([name]) => name.toLowerCase()).sort(), [
+      'content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy',
+      'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection',
+    ]);
+    assert.deepEqual(removed, ['X-Powered-By']);
+    for (const [path, status] of [['/metrics/health', 200], ['/no-such-page', 404], ['/docs/json', 200]] as const) {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${plain.base}${path}`);
+        assert.equal(res.status, status, path);
+        for (const [name, value] of set) assert.equal(res.headers.get(name), value, `${path}: ${name}`);
+        assert.equal(res.headers.get('x-powered-by'), null);
+        await res.arrayBuffer();
+      }
     }
   });
 

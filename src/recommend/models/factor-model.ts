@@ -35,6 +35,15 @@ export function readFactorArrays(file: ArrayFile, path: string): FactorArrays {
   };
 }
 
+/** Groups of 16 movies `sweepByNorm` scores between two looks at its bound. */
+const SWEEP_GROUPS = 16;
+/**
+ * What widens its bound |x|·|y| past rounding: relative (the single-precision sweep errs by at
+ * most ~(rank + 1)·2⁻²⁴ of |x|·|y|, 4·10⁻⁶ at rank 64; 10⁻⁴ covers rank 1,000) and absolute (underflow).
+ */
+const BOUND_SLACK = 1e-4;
+const BOUND_FLOOR = 1e-30;
+
 /** Ids and factor rows, with the scratch one question at a time needs (a model serves from one thread). */
 export class FactorTable {
   readonly users: IdIndex;
@@ -47,6 +56,7 @@ export class FactorTable {
   private readonly marked: number[] = [];
   private movieScorer: MovieScorer | null = null;
   private movieNorms: Float32Array | null = null;
+  private byNorm: { scorer: MovieScorer; order: Int32Array; lengths: Float64Array } | null = null;
 
   /** `movieBias`, when given, is what the sweep adds to each movie's x·y. */
   constructor(f: FactorArrays, readonly rank: number, private readonly movieBias?: Float32Array) {
@@ -118,11 +128,16 @@ export class FactorTable {
   /**
    * Offers `top` every unmarked movie (and not `exclude`d) scored base + x·y (+ its bias when the
    * table has them), `x` the given vector: one SIMD sweep in single precision, then only the groups
-   * of 16 whose best can still enter the heap are read.
+   * of 16 whose best can still enter the heap are read. Without biases the sweep goes longest
+   * vector first and stops early (`sweepByNorm`), with the same result.
    */
   sweep(top: TopN, x: Float64Array, base: number, exclude?: (movieId: number) => boolean): void {
+    if (this.movieBias === undefined) {
+      this.sweepByNorm(top, x, base, exclude);
+      return;
+    }
     const scorer = this.scorer();
-    const scores = this.movieBias === undefined ? scorer.dots(x) : scorer.scores(x);
+    const scores = scorer.scores(x);
     const ids = this.movies.ids;
     const mask = this.mask;
     const G = MovieScorer.GROUP;
@@ -139,6 +154,70 @@ export class FactorTable {
         threshold = top.threshold;
       }
     }
+  }
+
+  /**
+   * `sweep` without movie biases, over the movies in descending order of their vector's length,
+   * SWEEP_GROUPS groups of 16 at a time, stopping once no movie left can enter the heap: by
+   * Cauchy–Schwarz x·y ≤ |x|·|y|, and every movie left is no longer than the first of them, so
+   * when base + |x|·|y_first|, widened past the single-precision sweep's rounding, is below the
+   * heap's threshold, none can reach it. Every movie that could enter is offered with the score
+   * the whole sweep gives it, and the heap keeps the same n whatever order they come in: the
+   * result is the whole sweep's. The n best are usually among the longest few per cent.
+   */
+  private sweepByNorm(top: TopN, x: Float64Array, base: number, exclude?: (movieId: number) => boolean): void {
+    const byNorm = this.normOrder();
+    const { scorer, order, lengths } = byNorm;
+    const ids = this.movies.ids;
+    const mask = this.mask;
+    const G = MovieScorer.GROUP;
+    const lanes = scorer.laneMax;
+    const groups = scorer.groups;
+    let xx = 0;
+    for (let c = 0; c < this.rank; c++) xx += x[c] * x[c];
+    const reach = Math.sqrt(xx) * (1 + BOUND_SLACK);
+    let threshold = -Infinity;
+    for (let from = 0; from < groups; from += SWEEP_GROUPS) {
+      if (base + (reach * lengths[from * G] + BOUND_FLOOR) < threshold) return;
+      const to = Math.min(groups, from + SWEEP_GROUPS);
+      const scores = scorer.dotsOfGroups(x, from, to);
+      for (let g = from, at = 4 * from; g < to; g++, at += 4) {
+        if (base + lanes[at] < threshold && base + lanes[at + 1] < threshold && base + lanes[at + 2] < threshold && base + lanes[at + 3] < threshold) continue;
+        for (let p = g * G, end = Math.min(p + G, order.length); p < end; p++) {
+          const s = base + scores[p];
+          const m = order[p];
+          if (s < threshold || mask[m] !== 0) continue;
+          const id = ids[m];
+          if (exclude && exclude(id)) continue;
+          top.offer(id, s);
+          threshold = top.threshold;
+        }
+      }
+    }
+  }
+
+  /** The movies by descending vector length, with a scorer over their rows in that order: built on first use. */
+  private normOrder(): { scorer: MovieScorer; order: Int32Array; lengths: Float64Array } {
+    if (this.byNorm === null) {
+      const k = this.rank;
+      const rows = this.movies.size;
+      const length = new Float64Array(rows);
+      for (let m = 0; m < rows; m++) {
+        let s = 0;
+        for (let c = 0, at = m * k; c < k; c++) s += this.movieFactors[at + c] * this.movieFactors[at + c];
+        length[m] = Math.sqrt(s);
+      }
+      // NaN lengths (a broken row) first: they never let the bound stop the sweep before them.
+      const order = Int32Array.from(length.keys()).sort((a, b) => (Number.isNaN(length[a]) ? -1 : Number.isNaN(length[b]) ? 1 : length[b] - length[a] || a - b));
+      const permuted = new Float32Array(rows * k);
+      const lengths = new Float64Array(rows);
+      for (let p = 0; p < rows; p++) {
+        permuted.set(this.movieFactors.subarray(order[p] * k, (order[p] + 1) * k), p * k);
+        lengths[p] = length[order[p]];
+      }
+      this.byNorm = { scorer: new MovieScorer(permuted, rows, k), order, lengths };
+    }
+    return this.byNorm;
   }
 
   /**

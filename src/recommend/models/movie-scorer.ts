@@ -103,6 +103,34 @@ export class MovieScorer {
     return this.run(x, true);
   }
 
+  /**
+   * x·row for the rows of groups [from, to) only (rows 16·from up to 16·to), with those groups'
+   * maxima in `laneMax`; a row's value is the one `dots` gives it. The result is `dots`'s view:
+   * the other rows keep whatever the last call left there.
+   */
+  dotsOfGroups(x: ArrayLike<number>, from: number, to: number): Float32Array {
+    const w = this.wasm;
+    if (w !== null) {
+      for (let c = 0; c < this.rank; c++) w.lanes.fill(x[c], c * 4, c * 4 + 4);
+      const rowBytes = from * GROUP * 4;
+      w.score(from * this.rank * GROUP * 4, w.lanesAt, w.outAt + rowBytes, to - from, this.rank, w.zerosAt + rowBytes, w.maxAt + from * 16);
+      return this.out;
+    }
+    const r0 = Math.min(this.rows, from * GROUP);
+    const r1 = Math.min(this.rows, to * GROUP);
+    const scratch = this.scratch!.subarray(r0, r1);
+    scratch.fill(0);
+    addMatVec(this.factors.subarray(r0 * this.rank, r1 * this.rank), r1 - r0, this.rank, x, scratch);
+    const out = this.out;
+    for (let r = r0; r < r1; r++) out[r] = scratch[r - r0];
+    this.laneMax.fill(-Infinity, from * 4, to * 4);
+    for (let r = r0; r < r1; r++) {
+      const at = (r >> 4) * 4 + (r & 3);
+      if (out[r] > this.laneMax[at]) this.laneMax[at] = out[r];
+    }
+    return out;
+  }
+
   private run(x: ArrayLike<number>, withBias: boolean): Float32Array {
     const w = this.wasm;
     if (w !== null) {

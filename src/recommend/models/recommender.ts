@@ -36,6 +36,13 @@ export interface Recommender {
   /** A predicted rating on the training scale, clamped to it. Never throws for unknown ids. */
   predict(user: UserHistory, movieId: number): number;
   /**
+   * Optional: the predicted ratings of several movies for one user, parallel to `movieIds` —
+   * exactly what `predict` gives for each, the work that depends on the history alone (a
+   * profile, a fold-in, the user's bias, the history's marks) done once instead of per movie.
+   * Call it through `predictions`, which falls back to `predict` per movie.
+   */
+  predictMany?(user: UserHistory, movieIds: ArrayLike<number>): Float64Array;
+  /**
    * The n best movies for a user by the model's ranking score, best first, ties by movie id
    * ascending; the user's history and `exclude` are never returned. `score` is the model's
    * ranking score (a predicted rating for ALS, a similarity-weighted score for neighbourhoods).
@@ -61,6 +68,14 @@ export interface Recommender {
   similar(movieId: number, n: number): Scored[];
   knowsUser(userId: number): boolean;
   knowsMovie(movieId: number): boolean;
+}
+
+/** A model's predicted ratings of several movies for one user (its `predictMany`, else `predict` per movie). */
+export function predictions(model: Recommender, user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+  if (model.predictMany !== undefined) return model.predictMany(user, movieIds);
+  const out = new Float64Array(movieIds.length);
+  for (let i = 0; i < movieIds.length; i++) out[i] = model.predict(user, movieIds[i]);
+  return out;
 }
 
 /** An empty history, for a user nobody has seen. */

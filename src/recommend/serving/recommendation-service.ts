@@ -5,7 +5,7 @@ import type { EventLog } from '../../log/types.js';
 import type { Rating } from '../../movies/rating-event.js';
 import type { Movie } from '../../movies/movie.js';
 import { modelKind, SERVING_MODELS, type ModelName, type ServingModelName } from '../models/model-kinds.js';
-import { clamp, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
+import { clamp, predictions, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../models/recommender.js';
 import { ModelRegistry } from '../registry/registry.js';
 import type {
   PredictResponse,
@@ -311,7 +311,7 @@ export class RecommendationService {
 
     const history = histories.get(userId);
     const list = this.rank(set, modelName, model, history, n, genre, exclude.length > 0 ? new Set(exclude) : null);
-    const items = this.items(set, list.scored, (s) => list.ratingOf(s));
+    const items = this.items(set, list.scored, list.ratings());
     const answer: CachedAnswer = { items, itemsJson: JSON.stringify(items), modelVersion: version };
     if (useCache) this.cache.set(key, userId, answer);
     const source: RecommendationSource = list.source;
@@ -330,12 +330,16 @@ export class RecommendationService {
       const scored = model.recommend(history, n, options);
       // A kind whose ranking score is a predicted rating needs no second predict per item.
       const scoreIsRating = modelKind(modelName).scoreIsRating;
-      if (scored.length > 0) return { source: 'model', scored, ratingOf: (s) => (scoreIsRating ? clamp(s.score, model.scale) : model.predict(history, s.movieId)) };
+      if (scored.length > 0) {
+        const ratings = () => (scoreIsRating ? scored.map((s) => clamp(s.score, model.scale)) : predictions(model, history, scored.map((s) => s.movieId)));
+        return { source: 'model', scored, ratings };
+      }
     }
     const seen = history.movies.length > 0 ? new Set(history.movies) : null;
     const skip = seen || excluded ? (m: number) => (seen?.has(m) ?? false) || (excluded?.has(m) ?? false) : undefined;
     // The most popular by count; their predicted rating the Bayesian average.
-    return { source: 'fallback_popular', scored: set.popularity.mostPopular(n, genre?.name, skip), ratingOf: (s) => set.popularity.predict(history, s.movieId) };
+    const popular = set.popularity.mostPopular(n, genre?.name, skip);
+    return { source: 'fallback_popular', scored: popular, ratings: () => predictions(set.popularity, history, popular.map((s) => s.movieId)) };
   }
 
   /** What the Recommendations page shows of a user: their ratings, every model's top n with why (never cached). */
@@ -488,10 +492,11 @@ export class RecommendationService {
     return movie;
   }
 
-  private items(set: ModelSet, scored: Scored[], ratingOf: (s: Scored) => number): RecommendationItem[] {
+  /** The listed movies with their predicted ratings (`ratings` parallel to `scored`). */
+  private items(set: ModelSet, scored: Scored[], ratings: ArrayLike<number>): RecommendationItem[] {
     return scored.map((s, i) => {
       const m = set.data.catalogue.get(s.movieId);
-      return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], predicted_rating: round(ratingOf(s), 4), rank: i + 1 };
+      return { movie_id: s.movieId, title: m?.title ?? null, genres: m?.genres ?? [], predicted_rating: round(ratings[i], 4), rank: i + 1 };
     });
   }
 }

@@ -17,8 +17,8 @@ export const RECENT_RATINGS = 20;
 export interface RankedList {
   source: 'model' | 'fallback_popular';
   scored: Scored[];
-  /** The predicted rating of a listed movie. */
-  ratingOf(s: Scored): number;
+  /** The predicted ratings of the listed movies, parallel to `scored`. */
+  ratings(): ArrayLike<number>;
 }
 
 export interface UserViewInput {
@@ -42,6 +42,7 @@ export function buildUserView(input: UserViewInput): UserViewResponse {
   for (let i = 0; i < history.movies.length; i++) rated.set(history.movies[i], history.ratings[i]);
   const models: UserViewModel[] = input.models.map(({ name, version, model }) => {
     const list = input.listOf(name, model);
+    const ratings = list.ratings();
     return {
       model: name,
       version,
@@ -51,7 +52,7 @@ export function buildUserView(input: UserViewInput): UserViewResponse {
         ...movieRef(catalogue, s.movieId),
         rank: i + 1,
         score: round(s.score, 4),
-        predicted_rating: round(list.ratingOf(s), 4),
+        predicted_rating: round(ratings[i], 4),
         because: list.source === 'model' ? because(model, s.movieId, rated, catalogue) : [],
       })),
     };

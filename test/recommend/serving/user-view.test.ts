@@ -81,11 +81,10 @@ describe('user view', () => {
       catalogue,
       models: [{ name: 'a', version: 'v1', model }, { name: 'b', version: 'v2', model }],
       defaultModel: 'b',
-      listOf: (name) => ({
-        source: name === 'a' ? 'model' : 'fallback_popular',
-        scored: [{ movieId: 100, score: 0.91234567 }, { movieId: 200, score: 0.5 }],
-        ratingOf: (s) => s.score * 5,
-      }),
+      listOf: (name) => {
+        const scored = [{ movieId: 100, score: 0.91234567 }, { movieId: 200, score: 0.5 }];
+        return { source: name === 'a' ? 'model' : 'fallback_popular', scored, ratings: () => scored.map((s) => s.score * 5) };
+      },
       now: new Date(Date.UTC(2026, 0, 1)),
     });
     assert.equal(view.ratings.count, 3);

@@ -206,7 +206,20 @@ export class AlsModel implements Recommender {
    * vector (no known movie in the history) it is μ + b_i; for an unknown movie, μ + b_u.
    */
   predict(user: UserHistory, movieId: number): number {
+    return this.predictResolved(this.resolveUser(user), movieId);
+  }
+
+  /** `predict` for each movie, the user's vector resolved once. */
+  predictMany(user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(movieIds.length);
+    if (movieIds.length === 0) return out;
     const userBias = this.resolveUser(user);
+    for (let i = 0; i < movieIds.length; i++) out[i] = this.predictResolved(userBias, movieIds[i]);
+    return out;
+  }
+
+  /** predict once `resolveUser` has put the user's vector in scratch and given their bias (null: none). */
+  private predictResolved(userBias: number | null, movieId: number): number {
     const has = userBias !== null;
     const m = this.table.movies.index(movieId);
     let r = this.globalMean + (has ? userBias : 0);

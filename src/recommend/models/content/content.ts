@@ -266,14 +266,31 @@ export class ContentModel implements Recommender {
    */
   predict(user: UserHistory, movieId: number): number {
     const m = this.movies.index(movieId);
-    const n = user.movies.length;
-    if (m < 0) {
-      if (n === 0) return clamp(this.s.globalMean, this.scale);
-      let sum = 0;
-      for (let k = 0; k < n; k++) sum += user.ratings[k];
-      return clamp(sum / n, this.scale);
+    return m < 0 ? this.historyMean(user) : this.predictKnown(this.cachedProfile(user), m);
+  }
+
+  /** `predict` for each movie, the profile looked up once. */
+  predictMany(user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(movieIds.length);
+    let profile: Profile | null | undefined;
+    for (let i = 0; i < movieIds.length; i++) {
+      const m = this.movies.index(movieIds[i]);
+      out[i] = m < 0 ? this.historyMean(user) : this.predictKnown(profile === undefined ? (profile = this.cachedProfile(user)) : profile, m);
     }
-    const profile = this.cachedProfile(user);
+    return out;
+  }
+
+  /** predict for a movie without a vector: the mean of the history, or μ when it is empty. */
+  private historyMean(user: UserHistory): number {
+    const n = user.movies.length;
+    if (n === 0) return clamp(this.s.globalMean, this.scale);
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += user.ratings[k];
+    return clamp(sum / n, this.scale);
+  }
+
+  /** predict for movie row m, from the user's profile. */
+  private predictKnown(profile: Profile | null, m: number): number {
     if (profile === null) return clamp(this.s.itemMean[m], this.scale);
     const cos = this.dot(profile.query, m) / profile.norm;
     return clamp(profile.meanRating + this.s.params.predictionScale * (cos - profile.meanCos), this.scale);
@@ -395,19 +412,17 @@ export class ContentModel implements Recommender {
     for (let k = 0; k < n; k++) sum += user.ratings[k];
     const meanRating = sum / n;
     const rated: number[] = [];
-    const query = new Float64Array(this.dims);
-    const v = this.s.vectors;
+    const likedRows: number[] = [];
     const k = this.dims;
-    let liked = 0;
     for (let h = 0; h < n; h++) {
       const m = this.movies.index(user.movies[h]);
       if (m < 0) continue;
       rated.push(m);
-      if (!(user.ratings[h] >= meanRating)) continue;
-      liked++;
-      for (let j = 0, at = m * k; j < k; j++) query[j] += v[at + j];
+      if (user.ratings[h] >= meanRating) likedRows.push(m);
     }
+    const liked = likedRows.length;
     if (liked === 0) return null;
+    const query = this.vectorSum(likedRows);
     let norm = 0;
     for (let j = 0; j < k; j++) {
       query[j] /= liked;
@@ -415,9 +430,7 @@ export class ContentModel implements Recommender {
     }
     norm = Math.sqrt(norm);
     if (!(norm > 0)) return null;
-    let cosSum = 0;
-    for (const m of rated) cosSum += this.dot(query, m) / norm;
-    return { query, norm, meanRating, meanCos: cosSum / rated.length, rated: Int32Array.from(rated) };
+    return { query, norm, meanRating, meanCos: this.cosineSum(query, norm, rated) / rated.length, rated: Int32Array.from(rated) };
   }
 
   /**
@@ -426,6 +439,68 @@ export class ContentModel implements Recommender {
    */
   private cachedProfile(user: UserHistory): Profile | null {
     return this.profiles.get(user, (h) => this.profileOf(h));
+  }
+
+  /**
+   * The sum of the rows' vectors, added in the rows' order: each coordinate gets the same
+   * additions in the same order as one row at a time would give it, four rows a pass.
+   */
+  private vectorSum(rows: readonly number[]): Float64Array {
+    const v = this.s.vectors;
+    const k = this.dims;
+    const sum = new Float64Array(k);
+    let r = 0;
+    for (; r + 3 < rows.length; r += 4) {
+      const a0 = rows[r] * k;
+      const a1 = rows[r + 1] * k;
+      const a2 = rows[r + 2] * k;
+      const a3 = rows[r + 3] * k;
+      for (let j = 0; j < k; j++) {
+        let x = sum[j];
+        x += v[a0 + j];
+        x += v[a1 + j];
+        x += v[a2 + j];
+        x += v[a3 + j];
+        sum[j] = x;
+      }
+    }
+    for (; r < rows.length; r++) for (let j = 0, at = rows[r] * k; j < k; j++) sum[j] += v[at + j];
+    return sum;
+  }
+
+  /**
+   * Σ dot(query, m) / norm over the rows, in their order: four rows' dot products at a time, each
+   * its own chain of the same operations as `dot`, so the sum is `dot`'s to the last bit — four
+   * independent chains keep the processor busy where one waits on each addition.
+   */
+  private cosineSum(query: Float64Array, norm: number, rows: readonly number[]): number {
+    const v = this.s.vectors;
+    const k = this.dims;
+    let sum = 0;
+    let r = 0;
+    for (; r + 3 < rows.length; r += 4) {
+      const a0 = rows[r] * k;
+      const a1 = rows[r + 1] * k;
+      const a2 = rows[r + 2] * k;
+      const a3 = rows[r + 3] * k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < k; j++) {
+        const q = query[j];
+        s0 += q * v[a0 + j];
+        s1 += q * v[a1 + j];
+        s2 += q * v[a2 + j];
+        s3 += q * v[a3 + j];
+      }
+      sum += s0 / norm;
+      sum += s1 / norm;
+      sum += s2 / norm;
+      sum += s3 / norm;
+    }
+    for (; r < rows.length; r++) sum += this.dot(query, rows[r]) / norm;
+    return sum;
   }
 
   /** query · movie m's reduced vector. */

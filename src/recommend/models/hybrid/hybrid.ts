@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptArtefactError } from '../array-file.js';
-import { clamp, TopN, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
+import { clamp, predictions, TopN, type Recommender, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
 import { fusionTerm, metaFeature, type Fusion, type MovieCounts, type RatingBlend } from './hybrid-fit.js';
 
 export interface HybridWeights {
@@ -83,6 +83,36 @@ export class HybridModel implements Recommender {
       value += w * model.predict(user, movieId);
     }
     return clamp(value, this.scale);
+  }
+
+  /**
+   * `predict` for each movie: each component's predictions at once (its per-history work done
+   * once), blended per movie with the same arithmetic, in the same order, as `predict`.
+   */
+  predictMany(user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+    const { rating } = this.weights;
+    const parts = this.ratingParts;
+    const predicted = parts.map(({ model }) => predictions(model, user, movieIds));
+    const out = new Float64Array(movieIds.length);
+    const meta = rating.meta;
+    const f = meta === undefined ? [] : new Array<number>(meta.length);
+    for (let i = 0; i < movieIds.length; i++) {
+      let value = rating.intercept;
+      if (meta === undefined) {
+        for (let c = 0; c < parts.length; c++) value += parts[c].weight * predicted[c][i];
+        out[i] = clamp(value, this.scale);
+        continue;
+      }
+      for (let k = 0; k < meta.length; k++) f[k] = metaFeature(meta[k].feature, user, movieIds[i], this.counts) - meta[k].centre;
+      for (let k = 0; k < meta.length; k++) value += f[k] * meta[k].intercept;
+      for (let c = 0; c < parts.length; c++) {
+        let w = parts[c].weight;
+        for (let k = 0; k < meta.length; k++) w += f[k] * (meta[k].weights[parts[c].model.name] ?? 0);
+        value += w * predicted[c][i];
+      }
+      out[i] = clamp(value, this.scale);
+    }
+    return out;
   }
 
   recommend(user: UserHistory, n: number, options?: RecommendOptions): Scored[] {

@@ -156,8 +156,27 @@ export class IalsModel implements Recommender {
 
   /** The damped baseline μ + b_u + b_i, clamped (iALS predicts no ratings; see the file's head). */
   predict(user: UserHistory, movieId: number): number {
+    return this.baseline(this.userBias(user), movieId);
+  }
+
+  /** `predict` for each movie, the user's bias computed once. */
+  predictMany(user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(movieIds.length);
+    if (movieIds.length === 0) return out;
+    const bu = this.userBias(user);
+    for (let i = 0; i < movieIds.length; i++) out[i] = this.baseline(bu, movieIds[i]);
+    return out;
+  }
+
+  /** μ + b_u + b_i, clamped (μ + b_u for a movie it does not know). */
+  private baseline(bu: number, movieId: number): number {
+    const m = this.table.movies.index(movieId);
+    return clamp(this.globalMean + bu + (m >= 0 ? this.itemBias[m] : 0), this.scale);
+  }
+
+  /** The damped user bias b_u = Σ(r − μ − b_j) / (n + 10) over the history's finite ratings. */
+  private userBias(user: UserHistory): number {
     const movies = this.table.movies;
-    const m = movies.index(movieId);
     const n = Math.min(user.movies.length, user.ratings.length);
     let sum = 0;
     let count = 0;
@@ -168,8 +187,7 @@ export class IalsModel implements Recommender {
       sum += r - this.globalMean - (j >= 0 ? this.itemBias[j] : 0);
       count++;
     }
-    const bu = sum / (count + USER_BIAS_DAMPING);
-    return clamp(this.globalMean + bu + (m >= 0 ? this.itemBias[m] : 0), this.scale);
+    return sum / (count + USER_BIAS_DAMPING);
   }
 
   /**

@@ -265,7 +265,25 @@ export class ItemCfModel implements Recommender {
       for (let k = 0; k < n; k++) sum += user.ratings[k];
       return clamp(sum / n, this.scale);
     }
-    const bu = this.markHistory(user).userBias;
+    return this.predictMarked(target, this.markHistory(user).userBias);
+  }
+
+  /** `predict` for each movie, the history marked once. */
+  predictMany(user: UserHistory, movieIds: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(movieIds.length);
+    let bu: number | undefined;
+    for (let i = 0; i < movieIds.length; i++) {
+      const target = this.s.movies.index(movieIds[i]);
+      // An unknown movie's prediction reads the history only (no marks).
+      if (target < 0) out[i] = this.predict(user, movieIds[i]);
+      else out[i] = this.predictMarked(target, (bu ??= this.markHistory(user).userBias));
+    }
+    return out;
+  }
+
+  /** predict's known-movie case, the history marked by `markHistory` (which gave `bu`). */
+  private predictMarked(target: number, bu: number): number {
+    const { s } = this;
     const mu = s.globalMean;
     let num = 0;
     let den = 0;
