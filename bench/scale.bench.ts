@@ -16,9 +16,9 @@
  * SCALE_PARTS (adapters,pipeline,group: the default, all) runs some parts only.
  * Then the ratings pipeline as a group (`process ratings --group`): SCALE_GROUP_EVENTS ratings
  * (default 4,000,000 on the embedded log, 600,000 on NATS) over 6 partitions, processed by 1 and
- * then by 2 member processes; the rate is the group's committed source offsets from its first
- * commit to its last (no process start, no idle tail), 2 members against 1 as the ratio, with
- * the members' peak RSS.
+ * then by 2 member processes; the rate is the group's committed source offsets from 20 % to 95 %
+ * of the input (the steady state: no process start or first rebalance, no idle tail), 2 members
+ * against 1 as the ratio, with the members' peak RSS.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -53,6 +53,12 @@ const KAFKA_MOCK_EVENTS = 20_000;
 /** Enough input for 10 s or more of one member on each log: the rate is read from checkpoints, ~1 s apart. */
 const GROUP_EVENTS = { embedded: Number(process.env.SCALE_GROUP_EVENTS ?? 4_000_000), nats: Number(process.env.SCALE_GROUP_EVENTS ?? 600_000) };
 const GROUP_PARTITIONS = 6;
+/**
+ * The steady state a group's rate is read over, as shares of the input: after the start (members
+ * joining, the first rebalance) and before the end (the last partitions finishing one by one).
+ */
+const STEADY_FROM = 0.2;
+const STEADY_TO = 0.95;
 
 function ratingValues(): string[] {
   const model = new LatentRatingModel({ catalogue: syntheticCatalogue(10_000, 1), users: 5000, seed: 1 });
@@ -214,8 +220,8 @@ async function committedTotal(log: EventLog): Promise<number> {
 
 /**
  * `members` processes of `process ratings --group` over the `events` ratings the log holds (from
- * a reset group): the events/s of committed offsets from the first commit to the last, and the
- * members' peak RSS.
+ * a reset group): the events/s of committed offsets over the steady state (STEADY_FROM to
+ * STEADY_TO of the input), and the members' peak RSS.
  */
 async function groupRate(dataDir: string, logUrl: string, members: number, events: number): Promise<{ rate: number; peakRss: number }> {
   const log = openLog({ dataDir, log: logUrl });
@@ -239,8 +245,8 @@ async function groupRate(dataDir: string, logUrl: string, members: number, event
     while (running > 0) {
       const n = await committedTotal(log);
       const t = process.hrtime.bigint();
-      if (!first && n > 0) first = { t, n };
-      if (!last && n >= events) last = { t, n };
+      if (!first && n >= events * STEADY_FROM) first = { t, n };
+      if (!last && n >= events * STEADY_TO) last = { t, n };
       peakRss = Math.max(peakRss, children.reduce((sum, c) => sum + peakRssOf(c.pid!), 0));
       await sleep(20);
     }

@@ -10,25 +10,30 @@
  *   checkpoints and releases partitions; one under it takes free ones, each from its last
  *   checkpoint. A dead instance's leases age out (STREAMREC_LEASE_TTL) and its partitions move; a
  *   paused one that comes back finds its commits refused (`FencedError`) and drops them.
- * - The merge: one member holds lease `merge:<pipeline>` and turns the tasks' sealed partials
- *   into final results (`window-merge.ts`), written with its mark in one fenced transaction.
+ * - The merge, sharded so that it is no one member's bottleneck: the windows are split by their
+ *   end into as many shards as partitions (`group-state.ts` `shardOf`), each held like a partition
+ *   through a lease (`merge:<pipeline>.s<k>`, the same even split). The holder of a shard turns
+ *   the tasks' sealed partials of its windows into final results (`window-merge.ts`), written
+ *   with the shard's mark in one transaction fenced by that lease.
  *
  * Lateness is per partition and finals are merged partials, so the results are the same for any
  * number of instances and any deaths between (see `window-merge.ts`). Open-window updates are not
- * written in this mode: the output topic gets final results only.
+ * written in this mode: the output topic gets final results only, in end order within a shard
+ * (the shards' commits interleave).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { acquireLease, leaseKey, LeaseHeldError, readLease, type Lease } from '../log/lease.js';
 import type { EventLog, TopicInfo } from '../log/types.js';
 import { diskWriteProblem } from '../util/disk-errors.js';
 import { StreamrecError } from '../util/errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, CheckpointMismatchError, parseState } from './checkpoint.js';
-import { loadMergeState, MERGE_NAMESPACE, type MergeState } from './group-state.js';
-import { fairShare, type MergerLoad } from './group-share.js';
+import { loadMergeState, MERGE_NAMESPACE, mergeKey, shardOf, type MergeState } from './group-state.js';
+import { fairShare } from './group-share.js';
 import { PartitionTask, partialKey, TASK_PARTIAL_NAMESPACE, TASK_REPORT_NAMESPACE, taskKey, type TaskProgress } from './partition-task.js';
 import { pipelineGroup, waitForTopics, type RunnerStatus } from './pipeline-runner.js';
 import { resultRecord, sourceTopics, specFingerprint, type PipelineSpec } from './pipeline.js';
 import { SourceLayout } from './source-layout.js';
+import { paneSize } from './windows.js';
 import { groupClosedUpTo, mergeDue, START_MARK, type MergeMark, type SealedPartial, type TaskReport } from './window-merge.js';
 
 export interface GroupRunnerOptions {
@@ -50,8 +55,8 @@ export interface GroupStatus extends RunnerStatus {
   /** This member's slot, and the partitions it holds now. */
   member: number;
   held: number[];
-  /** Whether this member writes the final results. */
-  merging: boolean;
+  /** The merge shards this member holds: it writes the final results of their windows. */
+  merging: number[];
   /** Task commits refused because the partition had moved to another member. */
   fenced: number;
 }
@@ -61,9 +66,6 @@ function groupFingerprint(spec: PipelineSpec<unknown, unknown, unknown, unknown>
   return { ...specFingerprint(spec), mode: 'group' };
 }
 
-/** How often the merging member weighs its merging against its partitions' processing. */
-const WEIGH_MS = 3000;
-
 /** Runs this instance as a member of the pipeline's group until the signal (or, `exitWhenIdle`, the end of the input). */
 export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R>, options: GroupRunnerOptions): Promise<GroupStatus> {
   const { log } = options;
@@ -71,16 +73,19 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   const notify = options.notify ?? (() => {});
   const checkpointEvery = options.checkpointIntervalMs ?? spec.checkpointIntervalMs ?? 1000;
   const lookEvery = Math.max(100, Math.floor(options.ttlMs / 5));
-  const readBatch = options.readBatch ?? 1000;
+  const readBatch = options.readBatch ?? 4000;
   const group = pipelineGroup(spec.name);
   const anySpec = spec as PipelineSpec<unknown, unknown, unknown, unknown>;
   const fingerprint = groupFingerprint(anySpec);
-  const status: GroupStatus = { ...emptyStatus(spec.name), member: -1, held: [], merging: false, fenced: 0 };
+  const status: GroupStatus = { ...emptyStatus(spec.name), member: -1, held: [], merging: [], fenced: 0 };
 
   const names = sourceTopics(spec.source).map((t) => t.topic);
   const infos = await waitForTopics(log, names, options);
   if (!infos) return status;
   const partitions = sameCounts(spec.name, infos);
+  // As many merge shards as partitions: the merging is spread like the partitions are.
+  const shards = partitions;
+  const paneMs = paneSize(spec.windows);
   if ((await log.getState(CHECKPOINT_NAMESPACE, spec.name)) !== null) {
     throw new CheckpointMismatchError(
       `pipeline ${spec.name} has the checkpoint of a single processor, not of a group. ` +
@@ -115,44 +120,30 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   if (!member) return status;
 
   const tasks = new Map<number, { task: PartitionTask<E, X, S, R>; lease: Lease }>();
-  let merger: Lease | null = null;
-  let mark: MergeMark = START_MARK;
+  /** The merge shards this member holds, and every shard's mark (the others' as last read). */
+  const mergers = new Map<number, Lease>();
+  const marks: MergeMark[] = Array.from({ length: shards }, () => START_MARK);
+  const shardOfEnd = (end: number) => shardOf(end, paneMs, shards);
+  /** Whether the window ending at `end` has its final result: its partials can go. */
+  const passed = (end: number): boolean => {
+    const mark = marks[shardOfEnd(end)]!;
+    return mark.done || (mark.emittedUpTo !== null && end <= mark.emittedUpTo);
+  };
 
-  /** The merging member's load as last published (null: none yet, or this member merges). */
-  let mergerLoad: MergerLoad | null = null;
-  /** This member's merging, once it merges: what it weighs, as published, and the measurements towards the next figure. */
-  const weighing = { weight: 0, candidate: -1, since: now(), mergeMs: 0, partitionMs: 0 };
-
-  const readMark = async (): Promise<MergeMark> => {
-    const stored = await loadMergeState(log, spec.name);
+  const readMark = async (shard: number): Promise<MergeMark> => {
+    const stored = await loadMergeState(log, spec.name, shard);
     if (!stored) return START_MARK;
     assertCompatible(spec.name, stored.fingerprint, fingerprint);
-    mergerLoad = stored.load ?? null;
     return stored.mark;
   };
-
-  /**
-   * While merging: every WEIGH_MS, the time spent merging over one partition's share of the time
-   * spent processing, rounded — published with the next merge once two windows in a row agree, so
-   * a passing burst does not move partitions.
-   */
-  const weigh = (t: number): void => {
-    if (t - weighing.since < WEIGH_MS) return;
-    if (weighing.partitionMs > 0) {
-      const measured = Math.max(0, Math.min(partitions - 1, Math.round(weighing.mergeMs / weighing.partitionMs)));
-      if (measured === weighing.candidate) weighing.weight = measured;
-      weighing.candidate = measured;
-    }
-    Object.assign(weighing, { since: t, mergeMs: 0, partitionMs: 0 });
-  };
-  const ownLoad = (): MergerLoad => ({ slot: status.member, weight: weighing.weight });
+  const mergeState = (mark: MergeMark): string => JSON.stringify({ fingerprint, partitions, shards, mark } satisfies MergeState);
 
   /** Commits a task's checkpoint; false when the task was lost (its commit refused) and dropped. */
   const commitTask = async (p: number): Promise<boolean> => {
     const held = tasks.get(p)!;
     const tx = log.transaction();
     held.lease.fence(tx);
-    held.task.checkpoint(tx, group, fingerprint, mark, now());
+    held.task.checkpoint(tx, group, fingerprint, passed, now());
     try {
       await tx.commit();
     } catch (err) {
@@ -199,7 +190,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       const info = await readLease(log, memberKey(spec.name, k), leaseOptions);
       if (info?.live) live.push(k);
     }
-    const share = fairShare(partitions, live, status.member, merger ? ownLoad() : mergerLoad);
+    const share = fairShare(partitions, live, status.member);
     for (const p of [...tasks.keys()].sort((a, b) => b - a)) {
       if (tasks.size <= share) break;
       await releaseTask(p);
@@ -214,38 +205,54 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       const note = lease.takeoverNote();
       notify(note ? `${note}; resuming from its last checkpoint` : `${spec.name} partition ${p}: taken`);
     }
-    if (merger?.lost.aborted) merger = null;
-    if (!merger) {
-      merger = await tryLease(mergeLeaseKey(spec.name), `${spec.name}'s merge`);
-      if (merger) {
-        mark = await readMark();
-        weighing.weight = mergerLoad?.weight ?? 0;
-        // Written at once: `streamrec reset` finds the group's partitions here, the members the merger.
-        const tx = log.transaction();
-        merger.fence(tx);
-        tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark, load: ownLoad() } satisfies MergeState));
-        await tx.commit();
-        notify(`${spec.name}: this member writes the final results`);
-      }
+    // The merge shards: the same even split, so the merging is shared too.
+    const shardShare = fairShare(shards, live, status.member);
+    for (const [shard, lease] of [...mergers]) {
+      if (lease.lost.aborted) mergers.delete(shard);
     }
-    if (!merger) mark = await readMark();
+    for (const shard of [...mergers.keys()].sort((a, b) => b - a)) {
+      if (mergers.size <= shardShare) break;
+      await mergers.get(shard)!.release();
+      mergers.delete(shard);
+    }
+    for (let shard = 0; shard < shards && mergers.size < shardShare; shard++) {
+      if (mergers.has(shard)) continue;
+      const lease = await tryLease(mergeLeaseKey(spec.name, shard), `${spec.name}'s merge shard ${shard}`);
+      if (!lease) continue;
+      marks[shard] = await readMark(shard);
+      // Written at once: `streamrec reset` finds the group's counts here.
+      const tx = log.transaction();
+      lease.fence(tx);
+      tx.putState(MERGE_NAMESPACE, mergeKey(spec.name, shard), mergeState(marks[shard]!));
+      await tx.commit();
+      mergers.set(shard, lease);
+    }
+    for (let shard = 0; shard < shards; shard++) if (!mergers.has(shard)) marks[shard] = await readMark(shard);
     status.held = [...tasks.keys()].sort((a, b) => a - b);
-    status.merging = merger !== null;
+    status.merging = [...mergers.keys()].sort((a, b) => a - b);
   };
 
+  /** Writes the finals every partition has closed, of the shards this member holds. */
   const merge = async () => {
-    // Done: every final is written, and the tasks drop their partials.
-    if (!merger || mark.done) return;
+    const open = [...mergers.keys()].filter((shard) => !marks[shard]!.done);
+    // Done: every final of the shard is written, and the tasks drop their partials.
+    if (open.length === 0) return;
     const progress = await Promise.all(
       Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
     );
     // Only the partials that can be merged now are read: those of windows every partition closed.
     const upTo = groupClosedUpTo(progress);
+    for (const shard of open) await mergeShard(shard, progress, upTo);
+  };
+
+  const mergeShard = async (shard: number, progress: (TaskProgress | null)[], upTo: number) => {
+    const lease = mergers.get(shard)!;
+    const mark = marks[shard]!;
     const from = mark.emittedUpTo ?? -Infinity;
     const reports = await Promise.all(
       progress.map(async (pr, p): Promise<TaskReport | null> => {
         if (!pr) return null;
-        const due = pr.partials.filter(([, end]) => end > from && end <= upTo);
+        const due = pr.partials.filter(([, end]) => end > from && end <= upTo && shardOfEnd(end) === shard);
         const sealed = await Promise.all(
           due.map(async ([seq]) => {
             const partial = parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)));
@@ -257,31 +264,27 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       }),
     );
     const due = mergeDue(spec.windows, spec.aggregate, reports, mark);
-    const loadChanged = published !== weighing.weight;
-    if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark) && !loadChanged) return;
+    if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark)) return;
     const tx = log.transaction();
-    merger.fence(tx);
+    lease.fence(tx);
     const emittedAt = now();
     if (due.finals.length) tx.send(spec.output.topic, due.finals.map((r) => resultRecord(anySpec, r, emittedAt)));
-    tx.putState(MERGE_NAMESPACE, spec.name, JSON.stringify({ fingerprint, partitions, mark: due.mark, load: ownLoad() } satisfies MergeState));
+    tx.putState(MERGE_NAMESPACE, mergeKey(spec.name, shard), mergeState(due.mark));
     try {
       await tx.commit();
     } catch (err) {
-      if (await merger.isLostBy(err)) {
+      if (await lease.isLostBy(err)) {
         status.fenced++;
-        notify(`${spec.name}: the merge's commit was refused, another member writes the final results now`);
-        merger = null;
+        notify(`${spec.name} merge shard ${shard}: commit refused, another member merges it now`);
+        mergers.delete(shard);
         return;
       }
       if (diskWriteProblem(err) && !options.signal?.aborted) return;
       throw err;
     }
-    mark = due.mark;
-    published = ownLoad().weight;
+    marks[shard] = due.mark;
     status.finals += due.finals.length;
   };
-  /** The weight last written with the mark. */
-  let published = -1;
 
   let lastLook = -Infinity;
   let lastCheckpoint = now();
@@ -295,7 +298,6 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         lastLook = t;
       }
       let took = 0;
-      const stepStart = now();
       for (const [p, held] of [...tasks]) {
         if (!held.lease.lost.aborted) continue;
         status.fenced++;
@@ -307,14 +309,9 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       for (const n of await Promise.all([...tasks.values()].map((held) => held.task.step(t, stepOptions)))) took += n;
       status.processed += took;
       t = now();
-      // One partition's share of the time spent processing (busy rounds only).
-      if (took > 0 && tasks.size > 0) weighing.partitionMs += (t - stepStart) / tasks.size;
       if (t - lastCheckpoint >= checkpointEvery) {
-        for (const [p, held] of [...tasks]) if (held.task.dirty(mark)) await commitTask(p);
-        const mergeStart = now();
+        for (const [p, held] of [...tasks]) if (held.task.dirty(passed)) await commitTask(p);
         await merge();
-        weighing.mergeMs += now() - mergeStart;
-        if (merger) weigh(now());
         lastCheckpoint = t;
       }
       if (t - lastStatus >= 1000) {
@@ -325,17 +322,20 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         options.onStatus?.({ ...status, held: [...status.held] });
       }
       if (options.signal?.aborted) break;
-      if (options.exitWhenIdle && mark.done) break;
+      if (options.exitWhenIdle && marks.every((m) => m.done)) break;
+      // Busy rounds still let timers run: the leases' heartbeats (a member slot is renewed by
+      // nothing else) must not starve behind a backlog.
       if (took === 0) await sleep(20);
+      else await setImmediate();
     }
-    for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty(mark)) await commitTask(p);
+    for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty(passed)) await commitTask(p);
     await merge();
   } finally {
     for (const [p, held] of [...tasks]) {
       await held.lease.release();
       await dropTask(p);
     }
-    await (merger as Lease | null)?.release();
+    for (const lease of mergers.values()) await lease.release();
     await (member as Lease | null)?.release();
   }
   return status;
@@ -371,8 +371,8 @@ export function taskLeaseKey(pipeline: string, partition: number): string {
   return leaseKey('task', `${pipeline}.p${partition}`);
 }
 
-function mergeLeaseKey(pipeline: string): string {
-  return leaseKey('merge', pipeline);
+function mergeLeaseKey(pipeline: string, shard: number): string {
+  return leaseKey('merge', `${pipeline}.s${shard}`);
 }
 
 function emptyStatus(pipeline: string): RunnerStatus {

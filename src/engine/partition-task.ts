@@ -15,7 +15,7 @@ import { Intake } from './intake.js';
 import { partialAggregate } from './partial-aggregate.js';
 import { lateTopic, sourceTopics, type PipelineSpec } from './pipeline.js';
 import { SourceLayout } from './source-layout.js';
-import type { MergeMark, SealedPartial } from './window-merge.js';
+import type { SealedPartial } from './window-merge.js';
 import { WindowOperator, type OperatorSnapshot, type WindowResult } from './window-operator.js';
 
 /** A task's checkpoint, keyed `<pipeline>/<partition>`. */
@@ -183,21 +183,17 @@ export class PartitionTask<E, X, S, R> {
     return took;
   }
 
-  /** Whether a checkpoint has something to write: progress, set-aside records, or partials the merge's `mark` has passed to delete. */
-  dirty(mark: MergeMark): boolean {
-    const oldest = this.written[0];
-    const passed = oldest !== undefined && (mark.done || (mark.emittedUpTo !== null && oldest[1] <= mark.emittedUpTo));
-    return this.changed || this.intake.hasSetAside() || passed;
+  /** Whether a checkpoint has something to write: progress, set-aside records, or partials the merge has `passed` to delete. */
+  dirty(passed: (end: number) => boolean): boolean {
+    return this.changed || this.intake.hasSetAside() || this.written.some(([, end]) => passed(end));
   }
 
   /**
    * Adds the checkpoint to `tx` (the caller fences and commits it, then calls `committed`): the
-   * partials sealed since the last one, each under its key, and the deletion of those the merge's
-   * `mark` has passed.
+   * partials sealed since the last one, each under its key, and the deletion of those the merge
+   * has `passed` (the window ending then has its final result).
    */
-  checkpoint(tx: Transaction, group: string, fingerprint: Record<string, unknown>, mark: MergeMark, now: number): void {
-    const upTo = mark.emittedUpTo;
-    const passed = (end: number) => mark.done || (upTo !== null && end <= upTo);
+  checkpoint(tx: Transaction, group: string, fingerprint: Record<string, unknown>, passed: (end: number) => boolean, now: number): void {
     const name = this.spec.name;
     for (const [seq, end] of this.written) if (passed(end)) tx.putState(TASK_PARTIAL_NAMESPACE, partialKey(name, this.partition, seq), null);
     for (const p of this.pending) tx.putState(TASK_PARTIAL_NAMESPACE, partialKey(name, this.partition, p.seq), p.json);

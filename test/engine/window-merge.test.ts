@@ -151,19 +151,6 @@ describe('a member\'s fair share of the partitions', () => {
     }
   });
 
-  it('gives the merging member as many fewer partitions as its merging weighs, the others sharing them', () => {
-    const live = [0, 1];
-    assert.deepEqual(live.map((slot) => fairShare(6, live, slot, { slot: 1, weight: 2 })), [4, 2]);
-    assert.deepEqual(live.map((slot) => fairShare(6, live, slot, { slot: 0, weight: 0 })), [3, 3], 'negligible merging: an even split');
-    const three = [0, 2, 5];
-    const shares = three.map((slot) => fairShare(6, three, slot, { slot: 2, weight: 1 }));
-    assert.deepEqual(shares, [3, 1, 2], 'the merger round((6 + 1) / 3 − 1) = 1, the others 5 between them');
-    assert.equal(shares.reduce((a, b) => a + b, 0), 6, 'every partition held once');
-    assert.deepEqual(live.map((slot) => fairShare(6, live, slot, { slot: 9, weight: 3 })), [3, 3], 'a merger that is not live is not counted');
-    assert.equal(fairShare(6, [0], 0, { slot: 0, weight: 4 }), 6, 'a member alone holds everything');
-    assert.deepEqual(live.map((slot) => fairShare(2, live, slot, { slot: 0, weight: 5 })), [0, 2], 'never below nothing');
-  });
-
   it('counts the asking member even before its own heartbeat is seen', () => {
     assert.equal(fairShare(6, [1], 0), 3);
     assert.equal(fairShare(6, [], 4), 6);

@@ -69,7 +69,7 @@ Examples:
             exitWhenIdle: flags.exitWhenIdle,
             signal,
             notify: say,
-            onStatus: (s) => line.update(`${statusLine(s)} · partitions ${s.held.join(',') || '-'}${s.merging ? ' · merging' : ''}`),
+            onStatus: (s) => line.update(`${statusLine(s)} · partitions ${s.held.join(',') || '-'}${s.merging.length ? ` · merging ${s.merging.length} shard${s.merging.length === 1 ? '' : 's'}` : ''}`),
           }).catch((err: unknown) => {
             line.done();
             throw err;
