@@ -26,7 +26,7 @@ export async function runGroupMember(options: GroupMemberOptions): Promise<Group
   const startLake = (): LakeWriters => {
     const writers = pipeline.startLake(stop.signal);
     void writers.failure.then(async (err) => {
-      if (err instanceof LeaseLostError && !stop.signal.aborted) {
+      if (err instanceof LeaseLostError && !stop.signal.aborted && !lakeSettled) {
         options.notify?.(`${err.message}; waiting as its standby again`);
         await writers.abort();
         if (!stop.signal.aborted) lake = startLake();
@@ -44,7 +44,11 @@ export async function runGroupMember(options: GroupMemberOptions): Promise<Group
     if (sinkError) throw sinkError;
     if (lake) {
       lakeSettled = true;
-      await lake.finish();
+      // The sinks' last write; one whose lease another member holds now leaves it to that member.
+      await (lake as LakeWriters).finish().catch((err: unknown) => {
+        if (!(err instanceof LeaseLostError)) throw err;
+        options.notify?.(`${err.message}; its new owner writes the rest`);
+      });
     }
     return status;
   } catch (err) {
