@@ -8,6 +8,7 @@
  * also auto-creates a missing topic named in any request, offsets or reads included: kafkajs speaks
  * Metadata v2 to it, older than the request's allowAutoTopicCreation flag.)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { LogError } from '../types.js';
 import type { PartitionOffsets } from '../remote/broker.js';
@@ -72,10 +73,26 @@ export class KafkaTopics {
   }
 
   async offsets(name: string, partition: number): Promise<PartitionOffsets> {
-    const all = await (await this.admin()).fetchTopicOffsets(name);
+    const all = await this.topicOffsets(name);
     const one = all.find((o) => o.partition === partition);
     if (one === undefined) throw new LogError(`topic ${name} has no partition ${partition} on Kafka server(s) ${this.where}`);
     return { start: Number(one.low), end: Number(one.high), bytes: null };
+  }
+
+  /**
+   * kafkajs meets a ListOffsets reply that lacks the topic (its leader moving, metadata not yet
+   * fresh — seen on librdkafka's mock under load) with a TypeError from inside
+   * fetchTopicOffsets: asked again, after a moment, it answers.
+   */
+  private async topicOffsets(name: string): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (await this.admin()).fetchTopicOffsets(name);
+      } catch (err) {
+        if (!(err instanceof TypeError) || attempt >= 5) throw err;
+        await sleep(100 * attempt);
+      }
+    }
   }
 
   async trimBefore(name: string, partition: number, offset: number): Promise<void> {
