@@ -41,6 +41,12 @@ export class NatsBroker implements Broker {
   readonly description: string;
   private connection: Promise<Connected> | null = null;
   private closed = false;
+  /**
+   * Per stream, the end offset last seen: a reader behind it reads on without asking the server
+   * for the stream's info first (a round trip a read, and work for the server). Forgotten when a
+   * read finds fewer records than that promised (a purge, a stream deleted and made again).
+   */
+  private readonly knownEnd = new Map<string, number>();
 
   constructor(private readonly url: NatsLogUrl) {
     this.description = formatLogUrl(url);
@@ -126,6 +132,7 @@ export class NatsBroker implements Broker {
     for (let p = 0; p < count; p++) {
       try {
         (await this.connected()).reader.forget(this.stream(name, p));
+        this.knownEnd.delete(this.stream(name, p));
         await jsm.streams.delete(this.stream(name, p));
       } catch (err) {
         if (!notFound(err)) throw this.failed(`deleting topic ${name}`, err);
@@ -179,22 +186,36 @@ export class NatsBroker implements Broker {
   }
 
   private async readNow(topic: string, partition: number, offset: number, max: number): Promise<StoredRecord[]> {
-    const { start, end } = await this.offsets(topic, partition);
-    const from = Math.max(offset, start);
+    const stream = this.stream(topic, partition);
+    let from = offset;
+    const known = this.knownEnd.get(stream);
+    let end: number;
+    if (known !== undefined && offset < known) {
+      end = known;
+    } else {
+      const offsets = await this.offsets(topic, partition);
+      this.knownEnd.set(stream, offsets.end);
+      from = Math.max(offset, offsets.start);
+      end = offsets.end;
+    }
     const count = Math.min(max, end - from);
     if (count <= 0) return [];
     const { jsm, reader } = await this.connected();
-    const stream = this.stream(topic, partition);
-    const out: StoredRecord[] = [];
+    let out: StoredRecord[] = [];
     try {
-      if (count > DIRECT_READ_MAX) return await reader.read(stream, from + 1, count);
-      const seqs = Array.from({ length: count }, (_, j) => from + j + 1);
-      const messages = await Promise.all(seqs.map((seq) => jsm.direct.getMessage(stream, { seq })));
-      // A message purged while reading is simply not there (the reader goes on past it).
-      for (const m of messages) if (m) out.push(fromMessage({ seq: m.seq, data: m.data, header: m.header, storedAt: m.time.getTime() }));
+      if (count > DIRECT_READ_MAX) {
+        out = await reader.read(stream, from + 1, count);
+      } else {
+        const seqs = Array.from({ length: count }, (_, j) => from + j + 1);
+        const messages = await Promise.all(seqs.map((seq) => jsm.direct.getMessage(stream, { seq })));
+        // A message purged while reading is simply not there (the reader goes on past it).
+        for (const m of messages) if (m) out.push(fromMessage({ seq: m.seq, data: m.data, header: m.header, storedAt: m.time.getTime() }));
+      }
     } catch (err) {
+      this.knownEnd.delete(stream);
       throw this.failed(`read of ${topic}[${partition}]`, err);
     }
+    if (out.length < count) this.knownEnd.delete(stream);
     return out;
   }
 
@@ -211,6 +232,7 @@ export class NatsBroker implements Broker {
   async trimBefore(topic: string, partition: number, offset: number): Promise<void> {
     if (offset <= 0) return;
     const { jsm } = await this.connected();
+    this.knownEnd.delete(this.stream(topic, partition));
     try {
       await jsm.streams.purge(this.stream(topic, partition), { seq: offset + 1 });
     } catch (err) {
