@@ -124,10 +124,14 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   const mergers = new Map<number, Lease>();
   const marks: MergeMark[] = Array.from({ length: shards }, () => START_MARK);
   const shardOfEnd = (end: number) => shardOf(end, paneMs, shards);
-  /** Whether the window ending at `end` has its final result: its partials can go. */
+  /**
+   * Whether the window ending at `end` has its final result: its partials can go. By the mark's
+   * end alone, done or not: a done mark keeps the last end it merged, and a task given new input
+   * after it seals windows beyond that, to be merged yet.
+   */
   const passed = (end: number): boolean => {
-    const mark = marks[shardOfEnd(end)]!;
-    return mark.done || (mark.emittedUpTo !== null && end <= mark.emittedUpTo);
+    const upTo = marks[shardOfEnd(end)]!.emittedUpTo;
+    return upTo !== null && end <= upTo;
   };
 
   const readMark = async (shard: number): Promise<MergeMark> => {
@@ -137,6 +141,12 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
     return stored.mark;
   };
   const mergeState = (mark: MergeMark): string => JSON.stringify({ fingerprint, partitions, shards, mark } satisfies MergeState);
+
+  /** Where the group stood when it last ended (see `MergeMark.endedAt`): an ended task given new input resumes there. */
+  const groupEnd = (): number | null => {
+    const ends = marks.map((m) => m.endedAt ?? null).filter((e): e is number => e !== null);
+    return ends.length ? Math.max(...ends) : null;
+  };
 
   /** Commits a task's checkpoint; false when the task was lost (its commit refused) and dropped. */
   const commitTask = async (p: number): Promise<boolean> => {
@@ -179,9 +189,15 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
   /** Looks at the group: gives up partitions over this member's share, takes free ones under it, takes the merge if free. */
   const rebalance = async () => {
     if (member!.lost.aborted) {
-      // Paused past the TTL: another instance has the slot now. Its partitions' commits are fenced
-      // one by one; join again to get a share.
-      notify(`${spec.name}: lost member slot ${status.member} (this process was not heartbeating); joining again`);
+      // Paused past the TTL: another instance has the slot now. Give up what this member holds
+      // (what was moved meanwhile is fenced) before waiting for a slot: holding partitions while
+      // waiting would hold back the group's watermark.
+      notify(`${spec.name}: lost member slot ${status.member} (this process was not heartbeating); giving up its partitions and joining again`);
+      for (const p of [...tasks.keys()]) await releaseTask(p);
+      for (const [shard, lease] of [...mergers]) {
+        await lease.release();
+        mergers.delete(shard);
+      }
       member = await join();
       if (!member) return;
     }
@@ -190,6 +206,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       const info = await readLease(log, memberKey(spec.name, k), leaseOptions);
       if (info?.live) live.push(k);
     }
+    for (let shard = 0; shard < shards; shard++) if (!mergers.has(shard)) marks[shard] = await readMark(shard);
     const share = fairShare(partitions, live, status.member);
     for (const p of [...tasks.keys()].sort((a, b) => b - a)) {
       if (tasks.size <= share) break;
@@ -200,7 +217,13 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       if (tasks.has(p)) continue;
       const lease = await tryLease(taskLeaseKey(spec.name, p), `${spec.name} partition ${p}`);
       if (!lease) continue;
-      const task = await PartitionTask.open(spec, log, infos, p, group, fingerprint);
+      let task: PartitionTask<E, X, S, R>;
+      try {
+        task = await PartitionTask.open(spec, log, infos, p, group, fingerprint, groupEnd());
+      } catch (err) {
+        await lease.release();
+        throw err;
+      }
       tasks.set(p, { task, lease });
       const note = lease.takeoverNote();
       notify(note ? `${note}; resuming from its last checkpoint` : `${spec.name} partition ${p}: taken`);
@@ -219,27 +242,48 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       if (mergers.has(shard)) continue;
       const lease = await tryLease(mergeLeaseKey(spec.name, shard), `${spec.name}'s merge shard ${shard}`);
       if (!lease) continue;
-      marks[shard] = await readMark(shard);
-      // Written at once: `streamrec reset` finds the group's counts here.
-      const tx = log.transaction();
-      lease.fence(tx);
-      tx.putState(MERGE_NAMESPACE, mergeKey(spec.name, shard), mergeState(marks[shard]!));
-      await tx.commit();
+      try {
+        marks[shard] = await readMark(shard);
+        // Written at once: `streamrec reset` finds the group's counts here.
+        const tx = log.transaction();
+        lease.fence(tx);
+        tx.putState(MERGE_NAMESPACE, mergeKey(spec.name, shard), mergeState(marks[shard]!));
+        await tx.commit();
+      } catch (err) {
+        await lease.release();
+        // A full or read-only disk: the shard waits for the next look.
+        if (diskWriteProblem(err) && !options.signal?.aborted) continue;
+        throw err;
+      }
       mergers.set(shard, lease);
     }
-    for (let shard = 0; shard < shards; shard++) if (!mergers.has(shard)) marks[shard] = await readMark(shard);
     status.held = [...tasks.keys()].sort((a, b) => a - b);
     status.merging = [...mergers.keys()].sort((a, b) => a - b);
   };
 
+  /** Partitions with records past the group's committed offsets (on any source topic). */
+  const partitionsWithNewInput = async (): Promise<Set<number>> => {
+    const out = new Set<number>();
+    for (const name of names) {
+      const [info, committed] = await Promise.all([log.topic(name), log.committed(group, name)]);
+      const at = new Map(committed.map((c) => [c.partition, c.offset]));
+      for (const part of info?.partitions ?? []) if (part.endOffset > (at.get(part.partition) ?? part.startOffset)) out.add(part.partition);
+    }
+    return out;
+  };
+
   /** Writes the finals every partition has closed, of the shards this member holds. */
   const merge = async () => {
-    const open = [...mergers.keys()].filter((shard) => !marks[shard]!.done);
-    // Done: every final of the shard is written, and the tasks drop their partials.
+    // Done shards too: a task given new input makes its shard's mark not done at the next merge.
+    const open = [...mergers.keys()];
     if (open.length === 0) return;
-    const progress = await Promise.all(
+    const stored = await Promise.all(
       Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
     );
+    // A partition that ended (`--exit-when-idle`) but has input its group has not committed yet
+    // is not ended: a member will resume it, and until then it holds the windows back.
+    const fresh = await partitionsWithNewInput();
+    const progress = stored.map((pr, p) => (pr?.ended && fresh.has(p) ? { ...pr, ended: false } : pr));
     // Only the partials that can be merged now are read: those of windows every partition closed.
     const upTo = groupClosedUpTo(progress);
     for (const shard of open) await mergeShard(shard, progress, upTo);
@@ -255,14 +299,23 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         const due = pr.partials.filter(([, end]) => end > from && end <= upTo && shardOfEnd(end) === shard);
         const sealed = await Promise.all(
           due.map(async ([seq]) => {
-            const partial = parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)));
-            if (!partial) throw new Error(`${spec.name} partition ${p}: partial ${seq} is listed in its progress but missing from the log's state`);
-            return partial;
+            return parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)));
           }),
         );
-        return { closedUpTo: pr.closedUpTo, ended: pr.ended, sealed };
+        return { closedUpTo: pr.closedUpTo, ended: pr.ended, sealed: sealed.filter((x) => x !== null) };
       }),
     );
+    // A listed partial gone: another member merged this shard past it (this one was paused past
+    // the TTL) and the task deleted it. Refused if the shard moved; else read again next time.
+    const missing = reports.some((r, p) => r !== null && r.sealed.length !== progress[p]!.partials.filter(([, end]) => end > from && end <= upTo && shardOfEnd(end) === shard).length);
+    if (missing) {
+      if (!(await lease.held())) {
+        status.fenced++;
+        notify(`${spec.name} merge shard ${shard}: moved to another member while this one was not heartbeating; dropping it`);
+        mergers.delete(shard);
+      }
+      return;
+    }
     const due = mergeDue(spec.windows, spec.aggregate, reports, mark);
     if (due.finals.length === 0 && JSON.stringify(due.mark) === JSON.stringify(mark)) return;
     const tx = log.transaction();
@@ -322,7 +375,9 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         options.onStatus?.({ ...status, held: [...status.held] });
       }
       if (options.signal?.aborted) break;
-      if (options.exitWhenIdle && marks.every((m) => m.done)) break;
+      // The end of the input: every partition ended (this member's own tasks too: one given new
+      // input since the last run reads on, though the marks still say done) and all merged.
+      if (options.exitWhenIdle && marks.every((m) => m.done) && [...tasks.values()].every((h) => h.task.isEnded)) break;
       // Busy rounds still let timers run: the leases' heartbeats (a member slot is renewed by
       // nothing else) must not starve behind a backlog.
       if (took === 0) await sleep(20);

@@ -95,7 +95,11 @@ export class PartitionTask<E, X, S, R> {
     return this.ended;
   }
 
-  /** The task of partition `p`, from its checkpoint or (none yet) from the earliest offsets. */
+  /**
+   * The task of partition `p`, from its checkpoint or (none yet) from the earliest offsets. A task
+   * that ended (`--exit-when-idle`) and has new input since reads on, from `resumeAt` — the end of
+   * the group's last final results — so that what arrives behind it is late, not counted anew.
+   */
   static async open<E, X, S, R>(
     spec: PipelineSpec<E, X, S, R>,
     log: EventLog,
@@ -103,6 +107,7 @@ export class PartitionTask<E, X, S, R> {
     p: number,
     group: string,
     fingerprint: Record<string, unknown>,
+    resumeAt: number | null,
   ): Promise<PartitionTask<E, X, S, R>> {
     const layout = SourceLayout.of(infos, p);
     const operator = new WindowOperator<X, S, string>({
@@ -130,7 +135,19 @@ export class PartitionTask<E, X, S, R> {
       c.seek(topic, partition, positions[i]!);
       return c;
     });
-    return new PartitionTask(spec, p, layout, consumers, operator, positions, deadLettered, progress);
+    const task = new PartitionTask(spec, p, layout, consumers, operator, positions, deadLettered, progress);
+    const current = await Promise.all(sourceTopics(spec.source).map((t) => log.topic(t.topic)));
+    if (task.ended && layout.lag(current, positions) > 0) task.resume(resumeAt);
+    return task;
+  }
+
+  private resume(resumeAt: number | null): void {
+    this.ended = false;
+    this.changed = true;
+    if (resumeAt !== null) {
+      this.operator.advanceTo(resumeAt);
+      this.seal(this.operator.takeFinals());
+    }
   }
 
   /** Valid and rejected records taken since the pipeline started (on this partition). */

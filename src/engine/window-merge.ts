@@ -35,14 +35,24 @@ export interface TaskReport {
   sealed: SealedPartial[];
 }
 
-/** Where the merge stands: every window ending at or before `emittedUpTo` has its final result (all, once `done`). */
+/** Where the merge stands: every window ending at or before `emittedUpTo` has its final result (all, while `done`). */
 export interface MergeMark {
   emittedUpTo: number | null;
-  /** Every task ended and everything was merged. */
+  /**
+   * Every task had ended (`--exit-when-idle`) and everything was merged. Not for ever: a task
+   * given new input reads on, and the next merge finds the group not done.
+   */
   done: boolean;
+  /**
+   * Where the group stood when it last ended: the latest window end any partition had closed.
+   * A task given new input after that resumes from there (`PartitionTask.open`), the same point
+   * whichever member opens it and when, so what arrives behind it is late — never counted in a
+   * window whose final result is out.
+   */
+  endedAt: number | null;
 }
 
-export const START_MARK: MergeMark = { emittedUpTo: null, done: false };
+export const START_MARK: MergeMark = { emittedUpTo: null, done: false, endedAt: null };
 
 /**
  * The group's watermark over task reports, one a partition (a missing report: that partition has
@@ -67,10 +77,14 @@ export function mergeDue<In, S, Out>(
   reports: readonly (TaskReport | null)[],
   mark: MergeMark,
 ): { finals: WindowResult<Out>[]; mark: MergeMark } {
-  if (mark.done) return { finals: [], mark };
   const upTo = groupClosedUpTo(reports);
+  const done = upTo === Infinity;
   const from = mark.emittedUpTo ?? -Infinity;
-  if (!(upTo > from)) return { finals: [], mark };
+  let endedAt = mark.endedAt ?? null;
+  if (done) {
+    for (const r of reports) if (r?.closedUpTo != null && (endedAt === null || r.closedUpTo > endedAt)) endedAt = r.closedUpTo;
+  }
+  if (!(upTo > from)) return { finals: [], mark: { emittedUpTo: mark.emittedUpTo, done, endedAt } };
   const byWindow = new Map<string, { spec: WindowSpec; start: number; end: number; parts: SealedPartial[] }>();
   const specs = new Map(windows.map((w) => [w.name, w]));
   for (const r of reports) {
@@ -99,6 +113,8 @@ export function mergeDue<In, S, Out>(
     const result = mergedResult(aggregate, parts.map((p) => aggregate.fromJSON(p.state)));
     return { window: { spec, start, end }, result, final: true, lateEvents, watermark, maxEventTime };
   });
-  const done = upTo === Infinity;
-  return { finals, mark: done ? { emittedUpTo: null, done } : { emittedUpTo: upTo, done } };
+  // Done: every partial is merged; the mark keeps the last end, where a resumed group goes on from.
+  const last = due.reduce((max, w) => Math.max(max, w.end), from);
+  const emittedUpTo = done ? (Number.isFinite(last) ? last : mark.emittedUpTo) : upTo;
+  return { finals, mark: { emittedUpTo, done, endedAt } };
 }

@@ -275,6 +275,18 @@ export class WindowOperator<In, S, Out> {
   }
 
   /**
+   * Moves the watermark to `t` at least, closing the windows it passes: a partition task resumed
+   * after its group ended (`--exit-when-idle`) takes the group's end, so events behind it are late
+   * as they would be for one processor. Returns whether it moved.
+   */
+  advanceTo(t: number): boolean {
+    if (!(t > this.watermark.current())) return false;
+    this.watermark.flushTo(t);
+    this.closeDue();
+    return true;
+  }
+
+  /**
    * Input has ended (`--exit-when-idle`): move the watermark past every window holding the newest
    * event, so they all close now. Events that arrive later for those windows count as late.
    */

@@ -21,6 +21,8 @@ export async function runGroupMember(options: GroupMemberOptions): Promise<Group
   const abort = () => stop.abort();
   signal.addEventListener('abort', abort, { once: true });
   let sinkError: Error | null = null;
+  /** The sinks' last write has begun: a lost lease is no reason to start them again. */
+  let lakeSettled = false;
   // A sink that lost its lease (this member was paused past the TTL) waits as a standby again: the
   // member goes on with its partitions, as fenced as the sink was.
   const startLake = (): LakeWriters => {
@@ -38,7 +40,6 @@ export async function runGroupMember(options: GroupMemberOptions): Promise<Group
     return writers;
   };
   let lake = options.lake ? startLake() : null;
-  let lakeSettled = false;
   try {
     const status = await runPipelineGroup(pipeline.spec, { ...options, signal: stop.signal });
     if (sinkError) throw sinkError;

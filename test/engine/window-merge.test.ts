@@ -60,7 +60,7 @@ describe('the window merge of a group', () => {
     assert.equal(first.finals[0]!.lateEvents, 3);
     assert.equal(first.finals[0]!.watermark, MIN);
     assert.equal(first.finals[0]!.maxEventTime, 11 * MIN);
-    assert.deepEqual(first.mark, { emittedUpTo: MIN, done: false });
+    assert.deepEqual(first.mark, { emittedUpTo: MIN, done: false, endedAt: null });
 
     // Nothing new until the slower partition moves; then only the next window, once.
     assert.deepEqual(mergeDue(WINDOWS, sumCount, reports, first.mark).finals, []);
@@ -74,8 +74,14 @@ describe('the window merge of a group', () => {
     const last = mergeDue(WINDOWS, sumCount, ended, second.mark);
     assert.deepEqual(last.finals.map(key), ['sliding_5min@0']);
     assert.deepEqual(last.finals[0]!.result, { n: 2, sum: 2 });
-    assert.deepEqual(last.mark, { emittedUpTo: null, done: true });
+    assert.deepEqual(last.mark, { emittedUpTo: 5 * MIN, done: true, endedAt: 2 * MIN }, 'done, keeping the last end merged and where the partitions stood');
     assert.deepEqual(mergeDue(WINDOWS, sumCount, ended, last.mark).finals, [], 'a done merge writes nothing more');
+
+    // A task given new input reads on: the group is not done any more, and goes on from the mark.
+    const resumed = ended.map((r, i) => (i === 0 ? { closedUpTo: 7 * MIN, ended: false, sealed: [partial('tumbling_1min', 6 * MIN, MIN, 2, 2)] } : r));
+    const again = mergeDue(WINDOWS, sumCount, resumed, last.mark);
+    assert.deepEqual(again.finals.map(key), ['tumbling_1min@360000']);
+    assert.deepEqual(again.mark, { emittedUpTo: 7 * MIN, done: false, endedAt: 2 * MIN }, 'where it last ended is kept while it runs again');
   });
 
   it('refuses a partial of a window the pipeline does not declare', () => {

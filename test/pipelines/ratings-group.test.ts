@@ -157,6 +157,24 @@ describe('the ratings pipeline as a group of processes', () => {
     await killOneOf(t, 2, fresh());
   });
 
+  it('a group run to its end and run again on more ratings gives what one member gives', { timeout: 300_000 }, async () => {
+    /** Two runs with `members` members each, more (and partly late) ratings generated in between. */
+    const twoRuns = async (members: number): Promise<Outcome> => {
+      const where = await prepare(fresh(), undefined, 30_000);
+      const more = ['generate', 'ratings', '--count', '30000', '--seed', '12', '--rate', 'max', '--from', '2025-11-10T11:30:00Z', '--span', '2h', '--late-fraction', '0.03', '--min-delay', '11m', '--max-delay', '20m'];
+      for (const round of [0, 1]) {
+        if (round === 1) await ok([...more, ...where]);
+        const ends = await Promise.all(Array.from({ length: members }, () => start([...MEMBER, ...where], ENV).exited));
+        for (const r of ends) assert.equal(r.code, 0, r.stderr);
+      }
+      return outcome(where);
+    };
+    const one = await twoRuns(1);
+    assert.ok(one.finals.length > 300, `${one.finals.length} final window results`);
+    assert.ok(one.late.length > 0, 'the second run has late events: ratings behind where the first ended');
+    assertSame('2 members, two runs', await twoRuns(2), one);
+  });
+
   // The mock's input is too small to kill a member mid-run reliably: 2 members and the merge of
   // their partials, against one member over the same 4 partitions.
   it("2 members on Kafka (librdkafka's mock cluster) give one member's results", { skip: kafkaMockMissing() ?? false, timeout: 300_000 }, async (t) => {

@@ -29,9 +29,10 @@ export class NatsReader {
   constructor(private readonly js: JetStreamClient) {}
 
   /**
-   * Up to `count` messages from sequence `from` (all known to be stored). A kept consumer the
-   * server has removed meanwhile (its inactivity threshold passed while this process was busy or
-   * paused: "consumer not found") is replaced once by a new one at the same sequence.
+   * Up to `count` messages from sequence `from` (all known to be stored). A read that fails is
+   * tried once more through a new consumer at the same sequence: the usual cause is a kept
+   * consumer the server removed meanwhile (its inactivity threshold passed while this process was
+   * busy or paused: "consumer not found"); anything else fails again and is thrown.
    */
   async read(stream: string, from: number, count: number): Promise<StoredRecord[]> {
     try {
