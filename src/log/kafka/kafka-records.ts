@@ -20,16 +20,20 @@ export interface FetchedMessage {
 
 export function toKafkaMessage(record: BrokerRecord, partition: number): Message {
   const binary = typeof record.value !== 'string';
-  const headers: Record<string, string> = { ...(record.headers ?? {}) };
-  if (binary) headers[BINARY_HEADER] = '1';
-  else delete headers[BINARY_HEADER];
-  return {
+  const message: Message = {
     partition,
     key: record.key,
     value: typeof record.value === 'string' ? record.value : Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
-    headers,
     timestamp: String(record.timestamp),
   };
+  // Most records have no headers: no object to build, none for kafkajs to encode.
+  if (binary || record.headers) {
+    const headers: Record<string, string> = { ...(record.headers ?? {}) };
+    if (binary) headers[BINARY_HEADER] = '1';
+    else delete headers[BINARY_HEADER];
+    message.headers = headers;
+  }
+  return message;
 }
 
 export function fromKafkaMessage(message: FetchedMessage): StoredRecord {
