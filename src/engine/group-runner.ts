@@ -23,7 +23,7 @@
  */
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { acquireLease, leaseKey, LeaseHeldError, readLease, type Lease } from '../log/lease.js';
-import type { EventLog, TopicInfo } from '../log/types.js';
+import { FencedError, type EventLog, type TopicInfo } from '../log/types.js';
 import { diskWriteProblem } from '../util/disk-errors.js';
 import { StreamrecError } from '../util/errors.js';
 import { assertCompatible, CHECKPOINT_NAMESPACE, CheckpointMismatchError, parseState } from './checkpoint.js';
@@ -251,8 +251,9 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         await tx.commit();
       } catch (err) {
         await lease.release();
-        // A full or read-only disk: the shard waits for the next look.
-        if (diskWriteProblem(err) && !options.signal?.aborted) continue;
+        // Taken by another member meanwhile (this one was slow past the TTL), or a full or
+        // read-only disk: the shard waits for the next look.
+        if (err instanceof FencedError || (diskWriteProblem(err) && !options.signal?.aborted)) continue;
         throw err;
       }
       mergers.set(shard, lease);
