@@ -294,21 +294,19 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
     const lease = mergers.get(shard)!;
     const mark = marks[shard]!;
     const from = mark.emittedUpTo ?? -Infinity;
+    // A listed partial gone: another member merged this shard past it (this one was paused past
+    // the TTL) and the task deleted it. Refused if the shard moved; else read again next time.
+    let missing = false;
     const reports = await Promise.all(
       progress.map(async (pr, p): Promise<TaskReport | null> => {
         if (!pr) return null;
         const due = pr.partials.filter(([, end]) => end > from && end <= upTo && shardOfEnd(end) === shard);
-        const sealed = await Promise.all(
-          due.map(async ([seq]) => {
-            return parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)));
-          }),
-        );
-        return { closedUpTo: pr.closedUpTo, ended: pr.ended, sealed: sealed.filter((x) => x !== null) };
+        const read = await Promise.all(due.map(async ([seq]) => parseState<SealedPartial>(await log.getState(TASK_PARTIAL_NAMESPACE, partialKey(spec.name, p, seq)))));
+        const sealed = read.filter((x) => x !== null);
+        if (sealed.length !== due.length) missing = true;
+        return { closedUpTo: pr.closedUpTo, ended: pr.ended, sealed };
       }),
     );
-    // A listed partial gone: another member merged this shard past it (this one was paused past
-    // the TTL) and the task deleted it. Refused if the shard moved; else read again next time.
-    const missing = reports.some((r, p) => r !== null && r.sealed.length !== progress[p]!.partials.filter(([, end]) => end > from && end <= upTo && shardOfEnd(end) === shard).length);
     if (missing) {
       if (!(await lease.held())) {
         status.fenced++;
@@ -403,7 +401,6 @@ async function report<E, X, S, R>(status: GroupStatus, tasks: PartitionTask<E, X
   status.lag = tasks.reduce((sum, t) => sum + t.lag(infos), 0);
   status.late = tasks.reduce((sum, t) => sum + t.late, 0);
   status.deadLettered = tasks.reduce((sum, t) => sum + t.deadLettered, 0);
-  status.openPanes = 0;
 }
 
 /** The partition count every source topic shares (partition p of each is one task). */
@@ -423,7 +420,7 @@ function memberKey(pipeline: string, slot: number): string {
   return leaseKey('group', `${pipeline}.m${slot}`);
 }
 
-export function taskLeaseKey(pipeline: string, partition: number): string {
+function taskLeaseKey(pipeline: string, partition: number): string {
   return leaseKey('task', `${pipeline}.p${partition}`);
 }
 
