@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, paintedSamples } from '../helpers/chromium.js';
+import { CHROMIUM, launchChromium, waitForPaint } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -100,7 +100,7 @@ describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? f
       assert.match(await clicks.evaluate(textOf('clicks-rate')), /clicks?\/s$/, 'the rate is shown');
       const plotted = `Number(document.querySelector('[data-testid="chart-clicks"]')?.dataset.plotted ?? -1)`;
       await waitUntil(clicks, `${plotted} === 7`, 'the chart to plot the 7 clicks');
-      const before = await paintedSamples(clicks, 'chart-clicks');
+      const before = await waitForPaint(clicks, 'chart-clicks');
       assert.ok(before > 50, `the chart is painted (${before} painted samples)`);
 
       // More clicks: the page follows without reloading (pushed over SSE).
@@ -112,8 +112,7 @@ describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? f
       await waitForText(clicks, 'clicks-total-hate', '4');
       await waitForText(clicks, 'clicks-total', '10');
       await waitUntil(clicks, `${plotted} === 10`, 'the chart to plot the 10 clicks');
-      await clicks.waitForTimeout(600); // the chart's update animation
-      const after = await paintedSamples(clicks, 'chart-clicks');
+      const after = await waitForPaint(clicks, 'chart-clicks');
       assert.ok(after > 50, `the chart is painted after more clicks (${after} painted samples)`);
       await clicks.screenshot({ path: resolve(ARTIFACTS, 'clicks-e2e.png'), fullPage: true });
       assert.deepEqual(problems, [], 'no errors in the pages');

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumSkip, launchChromium, paintedSamples } from '../helpers/chromium.js';
+import { chromiumSkip, launchChromium, waitForPaint } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -82,9 +82,8 @@ describe('Commerce page in Chromium', { skip: chromiumSkip }, () => {
       // ---- the charts are painted ----
       await waitUntil(page, `Number(document.querySelector('[data-testid="chart-revenue"]')?.dataset.revenue ?? 0) > 0`, 'the revenue chart to plot revenue');
       await waitUntil(page, `Number(document.querySelector('[data-testid="chart-categories"]')?.dataset.categories ?? 0) > 0`, 'the category chart to have categories');
-      await page.waitForTimeout(700); // the charts' animation
       for (const id of CHARTS) {
-        const drawn = await paintedSamples(page, id);
+        const drawn = await waitForPaint(page, id);
         assert.ok(drawn > 50, `${id} is painted (${drawn} painted samples)`);
       }
 
@@ -107,7 +106,7 @@ describe('Commerce page in Chromium', { skip: chromiumSkip }, () => {
       await page.waitForTimeout(800);
       const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
       assert.ok(overflow <= 1, `no sideways scrolling at 390 px (${overflow} px too wide)`);
-      for (const id of CHARTS) assert.ok((await paintedSamples(page, id)) > 50, `${id} is painted at a phone's width`);
+      for (const id of CHARTS) assert.ok((await waitForPaint(page, id)) > 50, `${id} is painted at a phone's width`);
       await page.screenshot({ path: resolve(ARTIFACTS, 'commerce-e2e-phone.png'), fullPage: true });
 
       assert.deepEqual(problems, [], 'no errors in the page');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CHROMIUM, launchChromium, paintedSamples } from '../helpers/chromium.js';
+import { CHROMIUM, launchChromium, waitForPaint } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -47,7 +47,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
 
       // Every chart drew on its canvas (some non-transparent pixels).
       for (const id of CHARTS) {
-        const drawn = await paintedSamples(page, id);
+        const drawn = await waitForPaint(page, id);
         assert.ok(drawn > 50, `${id} rendered (${drawn} painted samples)`);
       }
       assert.ok((await page.locator('[data-testid="table-top"] tbody tr').count()) >= 5, 'top table has rows');
@@ -101,7 +101,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
       page.on('pageerror', (err) => pageErrors.push(err.message));
       await page.goto(`${url}/analytics.html`);
       await page.waitForSelector('[data-testid="analytics-topn-table"] tbody tr', { timeout: 15_000 });
-      const painted = await paintedSamples(page, 'analytics-histogram');
+      const painted = await waitForPaint(page, 'analytics-histogram');
       assert.ok(painted > 50, `histogram rendered (${painted})`);
       assert.match((await page.getByTestId('analytics-stats').textContent())!, /30,000/);
       assert.ok((await page.locator('[data-testid="analytics-topn-table"] tbody tr').count()) >= 10);

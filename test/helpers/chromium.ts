@@ -37,3 +37,15 @@ export async function paintedSamples(page: Page, testId: string): Promise<number
     return n;
   })()`)) as number;
 }
+
+/**
+ * Polls `paintedSamples` until the chart has drawn (more than 50 samples) or `timeoutMs` passes,
+ * and returns the last count: a chart animates its first paint and repaints after each update, so
+ * a single read right after the data arrives can land mid-animation on a loaded machine.
+ */
+export async function waitForPaint(page: Page, testId: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let samples = 0;
+  while ((samples = await paintedSamples(page, testId)) <= 50 && Date.now() < deadline) await page.waitForTimeout(200);
+  return samples;
+}

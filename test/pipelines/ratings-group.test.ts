@@ -2,7 +2,8 @@
  * The ratings pipeline as a group of processes (`process ratings --group`), through the real CLI:
  * the same deterministic ratings over 6 partitions are processed by one member on the embedded log
  * (the reference) and by 2 or 3 members on NATS JetStream (and on the embedded log shared by
- * processes), one of them killed with SIGKILL mid-run and a new one started. Then:
+ * processes, over five times the input), one of them killed with SIGKILL mid-run and a new one
+ * started. Then:
  * - the final results in `metrics` equal the reference's value for value (all but processing_time),
  *   and so do the late events copied to ratings.late;
  * - the `ratings_raw` lake holds every raw event exactly once, the same events at the same positions.
@@ -23,6 +24,8 @@ import { kafkaMockMissing, startKafkaMock } from '../log/kafka-mock.js';
 
 const EVENTS = 120_000;
 const PARTITIONS = 6;
+/** The embedded log's input: enough that 2 members are still at work when one is killed. */
+const EMBEDDED_EVENTS = 600_000;
 /** librdkafka's mock keeps a partition's first few MB only, and creates every topic with 4 partitions. */
 const KAFKA_EVENTS = 20_000;
 const KAFKA_PARTITIONS = 4;
@@ -123,25 +126,30 @@ describe('the ratings pipeline as a group of processes', () => {
     reference = await referenceRun(EVENTS, PARTITIONS);
   });
 
-  /** `members` members, the first killed with SIGKILL once a tenth of the input is committed, and a new one started. */
-  async function killOneOf(t: TestContext, members: number, dataDir: string, log?: string): Promise<void> {
-    const where = await prepare(dataDir, log);
+  /**
+   * `members` members over `events` ratings, the first killed with SIGKILL once a tenth of the
+   * input is committed, and a new one started; `expected` is one member's outcome over that input.
+   */
+  async function killOneOf(t: TestContext, members: number, dataDir: string, log?: string, events = EVENTS, expected = reference): Promise<void> {
+    const where = await prepare(dataDir, log, events);
     const running = Array.from({ length: members }, () => start([...MEMBER, ...where], ENV));
     // The victim holds partitions; the others join when they can (on a loaded machine a late one
     // would otherwise let the input be done before the kill).
     await running[0]!.waitFor(/partition \d+: taken/);
-    await waitForCommitted(dataDir, log, EVENTS / 10);
+    await waitForCommitted(dataDir, log, events / 10);
     running[0]!.child.kill('SIGKILL');
     const atKill = await committed(dataDir, log);
-    assert.ok(atKill < EVENTS, `killed mid-run (${atKill} of ${EVENTS} committed)`);
+    assert.ok(atKill < events, `killed mid-run (${atKill} of ${events} committed)`);
     const replacement = start([...MEMBER, ...where], ENV);
     const ends = await Promise.all([...running.slice(1), replacement].map((m) => m.exited));
     for (const r of ends) assert.equal(r.code, 0, r.stderr);
     assert.equal((await running[0]!.exited).signal, 'SIGKILL');
     const total = ends.map(summary).reduce((s, x) => s + x.finals, 0);
     t.diagnostic(`killed at ${atKill} committed; survivors: ${ends.map((r) => JSON.stringify(summary(r))).join(' ')}`);
-    assert.equal(total, reference.finals.length, 'each final written once, by whichever member held the merge');
-    assertSame(`${members} members`, await outcome(where), reference);
+    // The victim may have merged some finals before it died; `assertSame` checks that `metrics`
+    // holds each final exactly once, whoever wrote it.
+    assert.ok(total <= expected.finals.length, `the survivors wrote ${total} finals, more than the ${expected.finals.length} there are`);
+    assertSame(`${members} members`, await outcome(where), expected);
   }
 
   for (const members of [2, 3]) {
@@ -155,8 +163,11 @@ describe('the ratings pipeline as a group of processes', () => {
     });
   }
 
+  // Members on the embedded log go through 120,000 ratings in a fraction of a second, too fast to
+  // be killed mid-run: five times as many here, against one member over the same input.
   it("2 members sharing the embedded log, one killed mid-run and replaced, give one member's results", { timeout: 300_000 }, async (t) => {
-    await killOneOf(t, 2, fresh());
+    const expected = await referenceRun(EMBEDDED_EVENTS, PARTITIONS);
+    await killOneOf(t, 2, fresh(), undefined, EMBEDDED_EVENTS, expected);
   });
 
   it('a group run to its end and run again on more ratings gives what one member gives', { timeout: 300_000 }, async () => {

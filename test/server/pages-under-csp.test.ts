@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumSkip, launchChromium, paintedSamples } from '../helpers/chromium.js';
+import { chromiumSkip, launchChromium, waitForPaint } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/sse-client.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -44,9 +44,7 @@ async function until(page: Page, expression: string, what: string, timeoutMs = 3
 const textOf = (testId: string): string => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '').trim()`;
 
 async function painted(page: Page, testId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  let samples = 0;
-  while ((samples = await paintedSamples(page, testId)) <= 50 && Date.now() < deadline) await page.waitForTimeout(200);
+  const samples = await waitForPaint(page, testId, 30_000);
   assert.ok(samples > 50, `${testId} drew under the policy (${samples} painted samples)`);
 }
 
