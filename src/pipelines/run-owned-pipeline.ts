@@ -8,6 +8,7 @@
  */
 import { runPipeline, type RunnerOptions, type RunnerStatus } from '../engine/pipeline-runner.js';
 import { acquireLease, leaseKey } from '../log/lease.js';
+import { runBesideLake } from './beside-lake.js';
 import type { OpenedPipeline } from './registry.js';
 
 export interface OwnedRunOptions extends Omit<RunnerOptions, 'fence' | 'signal'> {
@@ -59,38 +60,23 @@ export async function runOwnedPipeline(options: OwnedRunOptions): Promise<Runner
   const abort = () => stop.abort();
   signal.addEventListener('abort', abort, { once: true });
   lease.lost.addEventListener('abort', abort, { once: true });
-  const lake = options.lake ? pipeline.startLake(stop.signal) : null;
-  let sinkError: Error | null = null;
-  void lake?.failure.then((err) => {
-    sinkError = err;
-    stop.abort();
-  });
-  let lakeSettled = false;
   try {
-    let status: RunnerStatus;
-    try {
-      status = await runPipeline(pipeline.spec, {
-        ...options,
-        signal: stop.signal,
-        fence: (tx) => lease.fence(tx),
-        // One line when checkpoints stop for a full or read-only disk, one when they resume.
-        onDiskProblem:
-          options.onDiskProblem ??
-          ((p) => notify(p ? `${name}: checkpoint held (${p.message}); nothing is lost, retrying every second` : `${name}: checkpoints written again`)),
-      });
-    } catch (err) {
-      if (await lease.isLostBy(err)) throw await lease.lostError(err);
-      throw err;
-    }
-    if (sinkError) throw sinkError;
-    if (lake) {
-      lakeSettled = true;
-      await lake.finish();
-    }
-    return status;
-  } catch (err) {
-    if (lake && !lakeSettled) await lake.abort();
-    throw err;
+    return await runBesideLake({ start: options.lake ? (s) => pipeline.startLake(s) : null, stop }, async () => {
+      try {
+        return await runPipeline(pipeline.spec, {
+          ...options,
+          signal: stop.signal,
+          fence: (tx) => lease.fence(tx),
+          // One line when checkpoints stop for a full or read-only disk, one when they resume.
+          onDiskProblem:
+            options.onDiskProblem ??
+            ((p) => notify(p ? `${name}: checkpoint held (${p.message}); nothing is lost, retrying every second` : `${name}: checkpoints written again`)),
+        });
+      } catch (err) {
+        if (await lease.isLostBy(err)) throw await lease.lostError(err);
+        throw err;
+      }
+    });
   } finally {
     signal.removeEventListener('abort', abort);
     await lease.release();
