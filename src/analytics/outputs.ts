@@ -21,6 +21,7 @@ import { lakeDir } from '../lake/lake-table.js';
 import { StreamrecError } from '../util/errors.js';
 import type { AnalyticsDb } from './analytics-db.js';
 import type { AnalyticsManifest } from './types.js';
+import { countFilesUnder } from '../util/files-under.js';
 import { fsyncPath } from '../util/fsync.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -99,7 +100,7 @@ export function openStaging(dataDir: string, runId: string): Staging {
         await db.run(`SET preserve_insertion_order = true;
           COPY (${select}) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${keys}), OVERWRITE_OR_IGNORE);
           SET preserve_insertion_order = false;`);
-        return countFiles(target);
+        return countFilesUnder(target, (name) => name.endsWith('.parquet'));
       },
       publish(manifest) {
         if (done) throw new Error('analytics staging: already published or discarded');
@@ -179,19 +180,3 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-function countFiles(dir: string): number {
-  let n = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    if (e.isDirectory()) n += countFiles(join(dir, e.name));
-    else if (e.name.endsWith('.parquet')) n++;
-  }
-  return n;
-}
-

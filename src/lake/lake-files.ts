@@ -3,8 +3,9 @@
  * first source offset) their names carry (see `LAKE_FILE_RE`), the temporary files of flushes in
  * progress or crashed, and whether a data file is a whole Parquet file.
  */
-import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { filesUnder } from '../util/files-under.js';
 import { LAKE_FILE_RE, LAKE_TEMP_SUFFIX } from './lake-table.js';
 
 export interface LakeDataFile {
@@ -32,7 +33,7 @@ export interface LakeTableFiles {
 /** Every file under a table's root (none when it does not exist), sorted by path. */
 export function listLakeFiles(root: string): LakeTableFiles {
   const out: LakeTableFiles = { data: [], temp: [], other: [] };
-  for (const path of walk(root).sort()) {
+  for (const path of filesUnder(root).sort()) {
     const name = basename(path);
     const m = LAKE_FILE_RE.exec(name);
     if (m !== null) {
@@ -63,21 +64,4 @@ export function isWholeParquetFile(path: string): boolean {
   } finally {
     closeSync(fd);
   }
-}
-
-function walk(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(path));
-    else out.push(path);
-  }
-  return out;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '../log/types.js';
+import { countFilesUnder } from '../util/files-under.js';
 import { fsyncPath } from '../util/fsync.js';
 import { LAKE_FILE_RE, lakeTableDir } from './lake-table.js';
 
@@ -31,7 +32,7 @@ const REMOVING_PREFIX = '.removing-';
 export async function rewindLakeSink(log: EventLog, dataDir: string, target: LakeSinkTarget): Promise<LakeRewind> {
   await log.deleteGroup(target.group);
   const dir = lakeTableDir(dataDir, { path: target.table });
-  const files = countDataFiles(dir);
+  const files = countFilesUnder(dir, (name) => LAKE_FILE_RE.test(name));
   const parent = dirname(dir);
   removeLeftovers(parent, basename(dir));
   const away = join(parent, `${REMOVING_PREFIX}${basename(dir)}-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -55,19 +56,4 @@ function removeLeftovers(parent: string, name: string): void {
     return;
   }
   for (const e of entries) if (e.startsWith(`${REMOVING_PREFIX}${name}-`)) rmSync(join(parent, e), { recursive: true, force: true });
-}
-
-function countDataFiles(dir: string): number {
-  let n = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    if (e.isDirectory()) n += countDataFiles(join(dir, e.name));
-    else if (LAKE_FILE_RE.test(e.name)) n++;
-  }
-  return n;
 }

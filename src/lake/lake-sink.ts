@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -23,6 +23,7 @@ import type { Consumer, EventLog, LogRecord, LogValue, ProducerRecord, TopicPart
 import { LAKE_FILE_RE, LAKE_TEMP_SUFFIX, lakeFileName, lakeTableDir, type LakeColumn, type LakeColumnType, type LakeTable, type LakeValue } from './lake-table.js';
 import { loadConfig } from '../util/config.js';
 import { diskWriteProblem } from '../util/disk-errors.js';
+import { filesUnder } from '../util/files-under.js';
 import { fsyncPath } from '../util/fsync.js';
 import type { LakeSinkTarget } from './lake-reset.js';
 
@@ -285,7 +286,7 @@ export class LakeSink<T> {
         }
       }
     }
-    for (const file of walkFiles(this.root)) {
+    for (const file of filesUnder(this.root)) {
       const name = basename(file);
       const m = LAKE_FILE_RE.exec(name);
       const stale = name.endsWith(LAKE_TEMP_SUFFIX) || (m !== null && Number(m[2]) >= (committed.get(Number(m[1])) ?? 0));
@@ -605,22 +606,3 @@ function unlinkIfPresent(path: string): boolean {
     throw err;
   }
 }
-
-/** Every file under dir (none if it does not exist, or is removed meanwhile). */
-function walkFiles(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walkFiles(path));
-    else out.push(path);
-  }
-  return out;
-}
-
