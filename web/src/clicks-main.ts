@@ -11,20 +11,9 @@ import { byId } from './dom.js';
 import { createClickFigures, createClicksChart } from './render-clicks.js';
 import { createConnection } from './render-connection.js';
 import { connectEventStream } from './sse.js';
+import { renderScheduler, safe, type Renderer } from './render-loop.js';
 
 const STREAM_URL = '/clicks/stream';
-
-type Renderer = (s: ClicksState, now: number) => void;
-
-function safe(name: string, render: Renderer): Renderer {
-  return (s, now) => {
-    try {
-      render(s, now);
-    } catch (err) {
-      console.error(`streamrec: the ${name} failed to render`, err);
-    }
-  };
-}
 
 function start(): void {
   const startedAt = Date.now();
@@ -35,7 +24,7 @@ function start(): void {
     frozen: 'The figures below are frozen until the stream is back.',
     live: 'the clicks are live again.',
   });
-  const renderers: Renderer[] = [
+  const renderers: Renderer<ClicksState>[] = [
     safe('connection header', (s, now) => connection(s, now)),
     safe('figures', createClickFigures()),
     safe('chart', createClicksChart()),
@@ -45,17 +34,11 @@ function start(): void {
     },
   ];
 
-  let scheduled = false;
   const render = (): void => {
-    scheduled = false;
     const now = Date.now();
     for (const r of renderers) r(state, now);
   };
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    window.setTimeout(render, 40);
-  };
+  const schedule = renderScheduler(render, 40);
   const apply = (d: ClicksData): void => {
     applyClicksData(state, d);
     schedule();

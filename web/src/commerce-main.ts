@@ -26,20 +26,9 @@ import {
   createSearchesTable,
 } from './render-commerce.js';
 import { connectEventStream } from './sse.js';
+import { renderScheduler, safe, type Renderer } from './render-loop.js';
 
 const STREAM_URL = '/commerce/stream';
-
-type Renderer = (s: CommerceState, now: number) => void;
-
-function safe(name: string, render: Renderer): Renderer {
-  return (s, now) => {
-    try {
-      render(s, now);
-    } catch (err) {
-      console.error(`streamrec: the ${name} failed to render`, err);
-    }
-  };
-}
 
 /** A GET whose JSON goes to `apply`; a failure is left to the stream (the banner says so). */
 async function fetchInto<T>(url: string, apply: (v: T) => void): Promise<void> {
@@ -62,7 +51,7 @@ function start(): void {
     frozen: 'The figures below are frozen until the stream is back.',
     live: 'the shop is live again.',
   });
-  const renderers: Renderer[] = [
+  const renderers: Renderer<CommerceState>[] = [
     safe('connection header', (s, now) => connection(s, now)),
     safe('KPIs', createCommerceKpis()),
     safe('revenue chart', createRevenueChart()),
@@ -78,17 +67,11 @@ function start(): void {
     },
   ];
 
-  let scheduled = false;
   const render = (): void => {
-    scheduled = false;
     const now = Date.now();
     for (const r of renderers) r(state, now);
   };
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    window.setTimeout(render, 40);
-  };
+  const schedule = renderScheduler(render, 40);
   const then = <T>(apply: (s: CommerceState, v: T) => unknown) => (v: T): void => {
     apply(state, v);
     schedule();

@@ -15,45 +15,32 @@ import { createTop } from './render-top.js';
 import { connectMetricsStream } from './sse.js';
 import { applyHealth, applyMetrics, applySnapshot, initialState, setConnection, type DashboardState } from './state.js';
 import { ratingGradientCss } from './colors.js';
+import { renderScheduler, safe, type Renderer } from './render-loop.js';
 
 const STREAM_URL = '/metrics/stream?format=events';
-
-type Renderer = (s: DashboardState, now: number) => void;
-
-function safe(name: string, render: Renderer): Renderer {
-  return (s, now) => {
-    try {
-      render(s, now);
-    } catch (err) {
-      console.error(`streamrec: the ${name} panel failed to render`, err);
-    }
-  };
-}
 
 function start(): void {
   const startedAt = Date.now();
   const state = initialState();
   for (const el of document.querySelectorAll<HTMLElement>('.rating-scale-bar')) el.style.background = ratingGradientCss();
 
-  const clockPanels: Renderer[] = [safe('status', createStatus(startedAt)), safe('health', createHealth())];
-  const dataPanels: Renderer[] = [safe('KPI', createKpis()), safe('timeline', createTimeline()), safe('top movies', createTop()), safe('genres', createGenres())];
+  const clockPanels: Renderer<DashboardState>[] = [safe('status panel', createStatus(startedAt)), safe('health panel', createHealth())];
+  const dataPanels: Renderer<DashboardState>[] = [
+    safe('KPI panel', createKpis()),
+    safe('timeline panel', createTimeline()),
+    safe('top movies panel', createTop()),
+    safe('genres panel', createGenres()),
+  ];
 
   let rendered = -1;
-  let scheduled = false;
   const render = (): void => {
-    scheduled = false;
     const now = Date.now();
     for (const r of clockPanels) r(state, now);
     if (state.version === rendered) return;
     rendered = state.version;
     for (const r of dataPanels) r(state, now);
   };
-  // Coalesce bursts (several windows update in the same second) into one render.
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    window.setTimeout(render, 40);
-  };
+  const schedule = renderScheduler(render, 40);
 
   connectMetricsStream(STREAM_URL, {
     snapshot: (snap) => { applySnapshot(state, snap); schedule(); },

@@ -18,22 +18,11 @@ import { createMoviePanel } from './render-recommend-movie.js';
 import { createUserPanel } from './render-recommend-user.js';
 import { connectEventStream, type StreamConnection } from './sse.js';
 import type { UserStreamEvents } from '../../src/recommend/serving/page-contract.js';
+import { renderScheduler, safe, type Renderer } from './render-loop.js';
 
 const HEALTH_EVERY_MS = 5_000;
 /** Stream events close together (a burst of ratings) make one fetch. */
 const REFETCH_DEBOUNCE_MS = 150;
-
-type Renderer = (s: RecommendState, now: number) => void;
-
-function safe(name: string, render: Renderer): Renderer {
-  return (s, now) => {
-    try {
-      render(s, now);
-    } catch (err) {
-      console.error(`streamrec: the ${name} failed to render`, err);
-    }
-  };
-}
 
 const errorText = (err: unknown): string => (err instanceof RecommendApiError || err instanceof Error ? err.message : String(err));
 
@@ -46,7 +35,7 @@ function start(): void {
   let viewRequest = 0;
 
   const onMovie = (movieId: number, title: string | null): void => void showMovie(movieId, title);
-  const renderers: Renderer[] = [
+  const renderers: Renderer<RecommendState>[] = [
     safe('user', createUserPanel(onMovie)),
     safe('lists', (s) => lists(s)),
     safe('models', createModelsPanel()),
@@ -59,17 +48,11 @@ function start(): void {
   const lists = createModelLists(byTestId('model-lists'), onMovie);
   const movie = createMoviePanel((movieId, rating) => void rate(movieId, rating), onMovie);
 
-  let scheduled = false;
   const render = (): void => {
-    scheduled = false;
     const now = Date.now();
     for (const r of renderers) r(state, now);
   };
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    window.setTimeout(render, 30);
-  };
+  const schedule = renderScheduler(render, 30);
 
   async function loadView(cause: RecommendState['cause']): Promise<void> {
     const userId = state.userId;

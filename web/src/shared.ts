@@ -11,5 +11,6 @@ import './colors.js';
 import './dom.js';
 import './format.js';
 import './render-connection.js';
+import './render-loop.js';
 import './sse.js';
 import './top-bars.js';
