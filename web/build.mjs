@@ -10,8 +10,9 @@
  * own, without the shared chunk: it needs no chart code. Paths are relative to this file, so it
  * works from any directory.
  *
- * The pages' common head and top-bar brand (logo, name, the nav between the pages) are written
- * once, in web/partials/: a page names a partial where it goes with a marker line,
+ * The pages' common head, top-bar brand (logo, name, the nav between the pages) and, on the pages
+ * that follow a stream, connection header and banner are written once, in web/partials/: a page
+ * names a partial where it goes with a marker line,
  * `<!-- partial brand.html sub="Clicks · live" current="clicks" -->`, and the build puts the
  * partial there, indented as the marker, its `{{name}}`s filled from the marker's attributes (and
  * `{{script}}`, the page's script, from PAGES); `current` marks that page's nav link

@@ -1,24 +1,18 @@
 /**
- * The clicker and the Clicks page in a real browser: Debian's Chromium, driven by playwright-core
- * (launched as in dashboard.test.ts), against a real `streamrec up`. Clicks go through the
+ * The clicker and the Clicks page in a real browser: Debian's Chromium, driven by playwright-core,
+ * against a real `streamrec up` (both started by test/helpers/browser.ts). Clicks go through the
  * clicker's buttons (mouse and keyboard) to `POST /clicks`; the Clicks page must show them over
  * `/clicks/stream`. Saves screenshots to test-artifacts/.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, waitForPaint } from '../helpers/chromium.js';
-import { waitFor } from '../helpers/sse-client.js';
-import { tempDir } from '../helpers/tmp.js';
+import { openBrowserSession, textOf, waitUntil, watchPage } from '../helpers/browser.js';
+import { chromiumSkip, waitForPaint } from '../helpers/chromium.js';
 
-const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
-
-/** The trimmed text of a data-testid element, as a page-side expression. */
-const textOf = (testId: string): string => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '').trim()`;
 
 /** Waits until the data-testid element's text is `expected`; fails naming what it showed. */
 async function waitForText(page: Page, testId: string, expected: string, timeout = 15_000): Promise<void> {
@@ -29,41 +23,15 @@ async function waitForText(page: Page, testId: string, expected: string, timeout
   }
 }
 
-/** Waits until a page-side expression is true; fails with `what`. */
-async function waitUntil(page: Page, expression: string, what: string, timeout = 15_000): Promise<void> {
-  try {
-    await page.waitForFunction(expression, undefined, { timeout });
-  } catch {
-    assert.fail(`timed out waiting for ${what}`);
-  }
-}
-
-describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
+describe('clicker and Clicks page in Chromium', { skip: chromiumSkip }, () => {
   it('acknowledges clicks from the buttons and the keyboard, and the Clicks page shows them live', async () => {
-    const data = tempDir();
-    const profile = tempDir('chromium-profile-');
-    const up = spawn(process.execPath, [BIN, 'up', '--port', '0', '--rate', '50', '--data-dir', data.dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, STREAMREC_SSE_HEARTBEAT_MS: '1000' },
-    });
-    let stderr = '';
-    up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
-    const context = await launchChromium(profile.dir);
+    const session = await openBrowserSession(['up', '--rate', '50'], { env: { STREAMREC_SSE_HEARTBEAT_MS: '1000' } });
+    const { url, context } = session;
     try {
-      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
-      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
       const problems: string[] = [];
-      const watch = (page: Page, name: string): Page => {
-        page.on('pageerror', (err) => problems.push(`${name}: page error: ${err.message}`));
-        page.on('console', (msg) => {
-          if (msg.type() === 'error') problems.push(`${name}: console error: ${msg.text()}`);
-        });
-        return page;
-      };
 
       // ---- the clicker ----
-      const clicker = watch(context.pages()[0] ?? (await context.newPage()), 'clicker');
+      const clicker = await watchPage(session.page, problems, { name: 'clicker' });
       const res = await clicker.goto(`${url}/clicker`);
       assert.equal(res?.status(), 200, 'GET /clicker serves the clicker');
       await waitForText(clicker, 'count-cheers', '0');
@@ -88,7 +56,7 @@ describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? f
       await clicker.screenshot({ path: resolve(ARTIFACTS, 'clicker-e2e.png'), fullPage: true });
 
       // ---- the Clicks page ----
-      const clicks = watch(await context.newPage(), 'clicks');
+      const clicks = await watchPage(await context.newPage(), problems, { name: 'clicks' });
       await clicks.goto(url);
       await clicks.getByTestId('nav-clicks').click();
       await clicks.waitForURL(/\/clicks\.html$/);
@@ -118,19 +86,14 @@ describe('clicker and Clicks page in Chromium', { skip: existsSync(CHROMIUM) ? f
       assert.deepEqual(problems, [], 'no errors in the pages');
 
       // ---- the server goes away: the clicker says so, the Clicks page shows it lost the stream ----
-      up.kill('SIGINT');
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await session.server.stop(), 0, session.server.stderr());
       await clicker.getByTestId('click-cheers').click();
       await waitUntil(clicker, `/unreachable/.test(${textOf('clicker-message')})`, 'the "unreachable" message');
       await waitForText(clicker, 'count-cheers', '6');
       await waitUntil(clicks, `/^(reconnecting|connecting)$/.test(${textOf('connection-status')})`, 'the Clicks page to notice the lost stream');
       await clicker.screenshot({ path: resolve(ARTIFACTS, 'clicker-unreachable.png'), fullPage: true });
     } finally {
-      await context.close();
-      if (up.exitCode === null && up.signalCode === null) up.kill('SIGINT');
-      await exited;
-      data.cleanup();
-      profile.cleanup();
+      await session.close();
     }
   });
 });

@@ -8,58 +8,33 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumSkip, launchChromium, waitForPaint } from '../helpers/chromium.js';
-import { waitFor } from '../helpers/sse-client.js';
-import { tempDir } from '../helpers/tmp.js';
+import { openBrowserSession, textOf, waitUntil as waitUntilShowing, watchPage } from '../helpers/browser.js';
+import { chromiumSkip, waitForPaint } from '../helpers/chromium.js';
 
-const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
 const CHARTS = ['chart-revenue', 'chart-categories', 'chart-behaviors'];
 const KPIS = ['kpi-revenue', 'kpi-orders', 'kpi-aov', 'kpi-customers'];
 
-/** The trimmed text of a data-testid element, as a page-side expression (no DOM types here). */
-const textOf = (testId: string): string => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '').trim()`;
 /** The transaction ids in the orders table, newest first, as a page-side expression. */
 const ORDER_IDS = `[...document.querySelectorAll('[data-testid="table-orders"] tbody tr[data-order]')].map((r) => r.getAttribute('data-order'))`;
 
 /** Waits until a page-side expression is true; fails with `what` and what the page showed. */
-async function waitUntil(page: Page, expression: string, what: string, timeout = 20_000): Promise<void> {
-  try {
-    await page.waitForFunction(expression, undefined, { timeout });
-  } catch {
-    const shown = await page.evaluate(`({ ${KPIS.map((id) => `'${id}': ${textOf(id)}`).join(', ')}, connection: ${textOf('connection-status')}, orders: ${ORDER_IDS}.length })`);
-    assert.fail(`timed out waiting for ${what}; the page showed ${JSON.stringify(shown)}`);
-  }
-}
+const waitUntil = (page: Page, expression: string, what: string, timeout = 20_000): Promise<void> =>
+  waitUntilShowing(page, expression, what, timeout, `({ ${KPIS.map((id) => `'${id}': ${textOf(id)}`).join(', ')}, connection: ${textOf('connection-status')}, orders: ${ORDER_IDS}.length })`);
 
 const kpiTexts = (page: Page): Promise<Record<string, string>> =>
   page.evaluate(`({ ${KPIS.map((id) => `'${id}': ${textOf(id)}`).join(', ')} })`) as Promise<Record<string, string>>;
 
 describe('Commerce page in Chromium', { skip: chromiumSkip }, () => {
   it('opens from the nav and follows the shop live: KPIs move, charts paint, orders arrive, no errors', async () => {
-    const data = tempDir();
-    const profile = tempDir('chromium-profile-');
-    const up = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', data.dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, STREAMREC_SSE_HEARTBEAT_MS: '1000' },
-    });
-    let stderr = '';
-    up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
-    const context = await launchChromium(profile.dir);
+    const session = await openBrowserSession(['up'], { env: { STREAMREC_SSE_HEARTBEAT_MS: '1000' } });
+    const { url } = session;
     try {
-      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
-      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
-      const page = context.pages()[0] ?? (await context.newPage());
       const problems: string[] = [];
-      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-      });
+      const page = await watchPage(session.page, problems);
 
       // ---- from the dashboard's navigation ----
       await page.goto(url);
@@ -110,14 +85,9 @@ describe('Commerce page in Chromium', { skip: chromiumSkip }, () => {
       await page.screenshot({ path: resolve(ARTIFACTS, 'commerce-e2e-phone.png'), fullPage: true });
 
       assert.deepEqual(problems, [], 'no errors in the page');
-      up.kill('SIGINT');
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await session.server.stop(), 0, session.server.stderr());
     } finally {
-      await context.close();
-      if (up.exitCode === null && up.signalCode === null) up.kill('SIGINT');
-      await exited;
-      data.cleanup();
-      profile.cleanup();
+      await session.close();
     }
   });
 });

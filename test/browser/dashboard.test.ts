@@ -4,41 +4,27 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CHROMIUM, launchChromium, waitForPaint } from '../helpers/chromium.js';
-import { waitFor } from '../helpers/sse-client.js';
-import { tempDir } from '../helpers/tmp.js';
+import { openBrowserSession, textOf, watchPage } from '../helpers/browser.js';
+import { chromiumSkip, waitForPaint } from '../helpers/chromium.js';
+import { cli as streamrec } from '../helpers/streamrec-cli.js';
 
-const BIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
 const CHARTS = ['chart-top', 'chart-genre-share', 'chart-genre-avg', 'chart-throughput', 'chart-quality'];
 
-describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` }, () => {
+describe('dashboard in Chromium', { skip: chromiumSkip }, () => {
   it('shows live numbers from a running `streamrec up`, renders every chart, and has no page errors', async () => {
-    const data = tempDir();
-    const profile = tempDir('chromium-profile-');
-    const up = spawn(process.execPath, [BIN, 'up', '--rate', '300', '--port', '0', '--data-dir', data.dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, STREAMREC_SSE_HEARTBEAT_MS: '1000' },
-    });
-    let stderr = '';
-    up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((res) => up.on('exit', (code) => res(code)));
-    const context = await launchChromium(profile.dir);
+    const session = await openBrowserSession(['up', '--rate', '300'], { env: { STREAMREC_SSE_HEARTBEAT_MS: '1000' } });
     try {
-      await waitFor(() => /dashboard at http:\/\/localhost:\d+/.test(stderr), 30_000, 'the dashboard URL');
-      const url = /dashboard at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
-      const page = context.pages()[0] ?? (await context.newPage());
       const pageErrors: string[] = [];
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      await page.goto(url);
+      const page = await watchPage(session.page, pageErrors, { consoleErrors: false });
+      await page.goto(session.url);
 
       await page.waitForSelector('[data-testid="connection-status"]:has-text("live")', { timeout: 15_000 });
       const kpi = page.getByTestId('kpi-window-count');
       // Page-side code is passed as expressions: this file is compiled without the DOM's types.
-      const kpiText = `(document.querySelector('[data-testid="kpi-window-count"]')?.textContent ?? '').trim()`;
+      const kpiText = textOf('kpi-window-count');
       await page.waitForFunction(`/\\d/.test(${kpiText})`, undefined, { timeout: 15_000 });
       const first = (await kpi.textContent())!.trim();
       // Numbers move live: the current window's count changes as ratings arrive.
@@ -70,36 +56,26 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
       await page.screenshot({ path: resolve(ARTIFACTS, 'dashboard-e2e.png'), fullPage: true });
       assert.deepEqual(pageErrors, [], 'no errors in the page');
     } finally {
-      await context.close();
-      up.kill('SIGINT');
-      assert.equal(await exited, 0, stderr);
-      data.cleanup();
-      profile.cleanup();
+      assert.equal(await session.close(), 0, session.server.stderr());
     }
   });
 
   it('shows the batch analytics page over real pipeline output', async () => {
-    const data = tempDir();
-    const profile = tempDir('chromium-profile-');
-    const cli = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', data.dir], { encoding: 'utf8' });
-      assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
-    };
-    cli('generate', 'ratings', '--rate', 'max', '--count', '30000', '--from', '2025-11-01T00:00:00Z', '--span', '2d', '--seed', '4');
-    cli('process', '--exit-when-idle', '--idle-timeout', '200ms');
-    cli('analytics');
-    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', data.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    serve.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((res) => serve.on('exit', (code) => res(code)));
-    const context = await launchChromium(profile.dir);
+    const session = await openBrowserSession(['serve'], {
+      prepare: async (dataDir) => {
+        const cli = async (...args: string[]) => {
+          const r = await streamrec([...args, '--data-dir', dataDir]);
+          assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+        };
+        await cli('generate', 'ratings', '--rate', 'max', '--count', '30000', '--from', '2025-11-01T00:00:00Z', '--span', '2d', '--seed', '4');
+        await cli('process', '--exit-when-idle', '--idle-timeout', '200ms');
+        await cli('analytics');
+      },
+    });
     try {
-      await waitFor(() => /at (http:\/\/localhost:\d+)/.test(stderr), 30_000, 'the server URL');
-      const url = /at (http:\/\/localhost:\d+)/.exec(stderr)![1]!;
-      const page = context.pages()[0] ?? (await context.newPage());
       const pageErrors: string[] = [];
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      await page.goto(`${url}/analytics.html`);
+      const page = await watchPage(session.page, pageErrors, { consoleErrors: false });
+      await page.goto(`${session.url}/analytics.html`);
       await page.waitForSelector('[data-testid="analytics-topn-table"] tbody tr', { timeout: 15_000 });
       const painted = await waitForPaint(page, 'analytics-histogram');
       assert.ok(painted > 50, `histogram rendered (${painted})`);
@@ -110,11 +86,7 @@ describe('dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chr
       await page.screenshot({ path: resolve(ARTIFACTS, 'analytics-e2e.png'), fullPage: true });
       assert.deepEqual(pageErrors, [], 'no errors in the page');
     } finally {
-      await context.close();
-      serve.kill('SIGINT');
-      assert.equal(await exited, 0, stderr);
-      data.cleanup();
-      profile.cleanup();
+      assert.equal(await session.close(), 0, session.server.stderr());
     }
   });
 });

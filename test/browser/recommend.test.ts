@@ -11,45 +11,29 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
+import { openChromium, textOf, until, watchPage } from '../helpers/browser.js';
+import { chromiumSkip } from '../helpers/chromium.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { storeSynthDataset, trainAllIntoDataDir, userWithRatings } from '../recommend/serving/fixtures.js';
 
 const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
 
-const textOf = (testId: string): string => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '').trim()`;
 /** The movie ids of a model's list, in order, as a page-side expression. */
 const listIds = (model: string): string => `[...document.querySelectorAll('[data-testid="list-${model}"] [data-testid="rec-row"]')].map((r) => Number(r.dataset.movieId))`;
-
-async function until(page: Page, expression: string, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 describe('Recommendations page in Chromium', { skip: chromiumSkip }, () => {
   it('looks a user up, rates a movie from the page and shows their lists change live', async () => {
     const data = tempDir();
-    const profile = tempDir('chromium-profile-');
     const dataset = await storeSynthDataset(data.dir);
     await trainAllIntoDataDir(data.dir, dataset);
     const log = openEmbeddedLog({ dataDir: data.dir });
     const { server, base } = await startTestServer({ log, dataDir: data.dir, recommend: { pollEveryMs: 500 } });
-    const context = await launchChromium(profile.dir, undefined, { bypassCSP: false });
+    const chromium = await openChromium({ bypassCSP: false });
     const problems: string[] = [];
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${msg.location().url})`);
-      });
-      await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP violation: ${text}`));
-      await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' blocked ' + e.blockedURI))`);
+      const page = await watchPage(chromium.page, problems, { csp: true });
 
       await page.goto(base);
       await page.getByTestId('nav-recommend').click();
@@ -103,11 +87,10 @@ describe('Recommendations page in Chromium', { skip: chromiumSkip }, () => {
       await page.screenshot({ path: resolve(ARTIFACTS, 'recommend-e2e-phone.png'), fullPage: true });
       assert.deepEqual(problems, [], 'no errors and no policy violation in the page');
     } finally {
-      await context.close();
+      await chromium.close();
       await server.close();
       await log.close();
       data.cleanup();
-      profile.cleanup();
     }
   });
 });
