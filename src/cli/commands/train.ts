@@ -21,7 +21,7 @@ interface TrainFlags extends DataFlags, ParamFlags {
 
 export function trainCommand(): Command {
   const command = new Command('train')
-    .description('train recommenders (ALS, item-CF, content-based, hybrid) into the model registry')
+    .description('train recommenders (rating models, implicit-feedback ranking models, the hybrid, popularity) into the model registry')
     .option('--models <list>', `comma-separated: ${MODEL_NAMES.join(', ')}`, modelList, DEFAULT_MODELS)
     .option('--force', 'train again even when a model for the same data and parameters exists', false)
     .option('--no-eval', 'skip the held-out evaluation (about halves the time); metadata.json then has empty "metrics"');
