@@ -9,8 +9,7 @@
 // other components and the popularity fallback still reach it.
 import type { Interactions } from '../../data/interactions.js';
 import { IdIndex } from '../../data/interactions.js';
-import { itemBiases } from '../baseline-predictor.js';
-import { ratingScale } from '../popularity/popularity.js';
+import { trainedState } from '../item-item/item-item-model.js';
 import { validateEaseParams, type EaseParams } from './ease-params.js';
 import { EaseModel } from './ease.js';
 import { invertSpd, NotPositiveDefiniteError } from './spd-inverse.js';
@@ -75,15 +74,5 @@ export function trainEase(data: Interactions, params: Partial<EaseParams> = {}, 
     const row = i * n;
     for (let j = 0; j < n; j++) weights[row + j] = i === j ? 0 : -g[row + j] / diag[j];
   }
-  return new EaseModel({
-    params: p,
-    users: data.users,
-    movies: data.movies,
-    globalMean: data.globalMean,
-    scale: ratingScale(data.userRatings),
-    itemBias: itemBiases(data),
-    items,
-    precisionDiag: diag,
-    weights,
-  });
+  return new EaseModel({ ...trainedState(data, p), items, precisionDiag: diag, weights });
 }

@@ -1,22 +1,16 @@
 // The EASE model as served: a user's score for movie j is Σ B[i][j] over the covered movies i in
 // their history (ease-train.ts fits B), so a history is all it needs — ratings that arrived a
 // moment ago count at the next request, and a new user with three ratings gets a personal list.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { IdIndex } from '../../data/interactions.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
-import { baselinePrediction } from '../baseline-predictor.js';
-import { TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
+import { arrayOf, CorruptArtefactError } from '../array-file.js';
+import { TopN, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
+import { CallScratch } from '../item-item/call-scratch.js';
+import { loadedState, openItemItemFile, writeItemItemFile, type ItemItemArtefact } from '../item-item/item-item-file.js';
+import { ItemItemModel, type ItemItemState } from '../item-item/item-item-model.js';
+import { topScored } from '../item-item/top-scored.js';
 import type { EaseParams } from './ease-params.js';
 
-export interface EaseState {
-  params: EaseParams;
-  users: IdIndex;
-  /** Every training movie (for the baseline's biases). */
-  movies: IdIndex;
-  globalMean: number;
-  scale: { min: number; max: number };
-  itemBias: Float32Array;
+export interface EaseState extends ItemItemState<EaseParams> {
   /** The movies covered, by id; their order is the rows and columns of `weights`. */
   items: IdIndex;
   /** diag(P), P = (XᵀX + λI)⁻¹: for the partial correlations `similar` answers with. */
@@ -25,17 +19,7 @@ export interface EaseState {
   weights: Float32Array;
 }
 
-interface EaseMeta {
-  format: string;
-  version: number;
-  params: EaseParams;
-  globalMean: number;
-  scale: { min: number; max: number };
-}
-
-const FORMAT = 'ease';
-const VERSION = 1;
-const FILE = 'ease.bin';
+const ARTEFACT: ItemItemArtefact = { format: 'ease', version: 1, file: 'ease.bin', what: 'an EASE model' };
 
 /**
  * Fallbacks, never an exception:
@@ -44,23 +28,16 @@ const FILE = 'ease.bin';
  *   popularity fallback answers;
  * - similar, a movie not covered: [].
  */
-export class EaseModel implements Recommender {
+export class EaseModel extends ItemItemModel<EaseState> {
   readonly name = 'ease' as const;
-  readonly scale: { min: number; max: number };
-  readonly params: EaseParams;
-  private readonly s: EaseState;
   private readonly n: number;
-  /** Per-call scratch by covered index. */
-  private readonly scores: Float64Array;
-  private readonly seen: Uint8Array;
+  /** By covered index. */
+  private readonly scratch: CallScratch;
 
   constructor(state: EaseState) {
-    this.s = state;
-    this.scale = state.scale;
-    this.params = state.params;
+    super(state);
     this.n = state.items.size;
-    this.scores = new Float64Array(this.n);
-    this.seen = new Uint8Array(this.n);
+    this.scratch = new CallScratch(this.n);
   }
 
   /** How many movies EASE covers (at most `maxItems`). */
@@ -75,61 +52,19 @@ export class EaseModel implements Recommender {
     return i < 0 || j < 0 ? 0 : this.s.weights[i * this.n + j];
   }
 
-  knowsUser(userId: number): boolean {
-    return this.s.users.index(userId) >= 0;
-  }
-
-  knowsMovie(movieId: number): boolean {
-    return this.s.movies.index(movieId) >= 0;
-  }
-
-  predict(user: UserHistory, movieId: number): number {
-    const { s } = this;
-    return baselinePrediction(user, movieId, s.movies, s.itemBias, s.globalMean, s.scale);
-  }
-
   /** score(j) = Σ B[i][j] over the covered movies i the user rated (whatever the rating). */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
     if (!(n >= 1)) return [];
-    const { s, scores, seen } = this;
-    const size = this.n;
-    const w = s.weights;
+    const { s, scratch } = this;
+    scratch.begin();
     const rows: number[] = [];
     for (let h = 0; h < user.movies.length; h++) {
       const i = s.items.index(user.movies[h]);
-      if (i >= 0 && seen[i] === 0) {
-        seen[i] = 1;
-        rows.push(i);
-      }
+      if (i >= 0 && scratch.markRated(i)) rows.push(i);
     }
-    try {
-      if (rows.length === 0) return [];
-      sumRows(w, size, rows, scores);
-      const top = new TopN(Math.floor(n));
-      const { exclude, candidates } = options;
-      const consider = (j: number) => {
-        const score = scores[j];
-        if (seen[j] !== 0 || score < top.threshold) return;
-        const id = s.items.ids[j];
-        if (exclude === undefined || !exclude(id)) top.offer(id, score);
-      };
-      if (candidates !== undefined) {
-        for (const id of candidates) {
-          const j = s.items.index(id);
-          // seen also keeps a candidate listed twice from being offered twice.
-          if (j >= 0 && seen[j] === 0) {
-            consider(j);
-            seen[j] = 2;
-            rows.push(j);
-          }
-        }
-      } else {
-        for (let j = 0; j < size; j++) consider(j);
-      }
-      return top.result();
-    } finally {
-      for (const i of rows) seen[i] = 0;
-    }
+    if (rows.length === 0) return [];
+    sumRows(s.weights, this.n, rows, scratch.score);
+    return topScored({ n, options, index: s.items, scratch, kernel: 'dense' });
   }
 
   /**
@@ -155,27 +90,13 @@ export class EaseModel implements Recommender {
 
   /** Writes `<dir>/ease.bin`; returns the files written. */
   save(dir: string): string[] {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, FILE);
     const { s } = this;
-    const meta: EaseMeta = { format: FORMAT, version: VERSION, params: s.params, globalMean: s.globalMean, scale: s.scale };
-    writeArrayFile(path, meta, {
-      users: s.users.ids,
-      movies: s.movies.ids,
-      itemBias: s.itemBias,
-      items: s.items.ids,
-      precisionDiag: s.precisionDiag,
-      weights: s.weights,
-    });
-    return [path];
+    return writeItemItemFile(dir, ARTEFACT, s, { items: s.items.ids, precisionDiag: s.precisionDiag, weights: s.weights });
   }
 
   /** Reads `<dir>/ease.bin`; a damaged or foreign file throws CorruptArtefactError. */
   static load(dir: string): EaseModel {
-    const path = join(dir, FILE);
-    const file = readArrayFile<EaseMeta>(path);
-    const meta = file.meta;
-    if (meta?.format !== FORMAT || meta.version !== VERSION) throw new CorruptArtefactError(`${path}: not an EASE model (format ${String(meta?.format)} v${String(meta?.version)})`);
+    const { path, file } = openItemItemFile<EaseParams>(dir, ARTEFACT);
     const movies = arrayOf(file, 'movies', Int32Array, path);
     const itemBias = arrayOf(file, 'itemBias', Float32Array, path);
     const items = arrayOf(file, 'items', Int32Array, path);
@@ -184,17 +105,7 @@ export class EaseModel implements Recommender {
     const n = items.length;
     if (itemBias.length !== movies.length || precisionDiag.length !== n || weights.length !== n * n) throw new CorruptArtefactError(`${path}: array lengths do not agree`);
     for (let i = 1; i < n; i++) if (!(items[i - 1] < items[i])) throw new CorruptArtefactError(`${path}: covered movie ids are not ascending`);
-    return new EaseModel({
-      params: meta.params,
-      users: new IdIndex(arrayOf(file, 'users', Int32Array, path)),
-      movies: new IdIndex(movies),
-      globalMean: meta.globalMean,
-      scale: meta.scale,
-      itemBias,
-      items: new IdIndex(items),
-      precisionDiag,
-      weights,
-    });
+    return new EaseModel({ ...loadedState(path, file, movies, itemBias), items: new IdIndex(items), precisionDiag, weights });
   }
 }
 

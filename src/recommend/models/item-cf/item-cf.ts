@@ -2,17 +2,18 @@
 // adjusted cosine over the users' ratings, shrunk toward 0 when few users rated both); a user is
 // scored from the neighbours of the movies they rated. Training runs the kernel of
 // item-cf-kernel.ts in worker threads over SharedArrayBuffers; serving reads the stored lists.
-import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { IdIndex, type Interactions } from '../../data/interactions.js';
-import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
+import type { Interactions } from '../../data/interactions.js';
+import { arrayOf, CorruptArtefactError } from '../array-file.js';
 import { mergeHeaps, newHeaps, newScratch, pairsOfMovie, type KernelData, type KernelParams, type NeighbourHeaps } from './item-cf-kernel.js';
 import type { ItemCfWorkerData } from './item-cf-worker.js';
-import { itemBiases } from '../baseline-predictor.js';
-import { ratingScale } from '../popularity/popularity.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
+import { CallScratch } from '../item-item/call-scratch.js';
+import { loadedState, openItemItemFile, writeItemItemFile, type ItemItemArtefact } from '../item-item/item-item-file.js';
+import { ItemItemModel, trainedState, type ItemItemState } from '../item-item/item-item-model.js';
+import { checkNeighbourRows, rowNeighbours } from '../item-item/neighbour-rows.js';
+import { topScored } from '../item-item/top-scored.js';
+import { clamp, type RecommendOptions, type Scored, type UserHistory } from '../recommender.js';
 
 export interface ItemCfParams {
   /**
@@ -46,8 +47,7 @@ const USER_BIAS_DAMPING = 10;
 const CENTRE_DAMPING = 5;
 const SMALL_DATA = 200_000;
 
-const FORMAT = 'itemcf';
-const VERSION = 1;
+const ARTEFACT: ItemItemArtefact = { format: 'itemcf', version: 1, file: 'itemcf.bin', what: 'an item-CF model' };
 
 export function validateItemCfParams(params: Partial<ItemCfParams>): ItemCfParams {
   const p = { ...DEFAULT_ITEMCF_PARAMS, ...params };
@@ -69,12 +69,7 @@ export async function trainItemCf(data: Interactions, params: Partial<ItemCfPara
   const parts = shared ? await runWorkers(kernelData, kp, threads, options) : await runInThread(kernelData, kp, options);
   const lists = mergeHeaps(data.movies.size, p.neighbours, parts);
   return new ItemCfModel({
-    params: p,
-    users: data.users,
-    movies: data.movies,
-    globalMean: data.globalMean,
-    scale: ratingScale(data.userRatings),
-    itemBias: itemBiases(data),
+    ...trainedState(data, p),
     nbrPtr: lists.ptr,
     nbrIds: lists.ids,
     nbrSims: lists.sims,
@@ -181,26 +176,11 @@ function runWorkers(d: KernelData, p: KernelParams, threads: number, options: It
   });
 }
 
-interface ItemCfState {
-  params: ItemCfParams;
-  users: IdIndex;
-  movies: IdIndex;
-  globalMean: number;
-  scale: { min: number; max: number };
-  /** Damped item biases b_i of the baseline μ + b_u + b_i. */
-  itemBias: Float32Array;
+interface ItemCfState extends ItemItemState<ItemCfParams> {
   /** Neighbour lists by dense movie index: nbrIds[nbrPtr[m]..nbrPtr[m+1]), best first. */
   nbrPtr: Int32Array;
   nbrIds: Int32Array;
   nbrSims: Float32Array;
-}
-
-interface ItemCfMeta {
-  format: string;
-  version: number;
-  params: ItemCfParams;
-  globalMean: number;
-  scale: { min: number; max: number };
 }
 
 /**
@@ -211,36 +191,18 @@ interface ItemCfMeta {
  *   popularity fallback answers and reports it (as the recommendation service does);
  * - similar, unknown movie: [].
  */
-export class ItemCfModel implements Recommender {
+export class ItemCfModel extends ItemItemModel<ItemCfState> {
   readonly name = 'itemcf' as const;
-  readonly scale: { min: number; max: number };
-  readonly params: ItemCfParams;
-  private readonly s: ItemCfState;
-  // Per-call scratch by dense movie index; an entry counts only when its stamp is the call's epoch,
-  // so nothing is cleared between calls.
-  private epoch = 0;
-  private readonly ratedStamp: Int32Array;
+  /** By dense movie index. */
+  private readonly scratch: CallScratch;
+  /** The history's rating of each movie `markHistory` marked rated (the last when listed twice). */
   private readonly ratedValue: Float32Array;
-  private readonly scoreStamp: Int32Array;
-  private readonly score: Float64Array;
 
   constructor(state: ItemCfState) {
-    this.s = state;
-    this.scale = state.scale;
-    this.params = state.params;
+    super(state);
     const m = state.movies.size;
-    this.ratedStamp = new Int32Array(m);
+    this.scratch = new CallScratch(m);
     this.ratedValue = new Float32Array(m);
-    this.scoreStamp = new Int32Array(m);
-    this.score = new Float64Array(m);
-  }
-
-  knowsUser(userId: number): boolean {
-    return this.s.users.index(userId) >= 0;
-  }
-
-  knowsMovie(movieId: number): boolean {
-    return this.s.movies.index(movieId) >= 0;
   }
 
   /** How many movies have at least one neighbour. */
@@ -255,7 +217,7 @@ export class ItemCfModel implements Recommender {
    * the user rated, where baseline(u, i) = μ + b_u + b_i and b_u = Σ(r − μ − b_j) / (n + 10) over
    * the history given (so fresh ratings count). Clamped to the training scale.
    */
-  predict(user: UserHistory, movieId: number): number {
+  override predict(user: UserHistory, movieId: number): number {
     const { s } = this;
     const target = s.movies.index(movieId);
     const n = user.movies.length;
@@ -289,7 +251,7 @@ export class ItemCfModel implements Recommender {
     let den = 0;
     for (let k = s.nbrPtr[target]; k < s.nbrPtr[target + 1]; k++) {
       const j = s.nbrIds[k];
-      if (this.ratedStamp[j] !== this.epoch) continue;
+      if (!this.scratch.isRated(j)) continue;
       const sim = s.nbrSims[k];
       num += sim * (this.ratedValue[j] - (mu + bu + s.itemBias[j]));
       den += Math.abs(sim);
@@ -306,44 +268,17 @@ export class ItemCfModel implements Recommender {
    * [] when no history movie has neighbours.
    */
   recommend(user: UserHistory, n: number, options: RecommendOptions = {}): Scored[] {
-    const { s } = this;
+    const { s, scratch } = this;
     if (!(n >= 1)) return [];
     const { centre } = this.markHistory(user);
-    const epoch = this.epoch;
-    const touched: number[] = [];
     for (let h = 0; h < user.movies.length; h++) {
       const i = s.movies.index(user.movies[h]);
       if (i < 0) continue;
       const w = user.ratings[h] - centre;
-      for (let k = s.nbrPtr[i]; k < s.nbrPtr[i + 1]; k++) {
-        const j = s.nbrIds[k];
-        if (this.scoreStamp[j] !== epoch) {
-          this.scoreStamp[j] = epoch;
-          this.score[j] = 0;
-          touched.push(j);
-        }
-        this.score[j] += s.nbrSims[k] * w;
-      }
+      for (let k = s.nbrPtr[i]; k < s.nbrPtr[i + 1]; k++) scratch.add(s.nbrIds[k], s.nbrSims[k] * w);
     }
-    if (touched.length === 0) return [];
-    const top = new TopN(Math.floor(n));
-    const exclude = options.exclude;
-    const consider = (j: number, score: number) => {
-      // Below the n-th best (the heap's threshold) a movie cannot enter: skip the lookups.
-      if (score < top.threshold || this.ratedStamp[j] === epoch) return;
-      const id = s.movies.ids[j];
-      if (exclude !== undefined && exclude(id)) return;
-      top.offer(id, score);
-    };
-    if (options.candidates !== undefined) {
-      for (const id of options.candidates) {
-        const j = s.movies.index(id);
-        if (j >= 0) consider(j, this.scoreStamp[j] === epoch ? this.score[j] : 0);
-      }
-    } else {
-      for (const j of touched) consider(j, this.score[j]);
-    }
-    return top.result();
+    if (scratch.touched.length === 0) return [];
+    return topScored({ n, options, index: s.movies, scratch, kernel: 'sparse', repeatCandidates: true });
   }
 
   /**
@@ -355,20 +290,13 @@ export class ItemCfModel implements Recommender {
     const { s } = this;
     const m = s.movies.index(movieId);
     if (m < 0 || n <= 0) return [];
-    const out: Scored[] = [];
-    for (let k = s.nbrPtr[m]; k < s.nbrPtr[m + 1] && out.length < n; k++) out.push({ movieId: s.movies.ids[s.nbrIds[k]], score: Math.min(1, s.nbrSims[k]) });
-    return out;
+    return rowNeighbours(s.nbrPtr, s.nbrIds, s.movies.ids, m, n, (k) => Math.min(1, s.nbrSims[k]));
   }
 
-  /** Stamps the history's known movies with a new epoch; returns the user's bias and recommend's centre. */
+  /** Starts a call and marks the history's known movies rated, with their ratings; returns the user's bias and recommend's centre. */
   private markHistory(user: UserHistory): { userBias: number; centre: number } {
-    const { s } = this;
-    if (this.epoch === 0x7fffffff) {
-      this.epoch = 0;
-      this.ratedStamp.fill(0);
-      this.scoreStamp.fill(0);
-    }
-    const epoch = ++this.epoch;
+    const { s, scratch } = this;
+    scratch.begin();
     const mu = s.globalMean;
     let residual = 0;
     let sum = 0;
@@ -378,7 +306,7 @@ export class ItemCfModel implements Recommender {
       const i = s.movies.index(user.movies[h]);
       sum += r;
       if (i >= 0) {
-        this.ratedStamp[i] = epoch;
+        scratch.markRated(i);
         this.ratedValue[i] = r;
         residual += r - mu - s.itemBias[i];
       } else {
@@ -390,48 +318,20 @@ export class ItemCfModel implements Recommender {
 
   /** Writes `<dir>/itemcf.bin`; returns the files written. */
   save(dir: string): string[] {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'itemcf.bin');
     const { s } = this;
-    const meta: ItemCfMeta = { format: FORMAT, version: VERSION, params: s.params, globalMean: s.globalMean, scale: s.scale };
-    writeArrayFile(path, meta, {
-      users: s.users.ids,
-      movies: s.movies.ids,
-      itemBias: s.itemBias,
-      nbrPtr: s.nbrPtr,
-      nbrIds: s.nbrIds,
-      nbrSims: s.nbrSims,
-    });
-    return [path];
+    return writeItemItemFile(dir, ARTEFACT, s, { nbrPtr: s.nbrPtr, nbrIds: s.nbrIds, nbrSims: s.nbrSims });
   }
 
   /** Reads `<dir>/itemcf.bin`; a damaged or foreign file throws CorruptArtefactError. */
   static load(dir: string): ItemCfModel {
-    const path = join(dir, 'itemcf.bin');
-    const file = readArrayFile<ItemCfMeta>(path);
-    const meta = file.meta;
-    if (meta?.format !== FORMAT || meta.version !== VERSION) throw new CorruptArtefactError(`${path}: not an item-CF model (format ${String(meta?.format)} v${String(meta?.version)})`);
+    const { path, file } = openItemItemFile<ItemCfParams>(dir, ARTEFACT);
     const movies = arrayOf(file, 'movies', Int32Array, path);
     const nbrPtr = arrayOf(file, 'nbrPtr', Int32Array, path);
     const nbrIds = arrayOf(file, 'nbrIds', Int32Array, path);
     const nbrSims = arrayOf(file, 'nbrSims', Float32Array, path);
     const itemBias = arrayOf(file, 'itemBias', Float32Array, path);
-    if (nbrPtr.length !== movies.length + 1 || itemBias.length !== movies.length || nbrSims.length !== nbrIds.length || nbrPtr[movies.length] !== nbrIds.length) {
-      throw new CorruptArtefactError(`${path}: array lengths do not agree`);
-    }
-    for (let k = 0; k < nbrIds.length; k++) {
-      if (nbrIds[k] < 0 || nbrIds[k] >= movies.length) throw new CorruptArtefactError(`${path}: neighbour index ${nbrIds[k]} out of range`);
-    }
-    return new ItemCfModel({
-      params: meta.params,
-      users: new IdIndex(arrayOf(file, 'users', Int32Array, path)),
-      movies: new IdIndex(movies),
-      globalMean: meta.globalMean,
-      scale: meta.scale,
-      itemBias,
-      nbrPtr,
-      nbrIds,
-      nbrSims,
-    });
+    if (itemBias.length !== movies.length) throw new CorruptArtefactError(`${path}: array lengths do not agree`);
+    checkNeighbourRows(path, movies.length, nbrPtr, nbrIds, nbrSims);
+    return new ItemCfModel({ ...loadedState(path, file, movies, itemBias), nbrPtr, nbrIds, nbrSims });
   }
 }

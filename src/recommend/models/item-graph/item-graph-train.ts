@@ -7,8 +7,7 @@
 // keeping its own candidate lists, merged at the end: what lets it scale to MovieLens 20M.
 import { availableParallelism } from 'node:os';
 import type { Interactions } from '../../data/interactions.js';
-import { itemBiases } from '../baseline-predictor.js';
-import { ratingScale } from '../popularity/popularity.js';
+import { trainedState } from '../item-item/item-item-model.js';
 import { WorkerPool } from '../worker-pool.js';
 import { validateItemGraphParams, type ItemGraphParams } from './item-graph-params.js';
 import { finishRows, mergeRows, newCandidateRows, newGraphScratch, pairsOfMovie, selfWeight, type CandidateRows, type GraphData } from './item-graph-kernel.js';
@@ -37,12 +36,7 @@ export async function trainItemGraph(data: Interactions, params: Partial<ItemGra
   const self = new Float32Array(data.movies.size);
   for (let r = 0; r < self.length; r++) self[graph.original[r]] = selfWeight(r, graph);
   return new ItemGraphModel({
-    params: p,
-    users: data.users,
-    movies: data.movies,
-    globalMean: data.globalMean,
-    scale: ratingScale(data.userRatings),
-    itemBias: itemBiases(data),
+    ...trainedState(data, p),
     nbrPtr: rows.ptr,
     nbrIds: rows.ids,
     nbrWeights: rows.sims,

@@ -11,24 +11,8 @@ import { invertSpd, NotPositiveDefiniteError } from '../../../../src/recommend/m
 import { solveDense } from '../../../../src/recommend/models/linalg.js';
 import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
 import { Random } from '../../../../src/util/random.js';
+import { randomWatches } from '../../../helpers/random-watches.js';
 import { tempDir } from '../../../helpers/tmp.js';
-
-/** Random watches, denser for the first movies; raw ids sparse so the id mapping is exercised. */
-function randomColumns(seed: number, users: number, movies: number, density: number): RatingColumns {
-  const rng = new Random(seed);
-  const u: number[] = [];
-  const m: number[] = [];
-  const r: number[] = [];
-  for (let a = 0; a < users; a++) {
-    for (let b = 0; b < movies; b++) {
-      if (!rng.chance(density * (1.7 - (1.5 * b) / movies))) continue;
-      u.push(100 + 3 * a);
-      m.push(7 + 5 * b);
-      r.push(rng.int(1, 10) / 2);
-    }
-  }
-  return { users: Int32Array.from(u), movies: Int32Array.from(m), ratings: Float32Array.from(r), timestamps: new Float64Array(u.length) };
-}
 
 /** The inverse of a dense matrix, one column at a time by Gaussian elimination. */
 function denseInverse(a: Float64Array, n: number): Float64Array {
@@ -90,7 +74,7 @@ describe('invertSpd', () => {
 });
 
 describe('EASE', () => {
-  const columns = randomColumns(3, 120, 40, 0.25);
+  const columns = randomWatches(3, 120, 40, 0.25, { user: [100, 3], movie: [7, 5] });
   const data = buildInteractions(columns);
 
   it('fits B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹, as a dense inverse gives it', () => {

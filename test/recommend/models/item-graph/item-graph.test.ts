@@ -9,24 +9,8 @@ import type { ItemGraphParams } from '../../../../src/recommend/models/item-grap
 import { trainItemGraph } from '../../../../src/recommend/models/item-graph/item-graph-train.js';
 import { ItemGraphModel } from '../../../../src/recommend/models/item-graph/item-graph.js';
 import { emptyHistory, type UserHistory } from '../../../../src/recommend/models/recommender.js';
-import { Random } from '../../../../src/util/random.js';
+import { randomWatches } from '../../../helpers/random-watches.js';
 import { tempDir } from '../../../helpers/tmp.js';
-
-function randomColumns(seed: number, users: number, movies: number, density: number): RatingColumns {
-  const rng = new Random(seed);
-  const u: number[] = [];
-  const m: number[] = [];
-  const r: number[] = [];
-  for (let a = 0; a < users; a++) {
-    for (let b = 0; b < movies; b++) {
-      if (!rng.chance(density * (1.7 - (1.5 * b) / movies))) continue;
-      u.push(50 + 2 * a);
-      m.push(11 + 3 * b);
-      r.push(rng.int(1, 10) / 2);
-    }
-  }
-  return { users: Int32Array.from(u), movies: Int32Array.from(m), ratings: Float32Array.from(r), timestamps: new Float64Array(u.length) };
-}
 
 /**
  * RP3beta from its definition with dense matrices: P_ui (users × movies, rows of the binary matrix
@@ -57,7 +41,7 @@ function bruteForce(columns: RatingColumns, p: ItemGraphParams): { ids: number[]
 const history = (userId: number, movies: number[]): UserHistory => ({ userId, movies: Int32Array.from(movies), ratings: Float32Array.from(movies, () => 3) });
 
 describe('RP3beta (item graph)', () => {
-  const columns = randomColumns(9, 90, 35, 0.3);
+  const columns = randomWatches(9, 90, 35, 0.3, { user: [50, 2], movie: [11, 3] });
   const data = buildInteractions(columns);
 
   for (const p of [{ alpha: 1, beta: 0.5, neighbours: 8 }, { alpha: 0.7, beta: 0, neighbours: 100 }, { alpha: 1.3, beta: 0.9, neighbours: 3 }]) {
