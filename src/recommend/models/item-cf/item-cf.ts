@@ -278,7 +278,7 @@ export class ItemCfModel extends ItemItemModel<ItemCfState> {
       for (let k = s.nbrPtr[i]; k < s.nbrPtr[i + 1]; k++) scratch.add(s.nbrIds[k], s.nbrSims[k] * w);
     }
     if (scratch.touched.length === 0) return [];
-    return topScored({ n, options, index: s.movies, scratch, kernel: 'sparse', repeatCandidates: true });
+    return topScored({ n, options, index: s.movies, scratch, kernel: 'sparse' });
   }
 
   /**

@@ -13,8 +13,6 @@ export interface TopScoredInput {
   scratch: CallScratch;
   /** 'sparse': the kernel summed with `add`, and the indices it reached are ranked; 'dense': it wrote every score, and every index is ranked. */
   kernel: 'sparse' | 'dense';
-  /** Offer a candidate as often as it is listed (item-CF always has); else once. */
-  repeatCandidates?: boolean;
 }
 
 /** The n best (TopN's order) of the scored indices, or of the known candidates when given. */
@@ -33,10 +31,10 @@ export function topScored(input: TopScoredInput): Scored[] {
     if (exclude === undefined || !exclude(id)) top.offer(id, score);
   };
   if (candidates !== undefined) {
-    const once = input.repeatCandidates !== true;
+    // A candidate listed twice is offered once: a list never holds a movie twice.
     for (const id of candidates) {
       const j = index.index(id);
-      if (j >= 0 && (!once || scratch.markOffered(j))) consider(j);
+      if (j >= 0 && scratch.markOffered(j)) consider(j);
     }
   } else if (dense) {
     for (let j = 0; j < index.size; j++) consider(j);

@@ -185,6 +185,8 @@ describe('ItemCfModel on a hand-made example', () => {
     assert.ok(Math.abs(only[0].score - (sim13 * (5 - c2) + sim23 * (4 - c2))) < 1e-5);
     // Candidates: only those are scored.
     assert.deepEqual(model.recommend(h, 10, { candidates: Int32Array.from([3, 999]) }).map((r) => r.movieId), [3]);
+    // A candidate listed twice is listed once, as every model does.
+    assert.deepEqual(model.recommend(h, 10, { candidates: Int32Array.from([3, 3]) }).map((r) => r.movieId), [3]);
   });
 
   it('never throws for unknown users or movies, and falls back as documented', () => {

@@ -32,12 +32,12 @@ describe('CallScratch', () => {
 describe('topScored', () => {
   // Dense indices 0..4 are raw ids 10, 20, 30, 40, 50.
   const index = new IdIndex(Int32Array.from([10, 20, 30, 40, 50]));
-  const scored = (options: Parameters<typeof topScored>[0]['options'], repeatCandidates?: boolean) => {
+  const scored = (options: Parameters<typeof topScored>[0]['options']) => {
     const scratch = new CallScratch(5);
     scratch.begin();
     scratch.markRated(0);
     for (const [j, v] of [[1, 3], [2, 1], [3, 3], [0, 9]]) scratch.add(j, v);
-    return topScored({ n: 3, options, index, scratch, kernel: 'sparse', repeatCandidates });
+    return topScored({ n: 3, options, index, scratch, kernel: 'sparse' });
   };
 
   it('ranks what the kernel reached, best first, ties by id, never the history or the excluded', () => {
@@ -45,10 +45,9 @@ describe('topScored', () => {
     assert.deepEqual(scored({ exclude: (id) => id === 20 }).map((s) => s.movieId), [40, 30]);
   });
 
-  it('with candidates, ranks the known ones (unreached at 0), each once unless asked to repeat them', () => {
+  it('with candidates, ranks the known ones (unreached at 0), each once however often listed', () => {
     const candidates = Int32Array.from([50, 30, 30, 10, 99]);
     assert.deepEqual(scored({ candidates }), [{ movieId: 30, score: 1 }, { movieId: 50, score: 0 }]);
-    assert.deepEqual(scored({ candidates }, true).map((s) => s.movieId), [30, 30, 50]);
   });
 
   it('after a dense kernel, ranks every index', () => {
