@@ -195,3 +195,15 @@ export class HistoryCache<T> {
 export function clamp(value: number, scale: { min: number; max: number }): number {
   return value < scale.min ? scale.min : value > scale.max ? scale.max : value;
 }
+
+/** The smallest and largest rating seen (MovieLens' 0.5–5 when there are none), for clamping. */
+export function ratingScale(ratings: Float32Array): { min: number; max: number } {
+  if (ratings.length === 0) return { min: 0.5, max: 5 };
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = 0; k < ratings.length; k++) {
+    if (ratings[k] < min) min = ratings[k];
+    if (ratings[k] > max) max = ratings[k];
+  }
+  return { min, max };
+}

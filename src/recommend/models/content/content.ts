@@ -22,8 +22,7 @@ import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile, type Arra
 import { MovieScorer } from '../movie-scorer.js';
 import { reduceContentVectors } from './content-reduce.js';
 import { buildContentVectors, type ContentVectors, type VectorParams } from './content-vectors.js';
-import { ratingScale } from '../popularity/popularity.js';
-import { clamp, HistoryCache, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
+import { clamp, HistoryCache, ratingScale, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface ContentParams extends VectorParams {
   /** Dimensions of the reduced space served from (see the top of this file). */

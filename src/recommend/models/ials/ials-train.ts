@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { Interactions } from '../../data/interactions.js';
 import { Random } from '../../../util/random.js';
-import { ratingScale } from '../popularity/popularity.js';
+import { ratingScale } from '../recommender.js';
 import { createArena, f32View, i32View, planArena } from '../wasm-arena.js';
 import { chunkRows, WorkerPool } from '../worker-pool.js';
 import { baselineItemBias, IalsModel } from './ials.js';

@@ -4,8 +4,7 @@
 // the kernel that sums them (recommend), similar, and its file's arrays.
 import type { IdIndex, Interactions } from '../../data/interactions.js';
 import { baselinePrediction, itemBiases } from '../baseline-predictor.js';
-import { ratingScale } from '../popularity/popularity.js';
-import type { RecommendOptions, Recommender, Scored, UserHistory } from '../recommender.js';
+import { ratingScale, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface ItemItemState<P> {
   params: P;

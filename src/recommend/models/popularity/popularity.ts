@@ -19,7 +19,7 @@ import type { Interactions } from '../../data/interactions.js';
 import type { RatingColumns } from '../../data/ratings-parse.js';
 import { IdIndexMap } from '../../../util/id-index.js';
 import { arrayOf, CorruptArtefactError, readArrayFile, writeArrayFile } from '../array-file.js';
-import { clamp, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
+import { clamp, ratingScale, TopN, type RecommendOptions, type Recommender, type Scored, type UserHistory } from '../recommender.js';
 
 export interface PopularityParams {
   /**
@@ -618,16 +618,4 @@ function medianCount(counts: Float64Array): number {
   if (rated.length === 0) return 1;
   const mid = rated.length >> 1;
   return rated.length % 2 === 1 ? rated[mid] : (rated[mid - 1] + rated[mid]) / 2;
-}
-
-/** The smallest and largest rating seen (MovieLens' 0.5–5 when there are none), for clamping. */
-export function ratingScale(ratings: Float32Array): { min: number; max: number } {
-  if (ratings.length === 0) return { min: 0.5, max: 5 };
-  let min = Infinity;
-  let max = -Infinity;
-  for (let k = 0; k < ratings.length; k++) {
-    if (ratings[k] < min) min = ratings[k];
-    if (ratings[k] > max) max = ratings[k];
-  }
-  return { min, max };
 }
