@@ -7,11 +7,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEmbeddedLog } from '../../src/log/open-log.js';
-import type { EventLog } from '../../src/log/types.js';
 import { bearerMatches, isAdminRoute, isLoopbackAddress, isLoopbackHost, PUBLIC_WRITES } from '../../src/server/admin-access.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { exposureWarning, listen } from '../../src/server/listen.js';
-import { startTestServer } from '../helpers/test-server.js';
+import { startServerInTempDir } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 interface Answer {
@@ -44,21 +43,14 @@ function urlOf(path: string): string {
 }
 
 describe('admin routes with a token', () => {
-  let t: ReturnType<typeof tempDir>;
-  let log: EventLog;
   let server: StreamrecServer;
   let base: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    t = tempDir();
-    log = openEmbeddedLog({ dataDir: t.dir });
-    ({ server, base } = await startTestServer({ log, dataDir: t.dir, adminToken: 's3cret-Token', recommend: { pollEveryMs: 0 } }));
+    ({ server, base, close } = await startServerInTempDir({ adminToken: 's3cret-Token', recommend: { pollEveryMs: 0 } }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    t.cleanup();
-  });
+  after(() => close());
 
   it('knows every write route: the public ingestion routes and reload, nothing unguarded by accident', async () => {
     assert.deepEqual(await writeRoutes(base), [...PUBLIC_WRITES, 'POST /recommendations/reload'].sort());
@@ -114,21 +106,14 @@ describe('admin routes with a token', () => {
 });
 
 describe('admin routes without a token', () => {
-  let t: ReturnType<typeof tempDir>;
-  let log: EventLog;
   let server: StreamrecServer;
   let base: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    t = tempDir();
-    log = openEmbeddedLog({ dataDir: t.dir });
-    ({ server, base } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0 } }));
+    ({ server, base, close } = await startServerInTempDir({ recommend: { pollEveryMs: 0 } }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    t.cleanup();
-  });
+  after(() => close());
 
   it('answers clients on this machine', async () => {
     assert.equal(server.adminTokenSet, false);

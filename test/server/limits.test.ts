@@ -7,12 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { openEmbeddedLog } from '../../src/log/open-log.js';
-import type { EventLog } from '../../src/log/types.js';
 import { DEFAULT_BODY_LIMIT, type StreamrecServer } from '../../src/server/app.js';
 import { sseConnect, waitFor } from '../helpers/sse-client.js';
-import { startTestServer } from '../helpers/test-server.js';
-import { tempDir } from '../helpers/tmp.js';
+import { startServerInTempDir } from '../helpers/test-server.js';
 
 const TOKEN = 'limits-token';
 
@@ -52,21 +49,13 @@ function jsonOfSize(n: number): Buffer {
 }
 
 describe('body-size limits', () => {
-  let t: ReturnType<typeof tempDir>;
-  let log: EventLog;
-  let server: StreamrecServer;
   let base: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    t = tempDir();
-    log = openEmbeddedLog({ dataDir: t.dir });
-    ({ server, base } = await startTestServer({ log, dataDir: t.dir, adminToken: TOKEN, recommend: { pollEveryMs: 0 } }));
+    ({ base, close } = await startServerInTempDir({ adminToken: TOKEN, recommend: { pollEveryMs: 0 } }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    t.cleanup();
-  });
+  after(() => close());
 
   // Every route that takes a body (the write routes of the OpenAPI document; admin-access.test
   // checks that list is complete), with the token so an admin route gets as far as its body.
@@ -108,21 +97,14 @@ describe('body-size limits', () => {
 });
 
 describe('event-stream connection limit', () => {
-  let t: ReturnType<typeof tempDir>;
-  let log: EventLog;
   let server: StreamrecServer;
   let base: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    t = tempDir();
-    log = openEmbeddedLog({ dataDir: t.dir });
-    ({ server, base } = await startTestServer({ log, recommend: false, sseMaxClients: 3, heartbeatMs: 200 }));
+    ({ server, base, close } = await startServerInTempDir({ dataDir: false, recommend: false, sseMaxClients: 3, heartbeatMs: 200 }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    t.cleanup();
-  });
+  after(() => close());
 
   it('counts every stream together, answers 503 with Retry-After over the limit, and takes clients again when one leaves', async () => {
     // Three streams of three different hubs fill the server's limit of 3.

@@ -1,19 +1,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openEmbeddedLog } from '../../src/log/open-log.js';
-import type { EventLog } from '../../src/log/types.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
 import type { AlsModel } from '../../src/recommend/models/als/als.js';
 import { arrayOf, readArrayFile } from '../../src/recommend/models/array-file.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse, SimilarResponse } from '../../src/recommend/serving/contract.js';
-import type { StreamrecServer } from '../../src/server/app.js';
-import { startTestServer } from '../helpers/test-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { storeSynthDataset, trainIntoDataDir, userWithRatings, historyOf } from '../recommend/serving/fixtures.js';
+import { startServerInTempDir, type TestServer } from '../helpers/test-server.js';
+import { trainIntoDataDir, userWithRatings, historyOf } from '../recommend/serving/fixtures.js';
+import { serveSynthDataset } from '../recommend/serving/served-dataset.js';
 
-type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
+type Get = TestServer['get'];
 type Body = Record<string, unknown> & { message?: string };
 
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
@@ -45,11 +42,9 @@ function popularityRanking(dataset: Dataset): { movieId: number; count: number; 
 const ids = (r: { body: Body }) => (r.body as unknown as RecommendResponse).recommendations.map((x) => x.movie_id);
 
 describe('recommendations API', () => {
-  let log: EventLog;
-  let server: StreamrecServer;
+  let close: () => Promise<void>;
   let base: string;
   let get: Get;
-  let cleanup: () => void;
   let dataDir: string;
   let dataset: Dataset;
   let als: AlsModel;
@@ -57,21 +52,11 @@ describe('recommendations API', () => {
   let user: number;
 
   before(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    dataDir = t.dir;
-    dataset = await storeSynthDataset(dataDir);
-    ({ als, versions } = await trainIntoDataDir(dataDir, dataset));
-    log = openEmbeddedLog({ dataDir });
-    ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'open-sesame' } }));
+    ({ base, get, dataDir, dataset, trained: { als, versions }, close } = await serveSynthDataset({ recommend: { pollEveryMs: 0, adminToken: 'open-sesame' } }, trainIntoDataDir));
     // A user with a fair number of ratings, far from all 150 movies.
     user = userWithRatings(dataset);
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    cleanup();
-  });
+  after(() => close());
 
   it('recommends a known user the model\'s best movies they have not rated', async () => {
     const r = await get(`/recommendations/recommend/${user}?n=10&use_cache=false`);
@@ -278,9 +263,7 @@ describe('recommendations API', () => {
 
 describe('recommendations API without a model', () => {
   it('answers 503 saying how to train one, and reports no model in health', async () => {
-    const t = tempDir();
-    const log = openEmbeddedLog({ dataDir: t.dir });
-    const { server, base, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0 } });
+    const { base, get, close } = await startServerInTempDir({ recommend: { pollEveryMs: 0 } });
     try {
       for (const r of [await get('/recommendations/recommend/1'), await get('/recommendations/similar/1'), await post(base, '/recommendations/predict', { user_id: 1, movie_id: 1 })]) {
         assert.equal(r.status, 503);
@@ -293,9 +276,7 @@ describe('recommendations API without a model', () => {
       assert.deepEqual((await get('/recommendations/')).body.models_available, []);
       assert.equal((await post(base, '/recommendations/reload', {})).status, 503, 'nothing to load');
     } finally {
-      await server.close();
-      await log.close();
-      t.cleanup();
+      await close();
     }
   });
 });

@@ -3,7 +3,6 @@
 // under load.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEmbeddedLog } from '../../src/log/open-log.js';
 import type { EventLog } from '../../src/log/types.js';
 import { RATINGS_PARTITIONS, RATINGS_TOPIC, ratingCodec } from '../../src/movies/rating-event.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
@@ -17,19 +16,19 @@ import type { RecommendResponse, SimilarResponse } from '../../src/recommend/ser
 import { trainIntoRegistry } from '../../src/recommend/train/train-registry.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { waitFor } from '../helpers/sse-client.js';
-import { startTestServer } from '../helpers/test-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { SMALL_TRAIN, storeSynthDataset, trainAllIntoDataDir, userWithRatings, hammer, historyOf } from '../recommend/serving/fixtures.js';
+import type { TestServer } from '../helpers/test-server.js';
+import { SMALL_TRAIN, trainAllIntoDataDir, userWithRatings, hammer, historyOf } from '../recommend/serving/fixtures.js';
+import { serveSynthDataset } from '../recommend/serving/served-dataset.js';
 
-type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
+type Get = TestServer['get'];
 const ids = (r: { body: unknown }) => (r.body as RecommendResponse).recommendations.map((x) => x.movie_id);
 
 describe('recommendations API with every model trained', () => {
+  let close: () => Promise<void>;
   let log: EventLog;
   let server: StreamrecServer;
   let base: string;
   let get: Get;
-  let cleanup: () => void;
   let dataDir: string;
   let dataset: Dataset;
   let versions: Record<ModelName, string>;
@@ -38,23 +37,20 @@ describe('recommendations API with every model trained', () => {
   let user: number;
 
   before(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    dataDir = t.dir;
-    dataset = await storeSynthDataset(dataDir);
-    versions = await trainAllIntoDataDir(dataDir, dataset);
-    const registry = new ModelRegistry(dataDir);
-    for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) local.set(name, await loadRegisteredModel(registry, name, versions[name]));
-    log = openEmbeddedLog({ dataDir });
-    await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
-    ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 0, adminToken: 'token' } }));
+    const trainAll = async (dir: string, data: Dataset) => {
+      const trained = await trainAllIntoDataDir(dir, data);
+      const registry = new ModelRegistry(dir);
+      for (const name of ['hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) local.set(name, await loadRegisteredModel(registry, name, trained[name]));
+      return trained;
+    };
+    ({ log, server, base, get, dataDir, dataset, trained: versions, close } = await serveSynthDataset(
+      { recommend: { pollEveryMs: 0, adminToken: 'token' } },
+      trainAll,
+      (ratingsLog) => ratingsLog.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS }),
+    ));
     user = userWithRatings(dataset);
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    cleanup();
-  });
+  after(() => close());
 
   it('answers /recommendations/similar/1 with similarities in [0, 1] from every servable model, as each loaded on its own', async () => {
     for (const model of [undefined, 'hybrid', 'als', 'itemcf', 'content', 'ease', 'ials', 'rp3beta'] as const) {

@@ -14,36 +14,27 @@ import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse } from '../../src/recommend/serving/contract.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { waitFor } from '../helpers/sse-client.js';
-import { startTestServer } from '../helpers/test-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { commitModel, fitAls, SMALL_ALS, stageModel, storeSynthDataset, trainIntoDataDir, hammer } from '../recommend/serving/fixtures.js';
+import { serveSynthDataset } from '../recommend/serving/served-dataset.js';
 
-type Get = Awaited<ReturnType<typeof startTestServer>>['get'];
+type Get = TestServer['get'];
 const body = (r: { body: unknown }) => r.body as RecommendResponse;
 const ids = (r: { body: unknown }) => body(r).recommendations.map((x) => x.movie_id);
 
 describe('hot reload', () => {
-  let log: EventLog;
+  let close: () => Promise<void>;
   let server: StreamrecServer;
   let base: string;
   let get: Get;
-  let cleanup: () => void;
   let dataDir: string;
   let dataset: Dataset;
 
   before(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    dataDir = t.dir;
-    dataset = await storeSynthDataset(dataDir);
-    log = openEmbeddedLog({ dataDir });
-    ({ server, base, get } = await startTestServer({ log, dataDir, recommend: { pollEveryMs: 100 } }));
+    ({ server, base, get, dataDir, dataset, close } = await serveSynthDataset({ recommend: { pollEveryMs: 100 } }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    cleanup();
-  });
+  after(() => close());
 
   it('answers 503 until a model is trained, then serves it without a restart', async () => {
     const r = await get('/recommendations/recommend/1');
@@ -113,36 +104,31 @@ describe('hot reload', () => {
 });
 
 describe('online updates from the ratings topic', () => {
+  let close: () => Promise<void>;
   let log: EventLog;
   let server: StreamrecServer;
   let get: Get;
-  let cleanup: () => void;
   let dataset: Dataset;
   let als: AlsModel;
 
   const send = (ratings: Rating[]) => log.producer().send(RATINGS_TOPIC, ratings.map((r) => ({ key: String(r.userId), value: ratingCodec.encode(r), timestamp: r.timestamp })));
 
   before(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    dataset = await storeSynthDataset(t.dir);
-    ({ als } = await trainIntoDataDir(t.dir, dataset));
-    log = openEmbeddedLog({ dataDir: t.dir });
-    await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
-    // Ratings produced between the import and the server's first run: one newer than the
-    // dataset's newest rating, one older (the training data holds those).
-    const newest = dataset.ratings.columns.timestamps.reduce((a, b) => Math.max(a, b), -Infinity);
-    await send([
-      { userId: 777_001, movieId: dataset.catalogue.all()[0]!.movieId, rating: 5, timestamp: newest + 1000 },
-      { userId: 777_002, movieId: dataset.catalogue.all()[1]!.movieId, rating: 5, timestamp: newest },
-    ]);
-    ({ server, get } = await startTestServer({ log, dataDir: t.dir, recommend: { pollEveryMs: 0, cache: { ttlMs: 400 } } }));
+    ({ server, get, trained: { als }, close } = await serveSynthDataset({ recommend: { pollEveryMs: 0, cache: { ttlMs: 400 } } }, trainIntoDataDir, async (opened, stored) => {
+      // Set here, before the server starts: `send` writes to `log`, and the ratings below are the dataset's.
+      log = opened;
+      dataset = stored;
+      await log.ensureTopic(RATINGS_TOPIC, { partitions: RATINGS_PARTITIONS });
+      // Ratings produced between the import and the server's first run: one newer than the
+      // dataset's newest rating, one older (the training data holds those).
+      const newest = dataset.ratings.columns.timestamps.reduce((a, b) => Math.max(a, b), -Infinity);
+      await send([
+        { userId: 777_001, movieId: dataset.catalogue.all()[0]!.movieId, rating: 5, timestamp: newest + 1000 },
+        { userId: 777_002, movieId: dataset.catalogue.all()[1]!.movieId, rating: 5, timestamp: newest },
+      ]);
+    }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    cleanup();
-  });
+  after(() => close());
 
   it('reads the topic from its start, applying only the ratings newer than the dataset', async () => {
     await waitFor(() => server.recommend!.health().online.catching_up === false && server.recommend!.health().online.following, 5000, 'caught up');

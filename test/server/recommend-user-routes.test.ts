@@ -4,41 +4,28 @@
 // `models` event, and the streams count against the server's SSE connection limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEmbeddedLog } from '../../src/log/open-log.js';
-import type { EventLog } from '../../src/log/types.js';
 import type { Dataset } from '../../src/recommend/data/dataset.js';
 import { ModelRegistry } from '../../src/recommend/registry/registry.js';
 import type { RecommendResponse, UserStreamEvents, UserViewResponse } from '../../src/recommend/serving/contract.js';
 import type { StreamrecServer } from '../../src/server/app.js';
 import { sseConnect, waitFor } from '../helpers/sse-client.js';
-import { startTestServer } from '../helpers/test-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { commitModel, fitAls, SMALL_ALS, stageModel, storeSynthDataset, trainAllIntoDataDir, userWithRatings } from '../recommend/serving/fixtures.js';
+import { commitModel, fitAls, SMALL_ALS, stageModel, trainAllIntoDataDir, userWithRatings } from '../recommend/serving/fixtures.js';
+import { serveSynthDataset } from '../recommend/serving/served-dataset.js';
 
 describe('recommendation routes of one user', () => {
-  let log: EventLog;
   let server: StreamrecServer;
   let base: string;
   let dataDir: string;
   let dataset: Dataset;
-  let cleanup: () => void;
+  let close: () => Promise<void>;
 
   const post = (userId: number, movieId: number, rating: number) =>
     fetch(`${base}/events/ratings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, movieId, rating, timestamp: Date.now() }) });
 
   before(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    dataDir = t.dir;
-    dataset = await storeSynthDataset(dataDir);
-    log = openEmbeddedLog({ dataDir });
-    ({ server, base } = await startTestServer({ log, dataDir, sseMaxClients: 3, heartbeatMs: 1000, recommend: { pollEveryMs: 100 } }));
+    ({ server, base, dataDir, dataset, close } = await serveSynthDataset({ sseMaxClients: 3, heartbeatMs: 1000, recommend: { pollEveryMs: 100 } }));
   });
-  after(async () => {
-    await server.close();
-    await log.close();
-    cleanup();
-  });
+  after(() => close());
 
   it('answers 503 before a model is trained, and 400 for a bad user id', async () => {
     assert.equal((await fetch(`${base}/recommendations/users/1`)).status, 503);
