@@ -273,14 +273,25 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
     return out;
   };
 
+  /** Every partition's progress as last committed (null before its first checkpoint). */
+  const readProgress = (): Promise<(TaskProgress | null)[]> =>
+    Promise.all(Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))));
+
+  /**
+   * How far an idle partition's watermark may follow the clock: the furthest end of a window
+   * holding a partition's newest event, over the group (the progress committed, and this member's
+   * tasks as they are). It only grows, as event time does.
+   */
+  let groupWindowEnd = -Infinity;
+  const followGroup = (stored: readonly (TaskProgress | null)[]) => {
+    for (const pr of stored) if (pr?.newestWindowEnd != null) groupWindowEnd = Math.max(groupWindowEnd, pr.newestWindowEnd);
+  };
+
   /** Writes the finals every partition has closed, of the shards this member holds. */
-  const merge = async () => {
+  const merge = async (stored: (TaskProgress | null)[]) => {
     // Done shards too: a task given new input makes its shard's mark not done at the next merge.
     const open = [...mergers.keys()];
     if (open.length === 0) return;
-    const stored = await Promise.all(
-      Array.from({ length: partitions }, async (_, p) => parseState<TaskProgress>(await log.getState(TASK_REPORT_NAMESPACE, taskKey(spec.name, p)))),
-    );
     // A partition that ended (`--exit-when-idle`) but has input its group has not committed yet
     // is not ended: a member will resume it, and until then it holds the windows back.
     const fresh = await partitionsWithNewInput();
@@ -357,13 +368,16 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
         await dropTask(p);
       }
       // The tasks' reads in flight together: on a remote log each is a round trip or two.
-      const stepOptions = { readBatch, exitWhenIdle: options.exitWhenIdle ?? false };
+      for (const held of tasks.values()) groupWindowEnd = Math.max(groupWindowEnd, held.task.newestWindowEnd());
+      const stepOptions = { readBatch, exitWhenIdle: options.exitWhenIdle ?? false, groupWindowEnd };
       for (const n of await Promise.all([...tasks.values()].map((held) => held.task.step(t, stepOptions)))) took += n;
       status.processed += took;
       t = now();
       if (t - lastCheckpoint >= checkpointEvery) {
         for (const [p, held] of [...tasks]) if (held.task.dirty(passed)) await commitTask(p);
-        await merge();
+        const stored = await readProgress();
+        followGroup(stored);
+        await merge(stored);
         lastCheckpoint = t;
       }
       if (t - lastStatus >= 1000) {
@@ -383,7 +397,7 @@ export async function runPipelineGroup<E, X, S, R>(spec: PipelineSpec<E, X, S, R
       else await setImmediate();
     }
     for (const p of [...tasks.keys()]) if (tasks.get(p)!.task.dirty(passed)) await commitTask(p);
-    await merge();
+    await merge(await readProgress());
   } finally {
     for (const [p, held] of [...tasks]) {
       await held.lease.release();

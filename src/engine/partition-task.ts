@@ -36,6 +36,12 @@ export function partialKey(pipeline: string, partition: number, seq: number): st
 /** A task's progress as stored: the merge's `TaskReport` with its partials by key. */
 export interface TaskProgress {
   closedUpTo: number | null;
+  /**
+   * The end of the last window holding the partition's newest event (null before the first; absent
+   * in progress written before it was kept): the group's furthest is how far an idle partition's
+   * watermark may follow the others.
+   */
+  newestWindowEnd?: number | null;
   ended: boolean;
   /** The partials written and not yet passed by the merge's mark: [seq, window end], ends ascending. */
   partials: [number, number][];
@@ -114,7 +120,6 @@ export class PartitionTask<E, X, S, R> {
       windows: spec.windows,
       aggregate: partialAggregate(spec.aggregate),
       outOfOrdernessMs: spec.outOfOrdernessMs,
-      idleFollowsClock: true,
     });
     const key = taskKey(spec.name, p);
     const stored = parseState<TaskCheckpoint>(await log.getState(TASK_NAMESPACE, key));
@@ -168,12 +173,19 @@ export class PartitionTask<E, X, S, R> {
     return this.layout.lag(infos, this.intake.positions);
   }
 
+  /** The end of the last window holding this partition's newest event (-Infinity before the first). */
+  newestWindowEnd(): number {
+    return this.operator.newestWindowEnd();
+  }
+
   /**
    * Reads what the merge waits on and takes what it can; then, when the partition has been idle
-   * for the idle timeout, ends it (`exitWhenIdle`) or lets its watermark follow the clock.
-   * Returns the records taken.
+   * for the idle timeout, ends it (`exitWhenIdle`) or lets its watermark follow the clock up to
+   * `groupWindowEnd` — the furthest `newestWindowEnd` over the group's partitions — so that it
+   * never holds the others' windows back, nor jumps past what the group has seen (an idle group
+   * started before a backfill of old events must not call them all late). Returns the records taken.
    */
-  async step(now: number, options: { readBatch: number; exitWhenIdle: boolean }): Promise<number> {
+  async step(now: number, options: { readBatch: number; exitWhenIdle: boolean; groupWindowEnd: number }): Promise<number> {
     if (this.ended) return 0;
     const { merge } = this.intake;
     if (merge.needsRead().length > 0) merge.resetExhausted();
@@ -190,7 +202,7 @@ export class PartitionTask<E, X, S, R> {
           this.seal(this.operator.takeFinals());
           this.ended = true;
           this.changed = true;
-        } else if (this.operator.advanceIdle(now)) {
+        } else if (this.operator.advanceIdle(now, Math.max(options.groupWindowEnd, this.operator.newestWindowEnd()))) {
           this.seal(this.operator.takeFinals());
           this.changed = true;
         }
@@ -217,7 +229,14 @@ export class PartitionTask<E, X, S, R> {
     const written: [number, number][] = [...this.written.filter(([, end]) => !passed(end)), ...this.pending.map((p): [number, number] => [p.seq, p.end])];
     this.staged = { written, pending: this.pending.length };
     const closed = this.operator.closedUpTo();
-    const progress: TaskProgress = { closedUpTo: Number.isFinite(closed) ? closed : null, ended: this.ended, partials: written, nextSeq: this.nextSeq };
+    const newest = this.operator.newestWindowEnd();
+    const progress: TaskProgress = {
+      closedUpTo: Number.isFinite(closed) ? closed : null,
+      newestWindowEnd: Number.isFinite(newest) ? newest : null,
+      ended: this.ended,
+      partials: written,
+      nextSeq: this.nextSeq,
+    };
     const topics = sourceTopics(this.spec.source);
     topics.forEach((t, i) => {
       if (this.intake.lates[i]!.length) tx.send(lateTopic(t.topic), this.intake.lates[i]!.slice());

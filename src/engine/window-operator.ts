@@ -8,12 +8,6 @@ export interface WindowOperatorConfig<In, S, Out> {
   outOfOrdernessMs: number;
   /** Updated (non-final) results of an open window at most this often; default 1000 ms. */
   emitIntervalMs?: number;
-  /**
-   * While input is idle the watermark follows the wall clock past the last window holding an
-   * event (and before any event). A partition task's watermark bounds the whole group's (see
-   * `window-merge.ts`): an idle partition must not hold back the windows of the others.
-   */
-  idleFollowsClock?: boolean;
 }
 
 export interface WindowResult<Out> {
@@ -257,17 +251,16 @@ export class WindowOperator<In, S, Out> {
   /**
    * Input has been idle since before processing time `now`: move the watermark as far as can
    * honestly be closed — to `now` − the out-of-orderness at most, so that an event stamped at or
-   * after that when input resumes is on time in all its windows, and never past the end of the
-   * last window holding the newest event (nothing further would close; with `idleFollowsClock`
-   * it goes on, see the config). Rounded down to a pane,
+   * after that when input resumes is on time in all its windows, and never past `upTo`: by default
+   * the end of the last window holding the newest event (nothing further would close). A partition
+   * task passes the group's (the furthest over its partitions, `newestWindowEnd`), so an idle
+   * partition follows the others instead of holding their windows back. Rounded down to a pane,
    * so it moves at most once a pane while input stays idle. Returns whether it moved: the new
    * watermark is state (checkpoint it), as it depends on the wall clock, not on the events.
    */
-  advanceIdle(now: number): boolean {
-    const clock = floorTo(now - this.config.outOfOrdernessMs, this.paneMs);
-    const end = this.lastWindowEnd();
-    if (!Number.isFinite(end) && !this.config.idleFollowsClock) return false;
-    const to = this.config.idleFollowsClock ? clock : Math.min(clock, end);
+  advanceIdle(now: number, upTo = this.newestWindowEnd()): boolean {
+    if (!Number.isFinite(upTo)) return false;
+    const to = Math.min(floorTo(now - this.config.outOfOrdernessMs, this.paneMs), upTo);
     if (!(to > this.watermark.current())) return false;
     this.watermark.flushTo(to);
     this.closeDue();
@@ -291,14 +284,14 @@ export class WindowOperator<In, S, Out> {
    * event, so they all close now. Events that arrive later for those windows count as late.
    */
   closeAll(): void {
-    const end = this.lastWindowEnd();
+    const end = this.newestWindowEnd();
     if (!Number.isFinite(end)) return;
     this.watermark.flushTo(end);
     this.closeDue();
   }
 
   /** The end of the last window holding the newest event (-Infinity before the first). */
-  private lastWindowEnd(): number {
+  newestWindowEnd(): number {
     const max = this.watermark.maxEventTime();
     if (!Number.isFinite(max)) return -Infinity;
     let end = -Infinity;

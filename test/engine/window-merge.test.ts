@@ -111,7 +111,7 @@ describe('the window merge of a group', () => {
     const runOrder = (order: number[]) => {
       const reports: TaskReport[] = [];
       for (const p of order) {
-        const op = new WindowOperator({ windows: WINDOWS, aggregate: partialAggregate(sumCount), outOfOrdernessMs: 0, idleFollowsClock: true });
+        const op = new WindowOperator({ windows: WINDOWS, aggregate: partialAggregate(sumCount), outOfOrdernessMs: 0 });
         const sealed: SealedPartial[] = [];
         const seal = (rs: WindowResult<string>[]) => {
           for (const r of rs) sealed.push({ window: r.window.spec.name, start: r.window.start, end: r.window.end, state: JSON.parse(r.result) as unknown, lateEvents: r.lateEvents, watermark: r.watermark, maxEventTime: r.maxEventTime });

@@ -168,6 +168,19 @@ describe('window operator', () => {
     assert.equal(history.currentWatermark(), Date.UTC(2020, 0, 1, 0, 5), 'old data: the end of its last window, no further');
     assert.equal(history.openPanes(), 0);
     assert.equal(operator().advanceIdle(T), false, 'nothing seen: nothing to close');
+
+    // A partition task passes the group's newest window end: an idle partition follows the group
+    // up to it (never to today), and goes no further than the clock allows.
+    const partition = operator(1_000);
+    assert.equal(partition.advanceIdle(T, -Infinity), false, 'nothing seen in the group: nothing moves');
+    assert.equal(partition.advanceIdle(T, Date.UTC(2020, 0, 1, 0, 5)), true);
+    assert.equal(partition.currentWatermark(), Date.UTC(2020, 0, 1, 0, 5), "old data elsewhere in the group: that data's last window end, not today");
+    assert.equal(partition.add(1, Date.UTC(2020, 0, 1, 0, 6)), Arrival.onTime, 'the group’s next old event is on time here');
+    const live = operator(1_000);
+    assert.equal(live.advanceIdle(T + 30_000, T + 5 * MIN), true);
+    assert.equal(live.currentWatermark(), T, 'the clock bounds it: now − 1 s, rounded down to the pane');
+    assert.equal(live.advanceIdle(T + MIN + 1_500, T + 5 * MIN), true);
+    assert.equal(live.currentWatermark(), T + MIN, 'and follows it');
   });
 
   it('closes every window at the end of input (exit when idle), and counts later events for them as late', () => {

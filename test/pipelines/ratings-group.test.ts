@@ -44,13 +44,13 @@ interface Outcome {
   raw: { n: number; d: number; h: string };
 }
 
-/** A data dir (and log) holding the ratings topic with its partitions and the generated ratings. */
+/** A data dir (and log) holding the ratings topic with its partitions and the generated ratings (none: an empty topic). */
 async function prepare(dataDir: string, log?: string, events = EVENTS, partitions = PARTITIONS): Promise<string[]> {
   const where = ['--data-dir', dataDir, ...(log ? ['--log', log] : [])];
   const opened = openLog({ dataDir, log });
   await opened.createTopic('ratings', { partitions });
   await opened.close();
-  await ok([...generate(events), ...where]);
+  if (events > 0) await ok([...generate(events), ...where]);
   return where;
 }
 
@@ -186,6 +186,36 @@ describe('the ratings pipeline as a group of processes', () => {
     assert.ok(one.finals.length > 300, `${one.finals.length} final window results`);
     assert.ok(one.late.length > 0, 'the second run has late events: ratings behind where the first ended');
     assertSame('2 members, two runs', await twoRuns(2), one);
+  });
+
+  it('a group idle before a backfill of old ratings counts them on time, and closes their windows once idle again', { timeout: 300_000 }, async () => {
+    // Three hours of November 2025, 3% sent 11–20 min late (late for some of their windows).
+    const backfill = ['generate', 'ratings', '--count', '30000', '--seed', '13', '--rate', 'max', '--from', '2025-11-10T09:00:00Z', '--span', '3h', '--late-fraction', '0.03', '--min-delay', '11m', '--max-delay', '20m'];
+    const expected = await (async () => {
+      const where = await prepare(fresh(), undefined, 0);
+      await ok([...backfill, ...where]);
+      await ok([...MEMBER, ...where], ENV);
+      return outcome(where);
+    })();
+    assert.ok(expected.late.length > 0 && expected.late.length < 30_000 / 20, `the reference has a few late events (${expected.late.length})`);
+
+    const dataDir = fresh();
+    const where = await prepare(dataDir, undefined, 0);
+    // An idle timeout the backfill never pauses for, even on a loaded machine.
+    const member = start(['process', 'ratings', '--group', '--idle-timeout', '3s', ...where], ENV);
+    try {
+      await member.waitFor(/partition \d+: taken/);
+      // Idle past the timeout with nothing seen: the watermark must not jump to today.
+      await sleep(4000);
+      await ok([...backfill, ...where]);
+      await waitForCommitted(dataDir, undefined, 30_000);
+      // Idle again: the windows holding the ratings close, up to the newest one's end.
+      for (let finals = 0; finals < expected.finals.length; finals = (await finalResults(where)).length) await sleep(500);
+    } finally {
+      member.child.kill('SIGINT');
+    }
+    assert.equal((await member.exited).code, 0);
+    assertSame('a group idle before a backfill', await outcome(where), expected);
   });
 
   // The mock's input is too small to kill a member mid-run reliably: 2 members and the merge of
